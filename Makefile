@@ -1,0 +1,42 @@
+# Hutor: `make run` serves the demo, `make test` runs the checks. Both create or refresh .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest venv messages clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Hutor needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# The local demo: SQLite under var/, mail to var/mail/, http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	DEBUG=$${DEBUG-1} $(BIN)/hutor migrate --no-input
+	DEBUG=$${DEBUG-1} $(BIN)/hutor demo
+	DEBUG=$${DEBUG-1} $(BIN)/hutor runserver 127.0.0.1:$(PORT)
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the translation catalogues (needs Debian's gettext).
+messages: $(STAMP)
+	cd src/hutor && ../../$(BIN)/hutor makemessages -l ru -l en --no-obsolete && ../../$(BIN)/hutor compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Hutor: an open-source billing panel for hosting providers."""

@@ -1,0 +1,60 @@
+"""Use cases of billing accounts. Each runs in one transaction."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hutor.accounts import numbers
+from hutor.accounts.exceptions import EmailAlreadyRegistered
+from hutor.accounts.models import AccountKind, BillingAccount
+from hutor.core import clock
+from hutor.core.sequences import next_value
+
+
+def open_billing_account(
+    *,
+    email: str,
+    name: str,
+    kind: str = AccountKind.INDIVIDUAL,
+    inn: str = "",
+    kpp: str = "",
+    address: str = "",
+    phone: str = "",
+    language: str = "ru",
+    currency: str = "RUB",
+    password: str | None = None,
+) -> BillingAccount:
+    """Open a billing account with a new number and its login (a user with that email).
+
+    Requisites are validated before anything is written. Without a password the login has an
+    unusable one: the owner sets it through the one-time link of the activation email.
+    Raises EmailAlreadyRegistered if a login with this email exists.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email).strip().lower()
+    account = BillingAccount(
+        contact_email=email,
+        name=name.strip(),
+        kind=kind,
+        inn=inn,
+        kpp=kpp,
+        address=address.strip(),
+        phone=phone.strip(),
+        language=language,
+        currency=currency,
+    )
+    account.clean()  # raises ValidationError with per-field messages; nothing written yet
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise EmailAlreadyRegistered(
+                _("An account with this email already exists. Please log in to continue.")
+            )
+        account.user = User.objects.create_user(email=email, password=password, full_name=name)
+        account.number = numbers.from_sequence(
+            next_value(numbers.SEQUENCE_NAME, start=numbers.FIRST_SEQUENCE_VALUE)
+        )
+        account.created_at = clock.now()
+        account.save()
+    return account

@@ -1,0 +1,151 @@
+"""What the provider sells: service types, their tariffs, and a tariff's price per period.
+
+Catalog text is kept in both languages (`*_ru`, `*_en`); `name` and `description` give the one
+of the active language. Prices here are for new documents only: an issued invoice keeps its
+own copy of every amount, so editing the catalog never changes a document.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from hutor.core.fields import AmountField, CurrencyField
+
+
+class Bilingual(models.Model):
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name_ru
+
+    def _pick(self, field: str) -> str:
+        lang = (get_language() or "ru")[:2]
+        value: str = getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_ru")
+        return value
+
+    @property
+    def name(self) -> str:
+        return self._pick("name")
+
+    @property
+    def description(self) -> str:
+        return self._pick("description")
+
+
+class IdentifierKind(models.TextChoices):
+    NONE = "none", _("None")  # e.g. server administration
+    DOMAIN = "domain", _("Domain name")  # hosting, domains, SSL certificates
+    HOSTNAME = "hostname", _("Hostname")  # VPS
+
+
+class BillingUnit(models.TextChoices):
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")  # domains are sold and renewed by whole years
+
+
+class ServiceType(Bilingual):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    identifier_kind = models.CharField(
+        _("identifier"), max_length=16, choices=IdentifierKind.choices, default=IdentifierKind.NONE
+    )
+    billing_unit = models.CharField(
+        _("billing unit"), max_length=8, choices=BillingUnit.choices, default=BillingUnit.MONTH
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["position", "code"]
+
+
+class Tariff(Bilingual):
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("service type"),
+        on_delete=models.PROTECT,
+        related_name="tariffs",
+    )
+    code = models.SlugField(_("code"), max_length=64)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        ordering = ["service_type__position", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_type", "code"], name="tariff_code_unique")
+        ]
+
+
+class TariffFeature(models.Model):
+    tariff = models.ForeignKey(
+        Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="features"
+    )
+    name_ru = models.CharField(_("feature (Russian)"), max_length=200)
+    name_en = models.CharField(_("feature (English)"), max_length=200)
+    value = models.CharField(_("value"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("tariff feature")
+        verbose_name_plural = _("tariff features")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name_ru} {self.value}".strip()
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+
+
+class TariffPrice(models.Model):
+    """The price of one billing period of a tariff. Domains use multiples of 12 months."""
+
+    PERIODS = (1, 3, 6, 12, 24, 36)
+
+    tariff = models.ForeignKey(
+        Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="prices"
+    )
+    period_months = models.PositiveSmallIntegerField(
+        _("period, months"), choices=[(p, str(p)) for p in PERIODS]
+    )
+    price = AmountField(_("price"))
+    setup_fee = AmountField(_("setup fee"), default=0)
+    currency = CurrencyField(_("currency"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("tariff price")
+        verbose_name_plural = _("tariff prices")
+        ordering = ["tariff", "period_months"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tariff", "period_months", "currency"], name="tariff_price_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="tariff_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(setup_fee__gte=0), name="tariff_setup_fee_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tariff.code} {self.period_months} mo: {self.price} {self.currency}"
+
+    @property
+    def monthly_price(self) -> Decimal:
+        """Price per month, for comparing periods on the storefront (not rounded here)."""
+        return self.price / self.period_months

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sequence(models.Model):
+    """A named counter for public document numbers (billing accounts, invoices, payments).
+
+    The row is locked (SELECT ... FOR UPDATE on PostgreSQL, the write lock of an IMMEDIATE
+    transaction on SQLite) for the rest of the caller's transaction, so concurrent callers queue
+    and each gets the next value. Because the increment commits or rolls back together with the
+    document that uses the number, numbers are never handed out twice and leave no gaps.
+    """
+
+    name = models.CharField(_("name"), max_length=64, primary_key=True)
+    next_value = models.BigIntegerField(_("next value"))
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.next_value}"
+
+
+class Provider(models.Model):
+    """The hosting provider's own requisites, printed on invoices and bank documents.
+
+    One row (pk=1). Issued documents copy these values into their own snapshot, so editing
+    them here never changes a document already issued.
+    """
+
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=200)
+    inn = models.CharField(_("INN"), max_length=12)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    address = models.CharField(_("address"), max_length=500)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    bank_name = models.CharField(_("bank"), max_length=300)
+    bik = models.CharField(_("BIK"), max_length=9)
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20)
+    settlement_account = models.CharField(_("settlement account"), max_length=20)
+    director = models.CharField(_("director"), max_length=200, blank=True)
+    accountant = models.CharField(_("chief accountant"), max_length=200, blank=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty means documents say «Без НДС» (no VAT)."),
+    )
+
+    class Meta:
+        verbose_name = _("provider requisites")
+        verbose_name_plural = _("provider requisites")
+
+    def __str__(self) -> str:
+        return self.short_name or self.legal_name
+
+    @classmethod
+    def current(cls) -> Provider | None:
+        return cls.objects.filter(pk=1).first()
