@@ -1,0 +1,94 @@
+"""Settings come from the environment; each case imports them fresh in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, hutor.settings as s
+print(json.dumps({
+    "debug": s.DEBUG, "engine": s.DATABASES["default"]["ENGINE"],
+    "name": str(s.DATABASES["default"]["NAME"]),
+    "options": s.DATABASES["default"].get("OPTIONS", {}),
+    "email_backend": s.EMAIL_BACKEND, "email_host": getattr(s, "EMAIL_HOST", None),
+    "email_port": getattr(s, "EMAIL_PORT", None), "email_path": getattr(s, "EMAIL_FILE_PATH", None),
+    "secret": s.SECRET_KEY, "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE,
+    "languages": [code for code, _ in s.LANGUAGES], "base_url": s.HUTOR_BASE_URL,
+    "hosts": s.ALLOWED_HOSTS,
+}))
+"""
+
+
+def load(tmp_path, **env: str) -> dict:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "EMAIL_URL",
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "HUTOR_BASE_URL",
+            "TIME_ZONE",
+        }
+    }
+    clean.update({"HUTOR_VAR_DIR": str(tmp_path), **env})
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], env=clean, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1])
+    return json.loads(result.stdout)
+
+
+def test_defaults_are_a_local_sqlite_demo(tmp_path):
+    s = load(tmp_path, DEBUG="1")
+    assert s["engine"] == "django.db.backends.sqlite3"
+    assert s["name"] == str(tmp_path / "hutor.sqlite3")
+    assert s["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in s["options"]["init_command"]
+    assert "synchronous=FULL" in s["options"]["init_command"]
+    assert s["email_backend"].endswith("filebased.EmailBackend")
+    assert s["email_path"] == str(tmp_path / "mail")
+    assert s["tz"] == "Europe/Moscow"
+    assert s["lang"] == "ru" and s["languages"] == ["ru", "en"]
+
+
+def test_the_local_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load(tmp_path, DEBUG="1")["secret"]
+    assert len(first) >= 50
+    assert load(tmp_path, DEBUG="1")["secret"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_without_debug_a_secret_key_is_required(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set when DEBUG is off"):
+        load(tmp_path, DEBUG="0")
+    s = load(tmp_path, DEBUG="0", SECRET_KEY="k" * 50, ALLOWED_HOSTS="billing.example.com")
+    assert s["debug"] is False and s["hosts"] == ["billing.example.com"]
+
+
+def test_database_and_email_urls(tmp_path):
+    s = load(
+        tmp_path,
+        DEBUG="1",
+        DATABASE_URL="postgres://hutor@db.example.com:5433/billing",
+        EMAIL_URL="smtp://127.0.0.1:2525",
+        HUTOR_BASE_URL="https://billing.example.com/",
+        TIME_ZONE="Asia/Yekaterinburg",
+    )
+    assert s["engine"] == "django.db.backends.postgresql" and s["name"] == "billing"
+    assert s["email_backend"].endswith("smtp.EmailBackend")
+    assert (s["email_host"], s["email_port"]) == ("127.0.0.1", 2525)
+    assert s["base_url"] == "https://billing.example.com"
+    assert s["tz"] == "Asia/Yekaterinburg"
+
+
+def test_an_unknown_email_scheme_is_refused(tmp_path):
+    with pytest.raises(RuntimeError, match="unsupported scheme"):
+        load(tmp_path, DEBUG="1", EMAIL_URL="pigeon://coop")
