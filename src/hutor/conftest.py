@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -36,6 +37,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (Russian). LocaleMiddleware activates a
+    request's language for the whole thread and nothing resets it, so without this an English
+    request in one test would leave the next one in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
@@ -55,3 +68,96 @@ def account_factory(db):
         return open_billing_account(**kwargs)
 
     return make
+
+
+@pytest.fixture
+def provider(db):
+    """The provider's requisites (Sberbank's public requisites as a well-known valid set)."""
+    from hutor.core.models import Provider
+
+    return Provider.objects.create(
+        pk=1,
+        legal_name="ООО «Тестовый Хостинг»",
+        short_name="Тестовый Хостинг",
+        inn="7707083893",
+        kpp="773601001",
+        ogrn="1027700132195",
+        address="117312, г. Москва, ул. Вавилова, д. 19",
+        phone="+7 495 000-00-00",
+        email="billing@test-hosting.ru",
+        bank_name="ПАО Сбербанк",
+        bik="044525225",
+        correspondent_account="30101810400000000225",
+        settlement_account="40702810938000000001",
+        director="Иванов И. И.",
+        accountant="Петрова А. А.",
+    )
+
+
+@pytest.fixture
+def catalog(db, provider):
+    """A small catalog: hosting, domains (.ru, .рф), VPS with a setup fee, administration."""
+    from types import SimpleNamespace
+
+    from hutor.catalog.models import BillingUnit, IdentifierKind, ServiceType, Tariff, TariffPrice
+
+    def service_type(code, ru, en, ident, unit="month"):
+        return ServiceType.objects.create(
+            code=code, name_ru=ru, name_en=en, identifier_kind=ident, billing_unit=unit
+        )
+
+    def tariff(stype, code, ru, en, prices, setup="0", zone=""):
+        t = Tariff.objects.create(
+            service_type=stype, code=code, name_ru=ru, name_en=en, domain_zone=zone
+        )
+        for months, price in prices.items():
+            TariffPrice.objects.create(
+                tariff=t, period_months=months, price=price, setup_fee=setup if months == 1 else "0"
+            )
+        return t
+
+    hosting = service_type("hosting", "Хостинг", "Hosting", IdentifierKind.DOMAIN)
+    domain = service_type("domain", "Домены", "Domains", IdentifierKind.DOMAIN, BillingUnit.YEAR)
+    vps = service_type("vps", "VPS", "VPS", IdentifierKind.HOSTNAME)
+    admin = service_type("admin", "Администрирование", "Administration", IdentifierKind.NONE)
+    ns = SimpleNamespace(
+        hosting=hosting,
+        domain=domain,
+        vps=vps,
+        admin=admin,
+        start=tariff(hosting, "start", "Старт", "Start", {1: "199.00", 3: "549.00", 12: "1990.00"}),
+        pro=tariff(hosting, "pro", "Профи", "Pro", {1: "499.00", 12: "4990.00"}),
+        ru=tariff(domain, "ru", ".ru", ".ru", {12: "199.00", 24: "398.00"}, zone="ru"),
+        rf=tariff(domain, "rf", ".рф", ".рф", {12: "199.00"}, zone="рф"),
+        vps1=tariff(vps, "vps-1", "VPS-1", "VPS-1", {1: "990.00", 12: "9900.00"}, setup="500.00"),
+        support=tariff(admin, "basic", "Базовое", "Basic", {1: "3000.00"}),
+    )
+    ns.price = lambda t, months: t.prices.get(period_months=months)
+    return ns
+
+
+@pytest.fixture
+def top_up(db):
+    """Credit a billing account's balance as a payment service would (then settle invoices)."""
+    from hutor.core.money import Money
+    from hutor.invoices.actions import settle_open_invoices
+    from hutor.ledger.actions import clearing_account, customer_account, post
+    from hutor.ledger.models import EntryKind
+
+    counter = iter(range(1, 1_000_000))
+
+    def credit(account, amount):
+        money = Money(amount, account.currency)
+        entry, _ = post(
+            lines=[
+                (clearing_account("test", account.currency), -money),
+                (customer_account(account), money),
+            ],
+            kind=EntryKind.TOP_UP,
+            reference=f"T{next(counter)}",
+            billing_account=account,
+        )
+        settle_open_invoices(billing_account=account)
+        return entry
+
+    return credit

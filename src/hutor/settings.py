@@ -69,10 +69,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Hutor's apps, bottom layer first (apps depend only on those above them in this list).
     "hutor.core",
+    "hutor.notifications",
     "hutor.accounts",
     "hutor.catalog",
     "hutor.ledger",
+    "hutor.invoices",
+    "hutor.services",
     "hutor.panel",
+    "hutor.demo",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The activation email's set-password link (and password reset links) expire after 3 days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HUTOR_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -205,6 +211,8 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"
+# Project-wide assets (stylesheet, script, icons) beside the project-wide templates.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -227,5 +235,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

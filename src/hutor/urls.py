@@ -9,5 +9,6 @@ admin.site.index_title = _("Billing administration")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("hutor.invoices.urls")),
     path("", include("hutor.panel.urls")),
 ]

@@ -11,6 +11,7 @@ from hutor.accounts.exceptions import EmailAlreadyRegistered
 from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.core import clock
 from hutor.core.sequences import next_value
+from hutor.notifications.actions import enqueue
 
 
 def open_billing_account(
@@ -25,11 +26,13 @@ def open_billing_account(
     language: str = "ru",
     currency: str = "RUB",
     password: str | None = None,
+    notify: bool = True,
 ) -> BillingAccount:
     """Open a billing account with a new number and its login (a user with that email).
 
     Requisites are validated before anything is written. Without a password the login has an
-    unusable one: the owner sets it through the one-time link of the activation email.
+    unusable one: the owner sets it through the one-time link of the activation email, which is
+    queued in the same transaction (unless `notify` is False).
     Raises EmailAlreadyRegistered if a login with this email exists.
     """
     User = get_user_model()
@@ -57,4 +60,21 @@ def open_billing_account(
         )
         account.created_at = clock.now()
         account.save()
+        if notify:
+            enqueue(
+                key=f"account-opened:{account.number}",
+                template="account_opened",
+                billing_account=account,
+                params={"account_id": account.pk},
+            )
     return account
+
+
+def lock(billing_account: BillingAccount) -> None:
+    """Lock the billing account's row until the end of the transaction.
+
+    Every operation on one customer's money or invoices takes this lock first, then the ledger
+    accounts in primary-key order; one fixed order for all, so they queue instead of deadlocking.
+    (On SQLite the IMMEDIATE transaction already holds the database's write lock.)
+    """
+    list(BillingAccount.objects.select_for_update().filter(pk=billing_account.pk).values("pk"))

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "hutor.accounts"
     label = "accounts"
     verbose_name = _("Billing accounts")
+
+    def ready(self) -> None:
+        from hutor.accounts import emails  # noqa: F401 - registers the activation email

@@ -78,6 +78,8 @@ class Tariff(Bilingual):
         related_name="tariffs",
     )
     code = models.SlugField(_("code"), max_length=64)
+    # For domain registration tariffs: the zone they register, without the dot ("ru", "рф").
+    domain_zone = models.CharField(_("domain zone"), max_length=63, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

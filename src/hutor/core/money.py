@@ -62,7 +62,9 @@ class Money:
     @classmethod
     def parse(cls, text: str, currency: str | None = None) -> Money:
         """Parse what a person typed ("1 500,50", "100.00"); at most the currency's decimals."""
-        money = cls(str(text).replace(" ", "").replace("\u00a0", ""), currency)
+        # Spaces people (and our own "1 500,00 ₽" formatting, with its narrow no-break space) use
+        # between thousands.
+        money = cls("".join(str(text).split()).replace("\u202f", ""), currency)
         if money.amount != money.rounded().amount:
             raise InvalidAmount(
                 f"{text!r} has more than {money.minor_unit} decimal places for {money.currency}"

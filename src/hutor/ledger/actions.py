@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
+from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
@@ -44,6 +45,8 @@ def post(
     """
     _validate(lines)
     with transaction.atomic():
+        if billing_account is not None:
+            lock_billing_account(billing_account)
         if idempotency_key is not None:
             existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:

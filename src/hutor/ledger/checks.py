@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
 
 SAMPLE = 10
+CENT = Decimal(1).scaleb(-settings.MONEY_DECIMAL_PLACES)
+
+
+def _exact_sum(field: str) -> Round:
+    # SQLite adds DECIMAL columns as binary floats (0.1 + 0.2 = 0.30000000000000004); rounding
+    # the sum to the column's own scale in SQL gives back the exact decimal on both databases.
+    return Round(Sum(field), settings.MONEY_DECIMAL_PLACES, output_field=DecimalField())
+
+
+def _fmt(value: object) -> str:
+    return str(Decimal(str(value)).quantize(CENT))
 
 
 @dataclass
@@ -41,7 +53,7 @@ def run() -> Report:
 
     unbalanced = (
         Posting.objects.values("entry_id", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(total=_exact_sum("amount"))
         .exclude(total=0)
         .order_by("entry_id")
     )
@@ -77,13 +89,16 @@ def run() -> Report:
 
     zero = Value(Decimal(0), output_field=DecimalField())
     drifted = (
-        LedgerAccount.objects.annotate(posted=Coalesce(Sum("postings__amount"), zero))
+        LedgerAccount.objects.annotate(posted=Coalesce(_exact_sum("postings__amount"), zero))
         .exclude(balance=F("posted"))
         .order_by("pk")
     )
     record(
         "each cached balance equals the sum of its postings",
-        [f"{a}: cached {a.balance}, postings sum to {a.posted}" for a in drifted[:SAMPLE]],
+        [
+            f"{a}: cached {_fmt(a.balance)}, postings sum to {_fmt(a.posted)}"
+            for a in drifted[:SAMPLE]
+        ],
         drifted.count(),
     )
 

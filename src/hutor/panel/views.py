@@ -6,6 +6,7 @@ from django.shortcuts import render
 from hutor.accounts.models import BillingAccount
 from hutor.catalog import queries as catalog_queries
 from hutor.ledger import queries as ledger_queries
+from hutor.panel.auth_forms import EmailAuthenticationForm
 
 
 def storefront(request: HttpRequest) -> HttpResponse:
@@ -14,6 +15,7 @@ def storefront(request: HttpRequest) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "panel/login.html"
+    form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from hutor.accounts.requisites import inn_is_valid, validate_inn, validate_kpp
 
@@ -28,10 +29,13 @@ def test_every_single_digit_change_of_a_10_digit_inn_is_caught_in_its_check_digi
 
 
 def test_inn_length_by_kind():
-    with pytest.raises(ValidationError, match="10 digits"):
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="10 digits"):
+            validate_inn("500100732259", length=10)
+        with pytest.raises(ValidationError, match="12 digits"):
+            validate_inn("7707083893", length=12)
+    with translation.override("ru"), pytest.raises(ValidationError, match="из 10 цифр"):
         validate_inn("500100732259", length=10)
-    with pytest.raises(ValidationError, match="12 digits"):
-        validate_inn("7707083893", length=12)
 
 
 def test_kpp():

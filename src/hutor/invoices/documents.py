@@ -1,0 +1,100 @@
+"""The invoice as a document: HTML (page and email) and PDF, rendered only from the invoice's
+own frozen fields, so it looks the same forever."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from hutor.core import payment_qr
+from hutor.core.money import Money
+from hutor.core.words import amount_in_words_en, amount_in_words_ru
+from hutor.invoices.models import Invoice
+
+
+def vat_amount(total: Money, rate: Decimal | None) -> Money | None:
+    """VAT included in a total at `rate` percent: total x rate / (100 + rate), rounded half up."""
+    if rate is None:
+        return None
+    vat = (total.amount * rate / (Decimal(100) + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return Money(vat, total.currency)
+
+
+def purpose(invoice: Invoice) -> str:
+    """Purpose of payment, as the payer's bank prints it and our statement import reads it."""
+    date = invoice.issue_date.strftime("%d.%m.%Y")
+    vat = "Без НДС" if invoice.vat_rate is None else f"В т.ч. НДС {invoice.vat_rate.normalize()}%"
+    return (
+        f"Оплата по счёту № {invoice.number} от {date}, "
+        f"биллинг-аккаунт № {invoice.payer['number']}. {vat}"
+    )
+
+
+def qr_payload(invoice: Invoice) -> str:
+    provider = invoice.provider
+    payer = invoice.payer
+    extra: dict[str, str] = {}
+    if payer.get("inn"):
+        extra["PayerINN"] = payer["inn"]
+    if payer.get("kind") == "individual" and payer.get("name"):
+        extra["LastName"] = payer["name"].split()[0]
+    if payer.get("address"):
+        extra["PayerAddress"] = payer["address"]
+    return payment_qr.payload(
+        name=provider["legal_name"],
+        personal_account=provider["settlement_account"],
+        bank_name=provider["bank_name"],
+        bic=provider["bik"],
+        correspondent_account=provider["correspondent_account"],
+        amount=invoice.total_money,
+        purpose=purpose(invoice),
+        payee_inn=provider["inn"],
+        kpp=provider.get("kpp", ""),
+        **extra,
+    )
+
+
+def context(invoice: Invoice) -> dict[str, Any]:
+    total = invoice.total_money
+    lines = list(invoice.lines.all())
+    language = invoice.language
+    with translation.override(language):
+        date = formats.date_format(invoice.issue_date, "j E Y" if language == "ru" else "j F Y")
+        title = _("Invoice No. %(number)s of %(date)s") % {"number": invoice.number, "date": date}
+    qr = qr_payload(invoice)
+    return {
+        "invoice": invoice,
+        "title": title,
+        "lines": lines,
+        "provider": invoice.provider,
+        "payer": invoice.payer,
+        "total": total,
+        "vat": vat_amount(total, invoice.vat_rate),
+        "total_words": amount_in_words_ru(total) if language == "ru" else amount_in_words_en(total),
+        "purpose": purpose(invoice),
+        "qr_payload": qr,
+        "qr_data_uri": payment_qr.png_data_uri(qr, scale=3),
+        "language": language,
+    }
+
+
+def render_html(invoice: Invoice, *, standalone: bool = True) -> str:
+    """The document's HTML; `standalone` adds the page's own <html> around it (for print/PDF)."""
+    with translation.override(invoice.language):
+        return render_to_string(
+            "invoices/document.html", {**context(invoice), "standalone": standalone}
+        )
+
+
+def render_pdf(invoice: Invoice) -> bytes:
+    from weasyprint import HTML  # imported here: loading Pango takes a moment
+
+    return bytes(HTML(string=render_html(invoice)).write_pdf())
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    return f"invoice-{invoice.number}.pdf"

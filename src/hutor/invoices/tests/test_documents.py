@@ -1,0 +1,137 @@
+"""The invoice PDF carries the number, both parties' requisites, the total and a payment QR
+code that a real decoder reads as a valid GOST R 56042-2014 string."""
+
+import datetime as dt
+import io
+
+import pypdf
+import pytest
+import time_machine
+import zxingcpp
+from PIL import Image
+
+from hutor.accounts.models import AccountKind
+from hutor.core.models import Provider
+from hutor.invoices import documents
+from hutor.services.actions import order_invoice, place_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def company_invoice(catalog, account_factory):
+    account = account_factory(
+        name="ООО «Ромашка»",
+        kind=AccountKind.COMPANY,
+        inn="7707329152",
+        kpp="770701001",
+        address="Москва, ул. Лесная, 1",
+    )
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False):
+        service = place_order(
+            billing_account=account,
+            price=catalog.price(catalog.vps1, 1),
+            identifier="vps.romashka.ru",
+        )
+    return order_invoice(service)
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_qr_codes(data: bytes) -> list[str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    found = []
+    for page in reader.pages:
+        for image in page.images:
+            picture = Image.open(io.BytesIO(image.data)).convert("L")
+            # Give the decoder a quiet zone and a size it likes.
+            picture = picture.resize(
+                (picture.width * 2, picture.height * 2), Image.Resampling.NEAREST
+            )
+            found += [r.text for r in zxingcpp.read_barcodes(picture)]
+    return found
+
+
+def test_the_pdf_has_number_parties_total_in_figures_and_words(company_invoice):
+    text = " ".join(pdf_text(documents.render_pdf(company_invoice)).split())
+    assert "Счёт на оплату № 26-000001 от 26 ноября 2026" in text
+    for fragment in (
+        "ООО «Тестовый Хостинг»",
+        "7707083893",
+        "773601001",
+        "044525225",
+        "30101810400000000225",
+        "40702810938000000001",
+        "ПАО Сбербанк",
+        "ООО «Ромашка»",
+        "7707329152",
+        "770701001",
+    ):
+        assert fragment in text, fragment
+    assert "1 490,00" in text
+    assert "Одна тысяча четыреста девяносто рублей 00 копеек" in text
+    assert "Без НДС" in text
+
+
+def test_the_qr_code_decodes_to_a_valid_st00012_string(company_invoice):
+    codes = pdf_qr_codes(documents.render_pdf(company_invoice))
+    assert len(codes) == 1
+    fields = codes[0].split("|")
+    assert fields[0] == "ST00012"
+    pairs = dict(field.split("=", 1) for field in fields[1:])
+    assert [f.split("=")[0] for f in fields[1:6]] == [
+        "Name",
+        "PersonalAcc",
+        "BankName",
+        "BIC",
+        "CorrespAcc",
+    ]
+    assert pairs["Name"] == "ООО «Тестовый Хостинг»"
+    assert pairs["PersonalAcc"] == "40702810938000000001"
+    assert pairs["BIC"] == "044525225"
+    assert pairs["Sum"] == "149000"  # kopecks
+    assert "26-000001" in pairs["Purpose"]
+    assert company_invoice.payer["number"] in pairs["Purpose"]
+    assert pairs["PayeeINN"] == "7707083893" and pairs["KPP"] == "773601001"
+    assert pairs["PayerINN"] == "7707329152"
+
+
+def test_an_issued_invoice_renders_identically_after_catalog_and_requisites_change(
+    company_invoice, catalog
+):
+    before = documents.render_html(company_invoice)
+    Provider.objects.filter(pk=1).update(
+        legal_name="ООО «Другое имя»", settlement_account="40702810000000000009", vat_rate=20
+    )
+    catalog.vps1.name_ru = "Совсем другой тариф"
+    catalog.vps1.save()
+    catalog.vps1.prices.update(price="1.00")
+    company_invoice.refresh_from_db()
+    assert documents.render_html(company_invoice) == before
+
+
+def test_vat_when_configured(catalog, account_factory):
+    Provider.objects.filter(pk=1).update(vat_rate=20)
+    service = place_order(
+        billing_account=account_factory(), price=catalog.price(catalog.start, 12), identifier="a.ru"
+    )
+    html = documents.render_html(order_invoice(service))
+    assert "В том числе НДС 20%" in html
+    assert "331,67" in html  # 1990 * 20 / 120 = 331.666... -> 331.67
+
+
+def test_english_customers_get_an_english_invoice(catalog, account_factory):
+    account = account_factory(language="en")
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 1), identifier="a.ru"
+    )
+    invoice = order_invoice(service)
+    html = documents.render_html(invoice)
+    assert f"Invoice No. {invoice.number} of" in html
+    assert "No VAT" in html
+    assert "One hundred and ninety-nine" in html
+    # The payment purpose stays Russian: it is read by Russian banks.
+    assert "Оплата по счёту" in documents.qr_payload(invoice)

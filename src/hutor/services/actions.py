@@ -1,0 +1,236 @@
+"""Use cases of customers' services: order, activation, cancellation, provisioning calls."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from hutor.accounts.actions import lock as lock_billing_account
+from hutor.catalog.models import BillingUnit, IdentifierKind, TariffPrice
+from hutor.core import clock
+from hutor.core.money import Money
+from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
+from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
+from hutor.services import identifiers
+from hutor.services.calculations import add_months
+from hutor.services.exceptions import InvalidIdentifier, ServiceError, ServiceNotPending
+from hutor.services.models import (
+    ProvisioningStatus,
+    ProvisioningTask,
+    Service,
+    ServiceStatus,
+)
+from hutor.services.provisioning import get_module
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from hutor.accounts.models import BillingAccount
+    from hutor.catalog.models import Tariff
+
+
+def validate_identifier(tariff: Tariff, text: str) -> str:
+    """The service's identifier in normal form, checked against what the tariff sells."""
+    kind = tariff.service_type.identifier_kind
+    if kind == IdentifierKind.NONE:
+        return ""
+    domain = identifiers.normalize_domain(text)
+    if tariff.domain_zone and identifiers.zone_of(domain) != tariff.domain_zone:
+        raise InvalidIdentifier(
+            _("This tariff registers domains in .%(zone)s; %(domain)s is in another zone.")
+            % {"zone": tariff.domain_zone, "domain": domain}
+        )
+    if kind == IdentifierKind.HOSTNAME and len(domain.split(".")) < 2:
+        raise InvalidIdentifier(_("Enter a full hostname, like vps1.example.com."))
+    return domain
+
+
+def _period_text(price: TariffPrice, language: str) -> str:
+    months = price.period_months
+    with translation.override(language):
+        if price.tariff.service_type.billing_unit == BillingUnit.YEAR and months % 12 == 0:
+            years = months // 12
+            return translation.ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
+        return translation.ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
+
+
+def _line_text(
+    price: TariffPrice, identifier: str, start: dt.date, end: dt.date, language: str
+) -> str:
+    tariff = price.tariff
+    with translation.override(language):
+        name = (
+            f"{tariff.service_type.name} «{tariff.name}»"
+            if language == "ru"
+            else (f"{tariff.service_type.name} “{tariff.name}”")
+        )
+        parts = [name, _period_text(price, language)]
+        if identifier:
+            parts.append(identifier)
+        short = "SHORT_DATE_FORMAT"
+        dates = f"{formats.date_format(start, short)}–{formats.date_format(end, short)}"
+        return ", ".join(parts) + f" ({dates})"
+
+
+def _setup_text(price: TariffPrice, language: str) -> str:
+    with translation.override(language):
+        return _("Setup fee: %(tariff)s") % {"tariff": price.tariff.name}
+
+
+def place_order(
+    *,
+    billing_account: BillingAccount,
+    price: TariffPrice,
+    identifier: str = "",
+    order_token: uuid.UUID | None = None,
+) -> Service:
+    """Order a service: a pending service and its invoice (numbered now, emailed), settled at
+    once if the balance covers it.
+
+    With an `order_token` (the order form's one-time token) a repeated call returns the service
+    the first call created: a double-clicked or resubmitted form orders once.
+    """
+    tariff = price.tariff
+    if not (price.is_active and tariff.is_active and tariff.service_type.is_active):
+        raise ServiceError(_("This tariff or period is not available for ordering."))
+    if price.currency != billing_account.currency:
+        raise ServiceError(_("This price is not in the currency of your billing account."))
+    identifier = validate_identifier(tariff, identifier)
+    with transaction.atomic():
+        lock_billing_account(billing_account)
+        if order_token is not None:
+            existing = Service.objects.filter(order_token=order_token).first()
+            if existing is not None:
+                if existing.billing_account_id != billing_account.pk:
+                    raise ServiceError(_("This order form was already used."))
+                return existing
+        today = clock.today()
+        service = Service.objects.create(
+            billing_account=billing_account,
+            service_type=tariff.service_type,
+            tariff=tariff,
+            period_months=price.period_months,
+            identifier=identifier,
+            created_at=clock.now(),
+            order_token=order_token,
+        )
+        end = add_months(today, price.period_months)
+        lines = [
+            LineDraft(
+                kind=LineKind.PERIOD,
+                service=service,
+                service_type_code=tariff.service_type.code,
+                tariff_code=tariff.code,
+                description_ru=_line_text(price, identifier, today, end, "ru"),
+                description_en=_line_text(price, identifier, today, end, "en"),
+                period_start=today,
+                period_end=end,
+                period_months=price.period_months,
+                amount=Money(price.price, price.currency),
+            )
+        ]
+        if price.setup_fee > 0:
+            lines.append(
+                LineDraft(
+                    kind=LineKind.SETUP,
+                    service=service,
+                    service_type_code=tariff.service_type.code,
+                    tariff_code=tariff.code,
+                    description_ru=_setup_text(price, "ru"),
+                    description_en=_setup_text(price, "en"),
+                    amount=Money(price.setup_fee, price.currency),
+                )
+            )
+        issue_invoice(billing_account=billing_account, kind=InvoiceKind.ORDER, lines=lines)
+        settle_open_invoices(billing_account=billing_account)
+    service.refresh_from_db()
+    return service
+
+
+def order_invoice(service: Service) -> Invoice | None:
+    """The invoice that ordered the service (the first one with a line for it)."""
+    return (
+        Invoice.objects.filter(lines__service=service, kind=InvoiceKind.ORDER)
+        .order_by("issued_at", "id")
+        .first()
+    )
+
+
+def apply_paid_invoice(invoice: Invoice) -> None:
+    """Activate, extend or unsuspend the services a just-paid invoice pays for.
+
+    Runs inside the settlement's transaction (services/receivers.py). A new service starts on
+    the day it is paid; a renewal extends from the paid-until date, or from today when the
+    service has lapsed; a suspended service is reactivated.
+    """
+    today = clock.today()
+    for line in invoice.lines.filter(kind=LineKind.PERIOD, service__isnull=False):
+        assert line.service_id is not None
+        service = Service.objects.select_for_update().get(pk=line.service_id)
+        months = line.period_months or service.period_months
+        if service.status == ServiceStatus.PENDING:
+            service.status = ServiceStatus.ACTIVE
+            service.activated_at = clock.now()
+            service.paid_until = add_months(today, months)
+            service.save(update_fields=["status", "activated_at", "paid_until"])
+            provision(service=service, operation="create")
+        elif service.status in (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED):
+            start = (
+                service.paid_until if service.paid_until and service.paid_until >= today else today
+            )
+            service.paid_until = add_months(start, months)
+            was_suspended = service.status == ServiceStatus.SUSPENDED
+            service.status = ServiceStatus.ACTIVE
+            service.save(update_fields=["status", "paid_until"])
+            if was_suspended:
+                provision(service=service, operation="unsuspend")
+
+
+def apply_cancelled_invoice(invoice: Invoice) -> None:
+    """A withdrawn order invoice withdraws its pending services."""
+    for line in invoice.lines.filter(service__isnull=False).select_related("service"):
+        service = line.service
+        if service is not None and service.status == ServiceStatus.PENDING:
+            service.status = ServiceStatus.CANCELLED
+            service.save(update_fields=["status"])
+
+
+def cancel_order(*, service: Service) -> Service:
+    """Cancel an unpaid order (customer or staff): its invoice is cancelled, number kept."""
+    with transaction.atomic():
+        lock_billing_account(service.billing_account)
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        if service.status != ServiceStatus.PENDING:
+            raise ServiceNotPending(_("Only an order that is not paid yet can be cancelled."))
+        invoices = Invoice.objects.filter(lines__service=service, status=InvoiceStatus.UNPAID)
+        for invoice in invoices.distinct():
+            cancel_invoice(invoice=invoice)
+        service.refresh_from_db()
+        if service.status == ServiceStatus.PENDING:  # no invoice was open
+            service.status = ServiceStatus.CANCELLED
+            service.save(update_fields=["status"])
+    return service
+
+
+def provision(*, service: Service, operation: str, **params: str) -> ProvisioningTask:
+    """Call the service's provisioning module and record the call as a task staff can see."""
+    module = get_module(service.provisioning_module)
+    if operation == "change_tariff":
+        result = module.change_tariff(service, old_tariff_code=params.get("old_tariff_code", ""))
+    else:
+        result = getattr(module, operation)(service)
+    now = clock.now()
+    return ProvisioningTask.objects.create(
+        service=service,
+        operation=operation,
+        module=module.name,
+        status=ProvisioningStatus.DONE if result.done else ProvisioningStatus.TODO,
+        params=params,
+        note=result.note,
+        created_at=now,
+        done_at=now if result.done else None,
+    )

@@ -1,0 +1,17 @@
+from typing import Any
+
+from django.dispatch import receiver
+
+from hutor.invoices.models import Invoice
+from hutor.invoices.signals import invoice_cancelled, invoice_paid
+from hutor.services.actions import apply_cancelled_invoice, apply_paid_invoice
+
+
+@receiver(invoice_paid, sender=Invoice, dispatch_uid="services.apply_paid_invoice")
+def on_invoice_paid(sender: type[Invoice], invoice: Invoice, **kwargs: Any) -> None:
+    apply_paid_invoice(invoice)
+
+
+@receiver(invoice_cancelled, sender=Invoice, dispatch_uid="services.apply_cancelled_invoice")
+def on_invoice_cancelled(sender: type[Invoice], invoice: Invoice, **kwargs: Any) -> None:
+    apply_cancelled_invoice(invoice)
