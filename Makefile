@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The local demo: SQLite under var/, mail to var/mail/, http://127.0.0.1:$(PORT)
+# The local demo: SQLite under var/, mail to var/mail/, http://127.0.0.1:$(PORT).
+# The worker (email delivery) runs beside the web server; Ctrl-C stops both.
+RUN_ENV = DEBUG=$${DEBUG-1} HUTOR_BASE_URL=$${HUTOR_BASE_URL-http://127.0.0.1:$(PORT)}
+
 run: $(STAMP)
-	DEBUG=$${DEBUG-1} $(BIN)/hutor migrate --no-input
-	DEBUG=$${DEBUG-1} $(BIN)/hutor demo
-	DEBUG=$${DEBUG-1} $(BIN)/hutor runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(BIN)/hutor migrate --no-input
+	$(RUN_ENV) $(BIN)/hutor demo
+	@$(RUN_ENV) sh -c '$(BIN)/hutor worker & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	  $(BIN)/hutor runserver 127.0.0.1:$(PORT)' 
 
 test: lint typecheck pytest
 

@@ -161,3 +161,45 @@ def top_up(db):
         return entry
 
     return credit
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("HUTOR_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("browser tests need Debian's chromium: apt-get install chromium")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot(request):  # type: ignore[no-untyped-def]
+    """Save a page's screenshot under $HUTOR_SCREENSHOTS (e.g. docs/screenshots) when set."""
+    from pathlib import Path
+
+    folder = os.environ.get("HUTOR_SCREENSHOTS")
+
+    def take(page, name: str, *, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
+
+    return take

@@ -1,10 +1,10 @@
 """The demo dataset: a hosting provider's catalog, requisites, a staff user and a demo customer.
 
 `load()` is idempotent: every row is keyed by a code (service type and tariff codes, a tariff's
-period, a feature's position, Provider pk=1, a user's email) and written with update_or_create,
-and the initial top-up goes through the ledger with an idempotency key. Loading twice leaves
-the same rows and the same balances, and opens no second billing account (so no account number
-is burned).
+period, a feature's position, Provider pk=1, a user's email) and created only when missing, so
+edits made in the admin survive the next `make run`; the initial top-up goes through the
+ledger with an idempotency key. Loading twice leaves the same rows and the same balances, and
+opens no second billing account (so no account number is burned).
 
 All names and requisites are fictional. The INN, OGRN and bank account numbers pass their
 checksums (INN and OGRN check digits; the 7-1-3 control key of the accounts against the BIK),
@@ -461,7 +461,7 @@ def load_catalog() -> tuple[int, int, int]:
     """Write the catalog; return the number of service types, tariffs and prices it holds."""
     tariffs = prices = 0
     for type_position, spec in enumerate(CATALOG, start=1):
-        service_type, _ = ServiceType.objects.update_or_create(
+        service_type, _ = ServiceType.objects.get_or_create(
             code=spec.code,
             defaults={
                 "name_ru": spec.name_ru,
@@ -482,7 +482,7 @@ def load_catalog() -> tuple[int, int, int]:
 
 
 def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> None:
-    tariff, _ = Tariff.objects.update_or_create(
+    tariff, _ = Tariff.objects.get_or_create(
         service_type=service_type,
         code=spec.code,
         defaults={
@@ -496,7 +496,7 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
         },
     )
     for period, price in spec.prices.items():
-        TariffPrice.objects.update_or_create(
+        TariffPrice.objects.get_or_create(
             tariff=tariff,
             period_months=period,
             currency=CURRENCY,
@@ -508,7 +508,7 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
         )
     # A feature is keyed by its position within the tariff.
     for feature_position, (name_ru, name_en, value) in enumerate(spec.features, start=1):
-        TariffFeature.objects.update_or_create(
+        TariffFeature.objects.get_or_create(
             tariff=tariff,
             position=feature_position,
             defaults={"name_ru": name_ru, "name_en": name_en, "value": value},
@@ -516,7 +516,7 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
 
 
 def load_provider() -> Provider:
-    provider, _ = Provider.objects.update_or_create(pk=1, defaults=PROVIDER)
+    provider, _ = Provider.objects.get_or_create(pk=1, defaults=PROVIDER)
     return provider
 
 

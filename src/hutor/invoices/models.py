@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hutor.core.fields import AmountField, CurrencyField
@@ -20,7 +20,7 @@ from hutor.core.money import Money
 class InvoiceStatus(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")  # issued, waiting for the balance to cover it
     PAID = "paid", _("Paid")  # settled from the balance by exactly one journal entry
-    CANCELLED = "cancelled", _("Cancelled")  # withdrawn unpaid; the number stays used
+    CANCELLED = "cancelled", pgettext_lazy("invoice", "Cancelled")  # withdrawn unpaid; number kept
 
 
 class InvoiceKind(models.TextChoices):
@@ -132,8 +132,8 @@ class InvoiceLine(models.Model):
     tariff_code = models.CharField(_("tariff"), max_length=64, blank=True)
     description_ru = models.CharField(_("description (Russian)"), max_length=300)
     description_en = models.CharField(_("description (English)"), max_length=300)
-    period_start = models.DateField(_("from"), null=True, blank=True)
-    period_end = models.DateField(_("to"), null=True, blank=True)
+    period_start = models.DateField(pgettext_lazy("period", "from"), null=True, blank=True)
+    period_end = models.DateField(pgettext_lazy("period", "to"), null=True, blank=True)
     period_months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
     amount = AmountField(_("amount"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EmailStatus(models.TextChoices):
@@ -21,7 +22,7 @@ class EmailStatus(models.TextChoices):
 class OutboxEmail(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True)
     template = models.CharField(_("template"), max_length=64)
-    to_email = models.EmailField(_("to"))
+    to_email = models.EmailField(pgettext_lazy("email", "to"))
     language = models.CharField(_("language"), max_length=8, default="ru")
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     billing_account = models.ForeignKey(

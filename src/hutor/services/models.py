@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServiceStatus(models.TextChoices):
@@ -11,7 +12,7 @@ class ServiceStatus(models.TextChoices):
     ACTIVE = "active", _("Active")  # paid until `paid_until`
     SUSPENDED = "suspended", _("Suspended")  # unpaid past the grace period; data kept
     TERMINATED = "terminated", _("Terminated")  # removed for good
-    CANCELLED = "cancelled", _("Cancelled")  # an order withdrawn before it was paid
+    CANCELLED = "cancelled", pgettext_lazy("service", "Cancelled")  # withdrawn before paid
 
 
 class Service(models.Model):
