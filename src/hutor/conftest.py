@@ -49,6 +49,17 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Every test starts with an empty cache: login throttling counts attempts there (per
+    client address, and every test client is 127.0.0.1), so they must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
@@ -164,7 +175,7 @@ def top_up(db):
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     """Debian's headless Chromium driven by Playwright (no browser download)."""
     import shutil
 
@@ -191,15 +202,40 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def screenshot(request):  # type: ignore[no-untyped-def]
+def screenshot(request):
     """Save a page's screenshot under $HUTOR_SCREENSHOTS (e.g. docs/screenshots) when set."""
     from pathlib import Path
 
     folder = os.environ.get("HUTOR_SCREENSHOTS")
 
-    def take(page, name: str, *, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+    def take(page, name: str, *, full_page: bool = True) -> None:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
     return take
+
+
+@pytest.fixture
+def payment_methods(db, settings):
+    """The demo payment service (secret "demo-secret", enabled) and bank transfer, in RUB."""
+    from types import SimpleNamespace
+
+    settings.HUTOR_DEMO_PAYMENTS = True
+
+    from hutor.payments.models import Gateway, PaymentMethod
+
+    return SimpleNamespace(
+        demo=PaymentMethod.objects.create(
+            slug="demo",
+            gateway=Gateway.DEMO,
+            name_ru="Демо",
+            name_en="Demo",
+            settings={"secret": "demo-secret"},
+            is_test_mode=True,
+            position=1,
+        ),
+        bank=PaymentMethod.objects.create(
+            slug="bank", gateway=Gateway.BANK_TRANSFER, name_ru="Банк", name_en="Bank", position=2
+        ),
+    )

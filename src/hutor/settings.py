@@ -32,6 +32,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 DEBUG = env_flag("DEBUG")
 
 
@@ -67,6 +77,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Customer login, password reset and the TOTP second factor (see the Auth section).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     # Hutor's apps, bottom layer first (apps depend only on those above them in this list).
     "hutor.core",
     "hutor.notifications",
@@ -74,6 +88,7 @@ INSTALLED_APPS = [
     "hutor.catalog",
     "hutor.ledger",
     "hutor.invoices",
+    "hutor.payments",
     "hutor.services",
     "hutor.panel",
     "hutor.demo",
@@ -87,7 +102,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the message middleware: an expired session is told so on the login page.
+    "hutor.panel.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -182,6 +200,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Auth -----------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# django-allauth's backend logs in by email, case-insensitively, for the panel and the admin alike
+# (one backend, so every login() knows which backend to record without being told).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LOGIN_URL = "panel:login"
 LOGIN_REDIRECT_URL = "panel:home"
 LOGOUT_REDIRECT_URL = "panel:storefront"
@@ -196,6 +217,98 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HUTOR_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A customer's login ends after this much inactivity, and this long after logging in whatever
+# the activity (hutor.panel.middleware.SessionTimeoutMiddleware).
+HUTOR_SESSION_IDLE_MINUTES = env_int("HUTOR_SESSION_IDLE_MINUTES", 30)
+HUTOR_SESSION_ABSOLUTE_HOURS = env_int("HUTOR_SESSION_ABSOLUTE_HOURS", 12)
+
+# Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
+# signup); a login is the email, there are no usernames.
+ACCOUNT_ADAPTER = "hutor.panel.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+# The address is proven by the emailed link that sets the first password (or resets it), so no
+# separate verification; logins need no allauth EmailAddress rows.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+# A reset request for an unknown address sends nothing (the page looks the same either way), so
+# the form cannot be used to mail arbitrary people.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Tell the owner when the password or the second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HUTOR_BASE_URL.startswith("https://") else "http"
+# No "remember me": the session cookie ends with the browser, and the timeouts above apply.
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Django's own token (as in the activation link), bound to the user's email column: allauth's
+# default one would copy the email into its EmailAddress table, a second record of the login
+# that changing the email would leave behind.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "django.contrib.auth.tokens.PasswordResetTokenGenerator"
+ACCOUNT_RATE_LIMITS = {
+    # Failed logins: 10 a minute from one address, 5 per login email in 15 minutes; past that
+    # the login is refused even with the right password until the window passes (or the
+    # password is reset).
+    "login_failed": "10/m/ip,5/15m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For; without it every
+# customer would share the proxy's address and its per-address limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("HUTOR_TRUSTED_PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Hutor"
+# allauth refuses a second factor while an EmailAddress row is unverified, against someone who
+# signs up with another person's address; Hutor has no signup (and keeps no such rows), and every
+# customer login starts from an emailed link, so the address is known to be the owner's.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+
+# --- Cache ----------------------------------------------------------------------------------
+
+
+def _caches() -> dict[str, dict[str, Any]]:
+    """CACHE_URL (or REDIS_URL): redis://host:6379/0, rediss://..., db:// (a table in the main
+    database: run `hutor createcachetable` once), locmem://. The cache holds login throttling
+    counters and used one-time codes, so several web processes need a shared one."""
+    url = os.environ.get("CACHE_URL", "") or os.environ.get("REDIS_URL", "")
+    scheme = urlsplit(url).scheme if url else "locmem"
+    if scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if scheme in {"redis", "rediss"}:
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            raise ImproperlyConfigured(
+                "CACHE_URL points to Redis, but the redis client is not installed: "
+                "pip install 'hutor[redis]'"
+            ) from None
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "hutor",
+            }
+        }
+    if scheme == "db":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": urlsplit(url).netloc or "hutor_cache",
+            }
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL: unsupported scheme {scheme!r}; use redis://, rediss://, db:// or locmem://"
+    )
+
+
+CACHES = _caches()
 
 
 # --- Languages and time ---------------------------------------------------------------------
@@ -226,6 +339,8 @@ WHITENOISE_USE_FINDERS = True
 # Every money column in every app takes its size from here (12 digits before the point).
 MONEY_MAX_DIGITS = 14
 MONEY_DECIMAL_PLACES = 2
+# The built-in demo payment service is on with DEBUG; in production only if set explicitly.
+HUTOR_DEMO_PAYMENTS = env_flag("HUTOR_DEMO_PAYMENTS")
 DEFAULT_CURRENCY = "RUB"
 
 

@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hutor.invoices.urls")),
+    path("pay/", include("hutor.payments.urls")),
     path("", include("hutor.panel.urls")),
+    path("", include("hutor.panel.auth_urls")),
 ]

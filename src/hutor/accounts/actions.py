@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hutor.accounts import numbers
-from hutor.accounts.exceptions import EmailAlreadyRegistered
+from hutor.accounts.exceptions import AccountError, EmailAlreadyRegistered
 from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.core import clock
 from hutor.core.sequences import next_value
@@ -78,3 +78,62 @@ def lock(billing_account: BillingAccount) -> None:
     (On SQLite the IMMEDIATE transaction already holds the database's write lock.)
     """
     list(BillingAccount.objects.select_for_update().filter(pk=billing_account.pk).values("pk"))
+
+
+def update_profile(
+    *,
+    account: BillingAccount,
+    name: str,
+    phone: str = "",
+    address: str = "",
+    inn: str = "",
+    kpp: str = "",
+    language: str = "ru",
+) -> BillingAccount:
+    """Change the customer's name, requisites and language. Issued invoices keep the requisites
+    they were issued with; new documents use these. Raises ValidationError, writing nothing."""
+    account.name = name.strip()
+    account.phone = phone.strip()
+    account.address = address.strip()
+    account.inn = inn
+    account.kpp = kpp
+    account.language = language
+    account.clean()
+    with transaction.atomic():
+        account.save(update_fields=["name", "phone", "address", "inn", "kpp", "language"])
+        account.user.full_name = account.name
+        account.user.save(update_fields=["full_name"])
+    return account
+
+
+def request_email_change(*, account: BillingAccount, new_email: str) -> str:
+    """Ask the new address to confirm itself: a signed link goes there, nothing changes yet."""
+    User = get_user_model()
+    new_email = User.objects.normalize_email(new_email).strip().lower()
+    if new_email == account.contact_email:
+        raise AccountError(_("This is already your contact email."))
+    if User.objects.filter(email__iexact=new_email).exclude(pk=account.user_id).exists():
+        raise EmailAlreadyRegistered(_("Another account uses this email."))
+    with transaction.atomic():
+        enqueue(
+            key=f"email-change:{account.number}:{new_email}:{clock.now().timestamp():.0f}",
+            template="email_change",
+            billing_account=account,
+            to_email=new_email,
+            params={"account_id": account.pk, "new_email": new_email},
+        )
+    return new_email
+
+
+def confirm_email_change(*, account: BillingAccount, new_email: str) -> BillingAccount:
+    """The new address proved itself: it becomes the contact email and the login."""
+    User = get_user_model()
+    with transaction.atomic():
+        lock(account)
+        if User.objects.filter(email__iexact=new_email).exclude(pk=account.user_id).exists():
+            raise EmailAlreadyRegistered(_("Another account uses this email."))
+        account.contact_email = new_email
+        account.save(update_fields=["contact_email"])
+        account.user.email = new_email
+        account.user.save(update_fields=["email"])
+    return account

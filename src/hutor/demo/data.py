@@ -13,6 +13,7 @@ so bank documents printed from the demo look like real ones.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.ledger.actions import clearing_account, customer_account, post
 from hutor.ledger.models import EntryKind
+from hutor.payments.models import Gateway, PaymentMethod
 
 CURRENCY = "RUB"
 
@@ -577,11 +579,38 @@ def top_up_demo_customer(account: BillingAccount) -> bool:
     return posted
 
 
+def load_payment_methods() -> None:
+    """The built-in demo payment service (pays end to end offline) and bank transfer."""
+    PaymentMethod.objects.get_or_create(
+        slug="demo",
+        defaults={
+            "gateway": Gateway.DEMO,
+            "name_ru": "Демо-платёжный сервис",
+            "name_en": "Demo payment service",
+            "settings": {"secret": secrets.token_urlsafe(32)},
+            "is_test_mode": True,
+            "position": 1,
+        },
+    )
+    PaymentMethod.objects.get_or_create(
+        slug="bank",
+        defaults={
+            "gateway": Gateway.BANK_TRANSFER,
+            "name_ru": "Банковский перевод",
+            "name_en": "Bank transfer",
+            "min_amount": Decimal("100.00"),
+            "max_amount": Decimal("10000000.00"),
+            "position": 2,
+        },
+    )
+
+
 def load(*, admin_password: str | None = None) -> LoadResult:
     """Load the whole demo dataset in one transaction; safe to run any number of times."""
     with transaction.atomic():
         service_types, tariffs, prices = load_catalog()
         load_provider()
+        load_payment_methods()
         admin, given_admin_password = ensure_staff_user(password=admin_password)
         customer, customer_password = ensure_demo_customer()
         if customer is not None and customer.currency == CURRENCY:

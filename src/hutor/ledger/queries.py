@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.conf import settings
+from django.db.models import DecimalField, F, QuerySet, RowRange, Sum, Window
+from django.db.models.functions import Round
 
 from hutor.core.money import Money
 from hutor.ledger.models import PAYMENT_KINDS, LedgerAccount, Posting
@@ -32,3 +34,20 @@ def total_credited(billing_account: BillingAccount) -> Money:
         amount__gt=0,
     ).aggregate(total=Sum("amount"))["total"]
     return Money(value or Decimal(0), billing_account.currency)
+
+
+def statement(billing_account: BillingAccount) -> QuerySet[Posting]:
+    """The customer's balance history: every posting on their balance, oldest first, with the
+    entry's date, kind, reference and description, and the running balance after it."""
+    # Rounded to the column's scale: SQLite sums decimals as binary floats (see checks.py).
+    running = Round(
+        Window(Sum("amount"), order_by=[F("entry_id").asc(), F("id").asc()], frame=RowRange(end=0)),
+        settings.MONEY_DECIMAL_PLACES,
+        output_field=DecimalField(),
+    )
+    return (
+        Posting.objects.filter(account__billing_account=billing_account)
+        .select_related("entry")
+        .annotate(running_balance=running)
+        .order_by("entry_id", "id")
+    )

@@ -6,3 +6,14 @@ class PanelConfig(AppConfig):
     name = "hutor.panel"
     label = "panel"
     verbose_name = _("Customer panel")
+
+    def ready(self) -> None:
+        from allauth.account.signals import password_reset
+        from django.contrib.auth.signals import user_logged_in
+
+        from hutor.panel import emails  # noqa: F401 - registers the authentication emails
+        from hutor.panel.adapters import forget_failed_logins
+        from hutor.panel.middleware import start_session_clock
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="hutor.panel.session_clock")
+        password_reset.connect(forget_failed_logins, dispatch_uid="hutor.panel.failed_logins")

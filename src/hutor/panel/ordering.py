@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -154,8 +156,18 @@ def order_done(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
 
 
 class ActivateView(auth_views.PasswordResetConfirmView):
-    """The activation email's one-time link: set a password, then land in the panel."""
+    """The activation email's one-time link: set a password, then land in the panel.
+
+    A login protected by an authenticator app is not logged in by the link, which would skip
+    the second factor: the password is set and the login page asks for both.
+    """
 
     template_name = "panel/activate.html"
     post_reset_login = True
     success_url = reverse_lazy("panel:home")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        if is_mfa_enabled(form.user):
+            self.post_reset_login = False
+            self.success_url = reverse_lazy("panel:login")
+        return super().form_valid(form)

@@ -1,15 +1,47 @@
-from django.contrib.auth import views as auth_views
+from allauth.account import views as account_views
 from django.urls import path
 
-from hutor.panel import ordering, views
+from hutor.panel import ordering
+from hutor.panel.views import balance, home, invoices, payments, profile, public, services
 
 app_name = "panel"
 
 urlpatterns = [
-    path("", views.storefront, name="storefront"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("panel/", views.home, name="home"),
+    path("", public.storefront, name="storefront"),
+    # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
+    path("panel/", home.home, name="home"),
+    path("panel/services/", services.service_list, name="services"),
+    path("panel/services/<int:pk>/", services.service_detail, name="service_detail"),
+    path("panel/services/<int:pk>/renew/", services.service_renew, name="service_renew"),
+    path(
+        "panel/services/<int:pk>/tariff/",
+        services.service_change_tariff,
+        name="service_change_tariff",
+    ),
+    path(
+        "panel/services/<int:pk>/auto-renew/",
+        services.service_auto_renew,
+        name="service_auto_renew",
+    ),
+    path("panel/services/<int:pk>/cancel/", services.service_cancel, name="service_cancel"),
+    path("panel/invoices/", invoices.invoice_list, name="invoices"),
+    path("panel/invoices/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
+    path("panel/invoices/<str:number>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path("panel/invoices/<str:number>/pay/", invoices.invoice_pay, name="invoice_pay"),
+    path("panel/top-up/", payments.top_up, name="top_up"),
+    path("panel/payments/", payments.payment_list, name="payments"),
+    path("panel/payments/<str:number>/", payments.payment_detail, name="payment_detail"),
+    path("panel/balance/", balance.balance_history, name="balance"),
+    path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
+    path("panel/profile/", profile.profile, name="profile"),
+    path("panel/profile/email/", profile.profile_email, name="profile_email"),
+    path(
+        "panel/profile/email/<str:token>/",
+        profile.profile_email_confirm,
+        name="profile_email_confirm",
+    ),
     # Before the order form's pattern, which would otherwise read "done" as a service type.
     path("order/done/<uuid:token>/", ordering.order_done, name="order_done"),
     path("order/<slug:type_code>/<slug:tariff_code>/", ordering.order, name="order"),

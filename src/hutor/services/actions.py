@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,17 @@ from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
-from hutor.services import identifiers
+from hutor.ledger import actions as ledger
+from hutor.ledger.models import EntryKind
+from hutor.services import calculations, identifiers
 from hutor.services.calculations import add_months
-from hutor.services.exceptions import InvalidIdentifier, ServiceError, ServiceNotPending
+from hutor.services.exceptions import (
+    InvalidIdentifier,
+    RenewalNotAllowed,
+    ServiceError,
+    ServiceNotPending,
+    TariffChangeNotAllowed,
+)
 from hutor.services.models import (
     ProvisioningStatus,
     ProvisioningTask,
@@ -27,8 +37,6 @@ from hutor.services.models import (
 from hutor.services.provisioning import get_module
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from hutor.accounts.models import BillingAccount
     from hutor.catalog.models import Tariff
 
@@ -168,6 +176,12 @@ def apply_paid_invoice(invoice: Invoice) -> None:
     service has lapsed; a suspended service is reactivated.
     """
     today = clock.today()
+    for line in invoice.lines.filter(kind=LineKind.PRORATION, service__isnull=False):
+        assert line.service_id is not None
+        service = (
+            Service.objects.select_for_update().select_related("tariff").get(pk=line.service_id)
+        )
+        _apply_tariff(service, line.tariff_code)
     for line in invoice.lines.filter(kind=LineKind.PERIOD, service__isnull=False):
         assert line.service_id is not None
         service = Service.objects.select_for_update().get(pk=line.service_id)
@@ -234,3 +248,228 @@ def provision(*, service: Service, operation: str, **params: str) -> Provisionin
         created_at=now,
         done_at=now if result.done else None,
     )
+
+
+# --- Renewal and tariff change (S4, S6) -----------------------------------------------------
+
+RENEWABLE = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
+
+
+def open_renewal(service: Service) -> Invoice | None:
+    """The service's unpaid renewal invoice, if it has one."""
+    return (
+        Invoice.objects.filter(
+            lines__service=service, kind=InvoiceKind.RENEWAL, status=InvoiceStatus.UNPAID
+        )
+        .order_by("issued_at", "id")
+        .first()
+    )
+
+
+def renewal_start(service: Service) -> dt.date:
+    """A renewal extends from the paid-until date, or from today when the service has lapsed."""
+    today = clock.today()
+    if service.paid_until is not None and service.paid_until >= today:
+        return service.paid_until
+    return today
+
+
+def renew(*, service: Service, price: TariffPrice) -> Invoice:
+    """Issue a renewal invoice for one more period of the service's tariff; it is settled at
+    once when the balance covers it (and then extends the service, unsuspending it).
+
+    A service has at most one open renewal invoice: asking again returns it.
+    """
+    if price.tariff_id != service.tariff_id or not price.is_active:
+        raise RenewalNotAllowed(_("Choose one of the tariff's periods."))
+    with transaction.atomic():
+        lock_billing_account(service.billing_account)
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        if service.status not in RENEWABLE:
+            raise RenewalNotAllowed(_("Only an active or suspended service can be renewed."))
+        existing = open_renewal(service)
+        if existing is not None:
+            return existing
+        start = renewal_start(service)
+        end = add_months(start, price.period_months)
+        account = service.billing_account
+        invoice = issue_invoice(
+            billing_account=account,
+            kind=InvoiceKind.RENEWAL,
+            lines=[
+                LineDraft(
+                    kind=LineKind.PERIOD,
+                    service=service,
+                    service_type_code=service.service_type.code,
+                    tariff_code=price.tariff.code,
+                    description_ru=_line_text(price, service.identifier, start, end, "ru"),
+                    description_en=_line_text(price, service.identifier, start, end, "en"),
+                    period_start=start,
+                    period_end=end,
+                    period_months=price.period_months,
+                    amount=Money(price.price, price.currency),
+                )
+            ],
+        )
+        if service.period_months != price.period_months:
+            service.period_months = price.period_months
+            service.save(update_fields=["period_months"])
+        settle_open_invoices(billing_account=account)
+    invoice.refresh_from_db()
+    return invoice
+
+
+def tariff_change_quote(*, service: Service, new_tariff: Tariff) -> calculations.TariffChangeQuote:
+    """What changing the service to `new_tariff` costs (> 0) or credits (< 0) today."""
+    if new_tariff.service_type_id != service.service_type_id:
+        raise TariffChangeNotAllowed(_("A service can only move to a tariff of its own type."))
+    if new_tariff.pk == service.tariff_id:
+        raise TariffChangeNotAllowed(_("The service already has this tariff."))
+    if not new_tariff.is_active:
+        raise TariffChangeNotAllowed(_("This tariff is not available."))
+    if service.status not in RENEWABLE:
+        raise TariffChangeNotAllowed(_("Only an active or suspended service can change tariff."))
+    months = service.period_months
+    old = service.tariff.prices.filter(
+        period_months=months, currency=service.billing_account.currency
+    ).first()
+    new = new_tariff.prices.filter(
+        period_months=months, currency=service.billing_account.currency, is_active=True
+    ).first()
+    if old is None or new is None:
+        raise TariffChangeNotAllowed(
+            _("The tariff has no price for the service's %(n)d-month period.") % {"n": months}
+        )
+    return quote_paid_remainder(
+        today=clock.today(),
+        paid_until=service.paid_until,
+        period_months=months,
+        old_price=Money(old.price, old.currency),
+        new_price=Money(new.price, new.currency),
+    )
+
+
+def quote_paid_remainder(
+    *,
+    today: dt.date,
+    paid_until: dt.date | None,
+    period_months: int,
+    old_price: Money,
+    new_price: Money,
+) -> calculations.TariffChangeQuote:
+    """The tariff-change rule over everything paid: a service renewed ahead has paid periods
+    beyond the current one, and each is prorated by the same rule (whole future periods in
+    full), so no paid day escapes the change."""
+    quote = calculations.quote_tariff_change(
+        today=today,
+        paid_until=paid_until,
+        period_months=period_months,
+        old_price=old_price,
+        new_price=new_price,
+    )
+    if paid_until is None:
+        return quote
+    amount, days, end = quote.amount, quote.remaining_days, quote.period_start
+    while end > today:
+        part = calculations.quote_tariff_change(
+            today=today,
+            paid_until=end,
+            period_months=period_months,
+            old_price=old_price,
+            new_price=new_price,
+        )
+        amount, days, end = amount + part.amount, days + part.remaining_days, part.period_start
+    return dataclasses.replace(quote, amount=amount, remaining_days=days)
+
+
+def change_tariff(*, service: Service, new_tariff: Tariff) -> Invoice | None:
+    """Move the service to another tariff of its type, prorated for the paid remainder.
+
+    An upgrade issues an invoice for the difference (settled at once if the balance covers it);
+    the new tariff applies when it is paid. A downgrade credits the difference to the balance
+    and applies at once. Returns the upgrade's invoice, or None.
+    """
+    with transaction.atomic():
+        lock_billing_account(service.billing_account)
+        service = (
+            Service.objects.select_for_update()
+            .select_related("tariff", "billing_account")
+            .get(pk=service.pk)
+        )
+        pending = Invoice.objects.filter(
+            lines__service=service, kind=InvoiceKind.TARIFF_CHANGE, status=InvoiceStatus.UNPAID
+        ).first()
+        if pending is not None:
+            raise TariffChangeNotAllowed(
+                _("Pay or cancel the open tariff change invoice %(number)s first.")
+                % {"number": pending.number}
+            )
+        if service.tariff_changed_on == clock.today():
+            # Each change is rounded on its own; a cycle through three tariffs in one day could
+            # otherwise gain a kopeck per round (docs/billing-rules.md).
+            raise TariffChangeNotAllowed(_("A service's tariff can be changed once a day."))
+        quote = tariff_change_quote(service=service, new_tariff=new_tariff)
+        account = service.billing_account
+        service.tariff_changed_on = clock.today()
+        service.save(update_fields=["tariff_changed_on"])
+        if quote.amount.is_positive():
+            texts = {
+                lang: _tariff_change_text(service, new_tariff, quote, lang) for lang in ("ru", "en")
+            }
+            invoice = issue_invoice(
+                billing_account=account,
+                kind=InvoiceKind.TARIFF_CHANGE,
+                lines=[
+                    LineDraft(
+                        kind=LineKind.PRORATION,
+                        service=service,
+                        service_type_code=service.service_type.code,
+                        tariff_code=new_tariff.code,
+                        description_ru=texts["ru"],
+                        description_en=texts["en"],
+                        period_start=clock.today(),
+                        period_end=service.paid_until,
+                        amount=quote.amount,
+                    )
+                ],
+            )
+            settle_open_invoices(billing_account=account)
+            invoice.refresh_from_db()
+            return invoice
+        if quote.amount.is_negative():
+            credit = -quote.amount
+            ledger.post(
+                lines=[
+                    (ledger.revenue_account(service.service_type.code, credit.currency), -credit),
+                    (ledger.customer_account(account), credit),
+                ],
+                kind=EntryKind.TARIFF_CREDIT,
+                memo=f"Tariff change {service.tariff.code} -> {new_tariff.code}",
+                reference=f"service-{service.pk}",
+                billing_account=account,
+            )
+        _apply_tariff(service, new_tariff.code)
+        if quote.amount.is_negative():
+            settle_open_invoices(billing_account=account)
+    return None
+
+
+def _apply_tariff(service: Service, tariff_code: str) -> None:
+    old_code = service.tariff.code
+    if old_code == tariff_code:
+        return
+    service.tariff = service.service_type.tariffs.get(code=tariff_code)
+    service.save(update_fields=["tariff"])
+    provision(service=service, operation="change_tariff", old_tariff_code=old_code)
+
+
+def _tariff_change_text(
+    service: Service, new_tariff: Tariff, quote: calculations.TariffChangeQuote, language: str
+) -> str:
+    with translation.override(language):
+        return _("Tariff change %(old)s → %(new)s%(identifier)s for %(days)d paid days") % {
+            "old": service.tariff.name,
+            "new": new_tariff.name,
+            "identifier": f", {service.identifier}" if service.identifier else "",
+            "days": quote.remaining_days,
+        }

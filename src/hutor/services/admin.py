@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from hutor.services.actions import cancel_order
+from hutor.services.exceptions import ServiceError
 from hutor.services.models import ProvisioningTask, Service
 
 
@@ -27,6 +32,19 @@ class ServiceAdmin(admin.ModelAdmin):
     raw_id_fields = ["billing_account"]
     readonly_fields = ["created_at", "activated_at", "order_token"]
     inlines = [ProvisioningTaskInline]
+    actions = ["cancel_unpaid_orders"]
+
+    @admin.action(description=_("Cancel the selected unpaid orders"))
+    def cancel_unpaid_orders(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
+        cancelled = 0
+        for service in queryset:
+            try:
+                cancel_order(service=service)
+            except ServiceError as exc:
+                messages.warning(request, f"{service}: {exc}")
+            else:
+                cancelled += 1
+        messages.success(request, _("Cancelled %(n)d order(s).") % {"n": cancelled})
 
 
 @admin.register(ProvisioningTask)

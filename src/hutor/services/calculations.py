@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hutor.core.money import Money
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
@@ -11,3 +15,72 @@ def add_months(start: dt.date, months: int) -> dt.date:
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class TariffChangeQuote:
+    """What a tariff change costs or credits for the paid remainder (docs/billing-rules.md)."""
+
+    remaining_days: int  # paid days left: today counts, paid_until (the first unpaid day) does not
+    period_days: int  # days in the current paid period [period_start, paid_until)
+    period_start: dt.date  # add_months(paid_until, -period_months)
+    old_daily: Decimal  # old period price / period_days, unrounded
+    new_daily: Decimal  # new period price / period_days, unrounded
+    amount: Money  # > 0 the customer pays, < 0 credited to the balance, 0 nothing moves
+
+    @property
+    def is_upgrade(self) -> bool:
+        """The customer pays `amount` (an invoice is due)."""
+        return self.amount.is_positive()
+
+    @property
+    def is_downgrade(self) -> bool:
+        """`-amount` is credited to the customer's balance."""
+        return self.amount.is_negative()
+
+
+def quote_tariff_change(
+    *,
+    today: dt.date,
+    paid_until: dt.date | None,
+    period_months: int,
+    old_price: Money,
+    new_price: Money,
+) -> TariffChangeQuote:
+    """The prorated charge (upgrade) or credit (downgrade) of changing tariff on `today`.
+
+    `old_price` and `new_price` are the prices of the same billing period (`period_months`)
+    in the same currency. The amount is remaining_days × (new − old) / period_days, exact in
+    Decimal and rounded once, ROUND_HALF_UP (half away from zero) to the currency's minor unit,
+    so A→B and B→A on the same day are exact opposites. `paid_until` is the first unpaid day,
+    today counts as a remaining day (the new tariff applies from today), and a lapsed or
+    never-paid service (paid_until None or ≤ today) has nothing to prorate: amount 0.
+    """
+    if isinstance(period_months, bool) or not isinstance(period_months, int) or period_months < 1:
+        raise ValueError(
+            f"period_months must be a positive number of months, not {period_months!r}"
+        )
+    difference = new_price - old_price  # raises CurrencyMismatch for two currencies
+    if old_price.is_negative() or new_price.is_negative():
+        raise ValueError("a tariff price cannot be negative")
+    if paid_until is None:
+        # Never paid: no current period; the one a payment today would make stands in for it.
+        period_start = today
+        period_days = (add_months(today, period_months) - today).days
+    else:
+        period_start = add_months(paid_until, -period_months)
+        period_days = (paid_until - period_start).days
+    remaining_days = (
+        0 if paid_until is None else min(max((paid_until - today).days, 0), period_days)
+    )
+    amount = (difference * remaining_days / period_days).rounded()
+    if not amount:
+        amount = Money.zero(difference.currency).rounded()  # never "-0.00"
+    return TariffChangeQuote(
+        remaining_days=remaining_days,
+        period_days=period_days,
+        period_start=period_start,
+        old_daily=old_price.amount / period_days,
+        new_daily=new_price.amount / period_days,
+        amount=amount,
+    )

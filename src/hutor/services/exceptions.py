@@ -8,3 +8,11 @@ class InvalidIdentifier(ServiceError):
 
 class ServiceNotPending(ServiceError):
     """Only an order that is not yet paid can be cancelled."""
+
+
+class RenewalNotAllowed(ServiceError):
+    """A terminated, cancelled or not yet paid service cannot be renewed."""
+
+
+class TariffChangeNotAllowed(ServiceError):
+    """The new tariff is of another type, the same tariff, or has no price for the period."""

@@ -35,6 +35,8 @@ class Service(models.Model):
     )
     paid_until = models.DateField(_("paid until"), null=True, blank=True)
     auto_renew = models.BooleanField(_("auto-renew"), default=True)
+    # The day of the last tariff change: at most one a day (see services.actions.change_tariff).
+    tariff_changed_on = models.DateField(_("tariff changed on"), null=True, blank=True)
     provisioning_module = models.CharField(
         _("provisioning module"), max_length=32, default="manual"
     )

@@ -82,7 +82,7 @@ def test_home_redirects_anonymous_visitors_to_login(client, db):
 def test_demo_customer_logs_in_and_sees_number_and_balance(client, demo):
     response = client.post(
         reverse("panel:login"),
-        {"username": " Demo@Hutor.local ", "password": data.CUSTOMER_PASSWORD},
+        {"login": " Demo@Hutor.local ", "password": data.CUSTOMER_PASSWORD},
     )
     assert response.status_code == 302 and response["Location"] == reverse("panel:home")
     html = page(client.get(reverse("panel:home")))
@@ -98,7 +98,7 @@ def test_demo_customer_logs_in_and_sees_number_and_balance(client, demo):
 
 def test_wrong_password_is_refused_with_a_message(client, demo):
     html = page(
-        client.post(reverse("panel:login"), {"username": data.CUSTOMER_EMAIL, "password": "x"})
+        client.post(reverse("panel:login"), {"login": data.CUSTOMER_EMAIL, "password": "x"})
     )
     assert "Неверный адрес электронной почты или пароль" in html
     assert "_auth_user_id" not in client.session
@@ -107,7 +107,7 @@ def test_wrong_password_is_refused_with_a_message(client, demo):
 def test_staff_without_a_billing_account_gets_an_honest_home(client, demo):
     client.post(
         reverse("panel:login"),
-        {"username": data.ADMIN_EMAIL, "password": data.DEFAULT_ADMIN_PASSWORD},
+        {"login": data.ADMIN_EMAIL, "password": data.DEFAULT_ADMIN_PASSWORD},
     )
     html = page(client.get(reverse("panel:home")))
     assert "У этого входа нет биллинг-аккаунта" in html

@@ -1,0 +1,89 @@
+"""Every customer URL with another customer's objects is a 404 (or a redirect to login)."""
+
+import pytest
+from django.urls import get_resolver
+
+from hutor.accounts.emails import email_change_token
+from hutor.core.money import Money
+from hutor.invoices.models import Invoice
+from hutor.payments.actions import start_top_up
+from hutor.services.actions import place_order
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Pass-word-2026"
+
+
+@pytest.fixture
+def victim(account_factory, catalog, payment_methods):
+    account = account_factory(password=PASSWORD)
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 1), identifier="victim.ru"
+    )
+    payment = start_top_up(
+        billing_account=account, method=payment_methods.demo, amount=Money("500")
+    )
+    invoice = Invoice.objects.get(billing_account=account)
+    token = email_change_token(account, "new@example.com")
+    return {"pk": service.pk, "number": invoice.number, "payment": payment.number, "token": token}
+
+
+def object_urls(victim):
+    """Every panel URL that names an object, filled with the victim's objects."""
+    return {
+        "/panel/services/{pk}/": "GET",
+        "/panel/services/{pk}/renew/": "GET",
+        "/panel/services/{pk}/renew/#post": "POST",
+        "/panel/services/{pk}/tariff/": "GET",
+        "/panel/services/{pk}/tariff/#post": "POST",
+        "/panel/services/{pk}/auto-renew/": "POST",
+        "/panel/services/{pk}/cancel/": "POST",
+        "/panel/invoices/{number}/": "GET",
+        "/panel/invoices/{number}/pdf/": "GET",
+        "/panel/invoices/{number}/pay/": "POST",
+        "/panel/payments/{payment}/": "GET",
+        "/panel/profile/email/{token}/": "GET",
+    }
+
+
+def test_the_list_covers_every_panel_url_with_an_object():
+    patterns = [
+        str(p.pattern)
+        for p in get_resolver().url_patterns
+        for p in getattr(p, "url_patterns", [p])
+        if "panel/" in str(p.pattern) and "<" in str(p.pattern)
+    ]
+    assert len(patterns) == 10, patterns  # the 10 object routes tested below
+
+
+def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):
+    intruder = account_factory(password=PASSWORD)
+    client.login(email=intruder.contact_email, password=PASSWORD)
+    for template, method in object_urls(victim).items():
+        url = template.split("#")[0].format(**victim)
+        response = (
+            client.post(url, {"price": 1, "tariff": 1}) if method == "POST" else client.get(url)
+        )
+        assert response.status_code == 404, (method, url, response.status_code)
+    assert Invoice.objects.filter(billing_account=intruder).count() == 0
+    # And the victim's objects are untouched.
+    assert Invoice.objects.get(number=victim["number"]).status == "unpaid"
+    intruder.refresh_from_db()
+    assert intruder.contact_email != "new@example.com"
+
+
+def test_anonymous_visitors_are_sent_to_login(client, victim):
+    for template, method in object_urls(victim).items():
+        url = template.split("#")[0].format(**victim)
+        response = client.post(url) if method == "POST" else client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+    for url in [
+        "/panel/",
+        "/panel/services/",
+        "/panel/invoices/",
+        "/panel/payments/",
+        "/panel/balance/",
+        "/panel/balance.csv",
+        "/panel/top-up/",
+    ]:
+        assert "/login/" in client.get(url)["Location"]

@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hutor.accounts.models import BillingAccount
+from hutor.ledger import queries as ledger_queries
+from hutor.payments.models import PaymentMethod
+from hutor.services.models import Service, ServiceStatus
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The four blocks of S3: number, balance, account information, quick navigation.
+
+    A fixed number of queries, whatever the account's history (a test holds it to that)."""
+    account = BillingAccount.objects.filter(user_id=request.user.pk or 0).first()
+    if account is None:  # a staff login: nothing to show but the way to the administration
+        return render(request, "panel/home.html", {"account": None})
+    services = list(
+        Service.objects.filter(
+            billing_account=account,
+            status__in=[ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED, ServiceStatus.PENDING],
+        )
+        .select_related("tariff", "service_type")
+        .order_by("paid_until", "id")
+    )
+    return render(
+        request,
+        "panel/home.html",
+        {
+            "account": account,
+            "balance": ledger_queries.balance(account),
+            "total_credited": ledger_queries.total_credited(account),
+            "services": services,
+            "methods": PaymentMethod.objects.filter(is_enabled=True, currency=account.currency),
+        },
+    )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hutor.core.money import Money
+from hutor.invoices import documents
+from hutor.invoices.actions import settle_open_invoices
+from hutor.invoices.models import Invoice, InvoiceStatus
+from hutor.invoices.views import pdf_response
+from hutor.ledger import queries as ledger_queries
+from hutor.panel.views.common import customer_required
+
+
+def _invoice(request: HttpRequest, number: str) -> Invoice:
+    return get_object_or_404(
+        Invoice,
+        number=number,
+        billing_account=request.account,  # type: ignore[attr-defined]
+    )
+
+
+def missing_amount(invoice: Invoice) -> Money:
+    """What the balance lacks to pay this invoice and every older unpaid one (settlement goes
+    oldest first)."""
+    account = invoice.billing_account
+    due = Money.zero(invoice.currency)
+    for older in Invoice.objects.filter(
+        billing_account=account, status=InvoiceStatus.UNPAID, issued_at__lte=invoice.issued_at
+    ).exclude(issued_at=invoice.issued_at, id__gt=invoice.id):
+        due += older.total_money
+    lacking = due - ledger_queries.balance(account)
+    return lacking if lacking.is_positive() else Money.zero(invoice.currency)
+
+
+@customer_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    invoices = Invoice.objects.filter(billing_account=request.account).order_by("-issued_at", "-id")  # type: ignore[attr-defined]
+    status = request.GET.get("status")
+    if status in InvoiceStatus.values:
+        invoices = invoices.filter(status=status)
+    page = Paginator(invoices, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "panel/invoices/list.html",
+        {"page": page, "status": status, "statuses": InvoiceStatus.choices},
+    )
+
+
+@customer_required
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = _invoice(request, number)
+    return render(
+        request,
+        "panel/invoices/detail.html",
+        {
+            "invoice": invoice,
+            "document_html": documents.render_html(invoice, standalone=False),
+            "missing": missing_amount(invoice) if invoice.is_open else None,
+            "balance": ledger_queries.balance(invoice.billing_account),
+        },
+    )
+
+
+@customer_required
+def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    return pdf_response(_invoice(request, number))
+
+
+@customer_required
+@require_POST
+def invoice_pay(request: HttpRequest, number: str) -> HttpResponse:
+    """Pay from the balance; if it does not cover, go to a top-up of the missing amount."""
+    invoice = _invoice(request, number)
+    if invoice.is_open:
+        settle_open_invoices(billing_account=invoice.billing_account)
+        invoice.refresh_from_db()
+    if invoice.status == InvoiceStatus.PAID:
+        messages.success(request, _("Invoice %(n)s is paid.") % {"n": invoice.number})
+        return redirect("panel:invoice_detail", number=invoice.number)
+    if invoice.status == InvoiceStatus.CANCELLED:
+        messages.error(request, _("Invoice %(n)s is cancelled.") % {"n": invoice.number})
+        return redirect("panel:invoice_detail", number=invoice.number)
+    missing = missing_amount(invoice)
+    messages.info(
+        request,
+        _("The balance does not cover invoice %(n)s: top up %(amount)s.")
+        % {"n": invoice.number, "amount": missing},
+    )
+    return redirect(f"{reverse('panel:top_up')}?amount={missing.amount}&invoice={invoice.number}")

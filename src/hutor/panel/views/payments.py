@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from hutor.core.money import InvalidAmount, Money
+from hutor.panel.views.common import customer_required
+from hutor.payments.actions import start_top_up
+from hutor.payments.exceptions import InvalidTopUp
+from hutor.payments.gateways import get_gateway
+from hutor.payments.models import Payment, PaymentMethod
+
+
+class TopUpForm(forms.Form):
+    amount = forms.CharField(label=_("Amount"), max_length=20)
+    method = forms.ModelChoiceField(
+        label=_("Payment method"),
+        queryset=PaymentMethod.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        field = self.fields["method"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = PaymentMethod.objects.filter(is_enabled=True, currency=account.currency)
+
+    def clean_amount(self) -> Money:
+        try:
+            amount = Money.parse(self.cleaned_data["amount"], self.account.currency)
+        except InvalidAmount as exc:
+            raise forms.ValidationError(_("Enter an amount like 1500 or 1500.50.")) from exc
+        if not amount.is_positive():
+            raise forms.ValidationError(_("Enter an amount greater than zero."))
+        return amount
+
+
+@customer_required
+def top_up(request: HttpRequest) -> HttpResponse:
+    """S5: an arbitrary amount and a payment method -> a payment with its own number, and a
+    link to the payment service or to the printable bank document. No invoice."""
+    account = request.account  # type: ignore[attr-defined]
+    initial = {"amount": request.GET.get("amount", "")}
+    form = TopUpForm(request.POST or None, account=account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = start_top_up(
+                billing_account=account,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+            )
+        except InvalidTopUp as exc:
+            form.add_error("amount", str(exc))
+        else:
+            action = get_gateway(payment.method.gateway).start(payment)
+            if action.method == "POST":
+                return render(request, "panel/payments/redirect.html", {"action": action})
+            return redirect(action.url)
+    return render(request, "panel/payments/top_up.html", {"form": form, "account": account})
+
+
+@customer_required
+def payment_list(request: HttpRequest) -> HttpResponse:
+    payments = Payment.objects.filter(billing_account=request.account).select_related("method")  # type: ignore[attr-defined]
+    page = Paginator(payments.order_by("-created_at", "-id"), 25).get_page(request.GET.get("page"))
+    return render(request, "panel/payments/list.html", {"page": page})
+
+
+@customer_required
+def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
+    payment = get_object_or_404(
+        Payment.objects.select_related("method"),
+        number=number,
+        billing_account=request.account,  # type: ignore[attr-defined]
+    )
+    gateway = get_gateway(payment.method.gateway)
+    return render(
+        request,
+        "panel/payments/detail.html",
+        {"payment": payment, "online": gateway.online, "pay_action": gateway.start(payment)},
+    )

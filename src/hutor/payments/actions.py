@@ -1,0 +1,150 @@
+"""Top-ups: starting a payment, and crediting it exactly once when its service confirms it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hutor.accounts.actions import lock as lock_billing_account
+from hutor.core import clock
+from hutor.core.money import Money
+from hutor.core.sequences import next_value
+from hutor.invoices.actions import settle_open_invoices
+from hutor.ledger import actions as ledger
+from hutor.ledger.models import EntryKind
+from hutor.notifications.actions import enqueue
+from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
+from hutor.payments.gateways import get_gateway
+from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import BillingAccount
+
+log = logging.getLogger("hutor.payments")
+
+# Payment numbers: eight digits from 20000001, so they never look like a billing account number
+# (seven digits, from 1000002) or an invoice number (26-000123).
+SEQUENCE_NAME = "payment"
+FIRST_NUMBER = 20000001
+# How long a started payment waits: online services answer in minutes; a bank transfer in days.
+LIFETIME_ONLINE = dt.timedelta(days=1)
+LIFETIME_BANK = dt.timedelta(days=14)
+
+
+def start_top_up(
+    *, billing_account: BillingAccount, method: PaymentMethod, amount: Money
+) -> Payment:
+    """Create a pending top-up payment with its number. No invoice is created (S5)."""
+    if not method.is_enabled:
+        raise InvalidTopUp(_("This payment method is not available."))
+    if amount.currency != method.currency or amount.currency != billing_account.currency:
+        raise InvalidTopUp(_("This payment method does not take this currency."))
+    if amount.rounded() != amount:
+        raise InvalidTopUp(_("An amount has at most two digits after the decimal point."))
+    low, high = Money(method.min_amount, method.currency), Money(method.max_amount, method.currency)
+    if not low <= amount <= high:
+        raise InvalidTopUp(
+            _("Enter an amount from %(min)s to %(max)s.") % {"min": low, "max": high}
+        )
+    gateway = get_gateway(method.gateway)
+    now = clock.now()
+    with transaction.atomic():
+        return Payment.objects.create(
+            number=str(next_value(SEQUENCE_NAME, start=FIRST_NUMBER)),
+            billing_account=billing_account,
+            method=method,
+            amount=amount.amount,
+            currency=amount.currency,
+            created_at=now,
+            expires_at=now + (LIFETIME_ONLINE if gateway.online else LIFETIME_BANK),
+        )
+
+
+def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> tuple[Payment, bool]:
+    """Credit a confirmed payment to the balance: one journal entry (the method's clearing
+    account -> the customer's balance) keyed by (method, the service's transaction id), then
+    open invoices are settled and the customer is told. Returns (payment, credited now).
+
+    A replay of the same confirmation credits nothing and returns False. An amount or currency
+    other than the payment's, or a payment that already failed or expired, is refused.
+    """
+    with transaction.atomic():
+        lock_billing_account(payment.billing_account)
+        payment = Payment.objects.select_for_update().select_related("method").get(pk=payment.pk)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            if payment.gateway_transaction_id == transaction_id:
+                return payment, False
+            raise NotificationRejected("the payment was already credited by another transaction")
+        if payment.status != PaymentStatus.PENDING:
+            raise NotificationRejected(f"the payment is {payment.status}")
+        if amount != payment.money:
+            raise NotificationRejected("the amount or currency differs from the payment's")
+        method = payment.method
+        entry, _created = ledger.post(
+            lines=[
+                (ledger.clearing_account(method.slug, payment.currency), -payment.money),
+                (ledger.customer_account(payment.billing_account), payment.money),
+            ],
+            kind=EntryKind.TOP_UP,
+            memo=f"Payment {payment.number} ({method.slug})",
+            reference=payment.number,
+            billing_account=payment.billing_account,
+            idempotency_key=f"payment:{method.slug}:{transaction_id}",
+        )
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.gateway_transaction_id = transaction_id
+        payment.credit_entry = entry
+        payment.completed_at = clock.now()
+        payment.save(
+            update_fields=["status", "gateway_transaction_id", "credit_entry", "completed_at"]
+        )
+        settle_open_invoices(billing_account=payment.billing_account)
+        enqueue(
+            key=f"payment-credited:{payment.number}",
+            template="payment_credited",
+            billing_account=payment.billing_account,
+            params={"payment": payment.number},
+        )
+    log.info("payment %s credited: %s", payment.number, payment.money)
+    return payment, True
+
+
+def fail_payment(*, payment: Payment, reason: str) -> Payment:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != PaymentStatus.PENDING:
+            return payment
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = reason[:300]
+        payment.completed_at = clock.now()
+        payment.save(update_fields=["status", "failure_reason", "completed_at"])
+    return payment
+
+
+def handle_notification(
+    *, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
+) -> tuple[Payment, bool]:
+    """Verify a payment service's notification and act on it; raise NotificationRejected with
+    a short, secret-free reason for anything that does not check out (nothing is credited)."""
+    notification = get_gateway(method.gateway).verify(method, data, headers)
+    if notification.test_mode and not method.is_test_mode and method.gateway != "demo":
+        raise NotificationRejected("a test-mode notification for a live method")
+    payment = (
+        Payment.objects.select_related("method", "billing_account")
+        .filter(number=notification.payment_number)
+        .first()
+    )
+    if payment is None:
+        raise NotificationRejected("unknown payment")
+    if payment.method_id != method.pk:
+        raise NotificationRejected("the payment belongs to another method")
+    if not notification.paid:
+        return fail_payment(payment=payment, reason="declined by the payment service"), False
+    return credit_payment(
+        payment=payment, transaction_id=notification.transaction_id, amount=notification.amount
+    )

@@ -1,0 +1,22 @@
+"""Payment service plugins, one module per protocol, registered by gateway code."""
+
+from __future__ import annotations
+
+from hutor.payments.gateways.bank_transfer import BankTransferGateway
+from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+from hutor.payments.gateways.demo import DemoGateway
+
+GATEWAYS: dict[str, type[GatewayPlugin]] = {
+    DemoGateway.code: DemoGateway,
+    BankTransferGateway.code: BankTransferGateway,
+}
+
+
+def get_gateway(code: str) -> GatewayPlugin:
+    try:
+        return GATEWAYS[code]()
+    except KeyError:
+        raise LookupError(f"unknown payment gateway {code!r}") from None
+
+
+__all__ = ["GATEWAYS", "GatewayPlugin", "Notification", "StartAction", "get_gateway"]

@@ -1,0 +1,27 @@
+"""Bank transfer: the payer gets a printable document; the money arrives by bank statement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from hutor.payments.exceptions import NotificationRejected
+from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+
+if TYPE_CHECKING:
+    from hutor.payments.models import Payment, PaymentMethod
+
+
+class BankTransferGateway(GatewayPlugin):
+    code = "bank_transfer"
+    online = False
+
+    def start(self, payment: Payment) -> StartAction:
+        return StartAction(url=reverse("panel:payment_detail", args=[payment.number]))
+
+    def verify(
+        self, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
+    ) -> Notification:
+        raise NotificationRejected("bank transfers are credited from bank statements")

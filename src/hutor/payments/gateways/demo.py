@@ -1,0 +1,69 @@
+"""The demo payment service built into Hutor, so a top-up can be paid end to end offline.
+
+The payer's page (`/pay/<method>/demo/<payment>/`) plays the payment service: "Pay" makes it
+send a notification signed with HMAC-SHA256 over `payment|amount|currency|transaction|status`
+with the method's secret, through the same verification and crediting as a real service.
+Refused when DEBUG is off unless HUTOR_DEMO_PAYMENTS is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.urls import reverse
+
+from hutor.core.money import InvalidAmount, Money
+from hutor.payments.exceptions import NotificationRejected
+from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+
+if TYPE_CHECKING:
+    from hutor.payments.models import Payment, PaymentMethod
+
+FIELDS = ("payment", "amount", "currency", "transaction", "status")
+
+
+def sign(secret: str, data: Mapping[str, str]) -> str:
+    message = "|".join(str(data.get(name, "")) for name in FIELDS)
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def enabled() -> bool:
+    return bool(settings.DEBUG or settings.HUTOR_DEMO_PAYMENTS)
+
+
+class DemoGateway(GatewayPlugin):
+    code = "demo"
+
+    def start(self, payment: Payment) -> StartAction:
+        return StartAction(
+            url=reverse("payments:demo_payer", args=[payment.method.slug, payment.number])
+        )
+
+    def verify(
+        self, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
+    ) -> Notification:
+        if not enabled():
+            raise NotificationRejected("the demo payment service is disabled")
+        secret = method.settings.get("secret", "")
+        if not secret:
+            raise NotificationRejected("the method has no secret")
+        given = data.get("signature", "")
+        if not hmac.compare_digest(given, sign(secret, data)):
+            raise NotificationRejected("bad signature")
+        try:
+            amount = Money(data.get("amount", ""), data.get("currency", ""))
+        except InvalidAmount as exc:
+            raise NotificationRejected("malformed amount or currency") from exc
+        if not data.get("payment") or not data.get("transaction"):
+            raise NotificationRejected("payment and transaction are required")
+        return Notification(
+            payment_number=data["payment"],
+            transaction_id=data["transaction"],
+            amount=amount,
+            paid=data.get("status") == "paid",
+            test_mode=True,
+        )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from hutor.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("<slug:slug>/result/", views.result, name="result"),
+    path("<slug:slug>/success/", views.browser_return, {"outcome": "success"}, name="success"),
+    path("<slug:slug>/fail/", views.browser_return, {"outcome": "fail"}, name="fail"),
+    path("<slug:slug>/demo/<str:number>/", views.demo_payer, name="demo_payer"),
+]

@@ -1,0 +1,100 @@
+"""The addresses payment services talk to (see docs/payments.md).
+
+/pay/<method>/result/   server-to-server notifications: the only place money is credited;
+/pay/<method>/success/  and /fail/: the payer's browser coming back, for display only.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hutor.payments.actions import handle_notification
+from hutor.payments.exceptions import NotificationRejected
+from hutor.payments.gateways import demo, get_gateway
+from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
+
+log = logging.getLogger("hutor.payments")
+
+
+@csrf_exempt
+@require_POST
+def result(request: HttpRequest, slug: str) -> HttpResponse:
+    method = PaymentMethod.objects.filter(slug=slug, is_enabled=True).first()
+    if method is None:
+        raise Http404("no such payment method")
+    gateway = get_gateway(method.gateway)
+    try:
+        data = {key: request.POST.get(key, "") for key in request.POST}
+    except UnicodeDecodeError:
+        return gateway.rejected("malformed body")
+    try:
+        payment, credited = handle_notification(method=method, data=data, headers=request.headers)
+    except NotificationRejected as exc:
+        # The reason is secret-free by construction; the data is not logged (it may hold keys).
+        log.warning("payment notification refused (method %s): %s", slug, exc.reason)
+        return gateway.rejected(exc.reason)
+    log.info("payment notification for %s accepted (credited now: %s)", payment.number, credited)
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpResponse:
+    """Where the payment service sends the payer back. Shows the payment; credits nothing."""
+    number = request.GET.get("payment", "")
+    payment = Payment.objects.filter(number=number, method__slug=slug).first()
+    mine = (
+        payment is not None
+        and request.user.is_authenticated
+        and payment.billing_account.user_id == request.user.pk
+    )
+    if payment is None or not mine:
+        return redirect("panel:home")
+    n = {"n": payment.number}
+    if payment.status == PaymentStatus.SUCCEEDED:
+        messages.success(request, _("Payment %(n)s is credited.") % n)
+    elif outcome == "fail" or payment.status == PaymentStatus.FAILED:
+        messages.error(request, _("Payment %(n)s did not go through.") % n)
+    else:
+        messages.info(
+            request,
+            _(
+                "Payment %(n)s is being processed; the balance grows once the "
+                "payment service confirms it."
+            )
+            % n,
+        )
+    return redirect("panel:payment_detail", number=payment.number)
+
+
+@require_http_methods(["GET", "POST"])
+def demo_payer(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    """The demo payment service's payment page, playing the payer's side."""
+    method = get_object_or_404(PaymentMethod, slug=slug, gateway="demo", is_enabled=True)
+    if not demo.enabled():
+        raise Http404("the demo payment service is disabled")
+    payment = get_object_or_404(Payment, number=number, method=method)
+    if request.method == "POST":
+        paid = request.POST.get("outcome") == "pay"
+        notification = {
+            "payment": payment.number,
+            "amount": f"{payment.amount:.2f}",
+            "currency": payment.currency,
+            "transaction": f"demo-{uuid.uuid4().hex[:16]}",
+            "status": "paid" if paid else "declined",
+        }
+        notification["signature"] = demo.sign(method.settings.get("secret", ""), notification)
+        # Delivered the way a real service does it: through the result handler's verification.
+        try:
+            handle_notification(method=method, data=notification, headers={})
+        except NotificationRejected as exc:
+            log.warning("demo notification refused: %s", exc.reason)
+        outcome = "success" if paid else "fail"
+        return redirect(f"/pay/{slug}/{outcome}/?payment={payment.number}")
+    return render(request, "payments/demo_payer.html", {"payment": payment, "method": method})
