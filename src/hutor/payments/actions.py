@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -19,7 +19,7 @@ from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
 from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
-from hutor.payments.gateways import get_gateway
+from hutor.payments.gateways import Incoming, Notification, get_gateway
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
 
 if TYPE_CHECKING:
@@ -126,13 +126,18 @@ def fail_payment(*, payment: Payment, reason: str) -> Payment:
     return payment
 
 
-def handle_notification(
-    *, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
-) -> tuple[Payment, bool]:
+@dataclass(frozen=True)
+class Handled:
+    payment: Payment
+    credited: bool  # credited now (False: a replay, or a failure report)
+    notification: Notification
+
+
+def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled:
     """Verify a payment service's notification and act on it; raise NotificationRejected with
     a short, secret-free reason for anything that does not check out (nothing is credited)."""
-    notification = get_gateway(method.gateway).verify(method, data, headers)
-    if notification.test_mode and not method.is_test_mode and method.gateway != "demo":
+    notification = get_gateway(method.gateway).verify(method, incoming)
+    if notification.test_mode and not method.is_test_mode:
         raise NotificationRejected("a test-mode notification for a live method")
     payment = (
         Payment.objects.select_related("method", "billing_account")
@@ -144,7 +149,9 @@ def handle_notification(
     if payment.method_id != method.pk:
         raise NotificationRejected("the payment belongs to another method")
     if not notification.paid:
-        return fail_payment(payment=payment, reason="declined by the payment service"), False
-    return credit_payment(
+        failed = fail_payment(payment=payment, reason="declined by the payment service")
+        return Handled(failed, False, notification)
+    payment, credited = credit_payment(
         payment=payment, transaction_id=notification.transaction_id, amount=notification.amount
     )
+    return Handled(payment, credited, notification)

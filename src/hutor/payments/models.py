@@ -13,6 +13,11 @@ from hutor.core.money import Money
 class Gateway(models.TextChoices):
     DEMO = "demo", _("Demo payment service")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    WEBMONEY = "webmoney", "WebMoney"
+    ZPAYMENT = "zpayment", "Z-Payment"
+    ROBOKASSA = "robokassa", "Robokassa"
+    YOOKASSA = "yookassa", "YooKassa"
+    STRIPE = "stripe", "Stripe"
 
 
 class PaymentMethod(models.Model):

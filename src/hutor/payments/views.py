@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hutor.payments.actions import handle_notification
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways import demo, get_gateway
+from hutor.payments.gateways import Incoming, demo, get_gateway
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger("hutor.payments")
@@ -32,17 +32,29 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("no such payment method")
     gateway = get_gateway(method.gateway)
     try:
-        data = {key: request.POST.get(key, "") for key in request.POST}
-    except UnicodeDecodeError:
+        body = request.body  # read first: it is kept for protocols that sign the raw body
+        incoming = Incoming(
+            data={key: request.POST.get(key, "") for key in request.POST},
+            headers=request.headers,
+            body=body,
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+        )
+    except (UnicodeDecodeError, ValueError):
         return gateway.rejected("malformed body")
+    if gateway.is_prerequest(incoming):
+        return gateway.prerequest(method, incoming)
     try:
-        payment, credited = handle_notification(method=method, data=data, headers=request.headers)
+        handled = handle_notification(method=method, incoming=incoming)
     except NotificationRejected as exc:
         # The reason is secret-free by construction; the data is not logged (it may hold keys).
         log.warning("payment notification refused (method %s): %s", slug, exc.reason)
         return gateway.rejected(exc.reason)
-    log.info("payment notification for %s accepted (credited now: %s)", payment.number, credited)
-    return HttpResponse("OK", content_type="text/plain")
+    log.info(
+        "payment notification for %s accepted (credited now: %s)",
+        handled.payment.number,
+        handled.credited,
+    )
+    return gateway.accepted(handled.notification)
 
 
 def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpResponse:
@@ -92,7 +104,7 @@ def demo_payer(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         notification["signature"] = demo.sign(method.settings.get("secret", ""), notification)
         # Delivered the way a real service does it: through the result handler's verification.
         try:
-            handle_notification(method=method, data=notification, headers={})
+            handle_notification(method=method, incoming=Incoming(data=notification, headers={}))
         except NotificationRejected as exc:
             log.warning("demo notification refused: %s", exc.reason)
         outcome = "success" if paid else "fail"

@@ -148,7 +148,7 @@ def test_a_new_customer_orders_pays_renews_and_changes_the_tariff(
     page.locator(".panel-main form button[type=submit]").click()
     page.wait_for_url("**/panel/invoices/*/")
     renewal = Invoice.objects.get(kind=InvoiceKind.RENEWAL)
-    expect(page.locator("h1")).to_contain_text(renewal.number)
+    expect(page.locator(".page-head h1")).to_contain_text(renewal.number)
     expect(page.locator(".page-head .badge-paid")).to_be_visible()
     assert renewal.total == 199
 
@@ -166,7 +166,7 @@ def test_a_new_customer_orders_pays_renews_and_changes_the_tariff(
     page.locator(".panel-main form button[type=submit]").click()
     page.wait_for_url("**/panel/invoices/*/")
     change = Invoice.objects.get(kind=InvoiceKind.TARIFF_CHANGE)
-    expect(page.locator("h1")).to_contain_text(change.number)
+    expect(page.locator(".page-head h1")).to_contain_text(change.number)
     assert change.total_money == quote.amount and change.status == InvoiceStatus.UNPAID
     # The balance (252) does not cover it: the invoice offers to top up the difference.
     expect(page.locator(f"form[action='/panel/invoices/{change.number}/pay/']")).to_be_visible()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hutor.payments.gateways.bank_transfer import BankTransferGateway
-from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
 from hutor.payments.gateways.demo import DemoGateway
 
 GATEWAYS: dict[str, type[GatewayPlugin]] = {
@@ -19,4 +19,4 @@ def get_gateway(code: str) -> GatewayPlugin:
         raise LookupError(f"unknown payment gateway {code!r}") from None
 
 
-__all__ = ["GATEWAYS", "GatewayPlugin", "Notification", "StartAction", "get_gateway"]
+__all__ = ["GATEWAYS", "GatewayPlugin", "Incoming", "Notification", "StartAction", "get_gateway"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
 
 if TYPE_CHECKING:
     from hutor.payments.models import Payment, PaymentMethod
@@ -21,7 +20,5 @@ class BankTransferGateway(GatewayPlugin):
     def start(self, payment: Payment) -> StartAction:
         return StartAction(url=reverse("panel:payment_detail", args=[payment.number]))
 
-    def verify(
-        self, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
-    ) -> Notification:
+    def verify(self, method: PaymentMethod, incoming: Incoming) -> Notification:
         raise NotificationRejected("bank transfers are credited from bank statements")

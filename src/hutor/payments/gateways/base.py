@@ -33,26 +33,55 @@ class Notification:
     test_mode: bool = False
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A request from a payment service to /pay/<method>/result/, as received."""
+
+    data: Mapping[str, str]  # form fields (or query parameters), decoded
+    headers: Mapping[str, str]
+    body: bytes = b""  # the raw body, for protocols that sign or send JSON
+    remote_addr: str = ""
+
+
 class GatewayPlugin(abc.ABC):
-    """One payment protocol. `verify` must check the signature and the method's own identity
-    (purse, shop id) and raise NotificationRejected with a short reason otherwise; the caller
-    then checks the payment itself (exists, this method, amount, currency, status)."""
+    """One payment protocol (one module in payments/gateways/).
+
+    `verify` must check the signature and the method's own identity (purse, shop id, test
+    mode) and raise NotificationRejected with a short, secret-free reason otherwise; the caller
+    (payments.actions.handle_notification) then checks the payment itself: it exists, belongs
+    to this method, is pending, and the amount and currency are the payment's.
+    """
 
     code: str
     # Whether the payer is sent to an external service (False: bank transfer, printed document).
     online: bool = True
 
     @abc.abstractmethod
-    def start(self, payment: Payment) -> StartAction: ...
+    def start(self, payment: Payment) -> StartAction:
+        """Where to send the payer: a redirect URL or a self-submitting form (may call an API)."""
 
     @abc.abstractmethod
-    def verify(
-        self, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
-    ) -> Notification: ...
+    def verify(self, method: PaymentMethod, incoming: Incoming) -> Notification:
+        """Verify a server-to-server notification; raise NotificationRejected otherwise."""
+
+    def is_prerequest(self, incoming: Incoming) -> bool:
+        """Whether this is a pre-request (WebMoney asks before taking the payer's money)."""
+        return False
+
+    def prerequest(self, method: PaymentMethod, incoming: Incoming) -> HttpResponse:
+        raise NotImplementedError
 
     def accepted(self, notification: Notification) -> HttpResponse:
         """The answer the service expects when a notification is taken (or replayed)."""
         return HttpResponse("OK", content_type="text/plain")
 
     def rejected(self, reason: str) -> HttpResponse:
+        """The protocol's error answer; `reason` is short and holds no secrets."""
         return HttpResponse(f"ERROR {reason}", status=400, content_type="text/plain")
+
+    # Optional abilities; a gateway that has them overrides these.
+    supports_refunds = False
+
+    def refund(self, payment: Payment, amount: Money) -> str:
+        """Refund through the service; returns its refund id."""
+        raise NotImplementedError(f"{self.code} cannot refund through the service")

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from hutor.core.money import InvalidAmount, Money
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways.base import GatewayPlugin, Notification, StartAction
+from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
 
 if TYPE_CHECKING:
     from hutor.payments.models import Payment, PaymentMethod
@@ -43,11 +43,10 @@ class DemoGateway(GatewayPlugin):
             url=reverse("payments:demo_payer", args=[payment.method.slug, payment.number])
         )
 
-    def verify(
-        self, method: PaymentMethod, data: Mapping[str, str], headers: Mapping[str, str]
-    ) -> Notification:
+    def verify(self, method: PaymentMethod, incoming: Incoming) -> Notification:
         if not enabled():
             raise NotificationRejected("the demo payment service is disabled")
+        data = incoming.data
         secret = method.settings.get("secret", "")
         if not secret:
             raise NotificationRejected("the method has no secret")
