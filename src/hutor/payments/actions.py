@@ -7,7 +7,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
@@ -155,3 +157,20 @@ def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled
         payment=payment, transaction_id=notification.transaction_id, amount=notification.amount
     )
     return Handled(payment, credited, notification)
+
+
+def payment_link(payment: Payment) -> str:
+    """The path a customer follows to pay a payment someone made for them (sales' links)."""
+    return reverse("payments:pay", args=[payment.number, link_token(payment)])
+
+
+def link_token(payment: Payment) -> str:
+    return signing.Signer(salt="hutor.payments.link").sign(payment.number).rsplit(":", 1)[1]
+
+
+def expire_payments(*, now: dt.datetime | None = None) -> int:
+    """Mark pending payments past their lifetime expired; a late notification is then refused."""
+    moment = now or clock.now()
+    return Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=moment).update(
+        status=PaymentStatus.EXPIRED, completed_at=moment
+    )

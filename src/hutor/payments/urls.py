@@ -5,6 +5,7 @@ from hutor.payments import views
 app_name = "payments"
 
 urlpatterns = [
+    path("link/<str:number>/<str:token>/", views.pay_link, name="pay"),
     path("<slug:slug>/result/", views.result, name="result"),
     path("<slug:slug>/success/", views.browser_return, {"outcome": "success"}, name="success"),
     path("<slug:slug>/fail/", views.browser_return, {"outcome": "fail"}, name="fail"),

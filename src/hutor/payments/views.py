@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 
@@ -16,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hutor.payments.actions import handle_notification
+from hutor.core import clock
+from hutor.payments.actions import handle_notification, link_token
 from hutor.payments.exceptions import NotificationRejected
 from hutor.payments.gateways import Incoming, demo, get_gateway
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
@@ -110,3 +112,18 @@ def demo_payer(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         outcome = "success" if paid else "fail"
         return redirect(f"/pay/{slug}/{outcome}/?payment={payment.number}")
     return render(request, "payments/demo_payer.html", {"payment": payment, "method": method})
+
+
+def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """A payment link sales sent to a customer: goes on to the payment service, no login."""
+    payment = (
+        Payment.objects.select_related("method", "billing_account").filter(number=number).first()
+    )
+    if payment is None or not hmac.compare_digest(token, link_token(payment)):
+        raise Http404("no such payment link")
+    if payment.status != PaymentStatus.PENDING or payment.expires_at <= clock.now():
+        return render(request, "payments/link_closed.html", {"payment": payment}, status=410)
+    action = get_gateway(payment.method.gateway).start(payment)
+    if action.method == "POST":
+        return render(request, "panel/payments/redirect.html", {"action": action})
+    return redirect(action.url)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from hutor.payments.gateways.bank_transfer import BankTransferGateway
 from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
 from hutor.payments.gateways.demo import DemoGateway
+from hutor.payments.gateways.robokassa import RobokassaGateway
 
 GATEWAYS: dict[str, type[GatewayPlugin]] = {
     DemoGateway.code: DemoGateway,
     BankTransferGateway.code: BankTransferGateway,
+    RobokassaGateway.code: RobokassaGateway,
 }
 
 

@@ -1,0 +1,163 @@
+"""`hutor payment-methods list|add|set|enable|disable`: configure payment methods.
+
+Secrets are never printed back in full (the admin shows them the same way).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from hutor.payments.admin import mask
+from hutor.payments.models import Gateway, PaymentMethod
+
+
+def _pairs(values: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs; a VALUE that parses as JSON (numbers, true, lists) is taken as such."""
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"expected KEY=VALUE, got {item!r}")
+        try:
+            result[key] = json.loads(value)
+        except json.JSONDecodeError:
+            result[key] = value
+    return result
+
+
+FIELDS = {"name_ru", "name_en", "currency", "min_amount", "max_amount", "position"}
+
+
+class Command(BaseCommand):
+    help = "Configure payment methods: list, add, set, enable, disable."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("list", help="list the methods (secrets masked)")
+        add = sub.add_parser("add", help="add a method")
+        add.add_argument("slug")
+        add.add_argument("--gateway", required=True, choices=Gateway.values)
+        add.add_argument("--name-ru", required=True)
+        add.add_argument("--name-en", required=True)
+        add.add_argument("--currency", default="RUB")
+        add.add_argument("--test-mode", action="store_true")
+        add.add_argument("--disabled", action="store_true")
+        add.add_argument(
+            "-s",
+            "--setting",
+            dest="pairs",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a gateway setting (repeat for each): purse, secret_key, ...",
+        )
+        set_ = sub.add_parser("set", help="change settings (KEY=VALUE) or fields (--field)")
+        set_.add_argument("slug")
+        set_.add_argument(
+            "-s",
+            "--setting",
+            dest="pairs",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a gateway setting to add or change (repeat for each)",
+        )
+        set_.add_argument(
+            "--field",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"one of {', '.join(sorted(FIELDS))}",
+        )
+        set_.add_argument("--test-mode", choices=["on", "off"])
+        for name in ("enable", "disable"):
+            sub.add_parser(name, help=f"{name} a method").add_argument("slug")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        getattr(self, f"do_{action}")(**options)
+
+    def _get(self, slug: str) -> PaymentMethod:
+        method = PaymentMethod.objects.filter(slug=slug).first()
+        if method is None:
+            raise CommandError(f"no payment method {slug!r}")
+        return method
+
+    def _show(self, method: PaymentMethod) -> None:
+        state = "enabled" if method.is_enabled else "disabled"
+        mode = ", test mode" if method.is_test_mode else ""
+        shown = json.dumps(mask(method.settings), ensure_ascii=False)
+        self.stdout.write(
+            f"{method.slug:<16} {method.gateway:<14} {method.currency} {state}{mode}  "
+            f"{method.min_amount}–{method.max_amount}  {shown}"
+        )
+
+    def do_list(self, **options: Any) -> None:
+        for method in PaymentMethod.objects.order_by("position", "slug"):
+            self._show(method)
+
+    def do_add(
+        self,
+        *,
+        slug: str,
+        gateway: str,
+        name_ru: str,
+        name_en: str,
+        currency: str,
+        test_mode: bool,
+        disabled: bool,
+        pairs: list[str],
+        **options: Any,
+    ) -> None:
+        if PaymentMethod.objects.filter(slug=slug).exists():
+            raise CommandError(f"payment method {slug!r} exists; use `set`")
+        method = PaymentMethod.objects.create(
+            slug=slug,
+            gateway=gateway,
+            name_ru=name_ru,
+            name_en=name_en,
+            currency=currency.upper(),
+            is_test_mode=test_mode,
+            is_enabled=not disabled,
+            settings=_pairs(pairs),
+        )
+        self._show(method)
+
+    def do_set(
+        self,
+        *,
+        slug: str,
+        pairs: list[str],
+        field: list[str],
+        test_mode: str | None,
+        **options: Any,
+    ) -> None:
+        with transaction.atomic():
+            method = self._get(slug)
+            method.settings = {**method.settings, **_pairs(pairs)}
+            for name, value in _pairs(field).items():
+                if name not in FIELDS:
+                    raise CommandError(
+                        f"unknown field {name!r}; one of {', '.join(sorted(FIELDS))}"
+                    )
+                setattr(method, name, str(value))
+            if test_mode is not None:
+                method.is_test_mode = test_mode == "on"
+            method.full_clean()
+            method.save()
+        self._show(method)
+
+    def do_enable(self, *, slug: str, **options: Any) -> None:
+        method = self._get(slug)
+        method.is_enabled = True
+        method.save(update_fields=["is_enabled"])
+        self._show(method)
+
+    def do_disable(self, *, slug: str, **options: Any) -> None:
+        method = self._get(slug)
+        method.is_enabled = False
+        method.save(update_fields=["is_enabled"])
+        self._show(method)
