@@ -2,7 +2,7 @@ from allauth.account import views as account_views
 from django.urls import path
 
 from hutor.panel import ordering
-from hutor.panel.views import balance, home, invoices, payments, profile, public, services
+from hutor.panel.views import balance, bank, home, invoices, payments, profile, public, services
 
 app_name = "panel"
 
@@ -33,6 +33,13 @@ urlpatterns = [
     path("panel/top-up/", payments.top_up, name="top_up"),
     path("panel/payments/", payments.payment_list, name="payments"),
     path("panel/payments/<str:number>/", payments.payment_detail, name="payment_detail"),
+    path("panel/payments/<str:number>/document/", bank.payment_document, name="payment_document"),
+    path(
+        "panel/payments/<str:number>/document.pdf",
+        bank.payment_document_pdf,
+        name="payment_document_pdf",
+    ),
+    path("panel/payments/<str:number>/pay/", payments.payment_pay, name="payment_pay"),
     path("panel/balance/", balance.balance_history, name="balance"),
     path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
     path("panel/profile/", profile.profile, name="profile"),

@@ -14,3 +14,21 @@ class NotificationRejected(PaymentError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class NotificationIgnored(NotificationRejected):
+    """A genuine notification about something Hutor does not act on (another event type, a
+    session not paid yet): nothing is credited, and the gateway answers it as received so the
+    service does not redeliver it for days.
+
+    The views hand a gateway only the reason (`gateway.rejected(exc.reason)`), so the reason
+    carries the mark: a gateway's `rejected()` tells these apart with `is_ignored(reason)`."""
+
+    PREFIX = "ignored: "
+
+    def __init__(self, what: str) -> None:
+        super().__init__(self.PREFIX + what)
+
+    @classmethod
+    def is_ignored(cls, reason: str) -> bool:
+        return reason.startswith(cls.PREFIX)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hutor.core import clock
 from hutor.payments.actions import handle_notification, link_token
-from hutor.payments.exceptions import NotificationRejected
+from hutor.payments.exceptions import NotificationRejected, PaymentError
 from hutor.payments.gateways import Incoming, demo, get_gateway
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
 
@@ -59,9 +59,16 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
     return gateway.accepted(handled.notification)
 
 
+# Where each protocol puts our payment number when it sends the payer back.
+RETURN_NUMBER_FIELDS = ("payment", "InvId", "LMI_PAYMENT_NO")
+
+
+@csrf_exempt  # some services send the payer back with a POST; nothing here changes state
+@require_http_methods(["GET", "POST"])
 def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpResponse:
     """Where the payment service sends the payer back. Shows the payment; credits nothing."""
-    number = request.GET.get("payment", "")
+    params = request.GET if request.method == "GET" else request.POST
+    number = next((params[f] for f in RETURN_NUMBER_FIELDS if params.get(f)), "")
     payment = Payment.objects.filter(number=number, method__slug=slug).first()
     mine = (
         payment is not None
@@ -123,7 +130,16 @@ def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
         raise Http404("no such payment link")
     if payment.status != PaymentStatus.PENDING or payment.expires_at <= clock.now():
         return render(request, "payments/link_closed.html", {"payment": payment}, status=410)
-    action = get_gateway(payment.method.gateway).start(payment)
+    try:
+        action = get_gateway(payment.method.gateway).start(payment)
+    except PaymentError:
+        log.exception("starting payment %s from a payment link failed", payment.number)
+        return render(
+            request,
+            "payments/link_closed.html",
+            {"payment": payment, "unavailable": True},
+            status=503,
+        )
     if action.method == "POST":
         return render(request, "panel/payments/redirect.html", {"action": action})
     return redirect(action.url)

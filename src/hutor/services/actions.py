@@ -34,7 +34,7 @@ from hutor.services.models import (
     Service,
     ServiceStatus,
 )
-from hutor.services.provisioning import get_module
+from hutor.services.provisioning import get_module, perform
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -69,6 +69,11 @@ def _period_text(price: TariffPrice, language: str) -> str:
 def _line_text(
     price: TariffPrice, identifier: str, start: dt.date, end: dt.date, language: str
 ) -> str:
+    return line_text(line_prefix(price, language), identifier, line_dates(start, end, language))
+
+
+def line_prefix(price: TariffPrice, language: str) -> str:
+    """«Хостинг «Старт», 3 месяца»: the part of a period line's text fixed by its price."""
     tariff = price.tariff
     with translation.override(language):
         name = (
@@ -76,12 +81,19 @@ def _line_text(
             if language == "ru"
             else (f"{tariff.service_type.name} “{tariff.name}”")
         )
-        parts = [name, _period_text(price, language)]
-        if identifier:
-            parts.append(identifier)
+        return f"{name}, {_period_text(price, language)}"
+
+
+def line_dates(start: dt.date, end: dt.date, language: str) -> str:
+    with translation.override(language):
         short = "SHORT_DATE_FORMAT"
-        dates = f"{formats.date_format(start, short)}–{formats.date_format(end, short)}"
-        return ", ".join(parts) + f" ({dates})"
+        return f"{formats.date_format(start, short)}–{formats.date_format(end, short)}"
+
+
+def line_text(prefix: str, identifier: str, dates: str) -> str:
+    """A period line's text from its parts (the billing run caches the parts per price and
+    per period, and must produce exactly what an order or a renewal here writes)."""
+    return prefix + (f", {identifier}" if identifier else "") + f" ({dates})"
 
 
 def _setup_text(price: TariffPrice, language: str) -> str:
@@ -192,15 +204,18 @@ def apply_paid_invoice(invoice: Invoice) -> None:
             service.paid_until = add_months(today, months)
             service.save(update_fields=["status", "activated_at", "paid_until"])
             provision(service=service, operation="create")
-        elif service.status in (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED):
+        elif service.status in RENEWABLE:
             start = (
                 service.paid_until if service.paid_until and service.paid_until >= today else today
             )
             service.paid_until = add_months(start, months)
-            was_suspended = service.status == ServiceStatus.SUSPENDED
+            # A suspended service, or an expired domain, is reactivated at once; for a domain
+            # "unsuspend" asks the registrar to restore it from expiry.
+            was_lapsed = service.status != ServiceStatus.ACTIVE
             service.status = ServiceStatus.ACTIVE
-            service.save(update_fields=["status", "paid_until"])
-            if was_suspended:
+            service.lapsed_on = None
+            service.save(update_fields=["status", "paid_until", "lapsed_on"])
+            if was_lapsed:
                 provision(service=service, operation="unsuspend")
 
 
@@ -210,7 +225,8 @@ def apply_cancelled_invoice(invoice: Invoice) -> None:
         service = line.service
         if service is not None and service.status == ServiceStatus.PENDING:
             service.status = ServiceStatus.CANCELLED
-            service.save(update_fields=["status"])
+            service.auto_renew = False
+            service.save(update_fields=["status", "auto_renew"])
 
 
 def cancel_order(*, service: Service) -> Service:
@@ -226,33 +242,43 @@ def cancel_order(*, service: Service) -> Service:
         service.refresh_from_db()
         if service.status == ServiceStatus.PENDING:  # no invoice was open
             service.status = ServiceStatus.CANCELLED
-            service.save(update_fields=["status"])
+            service.auto_renew = False
+            service.save(update_fields=["status", "auto_renew"])
     return service
 
 
 def provision(*, service: Service, operation: str, **params: str) -> ProvisioningTask:
-    """Call the service's provisioning module and record the call as a task staff can see."""
+    """Queue a call of the service's provisioning module, in the caller's transaction.
+
+    The task commits or rolls back with the decision it carries out (an activation, a
+    suspension), and `hutor worker` runs it after commit, with retries (services.tasks): a slow
+    or failing control panel never holds up a payment or the billing run. A module that only
+    makes staff to-dos (manual) is not queued: its task is a to-do at once.
+    """
     module = get_module(service.provisioning_module)
-    if operation == "change_tariff":
-        result = module.change_tariff(service, old_tariff_code=params.get("old_tariff_code", ""))
-    else:
-        result = getattr(module, operation)(service)
     now = clock.now()
-    return ProvisioningTask.objects.create(
+    task = ProvisioningTask(
         service=service,
         operation=operation,
         module=module.name,
-        status=ProvisioningStatus.DONE if result.done else ProvisioningStatus.TODO,
         params=params,
-        note=result.note,
         created_at=now,
-        done_at=now if result.done else None,
     )
+    if module.queued:
+        task.status = ProvisioningStatus.PENDING
+        task.next_attempt_at = now
+    else:
+        result = perform(module, service, operation, params)
+        task.status = ProvisioningStatus.DONE if result.done else ProvisioningStatus.TODO
+        task.note = result.note
+        task.done_at = now if result.done else None
+    task.save()
+    return task
 
 
 # --- Renewal and tariff change (S4, S6) -----------------------------------------------------
 
-RENEWABLE = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
+RENEWABLE = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED, ServiceStatus.EXPIRED)
 
 
 def open_renewal(service: Service) -> Invoice | None:
@@ -473,3 +499,33 @@ def _tariff_change_text(
             "identifier": f", {service.identifier}" if service.identifier else "",
             "days": quote.remaining_days,
         }
+
+
+# --- Provisioning tasks: staff transitions (the worker's side is in services/tasks.py) --------
+
+
+def complete_task(*, task: ProvisioningTask, note: str = "") -> ProvisioningTask:
+    """Staff mark a to-do (or a task that failed for good and was done by hand) as done."""
+    with transaction.atomic():
+        task = ProvisioningTask.objects.select_for_update().get(pk=task.pk)
+        if task.status not in (ProvisioningStatus.TODO, ProvisioningStatus.FAILED):
+            raise ServiceError(_("Only a to-do or a failed task can be marked done."))
+        task.status = ProvisioningStatus.DONE
+        task.done_at = clock.now()
+        if note:
+            task.note = f"{task.note}\n{note}".strip()
+        task.save(update_fields=["status", "done_at", "note"])
+    return task
+
+
+def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
+    """Staff send a task that failed for good back to the worker, with a fresh set of tries."""
+    with transaction.atomic():
+        task = ProvisioningTask.objects.select_for_update().get(pk=task.pk)
+        if task.status != ProvisioningStatus.FAILED:
+            raise ServiceError(_("Only a failed task can be retried."))
+        task.status = ProvisioningStatus.PENDING
+        task.attempts = 0
+        task.next_attempt_at = clock.now()
+        task.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return task

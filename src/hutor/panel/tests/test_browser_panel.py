@@ -140,7 +140,8 @@ def test_a_new_customer_orders_pays_renews_and_changes_the_tariff(
     assert service.status == ServiceStatus.ACTIVE
     assert not Invoice.objects.exclude(kind=InvoiceKind.ORDER).exists()
 
-    # Renew (the quick box offers it now that the service is active) -> a period -> the renewal invoice, numbered (S4, S6), paid.
+    # Renew, from the quick box now that the service is active: a period -> the renewal
+    # invoice, numbered at once (S4, S6) and paid from the balance.
     quick_services.locator(f"a[href='/panel/services/{service.pk}/renew/']").click()
     page.wait_for_url(f"**/panel/services/{service.pk}/renew/")
     page.locator(f"input[name=price][value='{catalog.price(catalog.start, 1).pk}']").check()

@@ -42,6 +42,7 @@ def object_urls(victim):
         "/panel/invoices/{number}/pdf/": "GET",
         "/panel/invoices/{number}/pay/": "POST",
         "/panel/payments/{payment}/": "GET",
+        "/panel/payments/{payment}/pay/": "POST",
         "/panel/profile/email/{token}/": "GET",
     }
 
@@ -53,7 +54,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 10, patterns  # the 10 object routes tested below
+    assert len(patterns) == 11, patterns  # the 11 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):

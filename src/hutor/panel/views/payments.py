@@ -1,22 +1,34 @@
 from __future__ import annotations
 
+import logging
+
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from hutor.core.money import InvalidAmount, Money
 from hutor.panel.views.common import customer_required
 from hutor.payments.actions import start_top_up
 from hutor.payments.exceptions import InvalidTopUp
 from hutor.payments.gateways import get_gateway
-from hutor.payments.models import Payment, PaymentMethod
+from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
+
+log = logging.getLogger("hutor.payments")
+
+
+class MethodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: PaymentMethod) -> str:  # type: ignore[override]
+        return obj.name
 
 
 class TopUpForm(forms.Form):
     amount = forms.CharField(label=_("Amount"), max_length=20)
-    method = forms.ModelChoiceField(
+    method = MethodChoiceField(
         label=_("Payment method"),
         queryset=PaymentMethod.objects.none(),
         empty_label=None,
@@ -57,10 +69,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
         except InvalidTopUp as exc:
             form.add_error("amount", str(exc))
         else:
-            action = get_gateway(payment.method.gateway).start(payment)
-            if action.method == "POST":
-                return render(request, "panel/payments/redirect.html", {"action": action})
-            return redirect(action.url)
+            return payment_pay(request, payment.number)
     return render(request, "panel/payments/top_up.html", {"form": form, "account": account})
 
 
@@ -82,5 +91,28 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "panel/payments/detail.html",
-        {"payment": payment, "online": gateway.online, "pay_action": gateway.start(payment)},
+        {"payment": payment, "online": gateway.online},
     )
+
+
+@customer_required
+@require_POST
+def payment_pay(request: HttpRequest, number: str) -> HttpResponse:
+    """Go (again) to the payment service for a pending payment."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("method"),
+        number=number,
+        billing_account=request.account,  # type: ignore[attr-defined]
+        status=PaymentStatus.PENDING,
+    )
+    try:
+        action = get_gateway(payment.method.gateway).start(payment)
+    except Exception:
+        log.exception("starting payment %s failed", payment.number)
+        messages.error(
+            request, gettext_now("The payment service is not available now. Please try later.")
+        )
+        return redirect("panel:payment_detail", number=payment.number)
+    if action.method == "POST":
+        return render(request, "panel/payments/redirect.html", {"action": action})
+    return redirect(action.url)

@@ -135,7 +135,7 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             options.append({"tariff": tariff, "error": str(exc)})
         else:
-            options.append({"tariff": tariff, "quote": quote})
+            options.append({"tariff": tariff, "quote": quote, "credit": -quote.amount})
     return render(
         request,
         "panel/services/change_tariff.html",

@@ -6,11 +6,18 @@ from hutor.payments.gateways.bank_transfer import BankTransferGateway
 from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
 from hutor.payments.gateways.demo import DemoGateway
 from hutor.payments.gateways.robokassa import RobokassaGateway
+from hutor.payments.gateways.stripe import StripeGateway
+from hutor.payments.gateways.webmoney import WebMoneyGateway, ZPaymentGateway
+from hutor.payments.gateways.yookassa import YooKassaGateway
 
 GATEWAYS: dict[str, type[GatewayPlugin]] = {
     DemoGateway.code: DemoGateway,
     BankTransferGateway.code: BankTransferGateway,
+    YooKassaGateway.code: YooKassaGateway,
+    StripeGateway.code: StripeGateway,
     RobokassaGateway.code: RobokassaGateway,
+    WebMoneyGateway.code: WebMoneyGateway,
+    ZPaymentGateway.code: ZPaymentGateway,
 }
 
 

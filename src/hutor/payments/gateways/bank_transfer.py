@@ -18,7 +18,8 @@ class BankTransferGateway(GatewayPlugin):
     online = False
 
     def start(self, payment: Payment) -> StartAction:
-        return StartAction(url=reverse("panel:payment_detail", args=[payment.number]))
+        # The printable PD-4 receipt or bill for payment (payments/bank/documents.py).
+        return StartAction(url=reverse("panel:payment_document", args=[payment.number]))
 
     def verify(self, method: PaymentMethod, incoming: Incoming) -> Notification:
         raise NotificationRejected("bank transfers are credited from bank statements")

@@ -104,9 +104,7 @@ class RobokassaGateway(GatewayPlugin):
             "MerchantLogin": login,
             "OutSum": out_sum,
             "InvId": payment.number,
-            "Description": DESCRIPTIONS[language].format(number=account.number)[
-                :DESCRIPTION_LIMIT
-            ],
+            "Description": DESCRIPTIONS[language].format(number=account.number)[:DESCRIPTION_LIMIT],
             "SignatureValue": signature(
                 algorithm, [login, out_sum, payment.number, setting(method, "password1")], fields
             ),
