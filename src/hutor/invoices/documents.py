@@ -27,7 +27,7 @@ def vat_amount(total: Money, rate: Decimal | None) -> Money | None:
 def purpose(invoice: Invoice) -> str:
     """Purpose of payment, as the payer's bank prints it and our statement import reads it."""
     date = invoice.issue_date.strftime("%d.%m.%Y")
-    vat = "Без НДС" if invoice.vat_rate is None else f"В т.ч. НДС {invoice.vat_rate.normalize()}%"
+    vat = "Без НДС" if invoice.vat_rate is None else f"В т.ч. НДС {invoice.vat_rate.normalize():f}%"
     return (
         f"Оплата по счёту № {invoice.number} от {date}, "
         f"биллинг-аккаунт № {invoice.payer['number']}. {vat}"

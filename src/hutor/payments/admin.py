@@ -93,3 +93,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The bank statements' admin (upload, report, unmatched queue, manual payments).
+from hutor.payments.bank import admin as _bank_admin  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -121,3 +122,165 @@ class Payment(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+# --- Bank statements (hutor.payments.bank) -------------------------------------------------------
+
+
+class BankStatement(models.Model):
+    """One uploaded bank statement file (1C exchange format) and the report of its import.
+
+    Importing a file again is allowed and credits nothing twice: every bank document is keyed
+    (see BankStatementLine.idempotency_key), so its lines come out as duplicates.
+    """
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    # Not empty: the whole file was refused (broken structure, unreadable); nothing was read.
+    rejected_reason = models.CharField(_("file rejected because"), max_length=500, blank=True)
+    documents_count = models.PositiveIntegerField(_("documents"), default=0)
+    credited_count = models.PositiveIntegerField(_("credited"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    @property
+    def is_rejected(self) -> bool:
+        return bool(self.rejected_reason)
+
+
+class BankLineStatus(models.TextChoices):
+    CREDITED = "credited", _("Credited")  # matched or assigned; credited to a balance, once
+    DUPLICATE = "duplicate", _("Duplicate")  # the same bank document was seen before: no money
+    UNMATCHED = "unmatched", _("Unmatched")  # ours, but whose? waits for an accountant
+    NOT_OURS = "not_ours", _("Not ours")  # an accountant found it is no customer's payment
+    REJECTED = "rejected", _("Rejected")  # a malformed document: nothing credited
+    SKIPPED = "skipped", _("Skipped")  # not an incoming payment to our account (outgoing)
+
+
+class BankMatchRule(models.TextChoices):
+    PAYMENT = "payment", _("Payment number")  # the purpose quotes a payment's number
+    INVOICE = "invoice", _("Invoice number")  # the purpose quotes an invoice's number
+    ACCOUNT = "account", _("Billing account number")  # the purpose quotes an account number
+    INN = "inn", _("Payer's INN")  # exactly one billing account has the payer's INN
+    ASSIGNED = "assigned", _("Assigned by staff")  # an accountant assigned it from the queue
+    MANUAL = "manual", _("Manual payment")  # an accountant recorded it by hand
+
+
+class BankStatementLine(models.Model):
+    """A bank document: one section of a statement, or a payment recorded by hand (no
+    statement). The line that first saw a bank document owns its idempotency key; the same
+    document seen again is a duplicate pointing at it, so it is credited at most once."""
+
+    statement = models.ForeignKey(
+        BankStatement,
+        verbose_name=_("statement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    document_kind = models.CharField(_("document kind"), max_length=100, blank=True)
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    document_date = models.DateField(_("document date"), null=True, blank=True)
+    amount = AmountField(_("amount"), null=True, blank=True)
+    currency = CurrencyField(_("currency"))
+    payer_name = models.CharField(_("payer"), max_length=300, blank=True)
+    payer_inn = models.CharField(_("payer's INN"), max_length=20, blank=True)
+    payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
+    recipient_account = models.CharField(_("recipient's account"), max_length=34, blank=True)
+    purpose = models.TextField(_("purpose of payment"), blank=True)
+    raw = models.TextField(_("section text"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=BankLineStatus.choices)
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    match_rule = models.CharField(
+        _("matched by"), max_length=16, choices=BankMatchRule.choices, blank=True
+    )
+    billing_account = models.ForeignKey(
+        "accounts.BillingAccount",
+        verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_lines",
+    )
+    payment = models.OneToOneField(
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_line",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    # Owned by the first line that saw the bank document; NULL on duplicates and rejected ones.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=200, unique=True, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"))
+    # Who resolved it from the unmatched queue (or recorded it by hand), when and why.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_reason = models.CharField(_("resolution reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gt=0),
+                name="bank_line_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="credited")
+                | models.Q(payment__isnull=False, billing_account__isnull=False),
+                name="bank_line_credited_has_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        date = self.document_date.strftime("%d.%m.%Y") if self.document_date else "?"
+        return f"№ {self.document_number or '?'} от {date}"
+
+    @property
+    def money(self) -> Money | None:
+        return Money(self.amount, self.currency) if self.amount is not None else None

@@ -25,7 +25,14 @@ def victim(account_factory, catalog, payment_methods):
     )
     invoice = Invoice.objects.get(billing_account=account)
     token = email_change_token(account, "new@example.com")
-    return {"pk": service.pk, "number": invoice.number, "payment": payment.number, "token": token}
+    bank = start_top_up(billing_account=account, method=payment_methods.bank, amount=Money("500"))
+    return {
+        "pk": service.pk,
+        "number": invoice.number,
+        "payment": payment.number,
+        "bank": bank.number,
+        "token": token,
+    }
 
 
 def object_urls(victim):
@@ -43,6 +50,8 @@ def object_urls(victim):
         "/panel/invoices/{number}/pay/": "POST",
         "/panel/payments/{payment}/": "GET",
         "/panel/payments/{payment}/pay/": "POST",
+        "/panel/payments/{bank}/document/": "GET",
+        "/panel/payments/{bank}/document.pdf": "GET",
         "/panel/profile/email/{token}/": "GET",
     }
 
@@ -54,7 +63,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 11, patterns  # the 11 object routes tested below
+    assert len(patterns) == 13, patterns  # the 13 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):

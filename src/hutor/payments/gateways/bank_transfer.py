@@ -18,8 +18,9 @@ class BankTransferGateway(GatewayPlugin):
     online = False
 
     def start(self, payment: Payment) -> StartAction:
-        # The printable PD-4 receipt or bill for payment (payments/bank/documents.py).
-        return StartAction(url=reverse("panel:payment_document", args=[payment.number]))
+        # The payment's page: its number, amount and status, with the links to print its bank
+        # document (PD-4 receipt or bill for payment) and to download it as PDF (S5).
+        return StartAction(url=reverse("panel:payment_detail", args=[payment.number]))
 
     def verify(self, method: PaymentMethod, incoming: Incoming) -> Notification:
         raise NotificationRejected("bank transfers are credited from bank statements")

@@ -1,14 +1,16 @@
-"""`hutor payments new`: a payment link for sales (more verbs live beside it)."""
+"""`hutor payments new`: a payment link for sales; `hutor payments record`: a bank payment
+recorded by hand (more verbs live beside them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hutor.accounts import numbers
-from hutor.accounts.models import BillingAccount
+from hutor.accounts.models import BillingAccount, User
 from hutor.core.money import InvalidAmount, Money
 from hutor.payments.actions import payment_link, start_top_up
 from hutor.payments.exceptions import PaymentError
@@ -24,6 +26,18 @@ class Command(BaseCommand):
         new.add_argument("--account", required=True, help="billing account number")
         new.add_argument("--amount", required=True, help="e.g. 100.00")
         new.add_argument("--method", required=True, help="payment method slug")
+        record = sub.add_parser(
+            "record", help="record a bank payment by hand and credit it (idempotent on --reference)"
+        )
+        record.add_argument("--account", required=True, help="billing account number")
+        record.add_argument("--amount", required=True, help="e.g. 100.00")
+        record.add_argument("--date", required=True, help="the payment's date, YYYY-MM-DD")
+        record.add_argument("--reference", required=True, help="the bank document, e.g. «п/п 123»")
+        record.add_argument("--note", default="", help="why, or where the payment was seen")
+        record.add_argument("--user", default="", help="staff email recorded as who did it")
+        record.add_argument(
+            "--force", action="store_true", help="record it even if a statement line looks alike"
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
@@ -48,3 +62,59 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"payment {payment.number}: {payment.money} to billing account {number}")
         self.stdout.write(f"link: {settings.HUTOR_BASE_URL}{payment_link(payment)}")
+
+    def do_record(
+        self,
+        *,
+        account: str,
+        amount: str,
+        date: str,
+        reference: str,
+        note: str,
+        user: str,
+        force: bool,
+        **options: Any,
+    ) -> None:
+        """`hutor payments record`: a payment an accountant saw on the bank account."""
+        from hutor.payments.bank import actions as bank  # the bank package imports this app's
+
+        try:
+            number = numbers.parse(account)
+        except numbers.InvalidAccountNumber as exc:
+            raise CommandError(str(exc)) from exc
+        billing_account = BillingAccount.objects.filter(number=number).first()
+        if billing_account is None:
+            raise CommandError(f"no billing account {number}")
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise CommandError(f"--date {date!r} is not a date like 2026-11-20") from exc
+        staff = None
+        if user:
+            staff = User.objects.filter(email__iexact=user, is_staff=True).first()
+            if staff is None:
+                raise CommandError(f"no staff user {user}")
+        try:
+            money = Money.parse(amount, billing_account.currency)
+            line, recorded = bank.record_manual_payment(
+                billing_account=billing_account,
+                amount=money,
+                date=day,
+                reference=reference,
+                user=staff,
+                note=note,
+                allow_similar=force,
+            )
+        except (InvalidAmount, PaymentError) as exc:
+            raise CommandError(str(exc)) from exc
+        assert line.payment is not None
+        if recorded:
+            self.stdout.write(
+                f"payment {line.payment.number}: {line.money} credited to billing account "
+                f"{number} ({line.document_number})"
+            )
+        else:
+            self.stdout.write(
+                f"already recorded: «{line.document_number}» is payment {line.payment.number} "
+                f"({line.money} to billing account {number}); nothing new was credited"
+            )

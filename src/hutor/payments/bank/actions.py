@@ -1,0 +1,719 @@
+"""Money that arrives on the provider's bank account: statement import, the unmatched queue
+and payments recorded by hand, each credited to a balance exactly once.
+
+Every credited bank document becomes
+* one journal entry `bank:<settlement account>` -> the customer's balance (kind TOP_UP,
+  reference «п/п № 123 от 20.11.2026»), then the account's open invoices are settled and the
+  "payment credited" email is queued, in the same transaction;
+* one *succeeded* Payment of the bank-transfer method: the customer's pending payment when the
+  purpose quotes it (same account and amount), a new one otherwise. Either way its
+  `gateway_transaction_id` is the document's idempotency key, so the customer's payments list
+  and the email show it like any other top-up;
+* one BankStatementLine that owns the key (statement lines, and manual payments with no
+  statement).
+
+The key is `bank:<date>:<number>:<payer's account>:<amount>` for a statement document
+(statement.BankDocument.key) and `manual:<reference>` for a manual payment. It is unique three
+times over: on the line (a document seen again is a *duplicate* of the line that owns it), on
+the Payment (method, transaction id) and on the journal entry. Re-importing a statement, two
+overlapping statements, two accountants assigning the same line at once: one credit at most.
+
+Each document is imported in its own transaction: a crash half-way leaves the documents before
+it imported, and importing the file again finishes the rest (the others come out duplicates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+
+from hutor.accounts.actions import lock as lock_billing_account
+from hutor.accounts.models import BillingAccount
+from hutor.core import clock
+from hutor.core.models import Provider
+from hutor.core.money import Money
+from hutor.core.sequences import next_value
+from hutor.invoices.actions import settle_open_invoices
+from hutor.invoices.models import Invoice
+from hutor.ledger import actions as ledger
+from hutor.ledger.models import EntryKind
+from hutor.notifications.actions import enqueue
+from hutor.payments.actions import FIRST_NUMBER, SEQUENCE_NAME
+from hutor.payments.bank import matching
+from hutor.payments.bank.statement import BankDocument, Section, StatementRejected, parse
+from hutor.payments.exceptions import PaymentError
+from hutor.payments.models import (
+    BankLineStatus,
+    BankMatchRule,
+    BankStatement,
+    BankStatementLine,
+    Gateway,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import User
+
+log = logging.getLogger("hutor.payments.bank")
+
+# 1C statements of a rouble account are in roubles.
+STATEMENT_CURRENCY = "RUB"
+MANUAL_KIND = "Ручной ввод"
+MAX_REFERENCE = 64  # JournalEntry.reference
+# How far apart a manual payment and a statement document may be dated and still look alike.
+SIMILAR_DAYS = 10
+
+
+class BankActionRefused(PaymentError):
+    """An accountant's request that cannot be done (the message says why); nothing changed."""
+
+
+class ManualPaymentConflict(BankActionRefused):
+    """The reference is already recorded for another account, amount or date."""
+
+
+def bank_method(currency: str = STATEMENT_CURRENCY) -> PaymentMethod:
+    """The bank-transfer payment method that bank payments are recorded under."""
+    method = (
+        PaymentMethod.objects.filter(gateway=Gateway.BANK_TRANSFER, currency=currency)
+        .order_by("-is_enabled", "position", "pk")
+        .first()
+    )
+    if method is None:
+        raise BankActionRefused(
+            f"no bank-transfer payment method in {currency} is configured "
+            "(admin: Payments > Payment methods, gateway «Bank transfer»)"
+        )
+    return method
+
+
+def _provider() -> Provider:
+    provider = Provider.current()
+    if provider is None:
+        raise BankActionRefused(
+            "the provider's requisites are not set (admin: Core > Provider requisites)"
+        )
+    return provider
+
+
+# --- Crediting ----------------------------------------------------------------------------------
+
+
+def _credit(
+    *,
+    billing_account: BillingAccount,
+    money: Money,
+    key: str,
+    reference: str,
+    payer: str,
+    settlement_account: str,
+    method: PaymentMethod,
+    quoted: Payment | None = None,
+    user: User | None = None,
+) -> tuple[Payment, str]:
+    """Credit a bank document in the caller's transaction; return its Payment and a note.
+
+    `quoted` is the payment the purpose names: it is the one marked succeeded when it is a
+    bank-transfer payment of this account and amount still waiting (pending, or expired: the
+    money came anyway); otherwise a new succeeded Payment records the credit.
+    """
+    lock_billing_account(billing_account)
+    note = ""
+    pending: Payment | None = None
+    if quoted is not None:
+        pending = Payment.objects.select_for_update().select_related("method").get(pk=quoted.pk)
+        if pending.billing_account_id != billing_account.pk:
+            note = f"payment {pending.number} is another billing account's"
+            pending = None
+        elif pending.method.gateway != Gateway.BANK_TRANSFER:
+            note = f"payment {pending.number} is a {pending.method.slug} payment"
+            pending = None
+        elif pending.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
+            note = f"payment {pending.number} is {pending.get_status_display().lower()} already"
+            pending = None
+        elif pending.money != money:
+            note = f"payment {pending.number} is for {pending.money}, the bank paid {money}"
+            pending = None
+        if note:
+            note += "; credited as a new payment"
+    number = pending.number if pending else str(next_value(SEQUENCE_NAME, start=FIRST_NUMBER))
+    entry, created = ledger.post(
+        lines=[
+            (ledger.bank_account(settlement_account, money.currency), -money),
+            (ledger.customer_account(billing_account), money),
+        ],
+        kind=EntryKind.TOP_UP,
+        memo=f"Bank transfer {reference} from {payer}, payment {number}",
+        reference=reference[:MAX_REFERENCE],
+        billing_account=billing_account,
+        idempotency_key=key,
+        created_by=user,
+    )
+    if not created:
+        # The line that owns the key makes this unreachable; the ledger's key is the last guard.
+        raise BankActionRefused(f"the bank document {reference} was credited before")
+    now = clock.now()
+    if pending is not None:
+        pending.status = PaymentStatus.SUCCEEDED
+        pending.gateway_transaction_id = key
+        pending.credit_entry = entry
+        pending.completed_at = now
+        pending.save(
+            update_fields=["status", "gateway_transaction_id", "credit_entry", "completed_at"]
+        )
+        payment = pending
+    else:
+        payment = Payment.objects.create(
+            number=number,
+            billing_account=billing_account,
+            method=method,
+            amount=money.amount,
+            currency=money.currency,
+            status=PaymentStatus.SUCCEEDED,
+            created_at=now,
+            expires_at=now,
+            completed_at=now,
+            gateway_transaction_id=key,
+            credit_entry=entry,
+        )
+    settle_open_invoices(billing_account=billing_account)
+    enqueue(
+        key=f"payment-credited:{payment.number}",
+        template="payment_credited",
+        billing_account=billing_account,
+        params={"payment": payment.number},
+    )
+    log.info("bank document %s credited to %s: %s", reference, billing_account.number, money)
+    return payment, note
+
+
+# --- Statement import ---------------------------------------------------------------------------
+
+
+def import_statement(
+    *, content: bytes, file_name: str, uploaded_by: User | None = None
+) -> BankStatement:
+    """Import a 1C bank statement; return it with its report (`is_rejected` when the whole
+    file was refused: then nothing is read and nothing credited).
+
+    Incoming payments to our accounts are matched (bank/matching.py) and credited once;
+    outgoing ones are skipped; unmatched ones wait in the queue; malformed documents are
+    rejected one by one, with their reasons.
+    """
+    statement = BankStatement(
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_at=clock.now(),
+        uploaded_by=uploaded_by,
+    )
+    previous = list(
+        BankStatement.objects.filter(sha256=statement.sha256).values_list("pk", flat=True)
+    )
+    try:
+        parsed = parse(content)
+        provider = _provider()
+        main = provider.settlement_account
+        if parsed.accounts and main not in parsed.accounts:
+            raise StatementRejected(
+                f"the statement is for account {', '.join(parsed.accounts)}, not the "
+                f"provider's settlement account {main}"
+            )
+        ours = {main, *parsed.accounts}
+        method = bank_method()
+    except (StatementRejected, BankActionRefused) as exc:
+        reason = exc.reason if isinstance(exc, StatementRejected) else str(exc)
+        statement.rejected_reason = reason[:500]
+        statement.report = {"file": file_name, "rejected": reason, "previous_imports": previous}
+        statement.save()
+        log.warning("bank statement %s rejected: %s", file_name, reason)
+        return statement
+
+    statement.encoding = parsed.encoding
+    statement.period_start = parsed.period_start
+    statement.period_end = parsed.period_end
+    statement.save()
+    lines = [_import_section(statement, section, ours, method) for section in parsed.sections]
+    counts = Counter(line.status for line in lines)
+    statement.documents_count = len(lines)
+    statement.credited_count = counts[BankLineStatus.CREDITED]
+    statement.duplicate_count = counts[BankLineStatus.DUPLICATE]
+    statement.unmatched_count = counts[BankLineStatus.UNMATCHED]
+    statement.skipped_count = counts[BankLineStatus.SKIPPED]
+    statement.rejected_count = counts[BankLineStatus.REJECTED]
+    statement.report = {
+        "file": file_name,
+        "encoding": parsed.encoding,
+        "declared_encoding": parsed.declared_encoding,
+        "accounts": sorted(ours),
+        "warnings": list(parsed.warnings),
+        "previous_imports": previous,
+        "lines": [_line_report(line) for line in lines],
+    }
+    statement.save()
+    log.info(
+        "bank statement %s imported: %s credited, %s duplicates, %s unmatched, %s skipped, "
+        "%s rejected",
+        file_name,
+        statement.credited_count,
+        statement.duplicate_count,
+        statement.unmatched_count,
+        statement.skipped_count,
+        statement.rejected_count,
+    )
+    return statement
+
+
+def _line_report(line: BankStatementLine) -> dict[str, Any]:
+    return {
+        "id": line.pk,
+        "position": line.position,
+        "document": _reference(line),
+        "amount": f"{line.amount:.2f}" if line.amount is not None else None,
+        "payer": line.payer_name,
+        "status": line.status,
+        "rule": line.match_rule,
+        "account": line.billing_account.number if line.billing_account else None,
+        "payment": line.payment.number if line.payment else None,
+        "reason": line.reason,
+    }
+
+
+def _reference(line: BankStatementLine) -> str:
+    if line.statement_id is None:
+        return line.document_number
+    short = {"платежное поручение": "п/п", "банковский ордер": "б/о"}.get(
+        line.document_kind.lower().replace("ё", "е"), line.document_kind or "док."
+    )
+    date = line.document_date.strftime("%d.%m.%Y") if line.document_date else "?"
+    return f"{short} № {line.document_number or '?'} от {date}"
+
+
+def _import_section(
+    statement: BankStatement, section: Section, ours: set[str], method: PaymentMethod
+) -> BankStatementLine:
+    fields = section.fields
+    line = BankStatementLine(
+        statement=statement,
+        position=section.position,
+        document_kind=section.kind[:100],
+        document_number=fields.get("Номер", "")[:64],
+        payer_name=(fields.get("Плательщик1") or fields.get("Плательщик", ""))[:300],
+        payer_inn=fields.get("ПлательщикИНН", "")[:20],
+        payer_account=fields.get("ПлательщикСчет", "")[:34],
+        recipient_account=fields.get("ПолучательСчет", "")[:34],
+        purpose=fields.get("НазначениеПлатежа", ""),
+        raw=section.raw,
+        currency=STATEMENT_CURRENCY,
+        created_at=clock.now(),
+    )
+    doc = section.document
+    if doc is None:
+        line.status = BankLineStatus.REJECTED
+        line.reason = _cut(f"document {section.position} (line {section.line}): ", section.errors)
+        line.save()
+        return line
+    line.document_date = doc.date
+    line.amount = doc.amount
+    if doc.recipient_account not in ours or doc.payer_account in ours:
+        line.status = BankLineStatus.SKIPPED
+        if doc.recipient_account in ours:
+            line.reason = "a transfer between our own accounts"
+        elif doc.payer_account in ours:
+            line.reason = f"outgoing payment from our account {doc.payer_account}"
+        else:
+            line.reason = (
+                f"not addressed to our account (recipient's account {doc.recipient_account})"
+            )
+        line.save()
+        return line
+    with transaction.atomic():
+        owner = BankStatementLine.objects.filter(idempotency_key=doc.key).first()
+        if owner is None:
+            line.idempotency_key = doc.key
+            line.status = BankLineStatus.UNMATCHED
+            try:
+                with transaction.atomic():
+                    line.save()
+            except IntegrityError:  # the same document, imported at this moment by another
+                line.idempotency_key = None
+                owner = BankStatementLine.objects.get(idempotency_key=doc.key)
+        if owner is not None:
+            line.status = BankLineStatus.DUPLICATE
+            line.duplicate_of = owner
+            line.reason = _seen_before(owner)
+            line.save()
+            return line
+        _match_and_credit(line, doc, method)
+    return line
+
+
+def _cut(prefix: str, errors: tuple[str, ...] | list[str]) -> str:
+    return (prefix + "; ".join(errors))[:1000]
+
+
+def _seen_before(owner: BankStatementLine) -> str:
+    where = f"statement #{owner.statement_id}" if owner.statement_id else "a manual payment"
+    return f"the same bank document was seen before: line #{owner.pk} of {where} ({owner.status})"
+
+
+def _match(doc: BankDocument) -> matching.Match | matching.NoMatch:
+    found = matching.extract(doc.purpose)
+    payments = dict(
+        Payment.objects.filter(number__in=found.payments).values_list(
+            "number", "billing_account__number"
+        )
+    )
+    invoices = dict(
+        Invoice.objects.filter(number__in=found.invoices).values_list(
+            "number", "billing_account__number"
+        )
+    )
+    accounts = set(
+        BillingAccount.objects.filter(
+            number__in=[ref.number for ref in found.accounts if ref.valid]
+        ).values_list("number", flat=True)
+    )
+    inn_accounts: list[str] = []
+    if matching.is_inn(doc.payer_inn):
+        inn_accounts = list(
+            BillingAccount.objects.filter(inn=doc.payer_inn)
+            .order_by("number")
+            .values_list("number", flat=True)[:10]
+        )
+    return matching.decide(
+        found,
+        payments=payments,
+        invoices=invoices,
+        accounts=accounts,
+        payer_inn=doc.payer_inn,
+        inn_accounts=inn_accounts,
+    )
+
+
+def _match_and_credit(line: BankStatementLine, doc: BankDocument, method: PaymentMethod) -> None:
+    """Match a new incoming line (saved unmatched, owning its key) and credit it if it matches."""
+    decision = _match(doc)
+    if isinstance(decision, matching.NoMatch):
+        line.reason = decision.reason[:1000]
+        line.save(update_fields=["reason"])
+        return
+    account = BillingAccount.objects.get(number=decision.account)
+    money = Money(doc.amount, STATEMENT_CURRENCY)
+    problem = ""
+    if account.currency != money.currency:
+        problem = f"billing account {account.number} keeps its balance in {account.currency}"
+    else:
+        similar = _similar_manual_payment(account, money, doc)
+        if similar is not None:
+            problem = (
+                f"billing account {account.number} has a manual payment «{similar.document_number}»"
+                f" of the same amount (line #{similar.pk}): it may be this very document; "
+                "assign it or mark it not ours after checking"
+            )
+    if problem:
+        line.billing_account = account
+        line.reason = f"matched by {decision.rule}, not credited: {problem}"[:1000]
+        line.save(update_fields=["billing_account", "reason"])
+        return
+    quoted = Payment.objects.get(number=decision.payment) if decision.payment else None
+    payment, note = _credit(
+        billing_account=account,
+        money=money,
+        key=doc.key,
+        reference=doc.reference,
+        payer=doc.payer_name or doc.payer_inn or "?",
+        settlement_account=doc.recipient_account,
+        method=method,
+        quoted=quoted,
+    )
+    line.status = BankLineStatus.CREDITED
+    line.billing_account = account
+    line.payment = payment
+    line.match_rule = decision.rule
+    line.reason = "; ".join(part for part in (note, decision.note) if part)[:1000]
+    line.save(update_fields=["status", "billing_account", "payment", "match_rule", "reason"])
+
+
+def _mentions(text: str, number: str) -> bool:
+    number = number.lstrip("0") or "0"
+    return re.search(rf"(?<!\d)0*{re.escape(number)}(?!\d)", text) is not None
+
+
+def _similar_manual_payment(
+    account: BillingAccount, money: Money, doc: BankDocument
+) -> BankStatementLine | None:
+    """A manual payment that may be this statement document recorded by hand earlier: same
+    account and amount, a date close by, a reference quoting the document's number."""
+    near = doc.received_on or doc.date
+    for line in BankStatementLine.objects.filter(
+        statement__isnull=True,
+        billing_account=account,
+        amount=money.amount,
+        status=BankLineStatus.CREDITED,
+        document_date__range=(
+            doc.date - dt.timedelta(days=SIMILAR_DAYS),
+            near + dt.timedelta(days=SIMILAR_DAYS),
+        ),
+    ):
+        if _mentions(line.document_number, doc.number):
+            return line
+    return None
+
+
+# --- The unmatched queue ------------------------------------------------------------------------
+
+
+def assign_line(
+    *,
+    line: BankStatementLine,
+    billing_account: BillingAccount,
+    reason: str,
+    user: User | None = None,
+) -> BankStatementLine:
+    """Credit an unmatched (or dismissed) line to the billing account an accountant chose.
+
+    Writes who, when and why on the line. Raises BankActionRefused (nothing changed) for a line
+    that is not waiting, an empty reason or another currency."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BankActionRefused("say why this payment belongs to that billing account")
+    with transaction.atomic():
+        line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+        if line.status not in (BankLineStatus.UNMATCHED, BankLineStatus.NOT_OURS):
+            raise BankActionRefused(
+                f"line #{line.pk} is {line.get_status_display().lower()}: "
+                "only unmatched payments are assigned"
+            )
+        if line.amount is None or not line.idempotency_key:  # pragma: no cover - by construction
+            raise BankActionRefused(f"line #{line.pk} has no amount to credit")
+        if billing_account.currency != line.currency:
+            raise BankActionRefused(
+                f"billing account {billing_account.number} keeps its balance in "
+                f"{billing_account.currency}, the payment is in {line.currency}"
+            )
+        payment, _note = _credit(
+            billing_account=billing_account,
+            money=Money(line.amount, line.currency),
+            key=line.idempotency_key,
+            reference=_reference(line),
+            payer=line.payer_name or line.payer_inn or "?",
+            settlement_account=line.recipient_account or _provider().settlement_account,
+            method=bank_method(line.currency),
+            user=user,
+        )
+        line.status = BankLineStatus.CREDITED
+        line.billing_account = billing_account
+        line.payment = payment
+        line.match_rule = BankMatchRule.ASSIGNED
+        _resolve(line, reason, user)
+        line.save(
+            update_fields=[
+                "status",
+                "billing_account",
+                "payment",
+                "match_rule",
+                "resolved_by",
+                "resolved_at",
+                "resolution_reason",
+            ]
+        )
+    return line
+
+
+def mark_not_ours(
+    *, line: BankStatementLine, reason: str, user: User | None = None
+) -> BankStatementLine:
+    """Take an unmatched line out of the queue: it is no customer's payment (the accountant
+    returns it through the bank). Nothing is credited; the line can still be assigned later."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BankActionRefused("say why this payment is not ours")
+    with transaction.atomic():
+        line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+        if line.status != BankLineStatus.UNMATCHED:
+            raise BankActionRefused(
+                f"line #{line.pk} is {line.get_status_display().lower()}: "
+                "only unmatched payments are marked not ours"
+            )
+        line.status = BankLineStatus.NOT_OURS
+        _resolve(line, reason, user)
+        line.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_reason"])
+    return line
+
+
+def _resolve(line: BankStatementLine, reason: str, user: User | None) -> None:
+    line.resolved_by = user
+    line.resolved_at = clock.now()
+    line.resolution_reason = reason[:500]
+
+
+# --- Manual payments ----------------------------------------------------------------------------
+
+
+def manual_key(reference: str) -> str:
+    return "manual:" + " ".join(reference.split()).casefold()
+
+
+def record_manual_payment(
+    *,
+    billing_account: BillingAccount,
+    amount: Money,
+    date: dt.date,
+    reference: str,
+    user: User | None = None,
+    note: str = "",
+    allow_similar: bool = False,
+) -> tuple[BankStatementLine, bool]:
+    """Record a payment an accountant saw on the bank account (or in the cash desk) and credit
+    it like a statement document. Returns (its line, recorded now).
+
+    Idempotent on the document reference («п/п 123»): the same reference with the same account,
+    amount and date returns the first record and credits nothing; with other values it is
+    refused (ManualPaymentConflict), as is a payment that looks like a statement document
+    already credited to this account (unless `allow_similar`).
+    """
+    reference = " ".join(reference.split())
+    if not reference:
+        raise BankActionRefused("give the payment document's reference, e.g. «п/п 123»")
+    if len(reference) > MAX_REFERENCE:
+        raise BankActionRefused(f"a reference has at most {MAX_REFERENCE} characters")
+    if amount.currency != billing_account.currency:
+        raise BankActionRefused(
+            f"billing account {billing_account.number} keeps its balance in "
+            f"{billing_account.currency}, not {amount.currency}"
+        )
+    if not amount.is_positive() or amount.rounded() != amount:
+        raise BankActionRefused("the amount must be positive, with at most two decimals")
+    if date > clock.today():
+        raise BankActionRefused("the payment's date is in the future")
+    key = manual_key(reference)
+    with transaction.atomic():
+        existing = BankStatementLine.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            line = BankStatementLine(
+                statement=None,
+                document_kind=MANUAL_KIND,
+                document_number=reference,
+                document_date=date,
+                amount=amount.amount,
+                currency=amount.currency,
+                purpose=note,
+                status=BankLineStatus.UNMATCHED,
+                idempotency_key=key,
+                created_at=clock.now(),
+            )
+            try:
+                with transaction.atomic():
+                    line.save()
+            except IntegrityError:  # the same reference, recorded at this moment by another
+                existing = BankStatementLine.objects.get(idempotency_key=key)
+        if existing is not None:
+            if (
+                existing.billing_account_id == billing_account.pk
+                and existing.amount == amount.amount
+                and existing.document_date == date
+            ):
+                return existing, False
+            raise ManualPaymentConflict(
+                f"«{reference}» is already recorded: {existing.money} to billing account "
+                f"{existing.billing_account.number if existing.billing_account else '?'} "
+                f"on {existing.document_date}. Nothing was recorded; if this is another "
+                "payment, give it a distinct reference (e.g. with the payer or date)."
+            )
+        if not allow_similar:
+            similar = _similar_statement_line(billing_account, amount, date, reference)
+            if similar is not None:
+                raise BankActionRefused(
+                    f"billing account {billing_account.number} was already credited "
+                    f"{amount} by the bank statement's {_reference(similar)} (line "
+                    f"#{similar.pk}); nothing was recorded. Record it anyway only if it is "
+                    "another payment."
+                )
+        payment, _note = _credit(
+            billing_account=billing_account,
+            money=amount,
+            key=key,
+            reference=reference,
+            payer=billing_account.name,
+            settlement_account=_provider().settlement_account,
+            method=bank_method(amount.currency),
+            user=user,
+        )
+        line.status = BankLineStatus.CREDITED
+        line.billing_account = billing_account
+        line.payment = payment
+        line.match_rule = BankMatchRule.MANUAL
+        _resolve(line, note or "manual payment", user)
+        line.save(
+            update_fields=[
+                "status",
+                "billing_account",
+                "payment",
+                "match_rule",
+                "resolved_by",
+                "resolved_at",
+                "resolution_reason",
+            ]
+        )
+    return line, True
+
+
+def _similar_statement_line(
+    account: BillingAccount, amount: Money, date: dt.date, reference: str
+) -> BankStatementLine | None:
+    """A statement document credited to this account for this amount, dated close by, whose
+    number the reference quotes."""
+    for line in BankStatementLine.objects.filter(
+        statement__isnull=False,
+        billing_account=account,
+        amount=amount.amount,
+        status=BankLineStatus.CREDITED,
+        document_date__range=(
+            date - dt.timedelta(days=SIMILAR_DAYS),
+            date + dt.timedelta(days=SIMILAR_DAYS),
+        ),
+    ):
+        if _mentions(reference, line.document_number):
+            return line
+    return None
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+def report_text(statement: BankStatement) -> str:
+    """The import report as plain text (the CLI prints it; the admin shows it)."""
+    report = statement.report or {}
+    out = [f"bank statement #{statement.pk}: {statement.file_name}"]
+    if statement.is_rejected:
+        out.append(f"REJECTED: {statement.rejected_reason}")
+        out.append("nothing was read from this file and nothing was credited")
+        return "\n".join(out)
+    out.append(
+        f"{statement.documents_count} documents: {statement.credited_count} credited, "
+        f"{statement.duplicate_count} duplicates, {statement.unmatched_count} unmatched, "
+        f"{statement.skipped_count} skipped, {statement.rejected_count} rejected"
+    )
+    if report.get("previous_imports"):
+        ids = ", ".join(f"#{pk}" for pk in report["previous_imports"])
+        out.append(f"note: the same file was imported before (statement {ids})")
+    out.extend(f"warning: {warning}" for warning in report.get("warnings", []))
+    for item in report.get("lines", []):
+        amount = f"{item['amount']} RUB" if item.get("amount") else "-"
+        head = f"  [{item['status']}] #{item['id']} {item['document']} {amount}"
+        if item.get("account"):
+            head += f" -> {item['account']}"
+            if item.get("payment"):
+                head += f" (payment {item['payment']}, by {item['rule']})"
+        out.append(head)
+        if item.get("reason"):
+            out.append(f"      {item['reason']}")
+    return "\n".join(out)

@@ -1,0 +1,646 @@
+"""Bank statement import (1C exchange format): realistic windows-1251 statements from
+tests/data/, matching by payment, invoice and billing account numbers and by INN, crediting
+exactly once through re-imports and overlapping statements, the unmatched queue, and every
+kind of bad input rejected with a clear reason and no money moved."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from hutor.accounts.models import AccountKind
+from hutor.core.money import Money
+from hutor.invoices.models import InvoiceStatus
+from hutor.ledger import checks
+from hutor.ledger import queries as ledger_queries
+from hutor.ledger.models import JournalEntry, LedgerAccount
+from hutor.notifications.models import OutboxEmail
+from hutor.payments.actions import start_top_up
+from hutor.payments.bank import actions, matching, statement
+from hutor.payments.models import (
+    BankStatement,
+    BankStatementLine,
+    Payment,
+    PaymentStatus,
+)
+from hutor.services.actions import order_invoice, place_order
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+FIRST = DATA / "statement-2026-11-20.txt"
+OVERLAPPING = DATA / "statement-2026-11-20-21.txt"
+BAD_DOCUMENTS = DATA / "statement-bad-documents.txt"
+
+
+@pytest.fixture
+def customers(account_factory, catalog, payment_methods):
+    """The billing accounts the statements pay (their numbers are in the files), a pending
+    bank payment 20000001 and an unpaid invoice 26-000001."""
+    with time_machine.travel(dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC), tick=False):
+        ivanov = account_factory(name="Иванов Иван Иванович")  # 1000002
+        romashka = account_factory(  # 1000015
+            name="ООО «Ромашка»",
+            kind=AccountKind.COMPANY,
+            inn="7707329152",
+            kpp="770701001",
+            address="Москва, ул. Лесная, 1",
+        )
+        petrov = account_factory(name="Петров Пётр Петрович")  # 1000028
+        sidorov = account_factory(  # 1000031
+            name="ИП Сидоров Сидор Сидорович",
+            kind=AccountKind.SOLE_PROPRIETOR,
+            inn="500100732259",
+        )
+        smirnova = account_factory(name="Смирнова Ольга Викторовна")  # 1000044
+        kozlov = account_factory(name="Козлов Андрей Николаевич")  # 1000053
+        service = place_order(
+            billing_account=romashka,
+            price=catalog.price(catalog.vps1, 1),
+            identifier="vps.romashka.ru",
+        )
+        invoice = order_invoice(service)
+        payment = start_top_up(
+            billing_account=ivanov, method=payment_methods.bank, amount=Money("1500.00")
+        )
+    numbers = [a.number for a in (ivanov, romashka, petrov, sidorov, smirnova, kozlov)]
+    assert numbers == ["1000002", "1000015", "1000028", "1000031", "1000044", "1000053"]
+    assert (invoice.number, invoice.total, payment.number) == ("26-000001", 1490, "20000001")
+    return {
+        "ivanov": ivanov,
+        "romashka": romashka,
+        "petrov": petrov,
+        "sidorov": sidorov,
+        "smirnova": smirnova,
+        "kozlov": kozlov,
+        "invoice": invoice,
+        "payment": payment,
+        "methods": payment_methods,
+    }
+
+
+def balance(account) -> Decimal:
+    return ledger_queries.balance(account).amount
+
+
+def import_file(path: Path, **kwargs) -> BankStatement:
+    return actions.import_statement(content=path.read_bytes(), file_name=path.name, **kwargs)
+
+
+def by_number(stmt: BankStatement) -> dict[str, list[BankStatementLine]]:
+    lines: dict[str, list[BankStatementLine]] = {}
+    for line in stmt.lines.order_by("position"):
+        lines.setdefault(line.document_number, []).append(line)
+    return lines
+
+
+def credited_total() -> Decimal:
+    return sum(
+        (p.amount for p in Payment.objects.filter(status=PaymentStatus.SUCCEEDED)), Decimal(0)
+    )
+
+
+def assert_ledger_clean() -> None:
+    report = checks.run()
+    assert report.ok, report.violations
+
+
+# --- Parsing ------------------------------------------------------------------------------------
+
+
+def test_the_parser_reads_a_windows_1251_statement_into_typed_documents():
+    parsed = statement.parse(FIRST.read_bytes())
+    assert parsed.encoding == "cp1251" and parsed.declared_encoding == "Windows"
+    assert parsed.accounts == ("40702810938000000001",)
+    assert parsed.period_start == parsed.period_end == dt.date(2026, 11, 20)
+    assert len(parsed.sections) == 10 and not parsed.warnings
+    first = parsed.sections[0].document
+    assert first is not None
+    assert (first.kind, first.number, first.date, first.amount) == (
+        "Платежное поручение",
+        "1",
+        dt.date(2026, 11, 20),
+        Decimal("1500.00"),
+    )
+    assert first.payer_name == "Иванов Иван Иванович"
+    assert first.recipient_account == "40702810938000000001"
+    assert "платёж № 20000001" in first.purpose
+    assert first.key == "bank:20261120:1:40817810099910004312:1500.00"
+    assert first.reference == "п/п № 1 от 20.11.2026"
+    order = parsed.sections[7]
+    assert order.kind == "Банковский ордер" and order.document is not None
+    assert order.document.reference == "б/о № 5512 от 20.11.2026"
+
+
+def test_a_utf8_file_that_says_windows_is_still_read_right_with_a_warning():
+    text = FIRST.read_bytes().decode("cp1251")
+    parsed = statement.parse(text.encode("utf-8"))
+    assert parsed.encoding == "utf-8"
+    assert "Кодировка=Windows" in parsed.warnings[0] and "utf-8" in parsed.warnings[0]
+    assert parsed.sections[0].document.payer_name == "Иванов Иван Иванович"
+    declared = text.replace("Кодировка=Windows", "Кодировка=UTF-8").encode("utf-8")
+    assert statement.parse(declared).warnings == ()
+    with_bom = statement.parse(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert with_bom.encoding == "utf-8" and len(with_bom.sections) == 10
+    undeclared = statement.parse(text.replace("Кодировка=Windows\r\n", "").encode("cp1251"))
+    assert undeclared.encoding == "cp1251" and "no Кодировка" in undeclared.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("0.00", "is zero"),
+        ("-100.00", "is negative"),
+        ("100.005", "more than two decimal places"),
+        ("100.000", "more than two decimal places"),
+        ("1 500.00", "is not an amount"),
+        ("abc", "is not an amount"),
+        ("", "is missing"),
+        ("1000000000000.00", "too large"),
+    ],
+)
+def test_bad_amounts_are_refused_with_the_reason(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        statement.parse_amount(text)
+
+
+def test_good_amounts():
+    assert statement.parse_amount("1500") == Decimal("1500.00")
+    assert statement.parse_amount("1500,5") == Decimal("1500.50")
+    assert statement.parse_amount("0.01") == Decimal("0.01")
+
+
+# --- Matching (pure) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "л/с 1000015",
+        "Оплата по л/сч 1000015 за хостинг",
+        "№1000015",
+        "биллинг-аккаунт 1000015",
+        "Пополнение баланса биллинг-аккаунта № 1000015. Без НДС",
+        "лицевой счет 1000015",
+        "Оплата на лицевой счёт № 1000015",
+        "лиц. сч. 1000015",
+        "по договору 1000015",
+        "Договор N1000015",
+        "ЛС1000015",
+        "Оплата 1000015 хостинг",
+    ],
+)
+def test_account_numbers_however_written(purpose):
+    found = matching.extract(purpose)
+    assert [ref.number for ref in found.accounts] == ["1000015"]
+    decision = matching.decide(found, payments={}, invoices={}, accounts={"1000015"})
+    assert decision == matching.Match("1000015", "account")
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    ["Оплата по счету 26-000123", "сч. № 26-000123 от 01.11.2026", "счет 26/000123", "26-000123"],
+)
+def test_invoice_numbers_however_written(purpose):
+    found = matching.extract(purpose)
+    assert found.invoices == ("26-000123",) and not found.accounts
+    decision = matching.decide(found, payments={}, invoices={"26-000123": "1000028"}, accounts=())
+    assert decision == matching.Match("1000028", "invoice")
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "Оплата. Тел. 1000015",
+        "Сумма 1000015.00",
+        "1000015-00 руб",
+        "ИНН 7707329152 КПП 770701001",
+        "счёт 40817810099910004312",
+        "от 20.11.2026",
+    ],
+)
+def test_numbers_that_are_not_account_numbers(purpose):
+    assert not matching.extract(purpose).accounts
+
+
+def test_a_wrong_check_digit_is_never_guessed_even_when_a_neighbour_exists():
+    found = matching.extract("Оплата за хостинг л/с 1000016")
+    decision = matching.decide(
+        found,
+        payments={},
+        invoices={},
+        accounts={"1000015", "1000066"},
+        payer_inn="7707329152",
+        inn_accounts=["1000015"],
+    )
+    assert isinstance(decision, matching.NoMatch)
+    assert "1000016" in decision.reason and "check digit" in decision.reason
+
+
+def test_several_accounts_or_a_contradicting_number_are_not_matched():
+    found = matching.extract("л/с 1000015, счёт 26-000123")
+    decision = matching.decide(
+        found, payments={}, invoices={"26-000123": "1000028"}, accounts={"1000015"}
+    )
+    assert isinstance(decision, matching.NoMatch) and "several" in decision.reason
+    found = matching.extract("счёт 26-000123, л/с 1000099")  # 1000099: valid, no such account
+    decision = matching.decide(found, payments={}, invoices={"26-000123": "1000028"}, accounts=())
+    assert isinstance(decision, matching.NoMatch) and "1000099" in decision.reason
+    # A typo of the very account the invoice names does not block the invoice.
+    found = matching.extract("счёт 26-000123, л/с 1000082")
+    decision = matching.decide(found, payments={}, invoices={"26-000123": "1000028"}, accounts=())
+    assert isinstance(decision, matching.Match) and decision.account == "1000028"
+
+
+def test_inn_is_the_last_resort_and_must_be_unique():
+    found = matching.extract("Оплата за услуги по договору-оферте")
+    assert matching.decide(
+        found,
+        payments={},
+        invoices={},
+        accounts=(),
+        payer_inn="500100732259",
+        inn_accounts=["1000031"],
+    ) == matching.Match("1000031", "inn")
+    several = matching.decide(
+        found,
+        payments={},
+        invoices={},
+        accounts=(),
+        payer_inn="7707329152",
+        inn_accounts=["1000015", "1000099"],
+    )
+    assert isinstance(several, matching.NoMatch) and "2 billing accounts" in several.reason
+    none = matching.decide(found, payments={}, invoices={}, accounts=(), payer_inn="0")
+    assert isinstance(none, matching.NoMatch) and "no INN" in none.reason
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+def test_a_realistic_statement_is_matched_and_credited(customers):
+    stmt = import_file(FIRST)
+    assert not stmt.is_rejected
+    assert (
+        stmt.documents_count,
+        stmt.credited_count,
+        stmt.duplicate_count,
+        stmt.unmatched_count,
+        stmt.skipped_count,
+        stmt.rejected_count,
+    ) == (10, 6, 1, 2, 1, 0)
+    lines = by_number(stmt)
+
+    # By payment number: THAT pending payment is credited and succeeds.
+    (line,) = lines["1"]
+    payment = customers["payment"]
+    payment.refresh_from_db()
+    assert (line.status, line.match_rule, line.payment) == ("credited", "payment", payment)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.gateway_transaction_id == line.idempotency_key
+    assert balance(customers["ivanov"]) == Decimal("1500.00")
+
+    # By invoice number: the invoice's account, whose open invoice is then settled.
+    (line,) = lines["254"]
+    assert (line.status, line.match_rule) == ("credited", "invoice")
+    assert line.billing_account == customers["romashka"]
+    customers["invoice"].refresh_from_db()
+    assert customers["invoice"].status == InvoiceStatus.PAID
+    assert balance(customers["romashka"]) == 0
+
+    # By account number, a bare number, a «Банковский ордер»; and by INN only.
+    assert lines["88"][0].match_rule == "account"
+    assert lines["41"][0].billing_account == customers["kozlov"]
+    assert lines["5512"][0].billing_account == customers["smirnova"]
+    assert (lines["17"][0].match_rule, lines["17"][0].billing_account) == (
+        "inn",
+        customers["sidorov"],
+    )
+
+    # The same document twice in the file: credited once.
+    first, second = lines["88"]
+    assert first.status == "credited" and second.status == "duplicate"
+    assert second.duplicate_of == first and second.idempotency_key is None
+    assert balance(customers["petrov"]) == Decimal("500.00")
+
+    # A mistyped account number goes to the queue, not to the neighbouring 1000015.
+    (typo,) = lines["3"]
+    assert typo.status == "unmatched" and typo.billing_account is None
+    assert "1000016" in typo.reason and "check digit" in typo.reason
+    assert lines["77"][0].status == "unmatched"
+
+    # Outgoing: skipped.
+    (rent,) = lines["901"]
+    assert rent.status == "skipped" and "outgoing" in rent.reason
+
+    # Each credit is a succeeded bank-transfer Payment keyed by the document, with its email.
+    credited = stmt.lines.filter(status="credited")
+    for line in credited:
+        assert line.payment.status == "succeeded" and line.payment.method.slug == "bank"
+        assert line.payment.gateway_transaction_id == line.idempotency_key
+        assert line.payment.credit_entry.idempotency_key == line.idempotency_key
+        assert OutboxEmail.objects.filter(key=f"payment-credited:{line.payment.number}").exists()
+    entry = JournalEntry.objects.get(idempotency_key=lines["88"][0].idempotency_key)
+    assert entry.reference == "п/п № 88 от 20.11.2026" and entry.kind == "top_up"
+    bank = LedgerAccount.objects.get(code="bank:40702810938000000001")
+    assert bank.balance == -Decimal("1500.00") - 1490 - 500 - 3000 - 250 - 990
+    assert stmt.report["lines"][0]["status"] == "credited"
+    assert_ledger_clean()
+
+
+def test_reimporting_the_same_statement_credits_nothing(customers):
+    import_file(FIRST)
+    entries, payments, total = (
+        JournalEntry.objects.count(),
+        Payment.objects.count(),
+        credited_total(),
+    )
+    again = import_file(FIRST)
+    assert (again.credited_count, again.duplicate_count, again.unmatched_count) == (0, 9, 0)
+    assert again.skipped_count == 1
+    assert again.report["previous_imports"] == [again.pk - 1]
+    assert JournalEntry.objects.count() == entries and Payment.objects.count() == payments
+    assert credited_total() == total
+    # The unmatched lines stay one each in the queue.
+    assert BankStatementLine.objects.filter(status="unmatched").count() == 2
+    assert_ledger_clean()
+
+
+def test_an_overlapping_statement_credits_only_the_new_documents(customers):
+    import_file(FIRST)
+    before = {name: balance(customers[name]) for name in ("ivanov", "romashka", "petrov")}
+    stmt = import_file(OVERLAPPING)
+    assert (stmt.credited_count, stmt.duplicate_count) == (2, 3)
+    assert balance(customers["ivanov"]) == before["ivanov"]
+    assert balance(customers["romashka"]) == before["romashka"] + 2000
+    assert balance(customers["petrov"]) == before["petrov"] + 300
+    assert_ledger_clean()
+
+
+def test_the_unmatched_queue_assign_credits_once_and_not_ours_credits_nothing(
+    customers, django_user_model
+):
+    staff = django_user_model.objects.create_user(email="accountant@test-hosting.ru", is_staff=True)
+    import_file(FIRST)
+    typo = BankStatementLine.objects.get(document_number="3")
+    loan = BankStatementLine.objects.get(document_number="77")
+    romashka = customers["romashka"]
+    before = balance(romashka)
+
+    line = actions.assign_line(
+        line=typo,
+        billing_account=romashka,
+        reason="The payer called: she pays for ООО «Ромашка»",
+        user=staff,
+    )
+    assert line.status == "credited" and line.match_rule == "assigned"
+    assert line.resolved_by == staff and line.resolved_at is not None
+    assert line.resolution_reason.startswith("The payer called")
+    assert balance(romashka) == before + 700
+    with pytest.raises(actions.BankActionRefused, match="only unmatched"):
+        actions.assign_line(line=typo, billing_account=romashka, reason="again", user=staff)
+    assert balance(romashka) == before + 700
+    # A later statement with the same document: a duplicate of the assigned line.
+    again = import_file(OVERLAPPING)
+    assert by_number(again)["3"][0].duplicate_of == typo
+
+    with pytest.raises(actions.BankActionRefused, match="say why"):
+        actions.mark_not_ours(line=loan, reason="  ", user=staff)
+    line = actions.mark_not_ours(line=loan, reason="A loan repayment: returned", user=staff)
+    assert line.status == "not_ours" and line.resolved_by == staff
+    assert not BankStatementLine.objects.filter(status="unmatched").exists()
+    assert credited_total() == Decimal("1500") + 1490 + 500 + 3000 + 250 + 990 + 700 + 2000 + 300
+    assert_ledger_clean()
+
+
+def test_the_bad_documents_are_rejected_one_by_one_and_the_good_one_imports(customers):
+    stmt = import_file(BAD_DOCUMENTS)
+    assert not stmt.is_rejected
+    assert (stmt.documents_count, stmt.credited_count, stmt.rejected_count) == (8, 1, 7)
+    reasons = {line.purpose: line.reason for line in stmt.lines.filter(status="rejected")}
+    expected = {
+        "(нулевая сумма)": "Сумма=0.00 is zero",
+        "(отрицательная сумма)": "Сумма=-100.00 is negative",
+        "(три знака после точки)": "Сумма=100.005 has more than two decimal places",
+        "(без номера)": "Номер (document number) is missing",
+        "(нет такой даты)": "Дата=31.02.2026 is not a date",
+        "(без счетов)": "ПолучательСчет and ПлательщикСчет (the accounts) are missing",
+        "(две суммы)": "Сумма appears twice with different values",
+    }
+    for marker, reason in expected.items():
+        (found,) = [text for purpose, text in reasons.items() if marker in purpose]
+        assert reason in found, (marker, found)
+    assert all(line.payment is None for line in stmt.lines.filter(status="rejected"))
+    assert balance(customers["kozlov"]) == Decimal("100.00")
+    assert_ledger_clean()
+
+
+def _text() -> str:
+    return FIRST.read_bytes().decode("cp1251")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (lambda: _text()[: len(_text()) // 2].encode("cp1251"), "truncated"),
+        (
+            lambda: _text().replace("КонецФайла", "").encode("cp1251"),
+            "no КонецФайла",
+        ),
+        (
+            lambda: _text().replace("КонецДокумента", "", 1).encode("cp1251"),
+            "has no КонецДокумента",
+        ),
+        (
+            lambda: _text().replace("СекцияДокумент=Платежное поручение", "", 1).encode("cp1251"),
+            "КонецДокумента without the section",
+        ),
+        (
+            lambda: _text().replace("КонецРасчСчет", "", 1).encode("cp1251"),
+            "no КонецРасчСчет",
+        ),
+        (lambda: _text().encode("koi8_r", "replace"), "neither windows-1251 nor UTF-8"),
+        (lambda: b"date;amount;purpose\n20.11.2026;1500.00;x\n", "not a 1C bank statement"),
+        (lambda: b"%PDF-1.4\n\x00\x01binary", "binary"),
+        (lambda: b"", "empty"),
+        (
+            lambda: (
+                _text().replace("40702810938000000001", "40702810000000000009").encode("cp1251")
+            ),
+            "not the provider's settlement account",
+        ),
+    ],
+    ids=[
+        "truncated",
+        "no-end-of-file",
+        "section-without-end",
+        "end-without-section",
+        "account-section-without-end",
+        "wrong-encoding",
+        "not-1c",
+        "binary",
+        "empty",
+        "another-account",
+    ],
+)
+def test_a_broken_file_is_rejected_whole_and_credits_nothing(customers, content, reason):
+    stmt = actions.import_statement(content=content(), file_name="broken.txt")
+    assert stmt.is_rejected and reason in stmt.rejected_reason, stmt.rejected_reason
+    assert stmt.report["rejected"] == stmt.rejected_reason
+    assert not stmt.lines.exists()
+    assert not Payment.objects.filter(status=PaymentStatus.SUCCEEDED).exists()
+    assert not JournalEntry.objects.filter(kind="top_up").exists()
+    assert "REJECTED" in actions.report_text(stmt)
+
+
+def test_a_transfer_between_our_own_accounts_is_skipped(customers):
+    text = _text().replace(
+        "ПлательщикСчет=40817810099910004312", "ПлательщикСчет=40702810938000000002"
+    )
+    text = text.replace(
+        "ДатаКонца=20.11.2026\r\nРасчСчет=40702810938000000001",
+        "ДатаКонца=20.11.2026\r\nРасчСчет=40702810938000000001\r\nРасчСчет=40702810938000000002",
+        1,
+    )
+    stmt = actions.import_statement(content=text.encode("cp1251"), file_name="s.txt")
+    (line,) = by_number(stmt)["1"]
+    assert line.status == "skipped" and "between our own accounts" in line.reason
+    customers["payment"].refresh_from_db()
+    assert customers["payment"].status == PaymentStatus.PENDING
+
+
+def test_a_matched_payment_with_another_amount_is_credited_as_a_new_payment(customers):
+    text = _text().replace("Сумма=1500.00", "Сумма=1600.00", 1)
+    stmt = actions.import_statement(content=text.encode("cp1251"), file_name="s.txt")
+    (line,) = by_number(stmt)["1"]
+    payment = customers["payment"]
+    payment.refresh_from_db()
+    assert line.status == "credited" and line.payment != payment
+    assert payment.status == PaymentStatus.PENDING
+    assert "is for 1500.00 RUB, the bank paid 1600.00 RUB" in line.reason
+    assert balance(customers["ivanov"]) == Decimal("1600.00")
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_hutor_bank_import_unmatched_assign_not_ours(customers, tmp_path):
+    out = run("bank", "import", str(FIRST))
+    assert "10 documents: 6 credited, 1 duplicates, 2 unmatched, 1 skipped, 0 rejected" in out
+    assert "[unmatched]" in out and "check digit" in out and "[skipped]" in out
+    listing = run("bank", "unmatched")
+    assert "2 unmatched" in listing and "Кузнецова Анна Сергеевна" in listing
+    typo = BankStatementLine.objects.get(document_number="3")
+    loan = BankStatementLine.objects.get(document_number="77")
+    with pytest.raises(CommandError, match="1000016"):
+        run("bank", "assign", str(typo.pk), "--account", "1000016", "--reason", "typo")
+    out = run("bank", "assign", str(typo.pk), "--account", "1000028", "--reason", "by phone")
+    assert "700.00 RUB credited to billing account 1000028" in out
+    out = run("bank", "not-ours", str(loan.pk), "--reason", "returned to the payer")
+    assert "not ours" in out
+    assert "0 unmatched" in run("bank", "unmatched")
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(FIRST.read_bytes()[:2000])
+    with pytest.raises(CommandError, match="rejected"):
+        run("bank", "import", str(broken))
+    with pytest.raises(CommandError, match="cannot read"):
+        run("bank", "import", str(tmp_path / "missing.txt"))
+    assert_ledger_clean()
+
+
+# --- Admin --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser(
+        email="admin@test-hosting.ru", password="Admin-pass-2026"
+    )
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_the_admin_uploads_a_statement_and_works_the_queue(customers, staff_client):
+    with FIRST.open("rb") as upload:
+        response = staff_client.post("/admin/payments/bankstatement/add/", {"file": upload})
+    stmt = BankStatement.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{stmt.pk}/change/")
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "6 credited" in page and "check digit" in page
+    queue = staff_client.get("/admin/payments/bankstatementline/?status__exact=unmatched")
+    assert queue.status_code == 200 and "Кузнецова" in queue.content.decode()
+
+    typo = BankStatementLine.objects.get(document_number="3")
+    url = f"/admin/payments/bankstatementline/resolve/assign/?ids={typo.pk}"
+    assert "Кузнецова" in staff_client.get(url).content.decode()
+    refused = staff_client.post(url, {"account": "1000016", "reason": "typo"})
+    assert refused.status_code == 200 and "1000016" in refused.content.decode()
+    typo.refresh_from_db()
+    assert typo.status == "unmatched"
+    done = staff_client.post(url, {"account": "1000028", "reason": "Confirmed by phone"})
+    assert done.status_code == 302
+    typo.refresh_from_db()
+    assert typo.status == "credited" and typo.resolved_by == staff_client.user
+
+    loan = BankStatementLine.objects.get(document_number="77")
+    response = staff_client.post(
+        "/admin/payments/bankstatementline/",
+        {"action": "not_ours_action", "_selected_action": [loan.pk]},
+    )
+    assert response.status_code == 302 and "not-ours" in response["Location"]
+    staff_client.post(response["Location"], {"reason": "A loan repayment; returned"})
+    loan.refresh_from_db()
+    assert loan.status == "not_ours" and loan.resolution_reason == "A loan repayment; returned"
+    assert (
+        staff_client.get(f"/admin/payments/bankstatementline/{loan.pk}/change/").status_code == 200
+    )
+    assert_ledger_clean()
+
+
+# --- Concurrency (PostgreSQL) -------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_accountants_importing_the_same_statements_at_once_credit_each_document_once(
+    customers,
+):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def upload(path: Path) -> None:
+        try:
+            barrier.wait()
+            import_file(path)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(p,)) for p in (FIRST, OVERLAPPING) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert BankStatement.objects.count() == 4
+    assert BankStatementLine.objects.filter(status="credited").count() == 8
+    assert credited_total() == Decimal("1500") + 1490 + 500 + 3000 + 250 + 990 + 2000 + 300
+    assert BankStatementLine.objects.filter(status="unmatched").count() == 2
+    assert balance(customers["petrov"]) == Decimal("800.00")
+    assert_ledger_clean()

@@ -1,0 +1,215 @@
+"""Payments an accountant records by hand: the same ledger path as a statement document
+(bank -> balance, open invoices settled, email), idempotent on the document reference."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from hutor.core.money import Money
+from hutor.invoices.models import InvoiceStatus
+from hutor.ledger import checks
+from hutor.ledger import queries as ledger_queries
+from hutor.ledger.models import JournalEntry, Posting
+from hutor.notifications.models import OutboxEmail
+from hutor.notifications.registry import renderer_for
+from hutor.payments.bank import actions
+from hutor.payments.models import BankLineStatus, BankStatementLine, Payment, PaymentStatus
+from hutor.services.actions import order_invoice, place_order
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 20)
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def account(account_factory, provider, payment_methods):
+    return account_factory(name="Петров Пётр Петрович")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        email="accountant@test-hosting.ru", password="Acc-pass-2026", is_staff=True
+    )
+
+
+def test_a_manual_payment_is_credited_like_a_bank_document(account, catalog, staff):
+    invoice = order_invoice(
+        place_order(
+            billing_account=account, price=catalog.price(catalog.start, 1), identifier="a.ru"
+        )
+    )
+    line, recorded = actions.record_manual_payment(
+        billing_account=account,
+        amount=Money("500.00"),
+        date=DAY,
+        reference="п/п 123",
+        user=staff,
+        note="seen in the online bank",
+    )
+    assert recorded and line.status == BankLineStatus.CREDITED and line.statement is None
+    assert (line.match_rule, line.resolved_by, line.document_date) == ("manual", staff, DAY)
+    payment = line.payment
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.method.slug == "bank"
+    assert payment.gateway_transaction_id == "manual:п/п 123"
+    entry = payment.credit_entry
+    assert entry.reference == "п/п 123" and entry.created_by == staff and entry.kind == "top_up"
+    codes = sorted(Posting.objects.filter(entry=entry).values_list("account__code", flat=True))
+    assert codes == ["bank:40702810938000000001", f"customer:{account.number}"]
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID  # 199.00 settled from the 500.00
+    assert ledger_queries.balance(account) == Money("301.00")
+    email = OutboxEmail.objects.get(key=f"payment-credited:{payment.number}")
+    rendered = renderer_for(email.template)(email)
+    assert payment.number in rendered.subject and "500.00" in rendered.text.replace(",", ".")
+    assert checks.run().ok
+
+
+def test_the_same_reference_again_records_nothing(account):
+    first, recorded = actions.record_manual_payment(
+        billing_account=account, amount=Money("100.00"), date=DAY, reference="п/п 123"
+    )
+    again, recorded_again = actions.record_manual_payment(
+        billing_account=account, amount=Money("100.00"), date=DAY, reference="  П/П   123 "
+    )
+    assert recorded and not recorded_again and again == first
+    assert Payment.objects.count() == 1 and JournalEntry.objects.count() == 1
+    with pytest.raises(actions.ManualPaymentConflict, match="already recorded"):
+        actions.record_manual_payment(
+            billing_account=account, amount=Money("200.00"), date=DAY, reference="п/п 123"
+        )
+    assert ledger_queries.balance(account) == Money("100.00")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reference": " "}, "reference"),
+        ({"reference": "x" * 65}, "at most 64"),
+        ({"amount": Money("-5")}, "positive"),
+        ({"amount": Money("1.005")}, "two decimals"),
+        ({"amount": Money("5", "USD")}, "keeps its balance in RUB"),
+        ({"date": dt.date(2099, 1, 1)}, "future"),
+    ],
+)
+def test_bad_manual_payments_are_refused(account, kwargs, message):
+    params = {"amount": Money("100"), "date": DAY, "reference": "п/п 1", **kwargs}
+    with pytest.raises(actions.BankActionRefused, match=message):
+        actions.record_manual_payment(billing_account=account, **params)
+    assert not Payment.objects.exists()
+
+
+def test_a_statement_document_recorded_by_hand_first_is_not_credited_twice(
+    account_factory, provider, payment_methods
+):
+    """An accountant records «п/п 88» by hand; then the statement brings the same document: it
+    waits in the queue instead of being credited a second time. And the other way round."""
+    accounts = [account_factory() for _ in range(6)]  # 1000002 ... 1000053, as in the statement
+    petrov = accounts[2]
+    assert petrov.number == "1000028"
+    actions.record_manual_payment(
+        billing_account=petrov, amount=Money("500.00"), date=DAY, reference="п/п № 88 от 20.11"
+    )
+    data = Path(__file__).parent / "data" / "statement-2026-11-20.txt"
+    stmt = actions.import_statement(content=data.read_bytes(), file_name=data.name)
+    line = stmt.lines.get(document_number="88", status=BankLineStatus.UNMATCHED)
+    assert "manual payment" in line.reason and line.billing_account == petrov
+    assert ledger_queries.balance(petrov) == Money("500.00")
+
+    # Recording by hand a document the statement already credited is refused (unless forced).
+    credited = stmt.lines.get(document_number="41")
+    assert credited.status == BankLineStatus.CREDITED
+    with pytest.raises(actions.BankActionRefused, match="already credited"):
+        actions.record_manual_payment(
+            billing_account=credited.billing_account,
+            amount=Money("990.00"),
+            date=DAY,
+            reference="платёжка 41",
+        )
+    assert checks.run().ok
+
+
+def test_hutor_payments_record(account):
+    args = [
+        "payments",
+        "record",
+        "--account",
+        account.number,
+        "--amount",
+        "100.00",
+        "--date",
+        "2026-11-20",
+        "--reference",
+        "п/п 123",
+    ]
+    out = run(*args)
+    assert f"100.00 RUB credited to billing account {account.number} (п/п 123)" in out
+    again = run(*args)
+    assert "already recorded" in again and "nothing new was credited" in again
+    assert Payment.objects.count() == 1
+    assert ledger_queries.balance(account).amount == Decimal("100.00")
+    with pytest.raises(CommandError, match="already recorded"):
+        run(*[a if a != "100.00" else "150.00" for a in args])
+    with pytest.raises(CommandError):
+        run(
+            "payments",
+            "record",
+            "--account",
+            "1000016",
+            "--amount",
+            "1",
+            "--date",
+            "2026-11-20",
+            "--reference",
+            "x",
+        )
+    with pytest.raises(CommandError, match="not a date"):
+        run(
+            "payments",
+            "record",
+            "--account",
+            account.number,
+            "--amount",
+            "1",
+            "--date",
+            "20.11.2026",
+            "--reference",
+            "x",
+        )
+    assert checks.run().ok
+
+
+def test_the_admin_records_a_manual_payment(client, account, django_user_model):
+    admin_user = django_user_model.objects.create_superuser(
+        email="admin@test-hosting.ru", password="Admin-pass-2026"
+    )
+    client.force_login(admin_user)
+    url = "/admin/payments/bankstatementline/record/"
+    assert client.get(url).status_code == 200
+    form = {
+        "account": account.number,
+        "amount": "250.00",
+        "date": "2026-11-20",
+        "reference": "п/п 777",
+        "note": "from the online bank",
+    }
+    response = client.post(url, form)
+    line = BankStatementLine.objects.get()
+    assert response.status_code == 302 and line.resolved_by == admin_user
+    assert client.post(url, form).status_code == 302  # the same again: nothing new
+    assert Payment.objects.count() == 1
+    typo = client.post(url, {**form, "account": "1000016"})
+    assert typo.status_code == 200 and "1000016" in typo.content.decode()
+    conflict = client.post(url, {**form, "amount": "300.00"})
+    assert conflict.status_code == 200 and "already recorded" in conflict.content.decode()
+    assert ledger_queries.balance(account) == Money("250.00")
