@@ -90,7 +90,9 @@ INSTALLED_APPS = [
     "hutor.invoices",
     "hutor.payments",
     "hutor.services",
+    "hutor.billing",
     "hutor.panel",
+    "hutor.backoffice",
     "hutor.demo",
 ]
 
@@ -356,3 +358,67 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+
+# --- Daily billing run ----------------------------------------------------------------------
+# hutor.billing; the rules are in docs/operations.md ("The daily billing run"). Per-type values
+# are keyed by service type code, "default" for every other type: "default=7,domain=30".
+
+
+def env_days(name: str, default: str) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not value.strip().lstrip("-").isdigit():
+            raise ImproperlyConfigured(f"{name}: expected code=days, not {item!r}")
+        result[key.strip()] = int(value)
+    return result
+
+
+def env_int_list(name: str, default: str) -> list[int]:
+    try:
+        return sorted({int(item) for item in env_list(name, default)})
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole numbers separated by commas") from None
+
+
+# A renewal invoice is issued this many days before paid-until (auto-renewing services only).
+HUTOR_BILLING_RENEW_DAYS_BEFORE = env_days("HUTOR_BILLING_RENEW_DAYS_BEFORE", "default=7,domain=30")
+# Reminders of an unpaid invoice, in days relative to its due date (negative: before it).
+HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
+# Service types that expire at paid-until instead of being suspended after a grace period.
+HUTOR_BILLING_EXPIRING_TYPES = env_list("HUTOR_BILLING_EXPIRING_TYPES", "domain")
+# A service still unpaid this many days past paid-until is suspended.
+HUTOR_BILLING_GRACE_DAYS = env_int("HUTOR_BILLING_GRACE_DAYS", 3)
+# A service suspended (or a domain expired) this many days is terminated.
+HUTOR_BILLING_TERMINATE_AFTER_DAYS = env_int("HUTOR_BILLING_TERMINATE_AFTER_DAYS", 30)
+# An order still unpaid this many days after it was placed is cancelled.
+HUTOR_BILLING_CANCEL_ORDERS_AFTER_DAYS = env_int("HUTOR_BILLING_CANCEL_ORDERS_AFTER_DAYS", 14)
+# Services renewed per transaction by the renewal step.
+HUTOR_BILLING_BATCH_SIZE = env_int("HUTOR_BILLING_BATCH_SIZE", 500)
+# Milliseconds the run rests after each transaction, to leave room to other writers (SQLite).
+HUTOR_BILLING_PAUSE_MS = env_int("HUTOR_BILLING_PAUSE_MS", 0)
+
+
+# --- Staff desk (hutor.backoffice) ------------------------------------------------------------
+# Failed staff logins (/desk/login/ and the admin's login) are throttled by django-axes, per
+# email and address together: AXES_FAILURE_LIMIT failures lock that pair out for
+# AXES_COOLOFF_TIME. Customers' logins are throttled by allauth (ACCOUNT_RATE_LIMITS above).
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+# Still one backend: allauth's, with django-axes' lockout check run first inside it.
+AUTHENTICATION_BACKENDS = ["hutor.backoffice.auth.AuthenticationBackend"]
+AXES_FAILURE_LIMIT = env_int("HUTOR_DESK_LOGIN_FAILURES", 5)
+# In hours, as django-axes reads a number.
+AXES_COOLOFF_TIME = env_int("HUTOR_DESK_LOCKOUT_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_WHITELIST_CALLABLE = "hutor.backoffice.auth.axes_exempt"
+AXES_USERNAME_CALLABLE = "hutor.backoffice.auth.axes_username"
+AXES_CLIENT_IP_CALLABLE = "hutor.backoffice.auth.client_ip"
+AXES_LOCKOUT_TEMPLATE = "backoffice/lockout.html"
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]  # not every login
+# A desk session ends this long after the login, or after this long without a request.
+HUTOR_DESK_SESSION_ABSOLUTE_HOURS = env_int("HUTOR_DESK_SESSION_ABSOLUTE_HOURS", 4)
+HUTOR_DESK_SESSION_IDLE_MINUTES = env_int("HUTOR_DESK_SESSION_IDLE_MINUTES", 30)

@@ -8,6 +8,7 @@ admin.site.index_title = _("Billing administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("desk/", include("hutor.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hutor.invoices.urls")),
     path("pay/", include("hutor.payments.urls")),

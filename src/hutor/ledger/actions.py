@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from hutor.accounts.actions import lock as lock_billing_account
+from hutor.accounts.models import BillingAccount
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
 from hutor.ledger.models import JournalEntry, LedgerAccount, LedgerAccountKind, Posting
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import BillingAccount, User
+    from hutor.accounts.models import User
 
 Line = tuple[LedgerAccount, Money]
 
@@ -110,6 +112,131 @@ def _validate(lines: Sequence[Line]) -> None:
     unbalanced = {currency: amount for currency, amount in sums.items() if amount != 0}
     if unbalanced:
         raise UnbalancedEntry(f"postings do not sum to zero: {unbalanced}")
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """One journal entry for post_many(): the arguments post() takes."""
+
+    lines: Sequence[Line]
+    kind: str
+    memo: str = ""
+    reference: str = ""
+    billing_account: BillingAccount | None = None
+    idempotency_key: str | None = None
+    created_by: User | None = None
+
+
+def post_many(entries: Sequence[EntryDraft]) -> list[tuple[JournalEntry, bool]]:
+    """Post many journal entries in one transaction, in bulk; return (entry, written now) for
+    each draft, in order. For batch work (the billing run), where post() per entry would cost a
+    few queries each.
+
+    The rules are post()'s, entry by entry: each draft is validated like post() does (nothing is
+    written if one is invalid); the billing accounts, then the ledger accounts touched, are
+    locked in primary-key order; a draft whose idempotency key was already posted (or appears
+    earlier in the same call) writes nothing and returns that entry with False; the balances
+    are applied in the drafts' order and every limit is checked after each entry, so an entry
+    that would take a balance below its limit raises InsufficientFunds and nothing is written,
+    exactly as if the entries had been posted one after the other. The entries and postings are
+    written with one INSERT each, and each touched account's balance with one UPDATE.
+    """
+    for draft in entries:
+        _validate(draft.lines)
+    if not entries:
+        return []
+    with transaction.atomic():
+        customers = sorted({d.billing_account.pk for d in entries if d.billing_account})
+        if customers:
+            list(
+                BillingAccount.objects.select_for_update()
+                .filter(pk__in=customers)
+                .order_by("pk")
+                .values("pk")
+            )
+        touched = sorted({account.pk for d in entries for account, _money in d.lines})
+        locked = {
+            account.pk: account
+            for account in LedgerAccount.objects.select_for_update()
+            .filter(pk__in=touched)
+            .order_by("pk")
+        }
+        # Idempotency keys are looked up once the accounts are locked (see post()); the unique
+        # constraint stays the last word against a concurrent writer without those locks.
+        keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
+        existing: dict[str, JournalEntry] = (
+            {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__in=keys)}
+            if keys
+            else {}
+        )
+        now = clock.now()
+        balances = {pk: account.balance for pk, account in locked.items()}
+        results: list[tuple[JournalEntry, bool]] = []
+        new_entries: list[tuple[JournalEntry, EntryDraft]] = []
+        for draft in entries:
+            key = draft.idempotency_key
+            if key is not None and key in existing:
+                results.append((existing[key], False))
+                continue
+            deltas: dict[int, Decimal] = defaultdict(Decimal)
+            for account, money in draft.lines:
+                deltas[account.pk] += money.amount
+            for pk, delta in deltas.items():
+                balances[pk] += delta
+                account = locked[pk]
+                if account.min_balance is not None and balances[pk] < account.min_balance:
+                    raise InsufficientFunds(account.code, balances[pk], account.min_balance)
+            entry = JournalEntry(
+                created_at=now,
+                kind=draft.kind,
+                memo=draft.memo[:300],
+                reference=draft.reference,
+                billing_account_id=draft.billing_account.pk if draft.billing_account else None,
+                idempotency_key=key,
+                created_by_id=draft.created_by.pk if draft.created_by else None,
+            )
+            if key is not None:
+                existing[key] = entry
+            results.append((entry, True))
+            new_entries.append((entry, draft))
+        if not new_entries:
+            return results
+        JournalEntry.objects.bulk_create([entry for entry, _draft in new_entries])
+        if any(entry.pk is None for entry, _draft in new_entries):  # pragma: no cover
+            raise RuntimeError("post_many needs a database that returns ids from bulk inserts")
+        Posting.objects.bulk_create(
+            Posting(
+                entry_id=entry.pk,
+                account_id=account.pk,
+                amount=money.amount,
+                currency=money.currency,
+            )
+            for entry, draft in new_entries
+            for account, money in draft.lines
+        )
+        changed = [
+            (balances[pk], pk) for pk in sorted(locked) if balances[pk] != locked[pk].balance
+        ]
+        _write_balances(changed)
+    return results
+
+
+def _write_balances(changed: list[tuple[Decimal, int]]) -> None:
+    """Set cached balances (already checked under the locks): one statement on PostgreSQL,
+    an executemany on SQLite (in-process, where a statement costs no round trip)."""
+    if not changed:
+        return
+    table = connection.ops.quote_name(LedgerAccount._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            rows = ", ".join(["(%s::numeric, %s::bigint)"] * len(changed))
+            cursor.execute(
+                f"UPDATE {table} AS a SET balance = v.balance FROM (VALUES {rows}) "  # noqa: S608
+                "AS v(balance, id) WHERE a.id = v.id",
+                [value for row in changed for value in row],
+            )
+        else:
+            cursor.executemany(f"UPDATE {table} SET balance = %s WHERE id = %s", changed)  # noqa: S608
 
 
 # --- Ledger accounts ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hutor.services.actions import cancel_order
+from hutor.services.actions import cancel_order, complete_task, retry_task
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import ProvisioningTask, Service
 
@@ -11,7 +11,7 @@ from hutor.services.models import ProvisioningTask, Service
 class ProvisioningTaskInline(admin.TabularInline):
     model = ProvisioningTask
     extra = 0
-    fields = ("created_at", "operation", "module", "status", "note", "done_at")
+    fields = ("created_at", "operation", "module", "status", "attempts", "note", "done_at")
     readonly_fields = fields
     can_delete = False
 
@@ -49,6 +49,56 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(ProvisioningTask)
 class ProvisioningTaskAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "service", "operation", "module", "status", "done_at"]
+    list_display = [
+        "created_at",
+        "service",
+        "operation",
+        "module",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "done_at",
+    ]
     list_filter = ["status", "operation", "module"]
+    search_fields = ["service__identifier", "service__billing_account__number"]
     raw_id_fields = ["service"]
+    readonly_fields = [
+        "service",
+        "operation",
+        "module",
+        "status",
+        "params",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "done_at",
+    ]
+    actions = ["mark_done", "retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tasks are queued by the services' actions, never by hand
+
+    @admin.action(description=_("Mark the selected to-dos done"))
+    def mark_done(self, request: HttpRequest, queryset: QuerySet[ProvisioningTask]) -> None:
+        done = 0
+        for task in queryset.order_by("pk"):
+            try:
+                complete_task(task=task, note=f"done by {request.user}")
+            except ServiceError as exc:
+                messages.warning(request, f"{task}: {exc}")
+            else:
+                done += 1
+        messages.success(request, _("Marked %(n)d task(s) done.") % {"n": done})
+
+    @admin.action(description=_("Retry the selected failed tasks"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[ProvisioningTask]) -> None:
+        queued = 0
+        for task in queryset.order_by("pk"):
+            try:
+                retry_task(task=task)
+            except ServiceError as exc:
+                messages.warning(request, f"{task}: {exc}")
+            else:
+                queued += 1
+        messages.success(request, _("Queued %(n)d task(s) again.") % {"n": queued})

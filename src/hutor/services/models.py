@@ -11,6 +11,9 @@ class ServiceStatus(models.TextChoices):
     PENDING = "pending", _("Pending payment")  # ordered; activated when its invoice is paid
     ACTIVE = "active", _("Active")  # paid until `paid_until`
     SUSPENDED = "suspended", _("Suspended")  # unpaid past the grace period; data kept
+    # A domain unpaid at paid-until: domains are not suspended, they expire (the registrar keeps
+    # them for the redemption period); paying the renewal makes it active again.
+    EXPIRED = "expired", _("Expired")
     TERMINATED = "terminated", _("Terminated")  # removed for good
     CANCELLED = "cancelled", pgettext_lazy("service", "Cancelled")  # withdrawn before paid
 
@@ -42,6 +45,9 @@ class Service(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    # The day the service was suspended or expired (the termination countdown starts here);
+    # cleared when it is paid again.
+    lapsed_on = models.DateField(_("suspended or expired on"), null=True, blank=True)
     # The order form's one-time token: a resubmitted or double-clicked form finds this service
     # instead of creating a second one.
     order_token = models.UUIDField(_("order token"), unique=True, null=True, blank=True)
@@ -69,13 +75,17 @@ class ProvisioningOperation(models.TextChoices):
 
 
 class ProvisioningStatus(models.TextChoices):
-    TODO = "todo", _("To do")  # waiting for staff (manual module) or the worker
+    PENDING = "pending", _("Queued")  # waiting for the worker (also between retries)
+    RUNNING = "running", _("Running")  # claimed by a worker; reclaimed if its lease lapses
+    TODO = "todo", _("To do")  # waiting for staff (manual module): marked done in the admin
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Failed")  # gave up after the last retry; staff can retry it
 
 
 class ProvisioningTask(models.Model):
-    """One call of a provisioning module for a service, kept as a record staff can see."""
+    """One call of a provisioning module for a service: queued in the transaction that decided
+    it (services.actions.provision), run by `hutor worker` with retries (services.tasks), and
+    kept as a record staff can see."""
 
     service = models.ForeignKey(
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="provisioning"
@@ -88,10 +98,13 @@ class ProvisioningTask(models.Model):
         _("status"),
         max_length=16,
         choices=ProvisioningStatus.choices,
-        default=ProvisioningStatus.TODO,
+        default=ProvisioningStatus.PENDING,
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
@@ -99,6 +112,7 @@ class ProvisioningTask(models.Model):
         verbose_name = _("provisioning task")
         verbose_name_plural = _("provisioning tasks")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()} {self.service}"

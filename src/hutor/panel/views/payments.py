@@ -22,7 +22,7 @@ log = logging.getLogger("hutor.payments")
 
 
 class MethodChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: PaymentMethod) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: PaymentMethod) -> str:
         return obj.name
 
 

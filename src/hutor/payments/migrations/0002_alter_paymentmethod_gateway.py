@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0001_initial'),
+        ("payments", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='paymentmethod',
-            name='gateway',
-            field=models.CharField(choices=[('demo', 'Demo payment service'), ('bank_transfer', 'Bank transfer'), ('webmoney', 'WebMoney'), ('zpayment', 'Z-Payment'), ('robokassa', 'Robokassa'), ('yookassa', 'YooKassa'), ('stripe', 'Stripe')], max_length=32, verbose_name='gateway'),
+            model_name="paymentmethod",
+            name="gateway",
+            field=models.CharField(
+                choices=[
+                    ("demo", "Demo payment service"),
+                    ("bank_transfer", "Bank transfer"),
+                    ("webmoney", "WebMoney"),
+                    ("zpayment", "Z-Payment"),
+                    ("robokassa", "Robokassa"),
+                    ("yookassa", "YooKassa"),
+                    ("stripe", "Stripe"),
+                ],
+                max_length=32,
+                verbose_name="gateway",
+            ),
         ),
     ]

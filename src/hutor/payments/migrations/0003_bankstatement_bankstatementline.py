@@ -7,75 +7,258 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('payments', '0002_alter_paymentmethod_gateway'),
+        ("accounts", "0001_initial"),
+        ("payments", "0002_alter_paymentmethod_gateway"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankStatement',
+            name="BankStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('uploaded_at', models.DateTimeField(verbose_name='uploaded at')),
-                ('encoding', models.CharField(blank=True, max_length=20, verbose_name='encoding')),
-                ('period_start', models.DateField(blank=True, null=True, verbose_name='period from')),
-                ('period_end', models.DateField(blank=True, null=True, verbose_name='period to')),
-                ('rejected_reason', models.CharField(blank=True, max_length=500, verbose_name='file rejected because')),
-                ('documents_count', models.PositiveIntegerField(default=0, verbose_name='documents')),
-                ('credited_count', models.PositiveIntegerField(default=0, verbose_name='credited')),
-                ('duplicate_count', models.PositiveIntegerField(default=0, verbose_name='duplicates')),
-                ('unmatched_count', models.PositiveIntegerField(default=0, verbose_name='unmatched')),
-                ('skipped_count', models.PositiveIntegerField(default=0, verbose_name='skipped')),
-                ('rejected_count', models.PositiveIntegerField(default=0, verbose_name='rejected')),
-                ('report', models.JSONField(blank=True, default=dict, verbose_name='report')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("uploaded_at", models.DateTimeField(verbose_name="uploaded at")),
+                ("encoding", models.CharField(blank=True, max_length=20, verbose_name="encoding")),
+                (
+                    "period_start",
+                    models.DateField(blank=True, null=True, verbose_name="period from"),
+                ),
+                ("period_end", models.DateField(blank=True, null=True, verbose_name="period to")),
+                (
+                    "rejected_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="file rejected because"
+                    ),
+                ),
+                (
+                    "documents_count",
+                    models.PositiveIntegerField(default=0, verbose_name="documents"),
+                ),
+                ("credited_count", models.PositiveIntegerField(default=0, verbose_name="credited")),
+                (
+                    "duplicate_count",
+                    models.PositiveIntegerField(default=0, verbose_name="duplicates"),
+                ),
+                (
+                    "unmatched_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unmatched"),
+                ),
+                ("skipped_count", models.PositiveIntegerField(default=0, verbose_name="skipped")),
+                ("rejected_count", models.PositiveIntegerField(default=0, verbose_name="rejected")),
+                ("report", models.JSONField(blank=True, default=dict, verbose_name="report")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bank statement',
-                'verbose_name_plural': 'bank statements',
-                'ordering': ['-uploaded_at', '-id'],
+                "verbose_name": "bank statement",
+                "verbose_name_plural": "bank statements",
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BankStatementLine',
+            name="BankStatementLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('document_kind', models.CharField(blank=True, max_length=100, verbose_name='document kind')),
-                ('document_number', models.CharField(blank=True, max_length=64, verbose_name='document number')),
-                ('document_date', models.DateField(blank=True, null=True, verbose_name='document date')),
-                ('amount', hutor.core.fields.AmountField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount')),
-                ('currency', hutor.core.fields.CurrencyField(default='RUB', max_length=3, verbose_name='currency')),
-                ('payer_name', models.CharField(blank=True, max_length=300, verbose_name='payer')),
-                ('payer_inn', models.CharField(blank=True, max_length=20, verbose_name="payer's INN")),
-                ('payer_account', models.CharField(blank=True, max_length=34, verbose_name="payer's account")),
-                ('recipient_account', models.CharField(blank=True, max_length=34, verbose_name="recipient's account")),
-                ('purpose', models.TextField(blank=True, verbose_name='purpose of payment')),
-                ('raw', models.TextField(blank=True, verbose_name='section text')),
-                ('status', models.CharField(choices=[('credited', 'Credited'), ('duplicate', 'Duplicate'), ('unmatched', 'Unmatched'), ('not_ours', 'Not ours'), ('rejected', 'Rejected'), ('skipped', 'Skipped')], max_length=16, verbose_name='status')),
-                ('reason', models.CharField(blank=True, max_length=1000, verbose_name='reason')),
-                ('match_rule', models.CharField(blank=True, choices=[('payment', 'Payment number'), ('invoice', 'Invoice number'), ('account', 'Billing account number'), ('inn', "Payer's INN"), ('assigned', 'Assigned by staff'), ('manual', 'Manual payment')], max_length=16, verbose_name='matched by')),
-                ('idempotency_key', models.CharField(blank=True, max_length=200, null=True, unique=True, verbose_name='idempotency key')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('resolution_reason', models.CharField(blank=True, max_length=500, verbose_name='resolution reason')),
-                ('billing_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_lines', to='accounts.billingaccount', verbose_name='billing account')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='payments.bankstatementline', verbose_name='duplicate of')),
-                ('payment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_line', to='payments.payment', verbose_name='payment')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by')),
-                ('statement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='payments.bankstatement', verbose_name='statement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="position")),
+                (
+                    "document_kind",
+                    models.CharField(blank=True, max_length=100, verbose_name="document kind"),
+                ),
+                (
+                    "document_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="document number"),
+                ),
+                (
+                    "document_date",
+                    models.DateField(blank=True, null=True, verbose_name="document date"),
+                ),
+                (
+                    "amount",
+                    hutor.core.fields.AmountField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount",
+                    ),
+                ),
+                (
+                    "currency",
+                    hutor.core.fields.CurrencyField(
+                        default="RUB", max_length=3, verbose_name="currency"
+                    ),
+                ),
+                ("payer_name", models.CharField(blank=True, max_length=300, verbose_name="payer")),
+                (
+                    "payer_inn",
+                    models.CharField(blank=True, max_length=20, verbose_name="payer's INN"),
+                ),
+                (
+                    "payer_account",
+                    models.CharField(blank=True, max_length=34, verbose_name="payer's account"),
+                ),
+                (
+                    "recipient_account",
+                    models.CharField(blank=True, max_length=34, verbose_name="recipient's account"),
+                ),
+                ("purpose", models.TextField(blank=True, verbose_name="purpose of payment")),
+                ("raw", models.TextField(blank=True, verbose_name="section text")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("credited", "Credited"),
+                            ("duplicate", "Duplicate"),
+                            ("unmatched", "Unmatched"),
+                            ("not_ours", "Not ours"),
+                            ("rejected", "Rejected"),
+                            ("skipped", "Skipped"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=1000, verbose_name="reason")),
+                (
+                    "match_rule",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("payment", "Payment number"),
+                            ("invoice", "Invoice number"),
+                            ("account", "Billing account number"),
+                            ("inn", "Payer's INN"),
+                            ("assigned", "Assigned by staff"),
+                            ("manual", "Manual payment"),
+                        ],
+                        max_length=16,
+                        verbose_name="matched by",
+                    ),
+                ),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        null=True,
+                        unique=True,
+                        verbose_name="idempotency key",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved at"),
+                ),
+                (
+                    "resolution_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="resolution reason"),
+                ),
+                (
+                    "billing_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_lines",
+                        to="accounts.billingaccount",
+                        verbose_name="billing account",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duplicates",
+                        to="payments.bankstatementline",
+                        verbose_name="duplicate of",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_line",
+                        to="payments.payment",
+                        verbose_name="payment",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resolved by",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="payments.bankstatement",
+                        verbose_name="statement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bank statement line',
-                'verbose_name_plural': 'bank statement lines',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='payments_ba_status_3a7493_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__isnull', True), ('amount__gt', 0), _connector='OR'), name='bank_line_amount_positive'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'credited'), _negated=True), models.Q(('billing_account__isnull', False), ('payment__isnull', False)), _connector='OR'), name='bank_line_credited_has_payment')],
+                "verbose_name": "bank statement line",
+                "verbose_name_plural": "bank statement lines",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "created_at"], name="payments_ba_status_3a7493_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("amount__isnull", True), ("amount__gt", 0), _connector="OR"
+                        ),
+                        name="bank_line_amount_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "credited"), _negated=True),
+                            models.Q(
+                                ("billing_account__isnull", False), ("payment__isnull", False)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="bank_line_credited_has_payment",
+                    ),
+                ],
             },
         ),
     ]

@@ -280,13 +280,13 @@ def test_start_with_a_wrong_key_or_an_api_error_is_a_polite_error(api, payment, 
     method.settings["secret_key"] = "sk_live_wrong"
     method.save()
     payment.refresh_from_db()
-    with pytest.raises(PaymentError, match="not available"):
+    with translation.override("en"), pytest.raises(PaymentError, match="not available"):
         get_gateway("stripe").start(payment)
     method.settings["secret_key"] = SECRET_KEY
     method.save()
     payment.refresh_from_db()
     api.down = True
-    with pytest.raises(PaymentError, match="not available"):
+    with translation.override("en"), pytest.raises(PaymentError, match="not available"):
         get_gateway("stripe").start(payment)
     assert not api.sessions
 

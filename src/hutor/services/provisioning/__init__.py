@@ -7,9 +7,15 @@ plug in here the same way as "manual" and "log".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from hutor.services.provisioning.base import ProvisioningModule, ProvisioningResult
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
+
+if TYPE_CHECKING:
+    from hutor.services.models import Service
 
 MODULES: dict[str, type[ProvisioningModule]] = {"manual": ManualModule, "log": LogModule}
 
@@ -21,4 +27,16 @@ def get_module(name: str) -> ProvisioningModule:
         raise LookupError(f"unknown provisioning module {name!r}") from None
 
 
-__all__ = ["MODULES", "ProvisioningModule", "ProvisioningResult", "get_module"]
+def perform(
+    module: ProvisioningModule, service: Service, operation: str, params: Mapping[str, str]
+) -> ProvisioningResult:
+    """Call one operation of a module (services.models.ProvisioningOperation values)."""
+    if operation == "change_tariff":
+        return module.change_tariff(service, old_tariff_code=params.get("old_tariff_code", ""))
+    if operation not in ("create", "suspend", "unsuspend", "terminate"):
+        raise LookupError(f"unknown provisioning operation {operation!r}")
+    result: ProvisioningResult = getattr(module, operation)(service)
+    return result
+
+
+__all__ = ["MODULES", "ProvisioningModule", "ProvisioningResult", "get_module", "perform"]

@@ -12,6 +12,7 @@ class ManualModule(ProvisioningModule):
     """Nothing is automated: every operation becomes a to-do for staff (ProvisioningTask)."""
 
     name = "manual"
+    queued = False
 
     def _todo(self, what: str, service: Service) -> ProvisioningResult:
         return ProvisioningResult(

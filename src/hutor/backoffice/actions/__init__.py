@@ -1,0 +1,88 @@
+"""What staff do at the desk. Every function here is one audited use case: keyword-only
+arguments, the acting staff member and a reason, one transaction holding both the change and
+its AuditEntry (so neither exists without the other), and the domain's own actions underneath
+(ledger.post, cancel_invoice, place_order, ...) so the desk never bypasses a rule.
+
+Money-moving forms carry a one-time token (`token`), used in the journal entry's idempotency
+key: a double-clicked or reloaded form moves the money once and raises AlreadyDone the second
+time.
+
+Bank payments entered by hand go through the bank module's own manual payment
+(hutor.payments.bank.actions.record_manual_payment), so the statement import and the desk share
+one key per bank document and never credit it twice.
+
+Refunds, defined:
+- *refund to the payment service* (`refund_to_gateway`): part or all of a succeeded payment goes
+  back to the payer through the payment service that took it (only for a gateway with
+  `supports_refunds`). The customer's balance pays it: customer balance -> the method's
+  clearing account, kind REFUND, reference = the payment number. It needs the balance to cover
+  it, and never more than what is left of the payment after earlier refunds.
+- *refund to the balance* (`refund_to_balance`): money the provider owes the customer (a service
+  paid but not delivered, an outage) is credited to the balance, to be spent on services: the
+  adjustments account -> customer balance, kind REFUND. It leaves the provider's books as an
+  expense through the adjustments account; nothing goes to the payer's bank or card.
+- a *balance adjustment* (`adjust_balance`) corrects a mistake either way: adjustments account
+  <-> customer balance, kind ADJUSTMENT.
+"""
+
+from hutor.backoffice.actions.config import (
+    PROVIDER_FIELDS,
+    create_staff,
+    reset_staff_totp,
+    toggle_payment_method,
+    toggle_tariff,
+    update_provider,
+    update_staff,
+)
+from hutor.backoffice.actions.customer import (
+    add_note,
+    cancel_invoice,
+    change_contact_email,
+    create_payment_link,
+    place_order,
+    renew_service,
+    resend_activation,
+    resend_email,
+)
+from hutor.backoffice.actions.money import (
+    adjust_balance,
+    record_manual_payment,
+    refund_to_balance,
+    refund_to_gateway,
+    refundable,
+    refunded_amount,
+)
+from hutor.backoffice.actions.services import (
+    extend_service,
+    suspend_service,
+    terminate_service,
+    unsuspend_service,
+)
+
+__all__ = [
+    "PROVIDER_FIELDS",
+    "add_note",
+    "adjust_balance",
+    "cancel_invoice",
+    "change_contact_email",
+    "create_payment_link",
+    "create_staff",
+    "extend_service",
+    "place_order",
+    "record_manual_payment",
+    "refund_to_balance",
+    "refund_to_gateway",
+    "refundable",
+    "refunded_amount",
+    "renew_service",
+    "resend_activation",
+    "resend_email",
+    "reset_staff_totp",
+    "suspend_service",
+    "terminate_service",
+    "toggle_payment_method",
+    "toggle_tariff",
+    "unsuspend_service",
+    "update_provider",
+    "update_staff",
+]

@@ -1,0 +1,272 @@
+"""The desk's forms: they parse what staff type; the rules live in actions.py."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hutor.backoffice.models import Role
+from hutor.catalog.models import TariffPrice
+from hutor.core.models import Provider
+from hutor.core.money import InvalidAmount, Money
+from hutor.payments.models import PaymentMethod
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "class": "mono",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(str(self.cleaned_data["code"]).split())
+
+
+class ReasonForm(forms.Form):
+    """Every action form ends with the reason, and carries a one-time token against repeats."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required. Kept in the audit log with your name."),
+    )
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4().hex
+        # The reason comes last, whatever fields a subclass adds.
+        self.order_fields([name for name in self.fields if name not in ("reason", "token")])
+
+
+class AmountMixin:
+    currency = "RUB"
+
+    def clean_amount(self) -> Money:
+        text = self.cleaned_data["amount"]  # type: ignore[attr-defined]
+        try:
+            money = Money.parse(text, self.currency)
+        except InvalidAmount as exc:
+            raise forms.ValidationError(_("Enter an amount like 1500 or 1500.50.")) from exc
+        if not money.is_positive():
+            raise forms.ValidationError(_("Enter a positive amount."))
+        return money.rounded()
+
+
+def _amount_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Amount"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "class": "num", "autocomplete": "off"}
+        ),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ManualPaymentForm(AmountMixin, ReasonForm):
+    amount = _amount_field()
+    document_number = forms.CharField(
+        label=_("Bank document"),
+        max_length=64,
+        help_text=_("As the bank shows it, e.g. «п/п 517»; one document is credited once."),
+    )
+    document_date = forms.DateField(
+        label=_("Bank document date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class AdjustForm(AmountMixin, ReasonForm):
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[
+            ("credit", _("Credit: add to the balance")),
+            ("debit", _("Debit: take from the balance")),
+        ],
+        widget=forms.RadioSelect,
+        initial="credit",
+    )
+    amount = _amount_field()
+
+
+class RefundBalanceForm(AmountMixin, ReasonForm):
+    amount = _amount_field()
+    reference = forms.CharField(
+        label=_("Concerns (invoice or service)"),
+        max_length=64,
+        required=False,
+        help_text=_("Optional: the invoice number the refund is for, shown in the statement."),
+    )
+
+
+class RefundGatewayForm(AmountMixin, ReasonForm):
+    amount = _amount_field()
+
+
+class EmailChangeForm(ReasonForm):
+    new_email = forms.EmailField(label=_("New contact email"))
+
+
+class PaymentLinkForm(AmountMixin, ReasonForm):
+    method = forms.ModelChoiceField(
+        label=_("Payment method"), queryset=PaymentMethod.objects.none(), empty_label=None
+    )
+    amount = _amount_field()
+
+    def __init__(self, *args: Any, currency: str = "RUB", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        field = self.fields["method"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = PaymentMethod.objects.filter(is_enabled=True, currency=currency)
+
+
+class PriceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        price: TariffPrice = obj
+        tariff = price.tariff
+        return (
+            f"{tariff.service_type.name} · {tariff.name} · {price.period_months} "
+            f"{_('mo.')} · {price.price} {price.currency}"
+        )
+
+
+class OrderForm(ReasonForm):
+    price = PriceChoiceField(label=_("Tariff and period"), queryset=TariffPrice.objects.none())
+    identifier = forms.CharField(
+        label=_("Domain or hostname"),
+        max_length=253,
+        required=False,
+        help_text=_("For hosting, domains, certificates and servers."),
+    )
+
+    def __init__(self, *args: Any, currency: str = "RUB", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["price"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            TariffPrice.objects.filter(
+                is_active=True,
+                currency=currency,
+                tariff__is_active=True,
+                tariff__service_type__is_active=True,
+            )
+            .select_related("tariff__service_type")
+            .order_by("tariff__service_type__position", "tariff__position", "period_months")
+        )
+
+
+class RenewForm(ReasonForm):
+    price = PriceChoiceField(label=_("Period"), queryset=TariffPrice.objects.none())
+
+    def __init__(
+        self, *args: Any, tariff_id: int = 0, currency: str = "RUB", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["price"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            TariffPrice.objects.filter(tariff_id=tariff_id, is_active=True, currency=currency)
+            .select_related("tariff__service_type")
+            .order_by("period_months")
+        )
+
+
+class ExtendForm(ReasonForm):
+    until = forms.DateField(
+        label=_("New paid-until date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class StaffCreateForm(ReasonForm):
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Tell it to the colleague; the first desk login asks them to set up the "
+            "authenticator app."
+        ),
+    )
+
+
+class StaffUpdateForm(ReasonForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("Login enabled"), required=False)
+
+
+class ProviderForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    reason = ReasonForm.base_fields["reason"]
+
+    class Meta:
+        model = Provider
+        fields = [
+            "legal_name",
+            "short_name",
+            "inn",
+            "kpp",
+            "ogrn",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "bank_name",
+            "bik",
+            "correspondent_account",
+            "settlement_account",
+            "director",
+            "accountant",
+            "vat_rate",
+        ]
+
+
+class AuditFilterForm(forms.Form):
+    staff = forms.CharField(label=_("Staff member"), required=False)
+    account = forms.CharField(label=_("Billing account"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, actions: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["action"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Any action"))] + [(code, code) for code in actions or []]

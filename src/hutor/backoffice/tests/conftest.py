@@ -1,0 +1,126 @@
+"""Fixtures of the desk's tests: staff members by role, logged-in desk clients, TOTP codes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
+from django.test import Client
+
+from hutor.backoffice.auth import DESK_SESSION
+
+PASSWORD = "staff-Pass-2026!"
+
+
+def totp(secret: str, at: float | None = None, *, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 (TOTP, HMAC-SHA1), written here independently of allauth's implementation."""
+    key = base64.b32decode(secret, casefold=True)
+    counter = int((time.time() if at is None else at) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return f"{value:0{digits}d}"
+
+
+def stored_secret(user) -> str:
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    return decrypt(authenticator.data["secret"])
+
+
+@pytest.fixture
+def staff_factory(db):
+    """make(role, totp=True): a staff login with that desk role (and an authenticator app)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from hutor.accounts.models import User
+    from hutor.backoffice.models import StaffProfile
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(role: str, *, with_totp: bool = True, email: str | None = None):
+        user = User.objects.create_user(
+            email=email or f"{role}{next(counter)}@staff.example",
+            password=PASSWORD,
+            full_name=f"{role.title()} Staff",
+            is_staff=True,
+        )
+        StaffProfile.objects.create(user=user, role=role)
+        if with_totp:
+            TOTP.activate(user, generate_totp_secret())
+        return user
+
+    return make
+
+
+def desk_session(client: Client, user) -> Client:
+    """Log `user` in to the desk as the two login steps would (password and code passed)."""
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[DESK_SESSION] = {"user": user.pk, "at": now, "seen": now}
+    session.save()
+    return client
+
+
+@pytest.fixture
+def desk_client(staff_factory):
+    """desk_client(role) -> (a test client logged in to the desk, its staff user)."""
+
+    def make(role: str):
+        user = staff_factory(role)
+        return desk_session(Client(), user), user
+
+    return make
+
+
+@pytest.fixture
+def world(db, catalog, payment_methods, account_factory, top_up):
+    """A customer with an active hosting (paid), a pending VPS order (unpaid invoice), a
+    credited demo payment, a pending bank payment, and the emails these queued."""
+    from types import SimpleNamespace
+
+    from hutor.core.money import Money
+    from hutor.payments.actions import credit_payment, start_top_up
+    from hutor.services.actions import place_order
+
+    account = account_factory(
+        email="olga@example.com",
+        name="ООО «Ромашка»",
+        kind="company",
+        inn="7707083893",
+        kpp="773601001",
+        address="Москва, ул. Лесная, 1",
+    )
+    top_up(account, "1000.00")
+    hosting = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 1), identifier="romashka.ru"
+    )
+    vps = place_order(
+        billing_account=account, price=catalog.price(catalog.vps1, 1), identifier="vps1.romashka.ru"
+    )
+    payment = start_top_up(
+        billing_account=account, method=payment_methods.demo, amount=Money("500.00")
+    )
+    payment, _ = credit_payment(payment=payment, transaction_id="demo-txn-42", amount=payment.money)
+    pending = start_top_up(
+        billing_account=account, method=payment_methods.bank, amount=Money("300.00")
+    )
+    other = account_factory(email="petr@example.com", name="Пётр Петров")
+    return SimpleNamespace(
+        account=account,
+        other=other,
+        hosting=hosting,
+        vps=vps,
+        paid_invoice=hosting.invoice_lines.get().invoice,
+        unpaid_invoice=vps.invoice_lines.first().invoice,
+        payment=payment,
+        pending_payment=pending,
+        methods=payment_methods,
+        catalog=catalog,
+    )

@@ -1,0 +1,565 @@
+"""Every desk action, performed through its page, leaves an audit entry saying who did it, why,
+and what changed; and the money actions move exactly what they say, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from hutor.accounts.models import User
+from hutor.backoffice import actions, roles
+from hutor.backoffice.exceptions import AlreadyDone, DeskError, ReasonRequired
+from hutor.backoffice.models import AuditEntry, AuditLogImmutable, Note, Role, StaffProfile
+from hutor.backoffice.tests.conftest import desk_session
+from hutor.core.models import Provider
+from hutor.core.money import Money
+from hutor.invoices.models import InvoiceStatus
+from hutor.ledger import queries as ledger_queries
+from hutor.ledger.models import EntryKind, JournalEntry
+from hutor.notifications.models import OutboxEmail
+from hutor.payments.gateways import GATEWAYS
+from hutor.payments.gateways.demo import DemoGateway
+from hutor.payments.models import Payment, PaymentStatus
+from hutor.services.models import ProvisioningTask, ServiceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+class RefundingDemo(DemoGateway):
+    """The demo payment service, able to refund (as YooKassa or Stripe are)."""
+
+    supports_refunds = True
+    refunds: list[tuple[str, Money]] = []
+
+    def refund(self, payment, amount):
+        self.refunds.append((payment.number, amount))
+        return f"R-{len(self.refunds)}"
+
+
+@pytest.fixture
+def admin(world, staff_factory):
+    user = staff_factory(Role.ADMIN)
+    return desk_session(Client(), user), user
+
+
+def last_entry() -> AuditEntry:
+    return AuditEntry.objects.order_by("-id")[0]
+
+
+def check(audit: AuditEntry, /, *, action: str, staff, reason: str, account=None, **facts) -> None:
+    assert audit.action == action
+    assert audit.staff == staff
+    assert audit.reason == reason
+    assert audit.billing_account == account
+    assert audit.created_at is not None
+    for key, value in facts.items():
+        assert audit.changes[key] == value, (key, audit.changes)
+
+
+def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, monkeypatch):
+    client, staff = admin
+    monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
+    RefundingDemo.refunds = []
+    acc = world.account
+    done: set[str] = set()
+
+    def post(name, args, data, *, expect=302):
+        response = client.post(reverse(f"desk:{name}", args=args), data)
+        assert response.status_code == expect, response.content.decode()[:3000]
+        return last_entry()
+
+    # Support: a note, an email resent, the activation resent.
+    entry = post("note_add", [acc.number], {"text": "Called: pays on Friday"})
+    note = Note.objects.get()
+    assert note.author == staff and note.text == "Called: pays on Friday"
+    check(entry, action="note.add", staff=staff, reason=note.text, account=acc, note=note.pk)
+    done.add(entry.action)
+
+    email = OutboxEmail.objects.filter(billing_account=acc, template="invoice_issued").first()
+    entry = post("email_resend", [email.pk], {"reason": "Customer lost the invoice"})
+    copy = OutboxEmail.objects.get(key=f"{email.key}#resend-1")
+    check(
+        entry,
+        action="email.resend",
+        staff=staff,
+        reason="Customer lost the invoice",
+        account=acc,
+        template="invoice_issued",
+        to=acc.contact_email,
+        copy=copy.pk,
+    )
+    done.add(entry.action)
+
+    entry = post("resend_activation", [acc.number], {"reason": "Activation link expired"})
+    assert OutboxEmail.objects.filter(template="account_opened", billing_account=acc).count() == 2
+    check(
+        entry,
+        action="account.resend_activation",
+        staff=staff,
+        reason="Activation link expired",
+        account=acc,
+        template="account_opened",
+    )
+    done.add(entry.action)
+
+    # Sales: orders, renewals, invoices, payment links, email, suspension.
+    price = world.catalog.price(world.catalog.pro, 1)
+    entry = post(
+        "order",
+        [acc.number],
+        {
+            "price": price.pk,
+            "identifier": "new-site.ru",
+            "reason": "Ordered by phone",
+            "token": uuid.uuid4().hex,
+        },
+    )
+    service = acc.services.get(identifier="new-site.ru")
+    check(
+        entry,
+        action="order.place",
+        staff=staff,
+        reason="Ordered by phone",
+        account=acc,
+        tariff="pro",
+        identifier="new-site.ru",
+        period_months=1,
+    )
+    assert entry.object_type == "service" and entry.object_id == str(service.pk)
+    assert entry.changes["invoice"].startswith("26-") or "-" in entry.changes["invoice"]
+    done.add(entry.action)
+
+    order_invoice = service.invoice_lines.get().invoice
+    entry = post("invoice_cancel", [order_invoice.number], {"reason": "Customer changed mind"})
+    order_invoice.refresh_from_db()
+    service.refresh_from_db()
+    assert order_invoice.status == InvoiceStatus.CANCELLED
+    assert service.status == ServiceStatus.CANCELLED
+    check(
+        entry,
+        action="invoice.cancel",
+        staff=staff,
+        reason="Customer changed mind",
+        account=acc,
+        status={"from": "unpaid", "to": "cancelled"},
+    )
+    done.add(entry.action)
+
+    hosting = world.hosting
+    entry = post(
+        "service_renew",
+        [hosting.pk],
+        {"price": world.catalog.price(world.catalog.start, 3).pk, "reason": "Renew for a quarter"},
+    )
+    check(
+        entry,
+        action="service.renew",
+        staff=staff,
+        reason="Renew for a quarter",
+        account=acc,
+        period_months=3,
+    )
+    done.add(entry.action)
+
+    response = client.post(
+        reverse("desk:payment_link", args=[acc.number]),
+        {"method": world.methods.demo.pk, "amount": "700", "reason": "Asked for a card link"},
+    )
+    link_payment = Payment.objects.get(amount=Decimal("700.00"))
+    assert response["Location"] == reverse("desk:payment", args=[link_payment.number])
+    entry = last_entry()
+    check(
+        entry,
+        action="payment_link.create",
+        staff=staff,
+        reason="Asked for a card link",
+        account=acc,
+        amount="700.00 RUB",
+        method="demo",
+        payment=link_payment.number,
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert f"/pay/{link_payment.number}/" in page or link_payment.number in page
+    done.add(entry.action)
+
+    entry = post(
+        "change_email", [acc.number], {"new_email": "New@Example.com", "reason": "ID checked"}
+    )
+    acc.refresh_from_db()
+    assert acc.contact_email == acc.user.email == "new@example.com"
+    check(
+        entry,
+        action="account.change_email",
+        staff=staff,
+        reason="ID checked",
+        account=acc,
+        contact_email={"from": "olga@example.com", "to": "new@example.com"},
+    )
+    done.add(entry.action)
+
+    entry = post("service_suspend", [hosting.pk], {"reason": "Spam from the site"})
+    hosting.refresh_from_db()
+    assert hosting.status == ServiceStatus.SUSPENDED
+    task = ProvisioningTask.objects.filter(service=hosting, operation="suspend").get()
+    check(
+        entry,
+        action="service.suspend",
+        staff=staff,
+        reason="Spam from the site",
+        account=acc,
+        status={"from": "active", "to": "suspended"},
+        provisioning_task=task.pk,
+    )
+    done.add(entry.action)
+
+    entry = post("service_unsuspend", [hosting.pk], {"reason": "Spam removed"})
+    hosting.refresh_from_db()
+    assert hosting.status == ServiceStatus.ACTIVE
+    check(
+        entry,
+        action="service.unsuspend",
+        staff=staff,
+        reason="Spam removed",
+        account=acc,
+        status={"from": "suspended", "to": "active"},
+    )
+    done.add(entry.action)
+
+    # Accountant: money.
+    balance = ledger_queries.balance(acc)
+    entry = post(
+        "manual_payment",
+        [acc.number],
+        {
+            "amount": "2 000,00",
+            "document_number": "п/п  517",
+            "document_date": "2026-03-02",
+            "reason": "Payment order not matched by the import",
+        },
+    )
+    vps_invoice = world.unpaid_invoice
+    vps_invoice.refresh_from_db()
+    renewal = acc.invoices.get(kind="renewal")
+    # The older unpaid invoices are paid from the new balance, oldest first.
+    assert vps_invoice.status == InvoiceStatus.PAID
+    assert renewal.status == InvoiceStatus.PAID
+    bank_payment = Payment.objects.get(method=world.methods.bank, status=PaymentStatus.SUCCEEDED)
+    credit = bank_payment.credit_entry
+    assert credit.kind == EntryKind.TOP_UP and credit.created_by == staff
+    expected = balance + Money("2000") - vps_invoice.total_money - renewal.total_money
+    assert ledger_queries.balance(acc) == expected
+    check(
+        entry,
+        action="payment.manual",
+        staff=staff,
+        reason="Payment order not matched by the import",
+        account=acc,
+        amount="2000.00 RUB",
+        document="п/п 517",
+        document_date="2026-03-02",
+        payment=bank_payment.number,
+        entry=credit.pk,
+        invoices_paid=[vps_invoice.number, renewal.number],
+    )
+    done.add(entry.action)
+
+    balance = ledger_queries.balance(acc)
+    entry = post(
+        "adjust",
+        [acc.number],
+        {
+            "direction": "debit",
+            "amount": "100",
+            "reason": "Double credit by mistake",
+            "token": uuid.uuid4().hex,
+        },
+    )
+    assert ledger_queries.balance(acc) == balance - Money("100")
+    adjustment = JournalEntry.objects.filter(kind=EntryKind.ADJUSTMENT).get()
+    assert adjustment.created_by == staff
+    check(
+        entry,
+        action="balance.adjust",
+        staff=staff,
+        reason="Double credit by mistake",
+        account=acc,
+        direction="debit",
+        amount="100.00 RUB",
+        entry=adjustment.pk,
+    )
+    done.add(entry.action)
+
+    entry = post(
+        "refund_balance",
+        [acc.number],
+        {
+            "amount": "50",
+            "reference": world.paid_invoice.number,
+            "reason": "Outage on 1 March",
+            "token": uuid.uuid4().hex,
+        },
+    )
+    refund = JournalEntry.objects.filter(kind=EntryKind.REFUND).get()
+    assert refund.reference == world.paid_invoice.number
+    check(
+        entry,
+        action="refund.balance",
+        staff=staff,
+        reason="Outage on 1 March",
+        account=acc,
+        amount="50.00 RUB",
+        entry=refund.pk,
+        reference=world.paid_invoice.number,
+    )
+    done.add(entry.action)
+
+    balance = ledger_queries.balance(acc)
+    entry = post(
+        "refund_gateway",
+        [world.payment.number],
+        {"amount": "200", "reason": "Paid twice by card", "token": uuid.uuid4().hex},
+    )
+    assert RefundingDemo.refunds == [(world.payment.number, Money("200"))]
+    assert ledger_queries.balance(acc) == balance - Money("200")
+    check(
+        entry,
+        action="refund.gateway",
+        staff=staff,
+        reason="Paid twice by card",
+        account=acc,
+        amount="200.00 RUB",
+        method="demo",
+        refund_id="R-1",
+        refunded_before="0.00 RUB",
+    )
+    assert actions.refundable(world.payment) == Money("300")
+    done.add(entry.action)
+
+    hosting.refresh_from_db()
+    until = hosting.paid_until + dt.timedelta(days=30)
+    entry = post("service_extend", [hosting.pk], {"until": until.isoformat(), "reason": "Goodwill"})
+    check(entry, action="service.extend", staff=staff, reason="Goodwill", account=acc)
+    assert entry.changes["paid_until"]["to"] == until.isoformat()
+    done.add(entry.action)
+
+    entry = post("service_terminate", [hosting.pk], {"reason": "Customer asked to delete"})
+    hosting.refresh_from_db()
+    assert hosting.status == ServiceStatus.TERMINATED and not hosting.auto_renew
+    check(
+        entry,
+        action="service.terminate",
+        staff=staff,
+        reason="Customer asked to delete",
+        account=acc,
+        status={"from": "active", "to": "terminated"},
+    )
+    done.add(entry.action)
+
+    # Admin: staff, catalog, payment methods, requisites.
+    entry = post(
+        "staff_create",
+        [],
+        {
+            "email": "Anna@Staff.example",
+            "full_name": "Anna",
+            "role": "sales",
+            "password": "a-Long-pass-2026",
+            "reason": "New sales manager",
+        },
+    )
+    anna = User.objects.get(email="anna@staff.example")
+    assert anna.is_staff and roles.role_of(anna) == Role.SALES
+    check(
+        entry,
+        action="staff.create",
+        staff=staff,
+        reason="New sales manager",
+        email="anna@staff.example",
+        role="sales",
+    )
+    done.add(entry.action)
+
+    entry = post(
+        "staff_update", [anna.pk], {"role": "accountant", "is_active": "on", "reason": "Promoted"}
+    )
+    assert StaffProfile.objects.get(user=anna).role == Role.ACCOUNTANT
+    check(
+        entry,
+        action="staff.update",
+        staff=staff,
+        reason="Promoted",
+        role={"from": "sales", "to": "accountant"},
+    )
+    done.add(entry.action)
+
+    Authenticator.objects.create(user=anna, type=Authenticator.Type.TOTP, data={"secret": "X"})
+    entry = post("staff_reset_totp", [anna.pk], {"reason": "Lost her phone"})
+    assert not Authenticator.objects.filter(user=anna).exists()
+    check(
+        entry,
+        action="staff.reset_totp",
+        staff=staff,
+        reason="Lost her phone",
+        authenticators_removed=1,
+    )
+    done.add(entry.action)
+
+    tariff = world.catalog.start
+    entry = post("tariff_toggle", [tariff.pk], {"reason": "Tariff retired"})
+    tariff.refresh_from_db()
+    assert not tariff.is_active
+    check(
+        entry,
+        action="catalog.toggle",
+        staff=staff,
+        reason="Tariff retired",
+        tariff="start",
+        is_active={"from": True, "to": False},
+    )
+    done.add(entry.action)
+
+    method = world.methods.bank
+    entry = post("payment_method_toggle", [method.pk], {"reason": "Bank account closed"})
+    method.refresh_from_db()
+    assert not method.is_enabled
+    check(
+        entry,
+        action="payment_method.toggle",
+        staff=staff,
+        reason="Bank account closed",
+        is_enabled={"from": True, "to": False},
+    )
+    done.add(entry.action)
+
+    provider = Provider.current()
+    data = {name: getattr(provider, name) or "" for name in actions.PROVIDER_FIELDS}
+    data.update(phone="+7 495 111-22-33", reason="New phone number")
+    entry = post("provider", [], data)
+    assert Provider.current().phone == "+7 495 111-22-33"
+    check(
+        entry,
+        action="provider.update",
+        staff=staff,
+        reason="New phone number",
+        phone={"from": "+7 495 000-00-00", "to": "+7 495 111-22-33"},
+    )
+    done.add(entry.action)
+
+    # Every action the desk knows was performed, each with its entry.
+    assert done == set(roles.ACTIONS)
+    # The account page and the audit log show them.
+    page = client.get(reverse("desk:account", args=[acc.number])).content.decode()
+    assert "Paid twice by card" in page and "Called: pays on Friday" in page
+    log = client.get(reverse("desk:audit"), {"action": "refund.gateway"}).content.decode()
+    assert "Paid twice by card" in log and "Spam removed" not in log
+
+
+def test_an_action_without_a_reason_is_refused_and_changes_nothing(admin, world):
+    client, _staff = admin
+    response = client.post(
+        reverse("desk:adjust", args=[world.account.number]),
+        {"direction": "credit", "amount": "100", "reason": "  ", "token": uuid.uuid4().hex},
+    )
+    assert response.status_code == 200
+    assert not JournalEntry.objects.filter(kind=EntryKind.ADJUSTMENT).exists()
+    assert not AuditEntry.objects.exists()
+    with pytest.raises(ReasonRequired):
+        actions.suspend_service(staff=_staff, service=world.hosting, reason="")
+
+
+def test_a_money_form_submitted_twice_moves_the_money_once(admin, world):
+    client, staff = admin
+    acc = world.account
+    balance = ledger_queries.balance(acc)
+    data = {"direction": "credit", "amount": "100", "reason": "Goodwill", "token": uuid.uuid4().hex}
+    url = reverse("desk:adjust", args=[acc.number])
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the reload: told it was done, no money
+    assert ledger_queries.balance(acc) == balance + Money("100")
+    assert AuditEntry.objects.filter(action="balance.adjust").count() == 1
+
+    day = dt.date(2026, 3, 2)
+    actions.record_manual_payment(
+        staff=staff,
+        account=acc,
+        amount=Money("10"),
+        document_number="9",
+        document_date=day,
+        reason="Bank",
+    )
+    with pytest.raises(AlreadyDone):
+        actions.record_manual_payment(
+            staff=staff,
+            account=acc,
+            amount=Money("10"),
+            document_number=" 9 ",
+            document_date=day,
+            reason="Bank again",
+        )
+    assert AuditEntry.objects.filter(action="payment.manual").count() == 1
+
+
+def test_refunds_are_bounded_and_need_a_refunding_service(admin, world, monkeypatch):
+    _client, staff = admin
+    with translation.override("en"), pytest.raises(DeskError, match="cannot refund"):
+        actions.refund_to_gateway(
+            staff=staff, payment=world.payment, amount=Money("10"), reason="Refund"
+        )
+    monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
+    RefundingDemo.refunds = []
+    with translation.override("en"), pytest.raises(DeskError, match="At most"):
+        actions.refund_to_gateway(
+            staff=staff, payment=world.payment, amount=Money("500.01"), reason="Refund"
+        )
+    pending = world.pending_payment
+    assert pending.status == PaymentStatus.PENDING
+    with pytest.raises(DeskError):
+        actions.refund_to_gateway(staff=staff, payment=pending, amount=Money("1"), reason="x")
+    # A debit the balance does not cover is refused, whatever the payment was.
+    with translation.override("en"), pytest.raises(DeskError, match="does not cover"):
+        actions.adjust_balance(
+            staff=staff, account=world.other, amount=Money("1"), credit=False, reason="Fix"
+        )
+    assert RefundingDemo.refunds == []
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_audit_log_is_append_only(admin, world):
+    _client, staff = admin
+    actions.add_note(staff=staff, account=world.account, text="A note")
+    entry = AuditEntry.objects.get()
+    entry.reason = "rewritten"
+    with pytest.raises(AuditLogImmutable):
+        entry.save()
+    with pytest.raises(AuditLogImmutable):
+        entry.delete()
+    with pytest.raises(AuditLogImmutable):
+        AuditEntry.objects.update(reason="x")
+    with pytest.raises(AuditLogImmutable):
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.get().reason == "A note"
+
+
+def test_the_audit_log_is_searchable_by_staff_account_and_action(world, staff_factory):
+    anna, boris = staff_factory(Role.ACCOUNTANT), staff_factory(Role.ACCOUNTANT)
+    actions.add_note(staff=anna, account=world.account, text="Anna's note")
+    actions.add_note(staff=boris, account=world.other, text="Boris' note")
+    actions.suspend_service(staff=boris, service=world.hosting, reason="Boris suspends")
+    client = desk_session(Client(), anna)
+    url = reverse("desk:audit")
+
+    def shown(**params) -> str:
+        return client.get(url, params).content.decode()
+
+    assert "Anna&#x27;s note" in shown(staff=anna.email) and "Boris" not in shown(staff=anna.email)
+    by_account = shown(account=world.other.number)
+    assert "Boris&#x27; note" in by_account and "Boris suspends" not in by_account
+    by_action = shown(action="service.suspend")
+    assert "Boris suspends" in by_action and "note" not in by_action.split("<tbody>")[1]

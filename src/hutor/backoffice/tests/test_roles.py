@@ -1,0 +1,167 @@
+"""Roles are enforced on every desk page and action: the whole matrix of roles x URLs.
+
+Each role gets its page (200) or its action's form (200; an empty POST re-shows the form with
+errors and does nothing) where allowed, and 403 where not; without a desk session every URL
+leads to the desk login.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hutor.backoffice import roles
+from hutor.backoffice import urls as desk_urls
+from hutor.backoffice.models import AuditEntry, Role, StaffProfile
+from hutor.backoffice.tests.conftest import desk_session
+
+pytestmark = pytest.mark.django_db
+
+ALL_ROLES = [Role.SUPPORT, Role.SALES, Role.ACCOUNTANT, Role.ADMIN]
+LOGIN_STEPS = {"login", "login_code", "login_setup", "logout"}
+
+
+def matrix(world, staff) -> list[tuple[str, str, str, str]]:
+    """(url name, url, method, least role) for every desk page and action."""
+    acc = world.account.number
+    inv = world.unpaid_invoice.number
+    pay = world.payment.number
+    svc = world.hosting.pk
+    email = world.account.emails.first().pk
+    tariff = world.catalog.start.pk
+    method = world.methods.demo.pk
+
+    def r(name, *args):
+        return reverse(f"desk:{name}", args=args)
+
+    rows: list[tuple[str, str, str, str]] = [
+        ("home", r("home"), "GET", Role.SUPPORT),
+        ("home", r("home") + "?q=" + acc, "GET", Role.SUPPORT),
+        ("account", r("account", acc), "GET", Role.SUPPORT),
+        ("as_customer", r("as_customer", acc), "GET", Role.SUPPORT),
+        ("invoice", r("invoice", inv), "GET", Role.SUPPORT),
+        ("service", r("service", svc), "GET", Role.SUPPORT),
+        ("payment", r("payment", pay), "GET", Role.SUPPORT),
+        ("audit", r("audit"), "GET", Role.ACCOUNTANT),
+        ("reports", r("reports"), "GET", Role.SALES),
+        ("report", r("report", "outstanding"), "GET", Role.SALES),
+        ("report", r("report", "expiring") + "?format=csv", "GET", Role.SALES),
+        ("report", r("report", "payments"), "GET", Role.ACCOUNTANT),
+        ("report", r("report", "revenue") + "?format=csv", "GET", Role.ACCOUNTANT),
+        ("report", r("report", "lapses"), "GET", Role.ACCOUNTANT),
+        ("note_add", r("note_add", acc), "POST", Role.SUPPORT),
+        ("resend_activation", r("resend_activation", acc), "GET", Role.SUPPORT),
+        ("resend_activation", r("resend_activation", acc), "POST", Role.SUPPORT),
+        ("email_resend", r("email_resend", email), "GET", Role.SUPPORT),
+        ("email_resend", r("email_resend", email), "POST", Role.SUPPORT),
+        ("invoice_resend", r("invoice_resend", inv), "GET", Role.SUPPORT),
+        ("change_email", r("change_email", acc), "GET", Role.SALES),
+        ("change_email", r("change_email", acc), "POST", Role.SALES),
+        ("order", r("order", acc), "GET", Role.SALES),
+        ("order", r("order", acc), "POST", Role.SALES),
+        ("payment_link", r("payment_link", acc), "GET", Role.SALES),
+        ("payment_link", r("payment_link", acc), "POST", Role.SALES),
+        ("invoice_cancel", r("invoice_cancel", inv), "GET", Role.SALES),
+        ("invoice_cancel", r("invoice_cancel", inv), "POST", Role.SALES),
+        ("service_renew", r("service_renew", svc), "GET", Role.SALES),
+        ("service_renew", r("service_renew", svc), "POST", Role.SALES),
+        ("service_suspend", r("service_suspend", svc), "GET", Role.SALES),
+        ("service_suspend", r("service_suspend", svc), "POST", Role.SALES),
+        ("service_unsuspend", r("service_unsuspend", svc), "GET", Role.SALES),
+        ("service_unsuspend", r("service_unsuspend", svc), "POST", Role.SALES),
+        ("manual_payment", r("manual_payment", acc), "GET", Role.ACCOUNTANT),
+        ("manual_payment", r("manual_payment", acc), "POST", Role.ACCOUNTANT),
+        ("adjust", r("adjust", acc), "GET", Role.ACCOUNTANT),
+        ("adjust", r("adjust", acc), "POST", Role.ACCOUNTANT),
+        ("refund_balance", r("refund_balance", acc), "GET", Role.ACCOUNTANT),
+        ("refund_balance", r("refund_balance", acc), "POST", Role.ACCOUNTANT),
+        ("refund_gateway", r("refund_gateway", pay), "GET", Role.ACCOUNTANT),
+        ("refund_gateway", r("refund_gateway", pay), "POST", Role.ACCOUNTANT),
+        ("service_extend", r("service_extend", svc), "GET", Role.ACCOUNTANT),
+        ("service_extend", r("service_extend", svc), "POST", Role.ACCOUNTANT),
+        ("service_terminate", r("service_terminate", svc), "GET", Role.ACCOUNTANT),
+        ("service_terminate", r("service_terminate", svc), "POST", Role.ACCOUNTANT),
+        ("staff", r("staff"), "GET", Role.ADMIN),
+        ("staff_create", r("staff_create"), "GET", Role.ADMIN),
+        ("staff_create", r("staff_create"), "POST", Role.ADMIN),
+        ("staff_update", r("staff_update", staff.pk), "GET", Role.ADMIN),
+        ("staff_update", r("staff_update", staff.pk), "POST", Role.ADMIN),
+        ("staff_reset_totp", r("staff_reset_totp", staff.pk), "GET", Role.ADMIN),
+        ("staff_reset_totp", r("staff_reset_totp", staff.pk), "POST", Role.ADMIN),
+        ("catalog", r("catalog"), "GET", Role.ADMIN),
+        ("tariff_toggle", r("tariff_toggle", tariff), "GET", Role.ADMIN),
+        ("tariff_toggle", r("tariff_toggle", tariff), "POST", Role.ADMIN),
+        ("payment_methods", r("payment_methods"), "GET", Role.ADMIN),
+        ("payment_method_toggle", r("payment_method_toggle", method), "GET", Role.ADMIN),
+        ("payment_method_toggle", r("payment_method_toggle", method), "POST", Role.ADMIN),
+        ("provider", r("provider"), "GET", Role.ADMIN),
+        ("provider", r("provider"), "POST", Role.ADMIN),
+    ]
+    return rows
+
+
+def test_the_matrix_covers_every_desk_url_and_every_view_is_guarded(world, staff_factory):
+    rows = matrix(world, staff_factory(Role.SUPPORT))
+    named = {pattern.name for pattern in desk_urls.urlpatterns}
+    assert {name for name, *_rest in rows} == named - LOGIN_STEPS
+    for pattern in desk_urls.urlpatterns:
+        if pattern.name in LOGIN_STEPS or pattern.name == "report":
+            continue
+        # Every other view is wrapped in roles.require_role (which marks the role it needs).
+        assert getattr(pattern.callback, "desk_role", None) in Role.values, pattern.name
+    # Every action the desk can perform has a least role.
+    assert set(roles.ACTIONS.values()) <= set(Role.values)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_each_role_is_allowed_exactly_its_pages_and_actions(role, world, staff_factory):
+    member = staff_factory(Role.SUPPORT)  # the staff member the admin pages act on
+    client = desk_session(Client(), staff_factory(role))
+    audit_before = AuditEntry.objects.count()
+    failures = []
+    for name, url, method, needed in matrix(world, member):
+        response = client.post(url, {}) if method == "POST" else client.get(url)
+        allowed = roles.allows(role, needed)
+        ok = response.status_code in (200, 302) if allowed else response.status_code == 403
+        if not ok:
+            failures.append(
+                f"{role} {method} {url} ({name}, needs {needed}): {response.status_code}"
+            )
+        if response.status_code == 302:
+            assert "/desk/login/" not in response["Location"], (url, response["Location"])
+    assert failures == []
+    # Empty forms perform nothing (an empty note is refused too).
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_without_a_desk_session_every_url_leads_to_the_desk_login(world, staff_factory, client):
+    member = staff_factory(Role.ADMIN)
+    customer = world.account.user
+    panel_client = Client()
+    panel_client.force_login(customer)  # a customer's login, not a desk session
+    staff_elsewhere = Client()
+    staff_elsewhere.force_login(member)  # a staff login made elsewhere (the admin, the panel)
+    for _name, url, method, _needed in matrix(world, member):
+        for who in (client, panel_client, staff_elsewhere):
+            response = who.post(url, {}) if method == "POST" else who.get(url)
+            assert response.status_code == 302, (url, response.status_code)
+            assert response["Location"].startswith(reverse("desk:login")), url
+
+
+def test_a_staff_member_whose_role_was_removed_is_refused_at_once(world, staff_factory):
+    user = staff_factory(Role.SALES)
+    client = desk_session(Client(), user)
+    assert client.get(reverse("desk:home")).status_code == 200
+    StaffProfile.objects.filter(user=user).delete()
+    assert client.get(reverse("desk:home")).status_code == 403
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get(reverse("desk:home")).status_code == 302  # an inactive login is logged out
+
+
+def test_a_superuser_without_a_profile_is_an_administrator(db, django_user_model):
+    admin = django_user_model.objects.create_superuser(email="root@staff.example", password="x")
+    assert roles.role_of(admin) == Role.ADMIN
+    customer = django_user_model.objects.create_user(email="c@example.com", password="x")
+    assert roles.role_of(customer) is None

@@ -1,0 +1,57 @@
+"""The staff desk, under /desk/. Every view but the login steps goes through roles.require_role."""
+
+from django.urls import path
+
+from hutor.backoffice.views import act, admin, login, pages, reporting
+
+app_name = "desk"
+
+urlpatterns = [
+    path("login/", login.login_view, name="login"),
+    path("login/code/", login.login_code, name="login_code"),
+    path("login/setup/", login.login_setup, name="login_setup"),
+    path("logout/", login.logout_view, name="logout"),
+    # Search and records.
+    path("", pages.home, name="home"),
+    path("accounts/<str:number>/", pages.account, name="account"),
+    path("accounts/<str:number>/as-customer/", pages.as_customer, name="as_customer"),
+    path("invoices/<str:number>/", pages.invoice, name="invoice"),
+    path("services/<int:pk>/", pages.service, name="service"),
+    path("payments/<str:number>/", pages.payment, name="payment"),
+    path("audit/", pages.audit, name="audit"),
+    # Actions on a billing account.
+    path("accounts/<str:number>/notes/", act.note_add, name="note_add"),
+    path("accounts/<str:number>/activation/", act.resend_activation, name="resend_activation"),
+    path("accounts/<str:number>/email/", act.change_email, name="change_email"),
+    path("accounts/<str:number>/order/", act.order, name="order"),
+    path("accounts/<str:number>/payment-link/", act.payment_link, name="payment_link"),
+    path("accounts/<str:number>/bank-payment/", act.manual_payment, name="manual_payment"),
+    path("accounts/<str:number>/adjust/", act.adjust, name="adjust"),
+    path("accounts/<str:number>/refund/", act.refund_balance, name="refund_balance"),
+    path("emails/<int:pk>/resend/", act.email_resend, name="email_resend"),
+    path("invoices/<str:number>/cancel/", act.invoice_cancel, name="invoice_cancel"),
+    path("invoices/<str:number>/resend/", act.invoice_resend, name="invoice_resend"),
+    path("payments/<str:number>/refund/", act.refund_gateway, name="refund_gateway"),
+    path("services/<int:pk>/renew/", act.service_renew, name="service_renew"),
+    path("services/<int:pk>/suspend/", act.service_suspend, name="service_suspend"),
+    path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),
+    path("services/<int:pk>/terminate/", act.service_terminate, name="service_terminate"),
+    path("services/<int:pk>/extend/", act.service_extend, name="service_extend"),
+    # Reports.
+    path("reports/", reporting.overview, name="reports"),
+    path("reports/<slug:slug>/", reporting.report, name="report"),
+    # Administration.
+    path("admin/staff/", admin.staff_list, name="staff"),
+    path("admin/staff/new/", admin.staff_create, name="staff_create"),
+    path("admin/staff/<int:pk>/", admin.staff_update, name="staff_update"),
+    path("admin/staff/<int:pk>/authenticator/", admin.staff_reset_totp, name="staff_reset_totp"),
+    path("admin/catalog/", admin.catalog, name="catalog"),
+    path("admin/catalog/tariffs/<int:pk>/", admin.tariff_toggle, name="tariff_toggle"),
+    path("admin/payment-methods/", admin.payment_methods, name="payment_methods"),
+    path(
+        "admin/payment-methods/<int:pk>/",
+        admin.payment_method_toggle,
+        name="payment_method_toggle",
+    ),
+    path("admin/provider/", admin.provider, name="provider"),
+]

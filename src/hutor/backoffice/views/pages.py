@@ -1,0 +1,194 @@
+"""The desk's read-only pages: search, the account view, invoice, service and payment details,
+the customer's own view, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from hutor.backoffice import actions, queries, roles, search
+from hutor.backoffice.forms import AuditFilterForm, NoteForm
+from hutor.backoffice.models import AuditEntry, Role
+from hutor.backoffice.views.common import account_or_404, render_desk
+from hutor.invoices import documents
+from hutor.invoices.models import Invoice
+from hutor.ledger.models import JournalEntry
+from hutor.notifications.models import OutboxEmail
+from hutor.payments import actions as payment_actions
+from hutor.payments.gateways import get_gateway
+from hutor.payments.models import Payment, PaymentStatus
+from hutor.services.models import Service
+
+
+@roles.require_role(Role.SUPPORT)
+def home(request: HttpRequest) -> HttpResponse:
+    """The search box; a unique match opens its record, several are listed."""
+    query = request.GET.get("q", "")
+    results = search.search(query) if query.strip() else None
+    if results is not None and results.unique is not None:
+        return redirect(results.unique.url)
+    recent = (
+        AuditEntry.objects.filter(staff_id=request.user.pk)
+        .select_related("billing_account")
+        .order_by("-created_at", "-id")[:8]
+    )
+    return render_desk(
+        request, "backoffice/home.html", {"query": query, "results": results, "recent": recent}
+    )
+
+
+@roles.require_role(Role.SUPPORT)
+def account(request: HttpRequest, number: str) -> HttpResponse:
+    billing_account = account_or_404(number)
+    view = queries.account_view(billing_account, full=request.GET.get("all") == "1")
+    return render_desk(
+        request,
+        "backoffice/account.html",
+        {
+            "view": view,
+            "account": billing_account,
+            "note_form": NoteForm(),
+            "counts": queries.service_counts(billing_account),
+        },
+    )
+
+
+@roles.require_role(Role.SUPPORT)
+def as_customer(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer's panel home as the customer sees it, rendered from the customer's own
+    template for this account, without logging in as them. Read-only: the page is inert (no
+    link or button works) and the desk user has no billing account, so the panel's forms would
+    find nothing to act on anyway."""
+    billing_account = account_or_404(number)
+    context = queries.customer_home(billing_account)
+    return render(
+        request,
+        "backoffice/as_customer.html",
+        {
+            **context,
+            # The customer's login, so the page's header reads as theirs (the desk user's own
+            # login is untouched).
+            "user": billing_account.user,
+            "desk_account": billing_account,
+        },
+    )
+
+
+@roles.require_role(Role.SUPPORT)
+def invoice(request: HttpRequest, number: str) -> HttpResponse:
+    item = get_object_or_404(
+        Invoice.objects.select_related("billing_account", "settlement_entry"), number=number
+    )
+    return render_desk(
+        request,
+        "backoffice/invoice.html",
+        {
+            "invoice": item,
+            "account": item.billing_account,
+            "services": Service.objects.filter(invoice_lines__invoice=item)
+            .select_related("tariff")
+            .distinct(),
+            "document": documents.render_html(item, standalone=False),
+            "emails": OutboxEmail.objects.filter(params__invoice=item.number),
+            "audit": AuditEntry.objects.filter(
+                object_type="invoice", object_id=item.number
+            ).select_related("staff"),
+        },
+    )
+
+
+@roles.require_role(Role.SUPPORT)
+def service(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        Service.objects.select_related("billing_account", "tariff", "service_type"), pk=pk
+    )
+    invoices = Invoice.objects.filter(lines__service=item).distinct().order_by("-issued_at", "-id")
+    return render_desk(
+        request,
+        "backoffice/service.html",
+        {
+            "service": item,
+            "account": item.billing_account,
+            "invoices": invoices,
+            "tasks": item.provisioning.all()[:50],
+            "audit": AuditEntry.objects.filter(
+                object_type="service", object_id=str(item.pk)
+            ).select_related("staff"),
+        },
+    )
+
+
+@roles.require_role(Role.SUPPORT)
+def payment(request: HttpRequest, number: str) -> HttpResponse:
+    item = get_object_or_404(
+        Payment.objects.select_related("billing_account", "method", "credit_entry"), number=number
+    )
+    try:
+        supports_refunds = get_gateway(item.method.gateway).supports_refunds
+    except LookupError:
+        supports_refunds = False
+    link = ""
+    if item.status == PaymentStatus.PENDING:
+        link = settings.HUTOR_BASE_URL + payment_actions.payment_link(item)
+    refunds = JournalEntry.objects.filter(reference=item.number, kind="refund").prefetch_related(
+        "postings__account"
+    )
+    return render_desk(
+        request,
+        "backoffice/payment.html",
+        {
+            "payment": item,
+            "account": item.billing_account,
+            "supports_refunds": supports_refunds,
+            "link": link,
+            "refundable": actions.refundable(item),
+            "refunds": refunds,
+            "audit": AuditEntry.objects.filter(
+                object_type="payment", object_id=item.number
+            ).select_related("staff"),
+        },
+    )
+
+
+@roles.require_page("audit")
+def audit(request: HttpRequest) -> HttpResponse:
+    """The audit log, searchable by staff member, billing account, action and date."""
+    codes = sorted(roles.ACTIONS)
+    form = AuditFilterForm(request.GET or None, actions=codes)
+    entries = AuditEntry.objects.select_related("staff", "billing_account")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["staff"]:
+            entries = entries.filter(
+                Q(staff__email__icontains=data["staff"])
+                | Q(staff__full_name__icontains=data["staff"])
+            )
+        if data["account"]:
+            entries = entries.filter(billing_account__number=data["account"].strip())
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        tz = timezone.get_current_timezone()
+        if data["date_from"]:
+            entries = entries.filter(
+                created_at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+            )
+        if data["date_to"]:
+            entries = entries.filter(
+                created_at__lt=dt.datetime.combine(
+                    data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+                )
+            )
+    page = Paginator(entries.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_desk(
+        request,
+        "backoffice/audit.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

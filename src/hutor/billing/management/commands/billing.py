@@ -1,0 +1,131 @@
+"""`hutor billing run [--date YYYY-MM-DD] [--dry-run]`: the daily billing run (billing/run.py).
+
+In a terminal it draws a progress bar per step and ends with a summary table; otherwise (cron,
+systemd) it logs one key=value line per step and a final one, for log collectors. It exits 1
+when a step failed or an item could not be processed (see the run in the admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from hutor.billing.models import BillingRun, RunStatus
+from hutor.billing.report import StepReport
+from hutor.billing.run import STEPS, Step, run_billing
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--date: expected YYYY-MM-DD, not {text!r}") from None
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return " ".join(f"{key}={value}" for key, value in counts.items()) or "-"
+
+
+class Command(BaseCommand):
+    help = "The daily billing run: renewals, settlement, reminders, suspension, termination."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        run = sub.add_parser("run", help="run every step for a day (safe to repeat)")
+        run.add_argument("--date", type=str, help="the billing day, YYYY-MM-DD (default today)")
+        run.add_argument(
+            "--dry-run", action="store_true", help="show what would be done; change nothing"
+        )
+        run.add_argument("--batch-size", type=int, help="services per renewal transaction")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        date = _date(options["date"]) if options.get("date") else None
+        tty = self.stdout.isatty()
+        started = time.monotonic()
+        bar = _Bar(self) if tty else None
+        last_logged: dict[str, float] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if bar is not None:
+                bar.draw(step, done, total)
+            elif time.monotonic() - last_logged.get(step, started) >= 10 or done == total:
+                last_logged[step] = time.monotonic()
+                self.stdout.write(f"billing step={step} done={done} total={total}")
+
+        def on_step(step: Step, report: StepReport) -> None:
+            if bar is not None:
+                bar.finish(step, report)
+            else:
+                self.stdout.write(
+                    f"billing step={step.name} {_counts(dict(report.counts))} "
+                    f"errors={report.error_count}"
+                )
+
+        run = run_billing(
+            date=date,
+            dry_run=options["dry_run"],
+            progress=progress,
+            on_step=on_step,
+            batch_size=options.get("batch_size"),
+        )
+        if tty:
+            self._summary(run)
+        else:
+            self.stdout.write(
+                f"billing run={run.pk} date={run.date} dry_run={str(run.dry_run).lower()} "
+                f"status={run.status} errors={run.error_count} seconds={run.duration or 0:.1f}"
+            )
+        if run.status == RunStatus.FAILED or run.error_count:
+            raise CommandError(
+                f"billing run {run.pk}: {run.error_count} error(s); see the run in the admin"
+            )
+
+    def _summary(self, run: BillingRun) -> None:
+        out = self.stdout
+        out.write("")
+        title = f"Billing run #{run.pk} for {run.date}"
+        if run.dry_run:
+            title += ": DRY RUN, nothing was changed"
+        out.write(self.style.MIGRATE_HEADING(title))
+        width = max(len(step.title) for step in STEPS)
+        for step in STEPS:
+            out.write(f"  {step.title:<{width}}  {_counts(run.counts.get(step.name, {}))}")
+        out.write(
+            f"  {'Status':<{width}}  {run.status}, {run.error_count} error(s), "
+            f"{run.duration or 0:.1f} s"
+        )
+        if run.sample:
+            out.write(self.style.MIGRATE_HEADING("Sample" if run.dry_run else "Examples"))
+            for step in STEPS:
+                for line in run.sample.get(step.name, []):
+                    out.write(f"  {step.name}: {line}")
+        for error in run.errors[:10]:
+            out.write(self.style.ERROR(f"  {error['step']}: {error['object']}: {error['error']}"))
+
+
+class _Bar:
+    """A one-line progress bar for a terminal."""
+
+    def __init__(self, command: BaseCommand) -> None:
+        self.out = command.stdout
+        self.width = max(10, min(40, shutil.get_terminal_size().columns - 50))
+        self.titles = {step.name: step.title for step in STEPS}
+        self.started = time.monotonic()
+
+    def draw(self, step: str, done: int, total: int) -> None:
+        filled = int(self.width * done / total) if total else self.width
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        self.out.write(
+            f"\r{self.titles.get(step, step):<22} [{'#' * filled}{'.' * (self.width - filled)}] "
+            f"{done}/{total} {rate:,.0f}/s",
+            ending="",
+        )
+        self.out.flush()
+
+    def finish(self, step: Step, report: StepReport) -> None:
+        self.out.write(f"\r{step.title:<22} {_counts(dict(report.counts))}\033[K")
+        self.started = time.monotonic()

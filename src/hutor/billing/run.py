@@ -1,0 +1,168 @@
+"""`hutor billing run`: the daily billing run, its steps in order, and its record.
+
+Safe to run any number of times a day and to kill at any moment: every step finds its work
+from the state of the data and commits item by item (renewals batch by batch), so a rerun does
+what is left and nothing twice. A dry run does everything inside one transaction that is rolled
+back: nothing is kept, and no email or provisioning call can escape, because both are rows
+(the outbox, provisioning tasks) that the worker only sees once committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from hutor.billing import actions
+from hutor.billing.models import BillingRun, RunStatus
+from hutor.billing.renewals import renew_due
+from hutor.billing.report import Progress, StepReport
+from hutor.core import clock
+
+log = logging.getLogger("hutor.billing")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    run: Callable[[dt.date, StepReport], None]
+
+
+# Services per renewal batch for the current run (the command's --batch-size).
+_batch_size: ContextVar[int | None] = ContextVar("hutor_billing_batch_size", default=None)
+
+
+def _renewals(today: dt.date, report: StepReport) -> None:
+    batch_size = _batch_size.get() or settings.HUTOR_BILLING_BATCH_SIZE
+    renew_due(today=today, report=report, batch_size=batch_size)
+
+
+# In this order: money first (a renewal paid today is not reminded of, nor suspended), then
+# reminders of what is still unpaid, then the consequences of not paying.
+STEPS = [
+    Step(
+        "payments",
+        "Expire stale payments",
+        lambda d, r: actions.expire_stale_payments(today=d, report=r),
+    ),
+    Step("renewals", "Renewal invoices", _renewals),
+    Step(
+        "settlement",
+        "Settle from balances",
+        lambda d, r: actions.settle_from_balances(today=d, report=r),
+    ),
+    Step(
+        "orders",
+        "Cancel unpaid orders",
+        lambda d, r: actions.cancel_stale_orders(today=d, report=r),
+    ),
+    Step("reminders", "Reminders", lambda d, r: actions.send_reminders(today=d, report=r)),
+    Step(
+        "suspensions", "Suspend and expire", lambda d, r: actions.lapse_services(today=d, report=r)
+    ),
+    Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
+]
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def run_billing(
+    *,
+    date: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    on_step: Callable[[Step, StepReport], None] | None = None,
+    batch_size: int | None = None,
+) -> BillingRun:
+    """Run every step for `date` (default today) and return the run's record.
+
+    `date` moves the clock to that day (core.clock.travel) for the whole run; `progress` is
+    called as items are processed, `on_step` after each step; `batch_size` overrides
+    HUTOR_BILLING_BATCH_SIZE.
+    """
+    token = _batch_size.set(batch_size)
+    try:
+        return _run(date, dry_run, progress, on_step)
+    finally:
+        _batch_size.reset(token)
+
+
+def _run(
+    date: dt.date | None,
+    dry_run: bool,
+    progress: Progress | None,
+    on_step: Callable[[Step, StepReport], None] | None,
+) -> BillingRun:
+    today = clock.today()
+    travel = clock.travel(date) if date is not None and date != today else contextlib.nullcontext()
+    with travel:
+        today = clock.today()
+        if not dry_run:
+            # A run still marked running was killed or crashed: this one carries on its work.
+            BillingRun.objects.filter(status=RunStatus.RUNNING, dry_run=False).update(
+                status=RunStatus.INTERRUPTED
+            )
+        run = BillingRun.objects.create(date=today, dry_run=dry_run, started_at=clock.now())
+        reports: list[StepReport] = []
+        failed = False
+
+        def record(status: str) -> None:
+            run.counts = {r.step: dict(r.counts) for r in reports}
+            run.errors = [e for r in reports for e in r.errors]
+            run.error_count = sum(r.error_count for r in reports)
+            run.sample = {r.step: r.sample for r in reports if r.sample}
+            run.status = status
+            fields = ["counts", "errors", "error_count", "sample", "status"]
+            if status != RunStatus.RUNNING:
+                run.finished_at = clock.now()
+                fields.append("finished_at")
+            run.save(update_fields=fields)
+
+        def run_steps() -> None:
+            nonlocal failed
+            for step in STEPS:
+                report = StepReport(
+                    step.name,
+                    progress=progress,
+                    pause=0 if dry_run else settings.HUTOR_BILLING_PAUSE_MS / 1000,
+                )
+                reports.append(report)
+                log.debug("billing run=%s step=%s start", run.pk, step.name)
+                # In a dry run each step is a savepoint: one that fails leaves the transaction
+                # usable for the next (PostgreSQL refuses anything in an aborted transaction).
+                savepoint = transaction.atomic() if dry_run else contextlib.nullcontext()
+                try:
+                    with savepoint:
+                        step.run(today, report)
+                except Exception as exc:
+                    # A step that stops does not stop the others; the run is marked failed.
+                    failed = True
+                    log.exception("billing run=%s step=%s failed", run.pk, step.name)
+                    report.error(f"step {step.name}", exc)
+                if on_step is not None:
+                    on_step(step, report)
+                if not dry_run:
+                    record(RunStatus.RUNNING)
+
+        try:
+            if dry_run:
+                try:
+                    with transaction.atomic():
+                        run_steps()
+                        raise _DryRunRollback
+                except _DryRunRollback:
+                    pass
+            else:
+                run_steps()
+        finally:
+            record(RunStatus.FAILED if failed else RunStatus.DONE)
+    return run
