@@ -199,6 +199,9 @@ class Tour:
             ("payments", "/panel/payments/"),
             ("payment-detail", f"/panel/payments/{self.bank_payment.number}/"),
             ("balance", "/panel/balance/"),
+            ("bank-document", f"/panel/payments/{self.bank_payment.number}/document/"),
+            ("profile", "/panel/profile/"),
+            ("security", "/panel/security/"),
             (
                 "demo-payment",
                 f"/pay/{self.demo_payment.method.slug}/demo/{self.demo_payment.number}/",
