@@ -1,6 +1,7 @@
 """Gap-free, collision-free document numbers from row-locked counters (never MAX()+1)."""
 
 from django.db import transaction
+from django.db.models import Model
 
 from hutor.core.models import Sequence
 
@@ -39,3 +40,25 @@ def next_values(name: str, count: int, *, start: int = 1) -> range:
     counter.next_value = first + count
     counter.save(update_fields=["next_value"])
     return range(first, first + count)
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """Draw `count` primary keys from `model`'s own id sequence, in one query (PostgreSQL only).
+
+    For writers that insert rows with their ids already set (COPY), so rows of one statement
+    can reference each other. Values are taken as INSERT would take them (nextval), never
+    reused, and not rolled back: like the ids of a rolled-back INSERT, they leave gaps, which
+    primary keys may have (document numbers are next_values()'s business, not these).
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        raise RuntimeError("reserve_ids() needs PostgreSQL sequences")
+    if count < 1:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(meta.db_table), meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
@@ -127,7 +128,11 @@ class EntryDraft:
     created_by: User | None = None
 
 
-def post_many(entries: Sequence[EntryDraft]) -> list[tuple[JournalEntry, bool]]:
+def post_many(
+    entries: Sequence[EntryDraft],
+    *,
+    insert: Callable[[Sequence[Model]], None] | None = None,
+) -> list[tuple[JournalEntry, bool]]:
     """Post many journal entries in one transaction, in bulk; return (entry, written now) for
     each draft, in order. For batch work (the billing run), where post() per entry would cost a
     few queries each.
@@ -140,6 +145,10 @@ def post_many(entries: Sequence[EntryDraft]) -> list[tuple[JournalEntry, bool]]:
     that would take a balance below its limit raises InsufficientFunds and nothing is written,
     exactly as if the entries had been posted one after the other. The entries and postings are
     written with one INSERT each, and each touched account's balance with one UPDATE.
+
+    `insert`, if given, writes the new entries, then their postings, instead of bulk_create
+    (the billing run's COPY on PostgreSQL): it takes a list of unsaved instances of one model
+    and must insert them all and set their primary keys.
     """
     for draft in entries:
         _validate(draft.lines)
@@ -201,10 +210,14 @@ def post_many(entries: Sequence[EntryDraft]) -> list[tuple[JournalEntry, bool]]:
             new_entries.append((entry, draft))
         if not new_entries:
             return results
-        JournalEntry.objects.bulk_create([entry for entry, _draft in new_entries])
+        new_rows = [entry for entry, _draft in new_entries]
+        if insert is not None:
+            insert(new_rows)
+        else:
+            JournalEntry.objects.bulk_create(new_rows)
         if any(entry.pk is None for entry, _draft in new_entries):  # pragma: no cover
             raise RuntimeError("post_many needs a database that returns ids from bulk inserts")
-        Posting.objects.bulk_create(
+        postings = [
             Posting(
                 entry_id=entry.pk,
                 account_id=account.pk,
@@ -213,7 +226,11 @@ def post_many(entries: Sequence[EntryDraft]) -> list[tuple[JournalEntry, bool]]:
             )
             for entry, draft in new_entries
             for account, money in draft.lines
-        )
+        ]
+        if insert is not None:
+            insert(postings)
+        else:
+            Posting.objects.bulk_create(postings)
         changed = [
             (balances[pk], pk) for pk in sorted(locked) if balances[pk] != locked[pk].balance
         ]

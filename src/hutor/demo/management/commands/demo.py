@@ -32,6 +32,7 @@ class Command(BaseCommand):
             admin_secret = result.admin_password
         else:
             admin_secret = "(kept: set when the demo was first loaded; default hutor-admin)"
+        self.stdout.write(f"Staff desk: {base}/desk/  (sets up the second factor on first login)")
         self.stdout.write(f"Staff:      {base}{reverse('admin:index')}")
         self.stdout.write(f"  email     {result.admin.email}")
         self.stdout.write(f"  password  {admin_secret}")

@@ -1,0 +1,168 @@
+"""PostgreSQL fast path of the renewal step: COPY instead of INSERT, and asynchronous commits.
+
+Only on PostgreSQL; SQLite keeps bulk_create (in-process, it has no round trips to save and no
+COPY). Used by billing.renewals for the rows it writes by the hundred thousand.
+
+`copy_insert()` writes model instances, built exactly as for bulk_create (so defaults are
+applied the same way), with `COPY ... FROM STDIN`: one statement per table and batch, no
+per-value quoting in Python (psycopg formats the rows in C) and no SQL to parse. Primary keys
+are drawn from the table's own sequence in one query beforehand
+(core.sequences.reserve_ids), so rows of one batch can reference each other and the instances
+get their pk as bulk_create would set it. Values are converted as Django converts them for
+PostgreSQL: fields whose Django conversion is the identity there (text, integers, foreign key
+ids, booleans, dates, aware datetimes, finite Decimals) are passed as they are; every other
+value (JSON, naive datetimes, anything not listed) goes through the field's get_db_prep_save().
+billing/tests/test_fastpath.py proves the rows are the same as the portable path's.
+
+COPY fires the same constraints, foreign key checks, triggers and unique indexes as INSERT; it
+has no ON CONFLICT, so `skip_existing` (for bulk_create(ignore_conflicts=True)'s one use here,
+the outbox) leaves out rows whose unique key is already present, read under the batch's locks.
+A row inserted concurrently between that read and the COPY makes the COPY fail with a unique
+violation: the batch is then retried service by service, and the retry reads it and skips it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from hutor.core.sequences import reserve_ids
+
+# Internal types whose get_db_prep_save() returns the value unchanged on PostgreSQL for the
+# Python values this project puts in them (str, int, bool, date; None for NULL).
+_IDENTITY = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+Converter = Callable[[Any], Any] | None
+
+
+def enabled() -> bool:
+    """Whether the fast path applies to the current database connection."""
+    return connection.vendor == "postgresql"
+
+
+def relax_commit() -> None:
+    """`SET LOCAL synchronous_commit = off` for the current (batch) transaction, on PostgreSQL.
+
+    The commit then returns before its WAL record is flushed to disk: a crash of the database
+    server (not of this process) within a fraction of a second may lose the last batches that
+    reported success, never part of one (each transaction stays atomic and the database
+    consistent). That loses nothing here: the billing run finds its work from the data, so the
+    next run (and every run is safe to repeat) renews the services of a lost batch again, with
+    the same invoice numbers, since the sequence block rolled back with it. And nothing outside
+    the database acts on a batch before it is durable: the outbox worker and the provisioning
+    worker mark their rows in transactions that commit synchronously, and PostgreSQL flushes
+    all WAL up to such a commit, which includes every earlier asynchronous one they could see.
+    """
+    if enabled():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _converter(field: Field[Any, Any]) -> Converter:
+    internal = field.get_internal_type()
+    if internal in _IDENTITY:
+        return None
+    prep = field.get_db_prep_save
+    if internal == "DateTimeField":
+
+        def datetime_value(value: Any) -> Any:
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                return value
+            return prep(value, connection)
+
+        return datetime_value
+    if internal == "DecimalField":
+        # DecimalField.to_python() copies a finite Decimal and PostgreSQL's adaptation keeps it.
+        def decimal_value(value: Any) -> Any:
+            if type(value) is Decimal and value.is_finite():
+                return value
+            return prep(value, connection)
+
+        return decimal_value
+    return lambda value: prep(value, connection)
+
+
+_plans: dict[type[Model], tuple[str, list[tuple[str, Converter]]]] = {}
+
+
+def _plan(model: type[Model]) -> tuple[str, list[tuple[str, Converter]]]:
+    plan = _plans.get(model)
+    if plan is None:
+        q = connection.ops.quote_name
+        fields = list(model._meta.concrete_fields)
+        columns = ", ".join(q(f.column) for f in fields)
+        sql = f"COPY {q(model._meta.db_table)} ({columns}) FROM STDIN"
+        plan = _plans[model] = (sql, [(f.attname, _converter(f)) for f in fields])
+    return plan
+
+
+def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
+    """Insert model instances of one model with COPY, setting the pk of those without one.
+
+    `skip_existing` names a unique field: instances whose value is already in the table are
+    left out (and keep pk None), as bulk_create(ignore_conflicts=True) leaves them out.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if skip_existing is not None:
+        values = [getattr(obj, skip_existing) for obj in objs]
+        present = set(
+            model._default_manager.filter(**{f"{skip_existing}__in": values}).values_list(
+                skip_existing, flat=True
+            )
+        )
+        if present:
+            objs = [obj for obj in objs if getattr(obj, skip_existing) not in present]
+            if not objs:
+                return
+    missing = [obj for obj in objs if obj.pk is None]
+    if missing:
+        for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
+            obj.pk = pk
+    sql, plan = _plan(model)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for obj in objs:
+            attrs = obj.__dict__
+            write(
+                [
+                    attrs[attname] if convert is None else convert(attrs[attname])
+                    for attname, convert in plan
+                ]
+            )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """bulk_create() on SQLite, copy_insert() on PostgreSQL (the hook post_many takes)."""
+    if not objs:
+        return
+    if enabled():
+        copy_insert(objs)
+    else:
+        type(objs[0])._default_manager.bulk_create(objs)

@@ -1,0 +1,134 @@
+"""The PostgreSQL fast path of the renewal step (COPY, billing/fastpath.py) writes exactly the
+rows the portable path (bulk_create) writes."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+
+from hutor.billing import fastpath
+from hutor.billing.models import Renewal
+from hutor.billing.run import run_billing
+from hutor.core import clock
+from hutor.invoices.models import Invoice, InvoiceLine
+from hutor.ledger import checks
+from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
+from hutor.notifications.models import OutboxEmail
+from hutor.services.models import ProvisioningTask, Service, ServiceStatus
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the fast path is PostgreSQL's only"
+    ),
+]
+
+NOON = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2027, 3, 1)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _rows(model: Any, **natural: str) -> list[tuple[Any, ...]]:
+    """Every row of `model` but its id, with the given foreign keys (attname -> lookup) named
+    by a natural key instead of an id, which differs between two runs (sequences never roll
+    back); sorted, so the order of ids does not matter either."""
+    names = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname not in natural
+    ]
+    names += natural.values()
+    return sorted(model.objects.values_list(*names), key=repr)
+
+
+def _written() -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "entries": _rows(JournalEntry),
+        "postings": _rows(Posting, entry_id="entry__idempotency_key", account_id="account__code"),
+        "invoices": _rows(Invoice, settlement_entry_id="settlement_entry__idempotency_key"),
+        "lines": _rows(InvoiceLine, invoice_id="invoice__number"),
+        "renewals": _rows(Renewal, invoice_id="invoice__number"),
+        "emails": _rows(OutboxEmail),
+        "services": _rows(Service),
+        "balances": _rows(LedgerAccount),
+        "tasks": _rows(ProvisioningTask),
+    }
+
+
+@pytest.fixture
+def renewal_day(catalog, account_factory, top_up, active_service):
+    with time_machine.travel(NOON, tick=False):
+        rich, poor, both, lapsed = (account_factory(language=lang) for lang in ("ru", "en") * 2)
+        top_up(rich, "5000.00")
+        top_up(both, "250.00")  # pays the first of its two renewals only
+        top_up(lapsed, "1000.00")
+        active_service(rich, paid_until=TODAY + dt.timedelta(days=3), identifier="rich.ru")
+        active_service(rich, catalog.pro, paid_until=TODAY, identifier="pro.rich.ru")
+        active_service(
+            rich, catalog.ru, months=12, paid_until=TODAY + dt.timedelta(days=20), identifier="r.ru"
+        )
+        active_service(poor, paid_until=TODAY + dt.timedelta(days=7), identifier="poor.ru")
+        active_service(both, paid_until=TODAY + dt.timedelta(days=1), identifier="a.both.ru")
+        active_service(both, paid_until=TODAY + dt.timedelta(days=2), identifier="b.both.ru")
+        active_service(
+            lapsed,
+            catalog.vps1,
+            paid_until=TODAY - dt.timedelta(days=5),
+            identifier="vps.lapsed.ru",
+            status=ServiceStatus.SUSPENDED,
+            lapsed_on=TODAY - dt.timedelta(days=2),
+        )
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> dict[str, list[tuple[Any, ...]]]:
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(fastpath, "enabled", lambda: False)
+        with time_machine.travel(NOON, tick=False):
+            run = run_billing(batch_size=3)
+    assert run.error_count == 0, run.errors
+    assert run.counts["renewals"]["issued"] == 7
+    assert checks.run().ok
+    return _written()
+
+
+def test_the_fast_path_writes_the_portable_paths_rows(renewal_day, monkeypatch):
+    try:
+        with transaction.atomic():
+            portable = _run(monkeypatch, fast=False)
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not Renewal.objects.exists()
+    fast = _run(monkeypatch, fast=True)
+    assert fast["invoices"] and fast["emails"] and fast["tasks"]
+    for table, rows in portable.items():
+        assert fast[table] == rows, table
+
+
+def test_copy_insert_skips_existing_keys_like_ignore_conflicts(db):
+    with time_machine.travel(NOON, tick=False):
+        now = clock.now()
+
+        def email(key: str) -> OutboxEmail:
+            return OutboxEmail(
+                key=key,
+                template="invoice_issued",
+                to_email="a@example.com",
+                params={"invoice": key, "n": 1},
+                next_attempt_at=now,
+                created_at=now,
+            )
+
+        email("a").save()
+    existing = OutboxEmail.objects.get(key="a")
+    new = [email("a"), email("b"), email("c")]
+    fastpath.copy_insert(new, skip_existing="key")
+    assert new[0].pk is None and new[1].pk and new[2].pk
+    assert OutboxEmail.objects.get(key="a").pk == existing.pk
+    assert OutboxEmail.objects.get(pk=new[2].pk).params == {"invoice": "c", "n": 1}
