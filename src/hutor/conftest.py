@@ -239,3 +239,22 @@ def payment_methods(db, settings):
             slug="bank", gateway=Gateway.BANK_TRANSFER, name_ru="Банк", name_en="Bank", position=2
         ),
     )
+
+
+def open_desk_session(client, user):
+    """Log `user` in as staff who passed the desk's second factor (for admin pages in tests)."""
+    import time
+
+    from hutor.backoffice.auth import DESK_SESSION
+
+    client.force_login(user)
+    session = client.session
+    session[DESK_SESSION] = {"user": user.pk, "at": time.time(), "seen": time.time()}
+    session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, with the desk session the admin requires."""
+    return open_desk_session(client, admin_user)

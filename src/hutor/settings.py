@@ -69,7 +69,8 @@ HUTOR_BASE_URL = os.environ.get("HUTOR_BASE_URL", "http://127.0.0.1:8000").rstri
 CSRF_TRUSTED_ORIGINS = [HUTOR_BASE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, behind the staff desk's second factor (backoffice/admin_site.py).
+    "hutor.backoffice.admin_site.HutorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -13,6 +13,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from hutor.accounts.models import AccountKind
+from hutor.conftest import open_desk_session
 from hutor.core.money import Money
 from hutor.invoices.models import InvoiceStatus
 from hutor.ledger import checks
@@ -566,7 +567,7 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser(
         email="admin@test-hosting.ru", password="Admin-pass-2026"
     )
-    client.force_login(user)
+    open_desk_session(client, user)
     client.user = user
     return client
 

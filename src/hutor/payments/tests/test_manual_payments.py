@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from hutor.conftest import open_desk_session
 from hutor.core.money import Money
 from hutor.invoices.models import InvoiceStatus
 from hutor.ledger import checks
@@ -193,7 +194,7 @@ def test_the_admin_records_a_manual_payment(client, account, django_user_model):
     admin_user = django_user_model.objects.create_superuser(
         email="admin@test-hosting.ru", password="Admin-pass-2026"
     )
-    client.force_login(admin_user)
+    open_desk_session(client, admin_user)
     url = "/admin/payments/bankstatementline/record/"
     assert client.get(url).status_code == 200
     form = {
