@@ -348,6 +348,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hutor_bench")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument(
+        "--jobs",
+        type=int,
+        help="processes of the renewal step (default: the run's, 2 on PostgreSQL, 1 on SQLite)",
+    )
+    parser.add_argument(
         "--server-side-binding",
         action="store_true",
         help="PostgreSQL: bind parameters on the server (OPTIONS server_side_binding)",
@@ -380,7 +385,7 @@ def main() -> None:
     mark[0] = began
     if profiler:
         profiler.enable()
-    run = run_billing(date=DAY, on_step=on_step)
+    run = run_billing(date=DAY, on_step=on_step, jobs=args.jobs)
     if profiler:
         profiler.disable()
     elapsed = time.monotonic() - began
@@ -389,7 +394,8 @@ def main() -> None:
     assert renewals.get("issued") == renewals.get("paid") == args.services, renewals
     rate = args.services / elapsed
     print(
-        f"billing run ({args.db}, batch {args.batch_size}): {args.services} renewals in "
+        f"billing run ({args.db}, batch {args.batch_size}, jobs {args.jobs or 'default'}): "
+        f"{args.services} renewals in "
         f"{elapsed:.1f} s = {rate:,.0f} renewals/s "
         f"(renewal step {step_times.get('renewals', 0):.1f} s)"
     )

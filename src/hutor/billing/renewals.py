@@ -27,12 +27,17 @@ sequence as one block; invoices, lines, renewals, journal entries, postings and 
 written with one INSERT each (one COPY each on PostgreSQL, and the batch commits without
 waiting for the disk there: billing/fastpath.py), and services with one UPDATE per new
 paid-until date. A batch that fails is retried service by service, so one bad service costs
-only itself.
+only itself. On PostgreSQL the rows that need no invoice number (lines, renewals, services)
+are written before the batch takes the shared locks (the invoice sequence, the revenue
+accounts), and the step runs in `jobs` processes (default 2), each renewing a disjoint set of
+billing accounts on its own connection (renew_due).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import queue
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,18 +45,18 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from hutor.accounts.models import BillingAccount
 from hutor.billing import fastpath
 from hutor.billing.calculations import per_type, renewal_due
 from hutor.billing.models import Renewal
-from hutor.billing.report import StepReport
+from hutor.billing.report import ERRORS_KEPT, StepReport
 from hutor.catalog.models import ServiceType, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
-from hutor.core.sequences import next_values
+from hutor.core.sequences import next_values, reserve_ids
 
 # The same snapshots and number format issue_invoice() uses.
 from hutor.invoices.actions import _payer_snapshot, _provider_snapshot, format_number
@@ -150,15 +155,40 @@ class _Plan:
     number: str = ""
 
 
-def renew_due(*, today: dt.date, report: StepReport, batch_size: int) -> None:
-    """Issue (and where the balance covers them, settle) today's renewal invoices."""
-    ids = list(
-        due_services(today).order_by("billing_account_id", "pk").values_list("pk", flat=True)
+def default_jobs() -> int:
+    """Processes of the renewal step by default: 2 on PostgreSQL, 1 on SQLite (one writer)."""
+    return 2 if fastpath.enabled() else 1
+
+
+def renew_due(*, today: dt.date, report: StepReport, batch_size: int, jobs: int = 1) -> None:
+    """Issue (and where the balance covers them, settle) today's renewal invoices.
+
+    `jobs` > 1 (PostgreSQL only, outside a transaction) renews in that many processes, each
+    the services of a disjoint set of billing accounts (`billing_account_id % jobs`), each with
+    its own connection; their counts and errors are merged into `report`.
+    """
+    rows = list(
+        due_services(today)
+        .order_by("billing_account_id", "pk")
+        .values_list("pk", "billing_account_id")
     )
-    report.add("due", len(ids))
-    if not ids:
+    report.add("due", len(rows))
+    if not rows:
         return
+    # Built (and the revenue accounts created) before any batch and before any fork.
     context = _Context(today)
+    if jobs > 1 and (not fastpath.enabled() or connection.in_atomic_block):
+        jobs = 1  # SQLite has one writer; a dry run's transaction cannot be shared
+    if jobs <= 1:
+        _renew_ids([pk for pk, _account in rows], context, report, batch_size)
+        return
+    parts: list[list[int]] = [[] for _ in range(jobs)]
+    for pk, account_id in rows:
+        parts[account_id % jobs].append(pk)
+    _renew_parallel([part for part in parts if part], context, report, batch_size)
+
+
+def _renew_ids(ids: Sequence[int], context: _Context, report: StepReport, batch_size: int) -> None:
     done = 0
     for chunk in _chunks(ids, max(batch_size, 1)):
         try:
@@ -181,6 +211,105 @@ def renew_due(*, today: dt.date, report: StepReport, batch_size: int) -> None:
             outcome.merge_into(report)
         done += len(chunk)
         report.advance(done, len(ids))
+
+
+def _renew_parallel(
+    parts: list[list[int]], context: _Context, report: StepReport, batch_size: int
+) -> None:
+    """Renew each part in a forked process of its own and merge what they report.
+
+    Safe because the parts share no billing account (every batch locks its accounts first,
+    so even an overlap would only wait), every batch is its own transaction in its own
+    process, invoice numbers come from the row-locked sequence (a block per batch, held until
+    it commits) and the unique constraints (renewal per service and period, entry and email
+    keys) stay the last word, as for two runs side by side.
+    """
+    mp = multiprocessing.get_context("fork")
+    messages: Any = mp.Queue()
+    # Each child opens its own connection; one inherited across fork must never be shared.
+    connections.close_all()
+    procs = [
+        mp.Process(
+            target=_worker,
+            args=(k, part, context, batch_size, report.step, report.pause, messages),
+            daemon=True,
+        )
+        for k, part in enumerate(parts)
+    ]
+    total = sum(len(part) for part in parts)
+    done = [0] * len(parts)
+    results: dict[int, dict[str, Any]] = {}
+    try:
+        for proc in procs:
+            proc.start()
+        while len(results) < len(procs):
+            try:
+                kind, k, value = messages.get(timeout=0.5)
+            except queue.Empty:
+                if any(p.is_alive() for p in procs):
+                    continue
+                break  # every child has exited; what it sent has been read
+            if kind == "progress":
+                done[k] = value
+                if report.progress is not None:
+                    report.progress(report.step, sum(done), total)
+            else:
+                results[k] = value
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():  # pragma: no cover - the parent was interrupted
+                proc.terminate()
+                proc.join()
+    for k, proc in enumerate(procs):
+        result = results.get(k)
+        if result is None:
+            # Its committed batches stand; the rest are renewed by the next run.
+            report.error(
+                f"renewal process {k}",
+                RuntimeError(f"exited with code {proc.exitcode} before reporting"),
+            )
+            continue
+        report.counts.update({key: n for key, n in result["counts"].items() if n})
+        for text in result["sample"]:
+            report.example(text)
+        room = max(ERRORS_KEPT - len(report.errors), 0)
+        report.errors.extend(result["errors"][:room])
+        report.error_count += result["error_count"]
+
+
+def _worker(
+    k: int,
+    ids: list[int],
+    context: _Context,
+    batch_size: int,
+    step: str,
+    pause: float,
+    messages: Any,
+) -> None:
+    """A renewal process (forked): renews `ids` on its own connection, sends its report."""
+    report = StepReport(
+        step, progress=lambda _step, done, _total: messages.put(("progress", k, done)), pause=pause
+    )
+    try:
+        _renew_ids(ids, context, report, batch_size)
+    except Exception as exc:
+        report.error(f"renewal process {k}", exc)
+    finally:
+        connections.close_all()
+        messages.put(
+            (
+                "result",
+                k,
+                {
+                    "counts": dict(report.counts),
+                    "sample": report.sample,
+                    "errors": report.errors,
+                    "error_count": report.error_count,
+                },
+            )
+        )
 
 
 @dataclass
@@ -301,11 +430,51 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     if not plans:
         return outcome
 
-    year = today.year
-    for plan, value in zip(plans, next_values(f"invoice-{year}", len(plans)), strict=True):
-        plan.number = format_number(year, value)
-
+    # The invoices are built before the shared locks (the invoice sequence's row, the revenue
+    # accounts' rows), which are held until the batch commits: what runs under them is what
+    # processes renewing side by side (renew_due's `jobs`) must take in turn.
+    payers: dict[int, dict[str, Any]] = {}
+    invoices = []
+    for plan in plans:
+        account = plan.service.billing_account
+        if account.pk not in payers:
+            payers[account.pk] = _payer_snapshot(account)
+        invoices.append(
+            # Foreign keys by id: a model's related-object machinery costs more than the
+            # rest of the row when there are a hundred thousand of them.
+            Invoice(
+                number="",  # from the sequence, below
+                billing_account_id=account.pk,
+                kind=InvoiceKind.RENEWAL,
+                status=InvoiceStatus.PAID if plan.pay else InvoiceStatus.UNPAID,
+                currency=account.currency,
+                total=plan.amount.amount,
+                vat_rate=context.provider["vat_rate"],
+                issued_at=now,
+                issue_date=today,
+                # Due when the paid period ends: the reminders count from here.
+                due_date=plan.start,
+                paid_at=now if plan.pay else None,
+                settlement_entry_id=None,
+                payer=payers[account.pk],
+                provider=context.provider,
+                language=account.language,
+            )
+        )
     paying = [plan for plan in plans if plan.pay]
+    if fast:
+        # PostgreSQL: the invoices' ids first, so the rows that only refer to them are written
+        # before the shared locks (the foreign keys are checked at commit).
+        for invoice, pk in zip(invoices, reserve_ids(Invoice, len(invoices)), strict=True):
+            invoice.pk = pk
+        lapsed = _write_dependents(plans, invoices, paying, context, now)
+
+    year = today.year
+    for plan, invoice, value in zip(
+        plans, invoices, next_values(f"invoice-{year}", len(plans)), strict=True
+    ):
+        plan.number = invoice.number = format_number(year, value)
+
     for plan in paying:
         if plan.service.billing_account_id not in balances:  # never topped up: cannot pay
             raise RuntimeError("a paying account has no ledger account")  # pragma: no cover
@@ -330,37 +499,51 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
         insert=fastpath.copy_insert if fast else None,
     )
     entry_of = {plan.number: entry for plan, (entry, _new) in zip(paying, entries, strict=True)}
-
-    payers: dict[int, dict[str, Any]] = {}
-    invoices = []
-    for plan in plans:
-        account = plan.service.billing_account
-        if account.pk not in payers:
-            payers[account.pk] = _payer_snapshot(account)
+    for plan, invoice in zip(plans, invoices, strict=True):
         entry = entry_of.get(plan.number)
-        invoices.append(
-            # Foreign keys by id: a model's related-object machinery costs more than the
-            # rest of the row when there are a hundred thousand of them.
-            Invoice(
-                number=plan.number,
-                billing_account_id=account.pk,
-                kind=InvoiceKind.RENEWAL,
-                status=InvoiceStatus.PAID if entry else InvoiceStatus.UNPAID,
-                currency=account.currency,
-                total=plan.amount.amount,
-                vat_rate=context.provider["vat_rate"],
-                issued_at=now,
-                issue_date=today,
-                # Due when the paid period ends: the reminders count from here.
-                due_date=plan.start,
-                paid_at=now if entry else None,
-                settlement_entry_id=entry.pk if entry else None,
-                payer=payers[account.pk],
-                provider=context.provider,
-                language=account.language,
-            )
-        )
+        if entry is not None:
+            invoice.settlement_entry_id = entry.pk
     fastpath.insert(invoices)
+    if not fast:
+        lapsed = _write_dependents(plans, invoices, paying, context, now)
+
+    emails = [
+        OutboxEmail(
+            key=f"invoice-issued:{invoice.number}",
+            template="invoice_issued",
+            to_email=plan.service.billing_account.contact_email,
+            language=invoice.language,
+            params={"invoice": invoice.number},
+            billing_account_id=invoice.billing_account_id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for plan, invoice in zip(plans, invoices, strict=True)
+    ]
+    if fast:
+        fastpath.copy_insert(emails, skip_existing="key")
+    else:
+        OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    counts["issued"] += len(plans)
+    counts["paid"] += len(paying)
+    counts["reactivated"] += len(lapsed)
+    outcome.examples = [
+        f"service {plan.service.pk} {plan.service.identifier}: renewal invoice {plan.number} "
+        f"{plan.amount}, {'paid from the balance' if plan.pay else 'unpaid'}"
+        for plan in plans[:5]
+    ]
+    return outcome
+
+
+def _write_dependents(
+    plans: list[_Plan],
+    invoices: list[Invoice],
+    paying: list[_Plan],
+    context: _Context,
+    now: dt.datetime,
+) -> list[Service]:
+    """The invoices' lines and Renewal rows, and the paid services extended (with their
+    unsuspend tasks); returns the services reactivated."""
     fastpath.insert(
         [
             InvoiceLine(
@@ -410,30 +593,4 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     for service in lapsed:
         service.status = ServiceStatus.ACTIVE
         provision(service=service, operation="unsuspend")
-
-    emails = [
-        OutboxEmail(
-            key=f"invoice-issued:{invoice.number}",
-            template="invoice_issued",
-            to_email=plan.service.billing_account.contact_email,
-            language=invoice.language,
-            params={"invoice": invoice.number},
-            billing_account_id=invoice.billing_account_id,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for plan, invoice in zip(plans, invoices, strict=True)
-    ]
-    if fast:
-        fastpath.copy_insert(emails, skip_existing="key")
-    else:
-        OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True)
-    counts["issued"] += len(plans)
-    counts["paid"] += len(paying)
-    counts["reactivated"] += len(lapsed)
-    outcome.examples = [
-        f"service {plan.service.pk} {plan.service.identifier}: renewal invoice {plan.number} "
-        f"{plan.amount}, {'paid from the balance' if plan.pay else 'unpaid'}"
-        for plan in plans[:5]
-    ]
-    return outcome
+    return lapsed

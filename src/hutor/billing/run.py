@@ -21,7 +21,7 @@ from django.db import transaction
 
 from hutor.billing import actions
 from hutor.billing.models import BillingRun, RunStatus
-from hutor.billing.renewals import renew_due
+from hutor.billing.renewals import default_jobs, renew_due
 from hutor.billing.report import Progress, StepReport
 from hutor.core import clock
 
@@ -37,11 +37,14 @@ class Step:
 
 # Services per renewal batch for the current run (the command's --batch-size).
 _batch_size: ContextVar[int | None] = ContextVar("hutor_billing_batch_size", default=None)
+# Processes of the renewal step for the current run (the command's --jobs).
+_jobs: ContextVar[int | None] = ContextVar("hutor_billing_jobs", default=None)
 
 
 def _renewals(today: dt.date, report: StepReport) -> None:
     batch_size = _batch_size.get() or settings.HUTOR_BILLING_BATCH_SIZE
-    renew_due(today=today, report=report, batch_size=batch_size)
+    jobs = _jobs.get() or default_jobs()
+    renew_due(today=today, report=report, batch_size=batch_size, jobs=jobs)
 
 
 # In this order: money first (a renewal paid today is not reminded of, nor suspended), then
@@ -82,17 +85,21 @@ def run_billing(
     progress: Progress | None = None,
     on_step: Callable[[Step, StepReport], None] | None = None,
     batch_size: int | None = None,
+    jobs: int | None = None,
 ) -> BillingRun:
     """Run every step for `date` (default today) and return the run's record.
 
     `date` moves the clock to that day (core.clock.travel) for the whole run; `progress` is
     called as items are processed, `on_step` after each step; `batch_size` overrides
-    HUTOR_BILLING_BATCH_SIZE.
+    HUTOR_BILLING_BATCH_SIZE; `jobs` is the number of processes of the renewal step (default
+    2 on PostgreSQL, 1 on SQLite; a dry run uses one).
     """
     token = _batch_size.set(batch_size)
+    jobs_token = _jobs.set(jobs)
     try:
         return _run(date, dry_run, progress, on_step)
     finally:
+        _jobs.reset(jobs_token)
         _batch_size.reset(token)
 
 

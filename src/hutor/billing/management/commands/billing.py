@@ -1,4 +1,5 @@
-"""`hutor billing run [--date YYYY-MM-DD] [--dry-run]`: the daily billing run (billing/run.py).
+"""`hutor billing run [--date YYYY-MM-DD] [--dry-run] [--batch-size N] [--jobs N]`: the daily
+billing run (billing/run.py).
 
 In a terminal it draws a progress bar per step and ends with a summary table; otherwise (cron,
 systemd) it logs one key=value line per step and a final one, for log collectors. It exits 1
@@ -41,6 +42,11 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="show what would be done; change nothing"
         )
         run.add_argument("--batch-size", type=int, help="services per renewal transaction")
+        run.add_argument(
+            "--jobs",
+            type=int,
+            help="processes of the renewal step (default 2 on PostgreSQL, 1 on SQLite)",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         date = _date(options["date"]) if options.get("date") else None
@@ -71,6 +77,7 @@ class Command(BaseCommand):
             progress=progress,
             on_step=on_step,
             batch_size=options.get("batch_size"),
+            jobs=options.get("jobs"),
         )
         if tty:
             self._summary(run)
