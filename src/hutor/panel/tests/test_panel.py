@@ -217,3 +217,12 @@ def test_money_moving_actions_refuse_get(client, customer):
     assert client.get(f"/panel/invoices/{invoice.number}/pay/").status_code == 405
     assert client.get(f"/panel/services/{customer.service.pk}/cancel/").status_code == 405
     assert client.get(f"/panel/services/{customer.service.pk}/auto-renew/").status_code == 405
+
+
+def test_the_auto_renew_toggle_answers_htmx_with_just_the_toggle(client, customer):
+    url = f"/panel/services/{customer.service.pk}/auto-renew/"
+    response = client.post(url, {"auto_renew": "off"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode() and 'value="on"' in response.content.decode()
+    customer.service.refresh_from_db()
+    assert customer.service.auto_renew is False

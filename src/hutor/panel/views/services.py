@@ -55,6 +55,9 @@ def service_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
     service.auto_renew = request.POST.get("auto_renew") == "on"
     service.save(update_fields=["auto_renew"])
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps just the toggle; without JavaScript the form posts and redirects as usual.
+        return render(request, "panel/services/auto_renew.html", {"service": service})
     if service.auto_renew:
         messages.success(request, _("Auto-renewal is on."))
     else:
