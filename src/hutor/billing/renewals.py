@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from asgiref.local import Local
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -279,6 +280,22 @@ def _renew_parallel(
         report.error_count += result["error_count"]
 
 
+# Connections a forked child inherited: kept referenced and never closed (closing one would end
+# the parent's session on the shared socket); the child exits with os._exit, without finalisers.
+_INHERITED: list[Any] = []
+
+
+def _forget_inherited_connections() -> None:
+    """Give a forked child empty connection storage, so it opens connections of its own.
+
+    The parent closes its connections before forking, but Django keeps them in asgiref's Local,
+    whose storage can hold connections of other contexts of the same thread (a test's browser
+    driver, an async adapter); a child that found one would share its socket with the parent.
+    """
+    _INHERITED.append(connections._connections)  # type: ignore[attr-defined]
+    connections._connections = Local(connections.thread_critical)  # type: ignore[attr-defined]
+
+
 def _worker(
     k: int,
     ids: list[int],
@@ -289,6 +306,7 @@ def _worker(
     messages: Any,
 ) -> None:
     """A renewal process (forked): renews `ids` on its own connection, sends its report."""
+    _forget_inherited_connections()
     report = StepReport(
         step, progress=lambda _step, done, _total: messages.put(("progress", k, done)), pause=pause
     )
