@@ -558,137 +558,6 @@ def _resolve(line: BankStatementLine, reason: str, user: User | None) -> None:
 # --- Manual payments ----------------------------------------------------------------------------
 
 
-def manual_key(reference: str) -> str:
-    return "manual:" + " ".join(reference.split()).casefold()
-
-
-def record_manual_payment(
-    *,
-    billing_account: BillingAccount,
-    amount: Money,
-    date: dt.date,
-    reference: str,
-    user: User | None = None,
-    note: str = "",
-    allow_similar: bool = False,
-) -> tuple[BankStatementLine, bool]:
-    """Record a payment an accountant saw on the bank account (or in the cash desk) and credit
-    it like a statement document. Returns (its line, recorded now).
-
-    Idempotent on the document reference («п/п 123»): the same reference with the same account,
-    amount and date returns the first record and credits nothing; with other values it is
-    refused (ManualPaymentConflict), as is a payment that looks like a statement document
-    already credited to this account (unless `allow_similar`).
-    """
-    reference = " ".join(reference.split())
-    if not reference:
-        raise BankActionRefused("give the payment document's reference, e.g. «п/п 123»")
-    if len(reference) > MAX_REFERENCE:
-        raise BankActionRefused(f"a reference has at most {MAX_REFERENCE} characters")
-    if amount.currency != billing_account.currency:
-        raise BankActionRefused(
-            f"billing account {billing_account.number} keeps its balance in "
-            f"{billing_account.currency}, not {amount.currency}"
-        )
-    if not amount.is_positive() or amount.rounded() != amount:
-        raise BankActionRefused("the amount must be positive, with at most two decimals")
-    if date > clock.today():
-        raise BankActionRefused("the payment's date is in the future")
-    key = manual_key(reference)
-    with transaction.atomic():
-        existing = BankStatementLine.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            line = BankStatementLine(
-                statement=None,
-                document_kind=MANUAL_KIND,
-                document_number=reference,
-                document_date=date,
-                amount=amount.amount,
-                currency=amount.currency,
-                purpose=note,
-                status=BankLineStatus.UNMATCHED,
-                idempotency_key=key,
-                created_at=clock.now(),
-            )
-            try:
-                with transaction.atomic():
-                    line.save()
-            except IntegrityError:  # the same reference, recorded at this moment by another
-                existing = BankStatementLine.objects.get(idempotency_key=key)
-        if existing is not None:
-            if (
-                existing.billing_account_id == billing_account.pk
-                and existing.amount == amount.amount
-                and existing.document_date == date
-            ):
-                return existing, False
-            raise ManualPaymentConflict(
-                f"«{reference}» is already recorded: {existing.money} to billing account "
-                f"{existing.billing_account.number if existing.billing_account else '?'} "
-                f"on {existing.document_date}. Nothing was recorded; if this is another "
-                "payment, give it a distinct reference (e.g. with the payer or date)."
-            )
-        if not allow_similar:
-            similar = _similar_statement_line(billing_account, amount, date, reference)
-            if similar is not None:
-                raise BankActionRefused(
-                    f"billing account {billing_account.number} was already credited "
-                    f"{amount} by the bank statement's {_reference(similar)} (line "
-                    f"#{similar.pk}); nothing was recorded. Record it anyway only if it is "
-                    "another payment."
-                )
-        payment, _note = _credit(
-            billing_account=billing_account,
-            money=amount,
-            key=key,
-            reference=reference,
-            payer=billing_account.name,
-            settlement_account=_provider().settlement_account,
-            method=bank_method(amount.currency),
-            user=user,
-        )
-        line.status = BankLineStatus.CREDITED
-        line.billing_account = billing_account
-        line.payment = payment
-        line.match_rule = BankMatchRule.MANUAL
-        _resolve(line, note or "manual payment", user)
-        line.save(
-            update_fields=[
-                "status",
-                "billing_account",
-                "payment",
-                "match_rule",
-                "resolved_by",
-                "resolved_at",
-                "resolution_reason",
-            ]
-        )
-    return line, True
-
-
-def _similar_statement_line(
-    account: BillingAccount, amount: Money, date: dt.date, reference: str
-) -> BankStatementLine | None:
-    """A statement document credited to this account for this amount, dated close by, whose
-    number the reference quotes."""
-    for line in BankStatementLine.objects.filter(
-        statement__isnull=False,
-        billing_account=account,
-        amount=amount.amount,
-        status=BankLineStatus.CREDITED,
-        document_date__range=(
-            date - dt.timedelta(days=SIMILAR_DAYS),
-            date + dt.timedelta(days=SIMILAR_DAYS),
-        ),
-    ):
-        if _mentions(reference, line.document_number):
-            return line
-    return None
-
-
-# --- Reports ------------------------------------------------------------------------------------
-
-
 def report_text(statement: BankStatement) -> str:
     """The import report as plain text (the CLI prints it; the admin shows it)."""
     report = statement.report or {}
@@ -717,3 +586,7 @@ def report_text(statement: BankStatement) -> str:
         if item.get("reason"):
             out.append(f"      {item['reason']}")
     return "\n".join(out)
+
+
+# Manual payments live beside, in bank/manual.py; imported here so callers keep one address.
+from hutor.payments.bank.manual import manual_key, record_manual_payment  # noqa: E402, F401
