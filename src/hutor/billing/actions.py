@@ -17,8 +17,6 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from hutor.accounts.actions import lock as lock_billing_account
-from hutor.accounts.models import BillingAccount
 from hutor.billing.calculations import (
     REMINDER_LATE_DAYS,
     expiry_due,
@@ -29,16 +27,18 @@ from hutor.billing.calculations import (
 from hutor.billing.report import StepReport
 from hutor.catalog.models import ServiceType
 from hutor.core import clock
-from hutor.invoices.actions import cancel_invoice, settle_open_invoices
+from hutor.invoices.actions import settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger.models import LedgerAccount
 from hutor.notifications.models import OutboxEmail
 from hutor.payments.actions import expire_payments
-from hutor.services.actions import cancel_order, provision
+from hutor.services import lifecycle
+from hutor.services.actions import cancel_order
 from hutor.services.exceptions import ServiceNotPending
-from hutor.services.models import Service, ServiceStatus
+from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
 T = TypeVar("T")
+RUN = ServiceEvent.Actor.BILLING_RUN
 CHUNK = 500
 
 
@@ -59,32 +59,23 @@ def _expiring_type_ids() -> list[int]:
 # --- Transitions --------------------------------------------------------------------------------
 
 
-def _lock_service(service_id: int) -> Service | None:
-    """Lock the service's billing account, then the service (the order every writer of a
-    service keeps: services.actions, and the renewal batches, which lock only the accounts)."""
-    account_id = (
-        Service.objects.filter(pk=service_id).values_list("billing_account_id", flat=True).first()
-    )
-    if account_id is None:
+def _locked(service_id: int) -> Service | None:
+    """The service locked for a transition (services.lifecycle.lock: its billing account
+    first, then the service), or None when it is gone."""
+    if not Service.objects.filter(pk=service_id).exists():
         return None
-    lock_billing_account(BillingAccount(pk=account_id))
-    return (
-        Service.objects.select_for_update(of=("self",))
-        .select_related("service_type")
-        .filter(pk=service_id)
-        .first()
-    )
+    return lifecycle.lock(service_id)
 
 
 def suspend_service(*, service_id: int, today: dt.date) -> bool:
-    """Suspend an active service still unpaid `HUTOR_BILLING_GRACE_DAYS` past paid-until:
-    status suspended, the day noted (lapsed_on), a "suspend" provisioning task queued.
+    """Suspend an active service still unpaid `HUTOR_BILLING_GRACE_DAYS` past paid-until
+    (services.lifecycle "suspend": the day noted, a "suspend" provisioning task queued).
     Returns False, changing nothing, when that no longer applies (paid meanwhile)."""
     with transaction.atomic():
-        service = _lock_service(service_id)
+        service = _locked(service_id)
         if (
             service is None
-            or service.status != ServiceStatus.ACTIVE
+            or not lifecycle.allowed(service, "suspend")
             or service.paid_until is None
             or service.service_type.code in settings.HUTOR_BILLING_EXPIRING_TYPES
             or not suspension_due(
@@ -94,39 +85,34 @@ def suspend_service(*, service_id: int, today: dt.date) -> bool:
             )
         ):
             return False
-        service.status = ServiceStatus.SUSPENDED
-        service.lapsed_on = today
-        service.save(update_fields=["status", "lapsed_on"])
-        provision(service=service, operation="suspend")
+        lifecycle.move(service, "suspend", actor=RUN, today=today)
     return True
 
 
 def expire_service(*, service_id: int, today: dt.date) -> bool:
-    """A domain unpaid at paid-until expires: status expired, the day noted. No provisioning
-    call: the registrar lets it expire by itself. Returns False when that no longer applies."""
+    """A domain unpaid at paid-until expires (services.lifecycle "expire": no provisioning
+    call, the registrar lets it expire by itself). Returns False when that no longer applies."""
     with transaction.atomic():
-        service = _lock_service(service_id)
+        service = _locked(service_id)
         if (
             service is None
-            or service.status != ServiceStatus.ACTIVE
+            or not lifecycle.allowed(service, "expire")
             or service.paid_until is None
             or service.service_type.code not in settings.HUTOR_BILLING_EXPIRING_TYPES
             or not expiry_due(today=today, paid_until=service.paid_until)
         ):
             return False
-        service.status = ServiceStatus.EXPIRED
-        service.lapsed_on = today
-        service.save(update_fields=["status", "lapsed_on"])
+        lifecycle.move(service, "expire", actor=RUN, today=today)
     return True
 
 
 def terminate_service(*, service_id: int, today: dt.date) -> bool:
-    """Terminate a service suspended (a domain expired) for HUTOR_BILLING_TERMINATE_AFTER_DAYS:
-    its unpaid invoices for it alone are cancelled (so no later payment is taken for a service
-    that is gone), status terminated, a "terminate" provisioning task queued. Returns False
-    when that no longer applies (paid and reactivated meanwhile)."""
+    """Terminate a service suspended (a domain expired) for HUTOR_BILLING_TERMINATE_AFTER_DAYS
+    (services.lifecycle "terminate": its unpaid invoices for it alone cancelled, auto-renew
+    off, a "terminate" task queued). Returns False when that no longer applies (paid and
+    reactivated meanwhile)."""
     with transaction.atomic():
-        service = _lock_service(service_id)
+        service = _locked(service_id)
         if service is None or service.status not in (
             ServiceStatus.SUSPENDED,
             ServiceStatus.EXPIRED,
@@ -139,15 +125,7 @@ def terminate_service(*, service_id: int, today: dt.date) -> bool:
             after_days=settings.HUTOR_BILLING_TERMINATE_AFTER_DAYS,
         ):
             return False
-        invoices = Invoice.objects.filter(
-            lines__service=service, status=InvoiceStatus.UNPAID
-        ).distinct()
-        for invoice in invoices:
-            if not invoice.lines.exclude(service=service).exists():
-                cancel_invoice(invoice=invoice)
-        service.status = ServiceStatus.TERMINATED
-        service.save(update_fields=["status"])
-        provision(service=service, operation="terminate")
+        lifecycle.move(service, "terminate", actor=RUN, today=today)
     return True
 
 
@@ -200,7 +178,7 @@ def cancel_stale_orders(*, today: dt.date, report: StepReport) -> None:
     )
     for done, service in enumerate(services, start=1):
         try:
-            cancel_order(service=service)
+            cancel_order(service=service, actor=RUN)
         except ServiceNotPending:
             report.add("paid_meanwhile")
         except Exception as exc:

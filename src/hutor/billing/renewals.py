@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import queue
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -65,9 +65,17 @@ from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStat
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind, LedgerAccount
 from hutor.notifications.models import OutboxEmail
-from hutor.services.actions import RENEWABLE, line_dates, line_prefix, line_text, provision
+from hutor.services.actions import (
+    RENEWABLE,
+    PaidRenewal,
+    apply_paid_renewals,
+    line_dates,
+    line_prefix,
+    line_text,
+    renew,
+)
 from hutor.services.calculations import add_months
-from hutor.services.models import Service, ServiceStatus
+from hutor.services.models import Service, TariffChange, TariffChangeStatus
 
 
 class RenewalSkipped(Exception):
@@ -101,7 +109,7 @@ def due_services(today: dt.date) -> Any:
             Exists(
                 InvoiceLine.objects.filter(
                     service=OuterRef("pk"),
-                    invoice__kind=InvoiceKind.RENEWAL,
+                    kind=LineKind.PERIOD,
                     invoice__status=InvoiceStatus.UNPAID,
                 )
             )
@@ -168,16 +176,27 @@ def renew_due(*, today: dt.date, report: StepReport, batch_size: int, jobs: int 
     the services of a disjoint set of billing accounts (`billing_account_id % jobs`), each with
     its own connection; their counts and errors are merged into `report`.
     """
+    due = due_services(today)
+    # A service whose upgrade still waits for payment renews through services.actions.renew,
+    # which withdraws the upgrade first (its quote no longer holds once the paid time grows).
+    upgrading = Exists(
+        TariffChange.objects.filter(service=OuterRef("pk"), status=TariffChangeStatus.PENDING)
+    )
+    singles = list(due.filter(upgrading).order_by("pk").select_related("billing_account"))
     rows = list(
-        due_services(today)
+        due.exclude(upgrading)
         .order_by("billing_account_id", "pk")
         .values_list("pk", "billing_account_id")
     )
-    report.add("due", len(rows))
-    if not rows:
+    report.add("due", len(rows) + len(singles))
+    if not rows and not singles:
         return
     # Built (and the revenue accounts created) before any batch and before any fork.
     context = _Context(today)
+    for service in singles:
+        _renew_single(service, context, report)
+    if not rows:
+        return
     if jobs > 1 and (not fastpath.enabled() or connection.in_atomic_block):
         jobs = 1  # SQLite has one writer; a dry run's transaction cannot be shared
     if jobs <= 1:
@@ -187,6 +206,29 @@ def renew_due(*, today: dt.date, report: StepReport, batch_size: int, jobs: int 
     for pk, account_id in rows:
         parts[account_id % jobs].append(pk)
     _renew_parallel([part for part in parts if part], context, report, batch_size)
+
+
+def _renew_single(service: Service, context: _Context, report: StepReport) -> None:
+    price = context.prices.get(
+        (service.tariff_id, service.period_months, service.billing_account.currency)
+    )
+    try:
+        if price is None:
+            raise RenewalSkipped(
+                f"no active price of tariff {service.tariff_id} for "
+                f"{service.period_months} months in {service.billing_account.currency}"
+            )
+        invoice = renew(service=service, price=price)
+    except Exception as exc:
+        report.error(f"service {service.pk}", exc)
+        return
+    report.add("issued")
+    if invoice.status == InvoiceStatus.PAID:
+        report.add("paid")
+    report.example(
+        f"service {service.pk} {service.identifier}: renewal invoice {invoice.number} "
+        f"{invoice.total_money}, the unpaid upgrade withdrawn"
+    )
 
 
 def _renew_ids(ids: Sequence[int], context: _Context, report: StepReport, batch_size: int) -> None:
@@ -379,7 +421,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     open_renewals = set(
         InvoiceLine.objects.filter(
             service_id__in=service_ids,
-            invoice__kind=InvoiceKind.RENEWAL,
+            kind=LineKind.PERIOD,
             invoice__status=InvoiceStatus.UNPAID,
         ).values_list("service_id", flat=True)
     )
@@ -559,7 +601,7 @@ def _write_dependents(
     paying: list[_Plan],
     context: _Context,
     now: dt.datetime,
-) -> list[Service]:
+) -> list[int]:
     """The invoices' lines and Renewal rows, and the paid services extended (with their
     unsuspend tasks); returns the services reactivated."""
     fastpath.insert(
@@ -597,18 +639,21 @@ def _write_dependents(
         ]
     )
 
-    # The paid ones extend their services (services.actions.apply_paid_invoice's rule).
-    by_end: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
-    lapsed: list[Service] = []
-    for plan in paying:
-        by_end[(plan.end, plan.price.period_months)].append(plan.service.pk)
-        if plan.service.status != ServiceStatus.ACTIVE:
-            lapsed.append(plan.service)
-    for (end, months), ids in by_end.items():
-        Service.objects.filter(pk__in=ids).update(
-            paid_until=end, period_months=months, status=ServiceStatus.ACTIVE, lapsed_on=None
-        )
-    for service in lapsed:
-        service.status = ServiceStatus.ACTIVE
-        provision(service=service, operation="unsuspend")
-    return lapsed
+    # The paid ones extend their services (services.actions.apply_paid_invoice's bulk twin).
+    return apply_paid_renewals(
+        [
+            PaidRenewal(
+                service_id=plan.service.pk,
+                start=plan.start,
+                end=plan.end,
+                months=plan.price.period_months,
+                tariff_code=plan.price.tariff.code,
+                amount=plan.amount.amount,
+                currency=plan.amount.currency,
+                invoice_id=invoice.pk,
+            )
+            for plan, invoice in zip(plans, invoices, strict=True)
+            if plan.pay
+        ],
+        insert=fastpath.insert,
+    )

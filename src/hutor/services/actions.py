@@ -1,44 +1,85 @@
-"""Use cases of customers' services: order, activation, cancellation, provisioning calls."""
+"""Use cases of customers' services: order, activation, renewal, cancellation.
+
+Status changes go through services.lifecycle; tariff changes are in services.tariffs (both
+re-exported here, so other apps call `services.actions` only).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
-from hutor.catalog.models import BillingUnit, IdentifierKind, TariffPrice
+from hutor.catalog.models import IdentifierKind, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
-from hutor.ledger import actions as ledger
-from hutor.ledger.models import EntryKind
-from hutor.services import calculations, identifiers
+from hutor.services import identifiers, lifecycle, tariffs
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import (
     InvalidIdentifier,
     RenewalNotAllowed,
     ServiceError,
     ServiceNotPending,
-    TariffChangeNotAllowed,
 )
+from hutor.services.lifecycle import provision
 from hutor.services.models import (
+    PaidPeriod,
+    PeriodSource,
     ProvisioningStatus,
     ProvisioningTask,
     Service,
+    ServiceEvent,
     ServiceStatus,
 )
-from hutor.services.provisioning import get_module, perform
+from hutor.services.tariffs import (
+    change_tariff,
+    open_period_invoices,
+    pending_change,
+    tariff_change_quote,
+    withdraw_pending_change,
+)
+from hutor.services.texts import (
+    line_dates,
+    line_prefix,
+    line_text,
+    period_line_texts,
+    setup_text,
+)
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import BillingAccount
+    from hutor.accounts.models import BillingAccount, User
     from hutor.catalog.models import Tariff
+
+__all__ = [
+    "RENEWABLE",
+    "apply_paid_invoice",
+    "apply_paid_renewals",
+    "cancel_order",
+    "change_tariff",
+    "extend_service",
+    "line_dates",
+    "line_prefix",
+    "line_text",
+    "open_renewal",
+    "pending_change",
+    "place_order",
+    "provision",
+    "renew",
+    "renewal_start",
+    "tariff_change_quote",
+]
+
+Actor = ServiceEvent.Actor
 
 
 def validate_identifier(tariff: Tariff, text: str) -> str:
@@ -55,50 +96,6 @@ def validate_identifier(tariff: Tariff, text: str) -> str:
     if kind == IdentifierKind.HOSTNAME and len(domain.split(".")) < 2:
         raise InvalidIdentifier(_("Enter a full hostname, like vps1.example.com."))
     return domain
-
-
-def _period_text(price: TariffPrice, language: str) -> str:
-    months = price.period_months
-    with translation.override(language):
-        if price.tariff.service_type.billing_unit == BillingUnit.YEAR and months % 12 == 0:
-            years = months // 12
-            return translation.ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
-        return translation.ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
-
-
-def _line_text(
-    price: TariffPrice, identifier: str, start: dt.date, end: dt.date, language: str
-) -> str:
-    return line_text(line_prefix(price, language), identifier, line_dates(start, end, language))
-
-
-def line_prefix(price: TariffPrice, language: str) -> str:
-    """«Хостинг «Старт», 3 месяца»: the part of a period line's text fixed by its price."""
-    tariff = price.tariff
-    with translation.override(language):
-        name = (
-            f"{tariff.service_type.name} «{tariff.name}»"
-            if language == "ru"
-            else (f"{tariff.service_type.name} “{tariff.name}”")
-        )
-        return f"{name}, {_period_text(price, language)}"
-
-
-def line_dates(start: dt.date, end: dt.date, language: str) -> str:
-    with translation.override(language):
-        short = "SHORT_DATE_FORMAT"
-        return f"{formats.date_format(start, short)}–{formats.date_format(end, short)}"
-
-
-def line_text(prefix: str, identifier: str, dates: str) -> str:
-    """A period line's text from its parts (the billing run caches the parts per price and
-    per period, and must produce exactly what an order or a renewal here writes)."""
-    return prefix + (f", {identifier}" if identifier else "") + f" ({dates})"
-
-
-def _setup_text(price: TariffPrice, language: str) -> str:
-    with translation.override(language):
-        return _("Setup fee: %(tariff)s") % {"tariff": price.tariff.name}
 
 
 def place_order(
@@ -139,14 +136,15 @@ def place_order(
             order_token=order_token,
         )
         end = add_months(today, price.period_months)
+        texts = period_line_texts(price, identifier, today, end)
         lines = [
             LineDraft(
                 kind=LineKind.PERIOD,
                 service=service,
                 service_type_code=tariff.service_type.code,
                 tariff_code=tariff.code,
-                description_ru=_line_text(price, identifier, today, end, "ru"),
-                description_en=_line_text(price, identifier, today, end, "en"),
+                description_ru=texts["ru"],
+                description_en=texts["en"],
                 period_start=today,
                 period_end=end,
                 period_months=price.period_months,
@@ -160,8 +158,8 @@ def place_order(
                     service=service,
                     service_type_code=tariff.service_type.code,
                     tariff_code=tariff.code,
-                    description_ru=_setup_text(price, "ru"),
-                    description_en=_setup_text(price, "en"),
+                    description_ru=setup_text(price, "ru"),
+                    description_en=setup_text(price, "en"),
                     amount=Money(price.setup_fee, price.currency),
                 )
             )
@@ -180,60 +178,72 @@ def order_invoice(service: Service) -> Invoice | None:
     )
 
 
-def apply_paid_invoice(invoice: Invoice) -> None:
-    """Activate, extend or unsuspend the services a just-paid invoice pays for.
+def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
+    """Carry out what a just-paid invoice pays for: a tariff change as quoted, a new service
+    activated, a renewal extending the service (and reactivating a lapsed one).
 
     Runs inside the settlement's transaction (services/receivers.py). A new service starts on
     the day it is paid; a renewal extends from the paid-until date, or from today when the
-    service has lapsed; a suspended service is reactivated.
+    service has lapsed. Each paid period is recorded with what was paid for it (PaidPeriod):
+    what a later tariff change values the unused days at.
     """
-    today = clock.today()
-    for line in invoice.lines.filter(kind=LineKind.PRORATION, service__isnull=False):
+    tariffs.on_paid_invoice(invoice, actor=actor)
+    for line in invoice.lines.filter(kind=LineKind.PERIOD, service__isnull=False).order_by(
+        "position"
+    ):
         assert line.service_id is not None
-        service = (
-            Service.objects.select_for_update().select_related("tariff").get(pk=line.service_id)
-        )
-        _apply_tariff(service, line.tariff_code)
-    for line in invoice.lines.filter(kind=LineKind.PERIOD, service__isnull=False):
-        assert line.service_id is not None
-        service = Service.objects.select_for_update().get(pk=line.service_id)
+        service = lifecycle.lock(line.service_id)
         months = line.period_months or service.period_months
+        today = clock.today()
         if service.status == ServiceStatus.PENDING:
-            service.status = ServiceStatus.ACTIVE
-            service.activated_at = clock.now()
-            service.paid_until = add_months(today, months)
-            service.save(update_fields=["status", "activated_at", "paid_until"])
-            provision(service=service, operation="create")
+            start = today
         elif service.status in RENEWABLE:
-            start = (
-                service.paid_until if service.paid_until and service.paid_until >= today else today
-            )
-            service.paid_until = add_months(start, months)
-            # A suspended service, or an expired domain, is reactivated at once; for a domain
-            # "unsuspend" asks the registrar to restore it from expiry.
-            was_lapsed = service.status != ServiceStatus.ACTIVE
-            service.status = ServiceStatus.ACTIVE
-            service.lapsed_on = None
-            service.save(update_fields=["status", "paid_until", "lapsed_on"])
-            if was_lapsed:
-                provision(service=service, operation="unsuspend")
+            start = renewal_start(service)
+        else:
+            continue  # terminated or cancelled meanwhile: the money stays paid, nothing to do
+        end = add_months(start, months)
+        PaidPeriod.objects.create(
+            service=service,
+            start=start,
+            end=end,
+            tariff_code=line.tariff_code or service.tariff.code,
+            period_months=months,
+            period_days=(end - start).days,
+            amount=line.amount,
+            currency=invoice.currency,
+            source=PeriodSource.ORDER
+            if service.status == ServiceStatus.PENDING
+            else (PeriodSource.RENEWAL),
+            invoice=invoice,
+            created_at=clock.now(),
+        )
+        service.paid_until = end
+        service.period_months = months
+        service.save(update_fields=["paid_until", "period_months"])
+        if service.status == ServiceStatus.PENDING:
+            lifecycle.move(service, "activate", actor=actor, params={"invoice": invoice.number})
+        elif service.status != ServiceStatus.ACTIVE:
+            lifecycle.move(service, "reactivate", actor=actor, params={"invoice": invoice.number})
 
 
 def apply_cancelled_invoice(invoice: Invoice) -> None:
-    """A withdrawn order invoice withdraws its pending services."""
+    """A withdrawn order invoice withdraws its pending services; a withdrawn upgrade invoice
+    cancels its tariff change."""
+    tariffs.on_cancelled_invoice(invoice)
     for line in invoice.lines.filter(service__isnull=False).select_related("service"):
         service = line.service
         if service is not None and service.status == ServiceStatus.PENDING:
-            service.status = ServiceStatus.CANCELLED
-            service.auto_renew = False
-            service.save(update_fields=["status", "auto_renew"])
+            service = lifecycle.lock(service)
+            if lifecycle.allowed(service, "cancel"):
+                lifecycle.move(service, "cancel", actor=Actor.SYSTEM)
 
 
-def cancel_order(*, service: Service) -> Service:
+def cancel_order(
+    *, service: Service, actor: str = Actor.CUSTOMER, user: User | None = None
+) -> Service:
     """Cancel an unpaid order (customer or staff): its invoice is cancelled, number kept."""
     with transaction.atomic():
-        lock_billing_account(service.billing_account)
-        service = Service.objects.select_for_update().get(pk=service.pk)
+        service = lifecycle.lock(service)
         if service.status != ServiceStatus.PENDING:
             raise ServiceNotPending(_("Only an order that is not paid yet can be cancelled."))
         invoices = Invoice.objects.filter(lines__service=service, status=InvoiceStatus.UNPAID)
@@ -241,55 +251,20 @@ def cancel_order(*, service: Service) -> Service:
             cancel_invoice(invoice=invoice)
         service.refresh_from_db()
         if service.status == ServiceStatus.PENDING:  # no invoice was open
-            service.status = ServiceStatus.CANCELLED
-            service.auto_renew = False
-            service.save(update_fields=["status", "auto_renew"])
+            lifecycle.move(service, "cancel", actor=actor, user=user)
     return service
 
 
-def provision(*, service: Service, operation: str, **params: str) -> ProvisioningTask:
-    """Queue a call of the service's provisioning module, in the caller's transaction.
-
-    The task commits or rolls back with the decision it carries out (an activation, a
-    suspension), and `hutor worker` runs it after commit, with retries (services.tasks): a slow
-    or failing control panel never holds up a payment or the billing run. A module that only
-    makes staff to-dos (manual) is not queued: its task is a to-do at once.
-    """
-    module = get_module(service.provisioning_module)
-    now = clock.now()
-    task = ProvisioningTask(
-        service=service,
-        operation=operation,
-        module=module.name,
-        params=params,
-        created_at=now,
-    )
-    if module.queued:
-        task.status = ProvisioningStatus.PENDING
-        task.next_attempt_at = now
-    else:
-        result = perform(module, service, operation, params)
-        task.status = ProvisioningStatus.DONE if result.done else ProvisioningStatus.TODO
-        task.note = result.note
-        task.done_at = now if result.done else None
-    task.save()
-    return task
-
-
-# --- Renewal and tariff change (S4, S6) -----------------------------------------------------
+# --- Renewal (S4, S6) ---------------------------------------------------------------------------
 
 RENEWABLE = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED, ServiceStatus.EXPIRED)
 
 
 def open_renewal(service: Service) -> Invoice | None:
-    """The service's unpaid renewal invoice, if it has one."""
-    return (
-        Invoice.objects.filter(
-            lines__service=service, kind=InvoiceKind.RENEWAL, status=InvoiceStatus.UNPAID
-        )
-        .order_by("issued_at", "id")
-        .first()
-    )
+    """The service's unpaid invoice that renews it (a renewal, or an upgrade re-billing its
+    renewal at the new tariff), if it has one."""
+    invoices = open_period_invoices(service)
+    return invoices[0] if invoices else None
 
 
 def renewal_start(service: Service) -> dt.date:
@@ -304,21 +279,27 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
     """Issue a renewal invoice for one more period of the service's tariff; it is settled at
     once when the balance covers it (and then extends the service, unsuspending it).
 
-    A service has at most one open renewal invoice: asking again returns it.
+    A service has at most one open renewal invoice: asking again returns it. An upgrade still
+    waiting for payment is withdrawn first: it was quoted on the paid time the renewal changes,
+    and a period billed at one tariff must not be held at another (docs/billing-rules.md). The
+    service's billing period changes only when the renewal is paid.
     """
     if price.tariff_id != service.tariff_id or not price.is_active:
         raise RenewalNotAllowed(_("Choose one of the tariff's periods."))
     with transaction.atomic():
-        lock_billing_account(service.billing_account)
-        service = Service.objects.select_for_update().get(pk=service.pk)
+        service = lifecycle.lock(service)
         if service.status not in RENEWABLE:
             raise RenewalNotAllowed(_("Only an active or suspended service can be renewed."))
+        if price.tariff_id != service.tariff_id:
+            raise RenewalNotAllowed(_("Choose one of the tariff's periods."))
         existing = open_renewal(service)
         if existing is not None:
             return existing
+        withdraw_pending_change(service)
         start = renewal_start(service)
         end = add_months(start, price.period_months)
         account = service.billing_account
+        texts = period_line_texts(price, service.identifier, start, end)
         invoice = issue_invoice(
             billing_account=account,
             kind=InvoiceKind.RENEWAL,
@@ -328,8 +309,8 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
                     service=service,
                     service_type_code=service.service_type.code,
                     tariff_code=price.tariff.code,
-                    description_ru=_line_text(price, service.identifier, start, end, "ru"),
-                    description_en=_line_text(price, service.identifier, start, end, "en"),
+                    description_ru=texts["ru"],
+                    description_en=texts["en"],
                     period_start=start,
                     period_end=end,
                     period_months=price.period_months,
@@ -337,168 +318,59 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
                 )
             ],
         )
-        if service.period_months != price.period_months:
-            service.period_months = price.period_months
-            service.save(update_fields=["period_months"])
         settle_open_invoices(billing_account=account)
     invoice.refresh_from_db()
     return invoice
 
 
-def tariff_change_quote(*, service: Service, new_tariff: Tariff) -> calculations.TariffChangeQuote:
-    """What changing the service to `new_tariff` costs (> 0) or credits (< 0) today."""
-    if new_tariff.service_type_id != service.service_type_id:
-        raise TariffChangeNotAllowed(_("A service can only move to a tariff of its own type."))
-    if new_tariff.pk == service.tariff_id:
-        raise TariffChangeNotAllowed(_("The service already has this tariff."))
-    if not new_tariff.is_active:
-        raise TariffChangeNotAllowed(_("This tariff is not available."))
+def extend_service(
+    *, service: Service, until: dt.date, actor: str, user: User | None = None
+) -> dict[str, object]:
+    """Move paid-until later without an invoice (goodwill, compensation for an outage), on a
+    service the caller has locked (lifecycle.lock); a lapsed service is reactivated. The free
+    days are a paid period worth nothing: a later downgrade credits nothing for them. Returns
+    what changed, for the caller's audit entry."""
     if service.status not in RENEWABLE:
-        raise TariffChangeNotAllowed(_("Only an active or suspended service can change tariff."))
-    months = service.period_months
-    old = service.tariff.prices.filter(
-        period_months=months, currency=service.billing_account.currency
-    ).first()
-    new = new_tariff.prices.filter(
-        period_months=months, currency=service.billing_account.currency, is_active=True
-    ).first()
-    if old is None or new is None:
-        raise TariffChangeNotAllowed(
-            _("The tariff has no price for the service's %(n)d-month period.") % {"n": months}
+        raise ServiceError(_("Only an active or suspended service can be extended."))
+    if service.paid_until is not None and until <= service.paid_until:
+        raise ServiceError(_("The new date must be later than the paid-until date."))
+    today = clock.today()
+    if until < today:
+        raise ServiceError(_("The new date is in the past."))
+    before = service.paid_until
+    start = before if before is not None and before >= today else today
+    if until > start:
+        months = service.period_months
+        PaidPeriod.objects.create(
+            service=service,
+            start=start,
+            end=until,
+            tariff_code=service.tariff.code,
+            period_months=months,
+            period_days=max((add_months(start, months) - start).days, (until - start).days),
+            amount=0,
+            currency=service.billing_account.currency,
+            source=PeriodSource.EXTENSION,
+            created_at=clock.now(),
         )
-    return quote_paid_remainder(
-        today=clock.today(),
-        paid_until=service.paid_until,
-        period_months=months,
-        old_price=Money(old.price, old.currency),
-        new_price=Money(new.price, new.currency),
+    service.paid_until = until
+    service.save(update_fields=["paid_until"])
+    changes: dict[str, object] = {
+        "paid_until": {"from": before and before.isoformat(), "to": until.isoformat()}
+    }
+    ServiceEvent.objects.create(
+        service=service,
+        code="extend",
+        from_status=service.status,
+        to_status=service.status,
+        actor=actor,
+        user=user,
+        params={"until": until.isoformat()},
+        at=clock.now(),
     )
-
-
-def quote_paid_remainder(
-    *,
-    today: dt.date,
-    paid_until: dt.date | None,
-    period_months: int,
-    old_price: Money,
-    new_price: Money,
-) -> calculations.TariffChangeQuote:
-    """The tariff-change rule over everything paid: a service renewed ahead has paid periods
-    beyond the current one, and each is prorated by the same rule (whole future periods in
-    full), so no paid day escapes the change."""
-    quote = calculations.quote_tariff_change(
-        today=today,
-        paid_until=paid_until,
-        period_months=period_months,
-        old_price=old_price,
-        new_price=new_price,
-    )
-    if paid_until is None:
-        return quote
-    amount, days, end = quote.amount, quote.remaining_days, quote.period_start
-    while end > today:
-        part = calculations.quote_tariff_change(
-            today=today,
-            paid_until=end,
-            period_months=period_months,
-            old_price=old_price,
-            new_price=new_price,
-        )
-        amount, days, end = amount + part.amount, days + part.remaining_days, part.period_start
-    return dataclasses.replace(quote, amount=amount, remaining_days=days)
-
-
-def change_tariff(*, service: Service, new_tariff: Tariff) -> Invoice | None:
-    """Move the service to another tariff of its type, prorated for the paid remainder.
-
-    An upgrade issues an invoice for the difference (settled at once if the balance covers it);
-    the new tariff applies when it is paid. A downgrade credits the difference to the balance
-    and applies at once. Returns the upgrade's invoice, or None.
-    """
-    with transaction.atomic():
-        lock_billing_account(service.billing_account)
-        service = (
-            Service.objects.select_for_update()
-            .select_related("tariff", "billing_account")
-            .get(pk=service.pk)
-        )
-        pending = Invoice.objects.filter(
-            lines__service=service, kind=InvoiceKind.TARIFF_CHANGE, status=InvoiceStatus.UNPAID
-        ).first()
-        if pending is not None:
-            raise TariffChangeNotAllowed(
-                _("Pay or cancel the open tariff change invoice %(number)s first.")
-                % {"number": pending.number}
-            )
-        if service.tariff_changed_on == clock.today():
-            # Each change is rounded on its own; a cycle through three tariffs in one day could
-            # otherwise gain a kopeck per round (docs/billing-rules.md).
-            raise TariffChangeNotAllowed(_("A service's tariff can be changed once a day."))
-        quote = tariff_change_quote(service=service, new_tariff=new_tariff)
-        account = service.billing_account
-        service.tariff_changed_on = clock.today()
-        service.save(update_fields=["tariff_changed_on"])
-        if quote.amount.is_positive():
-            texts = {
-                lang: _tariff_change_text(service, new_tariff, quote, lang) for lang in ("ru", "en")
-            }
-            invoice = issue_invoice(
-                billing_account=account,
-                kind=InvoiceKind.TARIFF_CHANGE,
-                lines=[
-                    LineDraft(
-                        kind=LineKind.PRORATION,
-                        service=service,
-                        service_type_code=service.service_type.code,
-                        tariff_code=new_tariff.code,
-                        description_ru=texts["ru"],
-                        description_en=texts["en"],
-                        period_start=clock.today(),
-                        period_end=service.paid_until,
-                        amount=quote.amount,
-                    )
-                ],
-            )
-            settle_open_invoices(billing_account=account)
-            invoice.refresh_from_db()
-            return invoice
-        if quote.amount.is_negative():
-            credit = -quote.amount
-            ledger.post(
-                lines=[
-                    (ledger.revenue_account(service.service_type.code, credit.currency), -credit),
-                    (ledger.customer_account(account), credit),
-                ],
-                kind=EntryKind.TARIFF_CREDIT,
-                memo=f"Tariff change {service.tariff.code} -> {new_tariff.code}",
-                reference=f"service-{service.pk}",
-                billing_account=account,
-            )
-        _apply_tariff(service, new_tariff.code)
-        if quote.amount.is_negative():
-            settle_open_invoices(billing_account=account)
-    return None
-
-
-def _apply_tariff(service: Service, tariff_code: str) -> None:
-    old_code = service.tariff.code
-    if old_code == tariff_code:
-        return
-    service.tariff = service.service_type.tariffs.get(code=tariff_code)
-    service.save(update_fields=["tariff"])
-    provision(service=service, operation="change_tariff", old_tariff_code=old_code)
-
-
-def _tariff_change_text(
-    service: Service, new_tariff: Tariff, quote: calculations.TariffChangeQuote, language: str
-) -> str:
-    with translation.override(language):
-        return _("Tariff change %(old)s → %(new)s%(identifier)s for %(days)d paid days") % {
-            "old": service.tariff.name,
-            "new": new_tariff.name,
-            "identifier": f", {service.identifier}" if service.identifier else "",
-            "days": quote.remaining_days,
-        }
+    if service.status != ServiceStatus.ACTIVE:
+        changes.update(lifecycle.move(service, "reactivate", actor=actor, user=user))
+    return changes
 
 
 # --- Provisioning tasks: staff transitions (the worker's side is in services/tasks.py) --------
@@ -529,3 +401,59 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
         task.next_attempt_at = clock.now()
         task.save(update_fields=["status", "attempts", "next_attempt_at"])
     return task
+
+
+# --- The billing run's bulk twin of apply_paid_invoice ---------------------------------------
+
+
+@dataclass(frozen=True)
+class PaidRenewal:
+    """A renewal invoice the billing run issued and paid at once, for one service."""
+
+    service_id: int
+    start: dt.date  # where the paid period starts: paid-until, or today for a lapsed service
+    end: dt.date
+    months: int
+    tariff_code: str
+    amount: Decimal
+    currency: str
+    invoice_id: int
+
+
+def apply_paid_renewals(
+    renewals: Sequence[PaidRenewal],
+    *,
+    actor: str = Actor.BILLING_RUN,
+    insert: Callable[[list[PaidPeriod]], object] | None = None,
+) -> list[int]:
+    """What apply_paid_invoice does for each paid renewal, for a batch whose billing accounts
+    the caller has locked: paid-until and the billing period set with one UPDATE per end date,
+    each paid period recorded (with `insert`, e.g. the run's COPY, or bulk_create), and the
+    lapsed services reactivated through the lifecycle. Returns the reactivated services' ids."""
+    by_end: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
+    for renewal in renewals:
+        by_end[(renewal.end, renewal.months)].append(renewal.service_id)
+    for (end, months), ids in by_end.items():
+        Service.objects.filter(pk__in=ids).update(paid_until=end, period_months=months)
+    now = clock.now()
+    periods = [
+        PaidPeriod(
+            service_id=r.service_id,
+            start=r.start,
+            end=r.end,
+            tariff_code=r.tariff_code,
+            period_months=r.months,
+            period_days=(r.end - r.start).days,
+            amount=r.amount,
+            currency=r.currency,
+            source=PeriodSource.RENEWAL,
+            invoice_id=r.invoice_id,
+            created_at=now,
+        )
+        for r in renewals
+    ]
+    if insert is not None:
+        insert(periods)
+    else:
+        PaidPeriod.objects.bulk_create(periods)
+    return lifecycle.reactivate_many([r.service_id for r in renewals], actor=actor)

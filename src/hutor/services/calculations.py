@@ -84,3 +84,105 @@ def quote_tariff_change(
         new_daily=new_price.amount / period_days,
         amount=amount,
     )
+
+
+@dataclass(frozen=True)
+class HeldPeriod:
+    """A paid period of a service as the tariff-change rule sees it (services.PaidPeriod)."""
+
+    key: int  # the PaidPeriod's id, carried into the quote's parts
+    start: dt.date
+    end: dt.date  # not included
+    paid: Money  # what the customer paid for [start, end)
+    period_days: int  # days of the billing period `paid` was the price of (≥ end − start)
+    new_price: Money  # the new tariff's price of that billing period
+
+
+@dataclass(frozen=True)
+class PeriodPart:
+    """One paid period's share of a tariff change."""
+
+    key: int
+    paid: Money  # what was paid for the whole period
+    unused_days: int  # days of the period from the change on (all of it when not started)
+    unused_paid: Money  # what was paid for those days: paid × unused_days / (end − start)
+    new_value: Money  # what those days cost at the new tariff: unused_paid + difference
+    difference: Money  # > 0 the customer pays, < 0 credited
+
+    @property
+    def used(self) -> Money:
+        """What stays with the used part of the period (its days before the change)."""
+        return self.paid - self.unused_paid
+
+
+@dataclass(frozen=True)
+class PaidChangeQuote:
+    """A tariff change valued on what was actually paid (docs/billing-rules.md)."""
+
+    amount: Money  # > 0 the customer pays, < 0 credited to the balance, 0 nothing moves
+    remaining_days: int  # paid days from the change on, over every paid period
+    parts: tuple[PeriodPart, ...]
+
+    @property
+    def is_upgrade(self) -> bool:
+        return self.amount.is_positive()
+
+    @property
+    def is_downgrade(self) -> bool:
+        return self.amount.is_negative()
+
+
+def quote_paid_periods(
+    *, today: dt.date, periods: list[HeldPeriod], currency: str
+) -> PaidChangeQuote:
+    """The charge or credit of changing tariff on `today`, over the paid periods held.
+
+    For each period, the days from `today` on (today counts) are valued twice, exactly in
+    Decimal: at what was paid for them, `paid × unused_days / (end − start)`, and at the new
+    tariff, `new_price × unused_days / period_days`. The difference is rounded once per period,
+    ROUND_HALF_UP to the minor unit; so a period bought at the list price gives exactly
+    `quote_tariff_change`'s amount. The amount is the sum of the differences.
+
+    A credit is therefore never more than what was paid for the unused days: an unpaid period
+    has no PaidPeriod and counts for nothing, and a period paid at a lower price (or for
+    nothing, like a goodwill extension) is worth only that. Periods that ended count for
+    nothing. The new tariff must have a price for each period's billing period (the caller
+    finds it).
+    """
+    parts: list[PeriodPart] = []
+    total_amount = Money.zero(currency)
+    remaining = 0
+    for period in periods:
+        days = (period.end - period.start).days
+        if days <= 0 or period.period_days < days:
+            raise ValueError(f"paid period {period.key} has an impossible length")
+        if period.paid.currency != currency or period.new_price.currency != currency:
+            raise ValueError(f"paid period {period.key} is in another currency")
+        unused_days = (period.end - max(period.start, today)).days
+        if unused_days <= 0:
+            continue
+        unused_paid_exact = period.paid * unused_days / days
+        new_exact = period.new_price * unused_days / period.period_days
+        unused_paid = unused_paid_exact.rounded()
+        difference = (new_exact - unused_paid_exact).rounded()
+        new_value = unused_paid + difference
+        if new_value.is_negative():  # two roundings of a value under half a kopeck
+            difference, new_value = -unused_paid, Money.zero(currency).rounded()
+        if not difference:
+            difference = Money.zero(currency).rounded()  # never "-0.00"
+        parts.append(
+            PeriodPart(
+                key=period.key,
+                paid=period.paid.rounded(),
+                unused_days=unused_days,
+                unused_paid=unused_paid,
+                new_value=new_value,
+                difference=difference,
+            )
+        )
+        total_amount += difference
+        remaining += unused_days
+    amount = total_amount.rounded()
+    if not amount:
+        amount = Money.zero(currency).rounded()
+    return PaidChangeQuote(amount=amount, remaining_days=remaining, parts=tuple(parts))

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hutor.core.fields import AmountField, CurrencyField
+
 
 class ServiceStatus(models.TextChoices):
     PENDING = "pending", _("Pending payment")  # ordered; activated when its invoice is paid
@@ -64,6 +66,154 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tariff} {self.identifier}".strip()
+
+
+class PeriodSource(models.TextChoices):
+    ORDER = "order", _("Order")  # the order invoice, paid: the first period
+    RENEWAL = "renewal", _("Renewal")  # a renewal invoice, paid
+    TARIFF_CHANGE = "tariff_change", _("Tariff change")  # the rest of a period, repriced
+    EXTENSION = "extension", _("Extension by staff")  # free days (goodwill), worth nothing
+    BACKFILL = "backfill", _("Before paid periods were recorded")  # migration 0004
+
+
+class PaidPeriod(models.Model):
+    """Days of a service that the customer has paid for, and what they paid for them.
+
+    The service's paid time is the union of its periods, `[start, end)` each; the last one
+    ends at `paid_until`. A tariff change values the unused days of each period at what was
+    actually paid for them (`amount` over the period's days), never at a list price
+    (services.calculations.quote_tariff_change), and then splits the period at the day of the
+    change: the used part keeps its share of the amount, the rest is a new period at the new
+    tariff's price. The amounts of a service's periods therefore add up to exactly what its
+    paid invoices brought in, less what tariff changes credited back.
+    Written only by services.actions (one writer); read by the tariff-change rule.
+    """
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="paid_periods"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (not included)"))
+    tariff_code = models.CharField(_("tariff"), max_length=64)
+    # The billing period the amount is the price of, and its length in days: the daily price
+    # of the rest of a split period is still the whole period's price over these days.
+    period_months = models.PositiveSmallIntegerField(_("billing period, months"))
+    period_days = models.PositiveSmallIntegerField(_("days of the billing period"))
+    amount = AmountField(_("amount paid"))
+    currency = CurrencyField(_("currency"))
+    source = models.CharField(_("source"), max_length=16, choices=PeriodSource.choices)
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("paid period")
+        verbose_name_plural = _("paid periods")
+        ordering = ["service", "start", "id"]
+        indexes = [models.Index(fields=["service", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="period_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="period_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.start}–{self.end} {self.tariff_code} {self.amount}"
+
+
+class TariffChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for payment")  # an upgrade whose invoice is unpaid
+    APPLIED = "applied", _("Applied")
+    CANCELLED = "cancelled", pgettext_lazy("tariff change", "Cancelled")  # invoice withdrawn
+
+
+class TariffChange(models.Model):
+    """One tariff change of a service, with the quote it was made on.
+
+    `breakdown` is the quote per paid period: `[{"period": id, "used": "…", "paid": "…",
+    "new": "…"}]` (decimal strings): the period is split at `effective_on`, its used part keeps
+    `used`, the rest becomes a period at the new tariff worth `new`. An upgrade waits for its
+    invoice (pending) and is applied, as quoted, when the invoice is paid; a downgrade is
+    applied at once with its credit.
+    """
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="tariff_changes"
+    )
+    from_tariff_code = models.CharField(_("from tariff"), max_length=64)
+    to_tariff_code = models.CharField(_("to tariff"), max_length=64)
+    effective_on = models.DateField(_("effective from"))
+    # > 0 charged by `invoice`, < 0 credited to the balance, 0 nothing moved.
+    amount = AmountField(_("amount"))
+    currency = CurrencyField(_("currency"))
+    status = models.CharField(_("status"), max_length=16, choices=TariffChangeStatus.choices)
+    breakdown = models.JSONField(_("quote by paid period"), default=list, blank=True)
+    invoice = models.OneToOneField(
+        "invoices.Invoice",
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tariff change")
+        verbose_name_plural = _("tariff changes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.from_tariff_code} → {self.to_tariff_code}"
+
+
+class ServiceEvent(models.Model):
+    """The service's history: every lifecycle transition and auto-renew switch, with who made
+    it. Stored as a code and parameters; rendered in the reader's language."""
+
+    class Actor(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        STAFF = "staff", _("Staff")
+        BILLING_RUN = "run", _("Billing run")
+        PAYMENT = "payment", _("Payment")  # an invoice paid, from any path
+        SYSTEM = "system", _("System")
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="events"
+    )
+    code = models.CharField(_("event"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    actor = models.CharField(_("by"), max_length=16, choices=Actor.choices)
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("service event")
+        verbose_name_plural = _("service events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["service", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.code}"
 
 
 class ProvisioningOperation(models.TextChoices):

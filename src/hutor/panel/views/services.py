@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from hutor.catalog.models import Tariff
 from hutor.ledger import queries as ledger_queries
 from hutor.panel.views.common import customer_required
-from hutor.services import actions
+from hutor.services import actions, lifecycle
 from hutor.services.exceptions import ServiceError
-from hutor.services.models import Service
+from hutor.services.models import Service, ServiceEvent
 
 
 def _service(request: HttpRequest, pk: int) -> Service:
@@ -53,8 +53,16 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
-    service.auto_renew = request.POST.get("auto_renew") == "on"
-    service.save(update_fields=["auto_renew"])
+    try:
+        service = lifecycle.set_auto_renew(
+            service=service,
+            on=request.POST.get("auto_renew") == "on",
+            actor=ServiceEvent.Actor.CUSTOMER,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("panel:service_detail", pk=service.pk)
     if request.headers.get("HX-Request") == "true":
         # htmx swaps just the toggle; without JavaScript the form posts and redirects as usual.
         return render(request, "panel/services/auto_renew.html", {"service": service})
@@ -103,6 +111,7 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
             "prices": prices,
             "renewal_start": actions.renewal_start(service),
             "open_renewal": actions.open_renewal(service),
+            "pending_change": actions.pending_change(service),
             "balance": ledger_queries.balance(request.account),  # type: ignore[attr-defined]
         },
     )
