@@ -177,6 +177,22 @@ class TariffChange(models.Model):
         return f"{self.service_id}: {self.from_tariff_code} → {self.to_tariff_code}"
 
 
+class EventCode(models.TextChoices):
+    """What happened to a service (ServiceEvent.code): the lifecycle's transitions and the
+    changes recorded beside them."""
+
+    ACTIVATE = "activate", _("Activated")
+    SUSPEND = "suspend", _("Suspended")
+    EXPIRE = "expire", _("Expired")
+    REACTIVATE = "reactivate", _("Reactivated")
+    TERMINATE = "terminate", _("Terminated")
+    CANCEL = "cancel", pgettext_lazy("service event", "Order cancelled")
+    AUTO_RENEW_ON = "auto_renew_on", _("Auto-renewal turned on")
+    AUTO_RENEW_OFF = "auto_renew_off", _("Auto-renewal turned off")
+    TARIFF_CHANGE = "tariff_change", _("Tariff changed")
+    EXTEND = "extend", _("Paid-until extended")
+
+
 class ServiceEvent(models.Model):
     """The service's history: every lifecycle transition and auto-renew switch, with who made
     it. Stored as a code and parameters; rendered in the reader's language."""
@@ -191,9 +207,11 @@ class ServiceEvent(models.Model):
     service = models.ForeignKey(
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="events"
     )
-    code = models.CharField(_("event"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    code = models.CharField(_("event"), max_length=32, choices=EventCode.choices)
+    from_status = models.CharField(
+        _("from"), max_length=16, blank=True, choices=ServiceStatus.choices
+    )
+    to_status = models.CharField(_("to"), max_length=16, blank=True, choices=ServiceStatus.choices)
     actor = models.CharField(_("by"), max_length=16, choices=Actor.choices)
     user = models.ForeignKey(
         "accounts.User",

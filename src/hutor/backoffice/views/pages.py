@@ -117,6 +117,8 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
             "account": item.billing_account,
             "invoices": invoices,
             "tasks": item.provisioning.all()[:50],
+            "periods": item.paid_periods.select_related("invoice").order_by("-start", "-id")[:50],
+            "events": item.events.select_related("user").order_by("-at", "-id")[:50],
             "audit": AuditEntry.objects.filter(
                 object_type="service", object_id=str(item.pk)
             ).select_related("staff"),
