@@ -276,12 +276,35 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 # --- Cache ----------------------------------------------------------------------------------
 
 
+# The cache table that `migrate` creates (core/migrations/0002_cache_table.py).
+CACHE_TABLE = "hutor_cache"
+
+
+def _database_cache(table: str) -> dict[str, Any]:
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": table,
+        # Django's default of 300 entries would cull live entries (used one-time codes,
+        # failed-login counts) as soon as a burst of logins created more keys than that; expired
+        # entries are deleted first, so the table stays small in normal use.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+
+
 def _caches() -> dict[str, dict[str, Any]]:
-    """CACHE_URL (or REDIS_URL): redis://host:6379/0, rediss://..., db:// (a table in the main
-    database: run `hutor createcachetable` once), locmem://. The cache holds login throttling
-    counters and used one-time codes, so several web processes need a shared one."""
+    """CACHE_URL (or REDIS_URL): unset means a table in the main database, created by
+    `migrate`; redis://host:6379/0 or rediss://... for Redis; db://name for another table
+    (`hutor createcachetable` creates it); locmem:// for the memory of each process (one
+    process only).
+
+    The cache holds login throttling counters and used one-time codes, so every web process
+    must see the same one: the default is the database, which all of them share, never the
+    memory of each process (with `gunicorn --workers 3` that let a used code log in three
+    times and tripled the allowed failed logins)."""
     url = os.environ.get("CACHE_URL", "") or os.environ.get("REDIS_URL", "")
-    scheme = urlsplit(url).scheme if url else "locmem"
+    if not url:
+        return {"default": _database_cache(CACHE_TABLE)}
+    scheme = urlsplit(url).scheme
     if scheme == "locmem":
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     if scheme in {"redis", "rediss"}:
@@ -300,12 +323,7 @@ def _caches() -> dict[str, dict[str, Any]]:
             }
         }
     if scheme == "db":
-        return {
-            "default": {
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                "LOCATION": urlsplit(url).netloc or "hutor_cache",
-            }
-        }
+        return {"default": _database_cache(urlsplit(url).netloc or CACHE_TABLE)}
     raise ImproperlyConfigured(
         f"CACHE_URL: unsupported scheme {scheme!r}; use redis://, rediss://, db:// or locmem://"
     )

@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# The in-process tests keep a memory cache: conftest empties it around every test, including
+# those without a database. The default (a table in the database, shared by processes) is
+# proven by tests that start processes with the real settings (core/tests/test_cache.py).
+if not (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")  # started; a later run marks it interrupted if it died
+    # Started and not finished. At most one real (not dry) run is running at a time, which the
+    # database guarantees (the constraint "billing_one_running_run"); a later run marks it
+    # interrupted once its process is known to be gone (billing/running.py).
+    RUNNING = "running", _("Running")
     DONE = "done", _("Done")  # every step ran; items that failed are listed in `errors`
     FAILED = "failed", _("Failed")  # a step stopped with an error (in `errors`); rerun it
     INTERRUPTED = "interrupted", _("Interrupted")  # killed or crashed; the next run carries on
@@ -17,7 +20,10 @@ class BillingRun(models.Model):
     """One `hutor billing run`: what each step did, in counts, and what went wrong.
 
     Runs are safe to repeat: each step finds its work from the current state of the data, so a
-    rerun after a crash does what is left and nothing twice.
+    rerun after a crash does what is left and nothing twice. They are not safe to overlap, so
+    one real run at a time holds the status "running" (a unique partial index; a second one
+    started meanwhile is refused by the database, not by a check that could race); `pid`,
+    `host` and `heartbeat_at` tell whether the process holding it is still alive.
     """
 
     date = models.DateField(_("billing date"))
@@ -34,12 +40,27 @@ class BillingRun(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     # What a dry run would do: a few examples per step.
     sample = models.JSONField(_("sample"), default=dict, blank=True)
+    # The process that runs it: its id on `host` (socket.gethostname()); empty for runs recorded
+    # before these were kept.
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    # Wall-clock time (never moved by --date) of the run's last sign of life, written as its
+    # steps progress; a running run silent for longer than running.HEARTBEAT_TIMEOUT is gone.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("billing run")
         verbose_name_plural = _("billing runs")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["status"])]
+        constraints = [
+            # Every real run in progress has the same status value, so this index admits one.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running", dry_run=False),
+                name="billing_one_running_run",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} #{self.pk}{' (dry run)' if self.dry_run else ''}"

@@ -18,11 +18,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from hutor.billing import actions
+from hutor.billing import actions, running
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.renewals import default_jobs, renew_due
 from hutor.billing.report import Progress, StepReport
+from hutor.billing.running import RunInProgress, RunTakenOver
+
+__all__ = ["STEPS", "RunInProgress", "Step", "run_billing"]
 from hutor.core import clock
 
 log = logging.getLogger("hutor.billing")
@@ -93,6 +97,9 @@ def run_billing(
     called as items are processed, `on_step` after each step; `batch_size` overrides
     HUTOR_BILLING_BATCH_SIZE; `jobs` is the number of processes of the renewal step (default
     2 on PostgreSQL, 1 on SQLite; a dry run uses one).
+
+    Raises RunInProgress, having done nothing, when another real run is running
+    (billing/running.py: one real run at a time, guaranteed by the database).
     """
     token = _batch_size.set(batch_size)
     jobs_token = _jobs.set(jobs)
@@ -113,26 +120,37 @@ def _run(
     travel = clock.travel(date) if date is not None and date != today else contextlib.nullcontext()
     with travel:
         today = clock.today()
-        if not dry_run:
-            # A run still marked running was killed or crashed: this one carries on its work.
-            BillingRun.objects.filter(status=RunStatus.RUNNING, dry_run=False).update(
-                status=RunStatus.INTERRUPTED
-            )
-        run = BillingRun.objects.create(date=today, dry_run=dry_run, started_at=clock.now())
+        # Marks the runs whose process is gone interrupted (this one carries on their work),
+        # or raises RunInProgress while a live one runs.
+        # started_at and finished_at are wall-clock times (when the process ran), never moved by
+        # --date: `date` is the billing day.
+        run = running.claim(date=today, started_at=timezone.now(), dry_run=dry_run)
+        heartbeat = None if dry_run else running.Heartbeat(run)
+        if heartbeat is not None:
+            progress = _beating(progress, heartbeat)
         reports: list[StepReport] = []
         failed = False
 
         def record(status: str) -> None:
+            """Save what the steps did; a final status only while the run still holds the
+            claim (a run taken over stays interrupted)."""
             run.counts = {r.step: dict(r.counts) for r in reports}
             run.errors = [e for r in reports for e in r.errors]
             run.error_count = sum(r.error_count for r in reports)
             run.sample = {r.step: r.sample for r in reports if r.sample}
-            run.status = status
-            fields = ["counts", "errors", "error_count", "sample", "status"]
+            fields = ["counts", "errors", "error_count", "sample"]
             if status != RunStatus.RUNNING:
-                run.finished_at = clock.now()
+                run.finished_at = timezone.now()
                 fields.append("finished_at")
-            run.save(update_fields=fields)
+            values = {name: getattr(run, name) for name in fields}
+            mine = BillingRun.objects.filter(pk=run.pk)
+            if status == RunStatus.RUNNING:
+                mine.update(**values)
+            elif mine.filter(status=RunStatus.RUNNING).update(status=status, **values):
+                run.status = status
+            else:
+                mine.update(**values)
+                run.status = RunStatus.INTERRUPTED
 
         def run_steps() -> None:
             nonlocal failed
@@ -157,7 +175,8 @@ def _run(
                     report.error(f"step {step.name}", exc)
                 if on_step is not None:
                     on_step(step, report)
-                if not dry_run:
+                if heartbeat is not None:
+                    heartbeat.beat(force=True)  # raises RunTakenOver if no longer the one
                     record(RunStatus.RUNNING)
 
         try:
@@ -170,6 +189,27 @@ def _run(
                     pass
             else:
                 run_steps()
-        finally:
-            record(RunStatus.FAILED if failed else RunStatus.DONE)
+        except RunTakenOver:
+            log.error("billing run=%s stopped: another run marked it interrupted", run.pk)
+            record(RunStatus.INTERRUPTED)
+            return run
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM turned into an exit
+            record(RunStatus.INTERRUPTED)
+            raise
+        except BaseException:
+            record(RunStatus.FAILED)
+            raise
+        record(RunStatus.FAILED if failed else RunStatus.DONE)
     return run
+
+
+def _beating(progress: Progress | None, heartbeat: running.Heartbeat) -> Progress:
+    """The progress callback with the run's heartbeat: called after each committed item or
+    batch, in the run's own process (the renewal step's workers report to it)."""
+
+    def beat(step: str, done: int, total: int) -> None:
+        heartbeat.beat()
+        if progress is not None:
+            progress(step, done, total)
+
+    return beat

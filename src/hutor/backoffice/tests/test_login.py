@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt
 from django.test import Client
@@ -95,6 +96,35 @@ def test_a_staff_member_without_an_authenticator_must_set_one_up(staff_factory):
     assert stored_secret(user) == secret
     assert client.get(reverse("desk:home")).status_code == 200
     assert SETUP_SECRET_SESSION not in client.session
+
+
+def test_the_code_that_completes_the_setup_cannot_log_in_again(staff_factory):
+    """Regression test for finding 9 (RFC 6238 section 5.2): the code typed to finish setting
+    the app up counts as used, like a login code; it cannot open a second login in its 30 s."""
+    user = staff_factory(Role.SALES, with_totp=False)
+    # The start of a 30-second step, so that the whole test stays inside it.
+    start = (int(time.time()) // 30 + 1) * 30 + 1
+    with time_machine.travel(start, tick=False):
+        client = Client()
+        password_step(client, user.email)
+        client.get(reverse("desk:login_setup"))
+        secret = client.session[SETUP_SECRET_SESSION]
+        code = totp(secret)
+        response = client.post(reverse("desk:login_setup"), {"code": code})
+        assert response["Location"] == reverse("desk:home")
+        client.post(reverse("desk:logout"))
+
+        again = Client()
+        assert password_step(again, user.email)["Location"] == reverse("desk:login_code")
+        replay = again.post(reverse("desk:login_code"), {"code": code}, **EN)
+        assert replay.status_code == 200
+        assert "wrong or was already used" in replay.content.decode()
+        assert "_auth_user_id" not in again.session
+        assert again.get(reverse("desk:home")).status_code == 302
+    with time_machine.travel(start + 30, tick=False):
+        following = again.post(reverse("desk:login_code"), {"code": totp(secret)})
+        assert following["Location"] == reverse("desk:home")
+        assert again.get(reverse("desk:home")).status_code == 200
 
 
 def test_wrong_password_and_customers_get_the_same_refusal(staff_factory, account_factory):

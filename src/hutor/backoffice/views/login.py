@@ -8,7 +8,9 @@ import time
 
 import segno
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import encrypt
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.contrib import messages
@@ -153,7 +155,12 @@ def login_setup(request: HttpRequest) -> HttpResponse:
         secret = request.session[auth.SETUP_SECRET_SESSION] = generate_totp_secret()
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if validate_totp_code(secret, form.cleaned_data["code"]):
+        # The code that completes the setup is checked and recorded as used in one step, in the
+        # same store of used codes (the shared cache) that refuses a replayed login code: a code
+        # is good for one login only (RFC 6238, section 5.2), this first one included.
+        pending = Authenticator(user=user, type=Authenticator.Type.TOTP)
+        pending.data = {"secret": encrypt(secret)}
+        if TOTP(pending).validate_code(form.cleaned_data["code"]):
             TOTP.activate(user, secret)
             messages.success(
                 request,

@@ -454,7 +454,11 @@ def test_cache_url_selects_the_cache(monkeypatch):
 
     monkeypatch.delenv("CACHE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    default = hutor_settings._caches()["default"]
+    assert default["BACKEND"].endswith("DatabaseCache") and default["LOCATION"] == "hutor_cache"
+    monkeypatch.setenv("CACHE_URL", "locmem://")
     assert hutor_settings._caches()["default"]["BACKEND"].endswith("LocMemCache")
+    monkeypatch.delenv("CACHE_URL")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     redis = hutor_settings._caches()["default"]
     assert redis["BACKEND"].endswith("RedisCache") and redis["LOCATION"].endswith("/3")

@@ -3,21 +3,29 @@ billing run (billing/run.py).
 
 In a terminal it draws a progress bar per step and ends with a summary table; otherwise (cron,
 systemd) it logs one key=value line per step and a final one, for log collectors. It exits 1
-when a step failed or an item could not be processed (see the run in the admin).
+when a step failed or an item could not be processed (see the run in the admin), and 75
+(running.EXIT_RUN_IN_PROGRESS) having done nothing when another billing run is running; that
+refusal is written in the language of the environment's locale (LC_ALL, LC_MESSAGES, LANG:
+English for en_*, otherwise Russian).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import StepReport
-from hutor.billing.run import STEPS, Step, run_billing
+from hutor.billing.run import STEPS, RunInProgress, Step, run_billing
+from hutor.billing.running import EXIT_RUN_IN_PROGRESS
 
 
 def _date(text: str) -> dt.date:
@@ -25,6 +33,36 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"--date: expected YYYY-MM-DD, not {text!r}") from None
+
+
+def cli_language() -> str:
+    """The language of the command's messages: the locale's (POSIX order of the variables) when
+    Hutor speaks it, else the default (Russian)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            code = value.split(".")[0].split("_")[0].lower()
+            supported = {code for code, _name in settings.LANGUAGES}
+            return code if code in supported else settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
+
+
+def _in_progress(exc: RunInProgress) -> CommandError:
+    holder = exc.holder
+    with translation.override(cli_language()):
+        message = _(
+            "Another billing run is running: run %(run)s, started %(started)s by process "
+            "%(pid)s on %(host)s. This run did nothing; the running one does the work. If that "
+            "process is gone, the next run marks it interrupted and carries on."
+        ) % {
+            "run": holder.pk,
+            "started": formats.date_format(
+                timezone.localtime(holder.started_at), "DATETIME_FORMAT"
+            ),
+            "pid": holder.pid if holder.pid is not None else "?",
+            "host": holder.host or "?",
+        }
+    return CommandError(message, returncode=EXIT_RUN_IN_PROGRESS)
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -71,14 +109,17 @@ class Command(BaseCommand):
                     f"errors={report.error_count}"
                 )
 
-        run = run_billing(
-            date=date,
-            dry_run=options["dry_run"],
-            progress=progress,
-            on_step=on_step,
-            batch_size=options.get("batch_size"),
-            jobs=options.get("jobs"),
-        )
+        try:
+            run = run_billing(
+                date=date,
+                dry_run=options["dry_run"],
+                progress=progress,
+                on_step=on_step,
+                batch_size=options.get("batch_size"),
+                jobs=options.get("jobs"),
+            )
+        except RunInProgress as exc:
+            raise _in_progress(exc) from None
         if tty:
             self._summary(run)
         else:
