@@ -8,6 +8,12 @@ address and over everyone, per clock hour:
     HUTOR_ANON_ORDERS_PER_IP_HOUR   new-customer orders from one client address (default 5)
     HUTOR_ANON_ORDERS_PER_HOUR      new-customer orders from all addresses together (default 200)
 
+The other way to make Hutor mail an address it does not know is a customer's request to change
+the contact email (a confirmation link goes to the new address), counted alike:
+
+    HUTOR_EMAIL_CHANGES_PER_IP_HOUR  email change requests from one client address (default 5)
+    HUTOR_EMAIL_CHANGES_PER_HOUR     email change requests from everyone (default 100)
+
 0 turns a limit off. The counters live in the Django cache (the store shared by every web
 process: set CACHE_URL when there are several) and are counted with atomic increments
 (`cache.add` then `cache.incr`), so concurrent requests cannot both take the last place. The
@@ -61,3 +67,11 @@ def take_anonymous_order(request: HttpRequest) -> bool:
     if not _take(f"anon-orders:ip:{address}", settings.HUTOR_ANON_ORDERS_PER_IP_HOUR):
         return False
     return _take("anon-orders:all", settings.HUTOR_ANON_ORDERS_PER_HOUR)
+
+
+def take_email_change(request: HttpRequest) -> bool:
+    """Count a request to mail a confirmation link to a new contact email; False when over."""
+    address = client_address(request)
+    if not _take(f"email-changes:ip:{address}", settings.HUTOR_EMAIL_CHANGES_PER_IP_HOUR):
+        return False
+    return _take("email-changes:all", settings.HUTOR_EMAIL_CHANGES_PER_HOUR)
