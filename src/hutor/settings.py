@@ -224,6 +224,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # the activity (hutor.panel.middleware.SessionTimeoutMiddleware).
 HUTOR_SESSION_IDLE_MINUTES = env_int("HUTOR_SESSION_IDLE_MINUTES", 30)
 HUTOR_SESSION_ABSOLUTE_HOURS = env_int("HUTOR_SESSION_ABSOLUTE_HOURS", 12)
+# Orders as a new customer (each opens an account and mails an unconfirmed address) per clock
+# hour, from one client address and from everyone; 0 turns a limit off (hutor.panel.limits).
+HUTOR_ANON_ORDERS_PER_IP_HOUR = env_int("HUTOR_ANON_ORDERS_PER_IP_HOUR", 5)
+HUTOR_ANON_ORDERS_PER_HOUR = env_int("HUTOR_ANON_ORDERS_PER_HOUR", 200)
+# Requests to change a contact email (each mails a link to the new address), likewise.
+HUTOR_EMAIL_CHANGES_PER_IP_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_IP_HOUR", 5)
+HUTOR_EMAIL_CHANGES_PER_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_HOUR", 100)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

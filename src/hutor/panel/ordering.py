@@ -20,6 +20,7 @@ from hutor.accounts.exceptions import EmailAlreadyRegistered
 from hutor.accounts.models import BillingAccount
 from hutor.catalog.models import Tariff
 from hutor.invoices import links
+from hutor.panel import limits
 from hutor.panel.forms import OrderForm
 from hutor.services.actions import order_invoice, place_order
 from hutor.services.exceptions import ServiceError
@@ -48,16 +49,32 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
         # A staff login has no billing account; it orders on a customer's behalf in the desk.
         return render(request, "panel/order_unavailable.html", {"tariff": tariff}, status=403)
     form = OrderForm(request.POST or None, tariff=tariff, logged_in=logged_in)
+    status = 200
     if request.method == "POST":
+        # The token first, before the form's and the email's checks: a repeated POST of an
+        # order that went through (a double click, which without JavaScript sends both before
+        # the first answer sets a session cookie) is shown that order, not "log in first".
         token = _token(request)
-        if token is not None:
-            done = Service.objects.filter(order_token=token).first()
-            if done is not None and _may_see(request, done):
-                return redirect("panel:order_done", token=token)
-        if form.is_valid():
+        first = _first_order(request, token, tariff) if token is not None else None
+        if first is not None:
+            return first
+        if form.is_valid() and account is None and not limits.take_anonymous_order(request):
+            form.add_error(
+                None,
+                _(
+                    "Too many orders from new customers right now. Please try again in an "
+                    "hour, or log in to order into your billing account."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             try:
                 service = _place(request, form, account)
             except EmailAlreadyRegistered:
+                # The first POST of a double submit may have committed since the check above.
+                first = _first_order(request, token, tariff) if token is not None else None
+                if first is not None:
+                    return first
                 login_url = reverse("panel:login") + "?next=" + request.path
                 form.add_error(
                     "email",
@@ -72,19 +89,41 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 form.add_error(None, str(exc))
             except IntegrityError:
                 # A concurrent double submit lost the race; the winner's order is the order.
-                done = Service.objects.filter(order_token=form.cleaned_data["order_token"]).first()
-                if done is None:
+                first = _first_order(request, token, tariff) if token is not None else None
+                if first is not None:
+                    return first
+                if not Service.objects.filter(order_token=token).exists():
                     raise
-                service = done
-                _remember(request, service)
-                return redirect("panel:order_done", token=service.order_token)
+                # Someone else's order has this token (their form, seen over their shoulder).
+                form.add_error(None, _("This order form was already used."))
             else:
                 return redirect("panel:order_done", token=service.order_token)
     return render(
         request,
         "panel/order.html",
         {"form": form, "tariff": tariff, "logged_in": logged_in, "account": account},
+        status=status,
     )
+
+
+def _first_order(request: HttpRequest, token: uuid.UUID, tariff: Tariff) -> HttpResponse | None:
+    """The confirmation of the order this form's token already placed, if it placed one for
+    this visitor; None to go on with the form."""
+    service = Service.objects.select_related("billing_account").filter(order_token=token).first()
+    if service is None or not (_may_see(request, service) or _same_order(request, service, tariff)):
+        return None
+    _remember(request, service)
+    return redirect("panel:order_done", token=token)
+
+
+def _same_order(request: HttpRequest, service: Service, tariff: Tariff) -> bool:
+    """A repeat of the order's own form from a browser whose session does not know the order
+    yet: the same tariff, and (for a new customer) the same contact email. The token alone is
+    not enough, since it also stands in the confirmation page's address."""
+    if service.tariff_id != tariff.pk or request.user.is_authenticated:
+        return False
+    email = request.POST.get("email", "").strip().lower()
+    return bool(email) and email == service.billing_account.contact_email.lower()
 
 
 def _token(request: HttpRequest) -> uuid.UUID | None:
@@ -122,6 +161,8 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
 
 def _remember(request: HttpRequest, service: Service) -> None:
     orders = request.session.get(SESSION_ORDERS, [])
+    if str(service.order_token) in orders:
+        return
     orders.append(str(service.order_token))
     request.session[SESSION_ORDERS] = orders[-20:]
 

@@ -94,13 +94,34 @@ def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpRespons
     return redirect("panel:payment_detail", number=payment.number)
 
 
+# Payments whose signed link (pay_link) this browser session has opened: the payer may act on
+# them on the demo payment page without logging in.
+SESSION_LINKS = "hutor_payment_links"
+
+
+def _payer_of(request: HttpRequest, payment: Payment) -> bool:
+    """The visitor is the payment's owner: logged in as the login of its billing account, or
+    came through the payment's signed link in this session."""
+    if request.user.is_authenticated and payment.billing_account.user_id == request.user.pk:
+        return True
+    return payment.number in request.session.get(SESSION_LINKS, [])
+
+
 @require_http_methods(["GET", "POST"])
 def demo_payer(request: HttpRequest, slug: str, number: str) -> HttpResponse:
-    """The demo payment service's payment page, playing the payer's side."""
+    """The demo payment service's payment page, playing the payer's side.
+
+    Only the payment's owner sees it and pays or declines (see _payer_of); to anyone else the
+    payment does not exist, so nobody declines or pays another customer's pending payment.
+    """
     method = get_object_or_404(PaymentMethod, slug=slug, gateway="demo", is_enabled=True)
     if not demo.enabled():
         raise Http404("the demo payment service is disabled")
-    payment = get_object_or_404(Payment, number=number, method=method)
+    payment = get_object_or_404(
+        Payment.objects.select_related("billing_account"), number=number, method=method
+    )
+    if not _payer_of(request, payment):
+        raise Http404("no such payment")
     if request.method == "POST":
         paid = request.POST.get("outcome") == "pay"
         notification = {
@@ -130,6 +151,10 @@ def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
         raise Http404("no such payment link")
     if payment.status != PaymentStatus.PENDING or payment.expires_at <= clock.now():
         return render(request, "payments/link_closed.html", {"payment": payment}, status=410)
+    # The link proves the payer; remembered for the payment service's pages (the demo one).
+    opened = request.session.get(SESSION_LINKS, [])
+    if payment.number not in opened:
+        request.session[SESSION_LINKS] = [*opened, payment.number][-20:]
     try:
         action = get_gateway(payment.method.gateway).start(payment)
     except PaymentError:

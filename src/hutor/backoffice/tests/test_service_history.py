@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 
-def test_paid_periods_and_history_on_the_service_page(desk_client, catalog, account_factory, top_up):
+def test_paid_periods_and_history_on_the_service_page(
+    desk_client, catalog, account_factory, top_up
+):
     with time_machine.travel(NOON, tick=False):
         client, staff = desk_client(Role.SUPPORT)
         account = account_factory()

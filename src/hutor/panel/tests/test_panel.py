@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from hutor.core.money import Money
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from hutor.ledger import queries as ledger_queries
+from hutor.panel.tests.forms import form_token
 from hutor.payments.models import Payment, PaymentStatus
 from hutor.services.actions import place_order
 from hutor.services.models import ServiceStatus
@@ -69,9 +70,9 @@ def test_renewal_creates_a_numbered_invoice_paid_from_the_balance(
     client, customer, catalog, top_up
 ):
     top_up(customer, "100.00")  # 101 + 100 covers a month at 199
+    renew = f"/panel/services/{customer.service.pk}/renew/"
     response = client.post(
-        f"/panel/services/{customer.service.pk}/renew/",
-        {"price": catalog.price(catalog.start, 1).pk},
+        renew, {"price": catalog.price(catalog.start, 1).pk} | form_token(client, renew)
     )
     invoice = Invoice.objects.get(kind=InvoiceKind.RENEWAL)
     assert response["Location"] == f"/panel/invoices/{invoice.number}/"
@@ -79,19 +80,18 @@ def test_renewal_creates_a_numbered_invoice_paid_from_the_balance(
     customer.service.refresh_from_db()
     assert customer.service.paid_until == dt.date(2027, 1, 26)  # extended from paid-until
     # Asking again while unpaid returns the open one; here it is paid, so a new one is made.
-    client.post(
-        f"/panel/services/{customer.service.pk}/renew/",
-        {"price": catalog.price(catalog.start, 12).pk},
-    )
+    client.post(renew, {"price": catalog.price(catalog.start, 12).pk} | form_token(client, renew))
     second = Invoice.objects.filter(kind=InvoiceKind.RENEWAL).latest("id")
     assert second.status == InvoiceStatus.UNPAID  # 1990 > balance
     page = client.get(f"/panel/invoices/{second.number}/").content.decode()
     assert "Пополнить на" in page or "Top up" in page
-    pay = client.post(f"/panel/invoices/{second.number}/pay/")
+    pay = client.post(
+        f"/panel/invoices/{second.number}/pay/",
+        form_token(client, f"/panel/invoices/{second.number}/"),
+    )
     assert pay["Location"].startswith("/panel/top-up/?amount=")
     again = client.post(
-        f"/panel/services/{customer.service.pk}/renew/",
-        {"price": catalog.price(catalog.start, 1).pk},
+        renew, {"price": catalog.price(catalog.start, 1).pk} | form_token(client, renew)
     )
     assert again["Location"] == f"/panel/invoices/{second.number}/"  # one open renewal at a time
 
@@ -100,9 +100,9 @@ def test_a_lapsed_service_is_renewed_from_today(client, customer, catalog, top_u
     with time_machine.travel(NOON + dt.timedelta(days=60), tick=False):
         top_up(customer, "199.00")
         client.login(email=customer.contact_email, password=PASSWORD)  # the session has expired
+        renew = f"/panel/services/{customer.service.pk}/renew/"
         client.post(
-            f"/panel/services/{customer.service.pk}/renew/",
-            {"price": catalog.price(catalog.start, 1).pk},
+            renew, {"price": catalog.price(catalog.start, 1).pk} | form_token(client, renew)
         )
     customer.service.refresh_from_db()
     assert customer.service.paid_until == dt.date(2027, 2, 25)  # today (25 Jan) + 1 month
@@ -112,9 +112,8 @@ def test_tariff_change_shows_the_quote_then_upgrades_by_invoice(client, customer
     page = client.get(f"/panel/services/{customer.service.pk}/tariff/").content.decode()
     # 30 paid days left of 30: (499 - 199) x 30/30 = 300.00
     assert "300,00" in page
-    response = client.post(
-        f"/panel/services/{customer.service.pk}/tariff/", {"tariff": catalog.pro.pk}
-    )
+    url = f"/panel/services/{customer.service.pk}/tariff/"
+    response = client.post(url, {"tariff": catalog.pro.pk} | form_token(client, url))
     invoice = Invoice.objects.get(kind=InvoiceKind.TARIFF_CHANGE)
     assert response["Location"] == f"/panel/invoices/{invoice.number}/"
     assert invoice.total == 300 and invoice.status == InvoiceStatus.UNPAID
@@ -128,11 +127,12 @@ def test_tariff_change_shows_the_quote_then_upgrades_by_invoice(client, customer
 
 def test_a_downgrade_credits_the_balance_at_once(client, customer, catalog, top_up):
     top_up(customer, "300.00")
-    client.post(f"/panel/services/{customer.service.pk}/tariff/", {"tariff": catalog.pro.pk})
+    url = f"/panel/services/{customer.service.pk}/tariff/"
+    client.post(url, {"tariff": catalog.pro.pk} | form_token(client, url))
     before = ledger_queries.balance(customer)
     with time_machine.travel(NOON + dt.timedelta(days=15), tick=False):
         client.login(email=customer.contact_email, password=PASSWORD)  # the session has expired
-        client.post(f"/panel/services/{customer.service.pk}/tariff/", {"tariff": catalog.start.pk})
+        client.post(url, {"tariff": catalog.start.pk} | form_token(client, url))
     customer.service.refresh_from_db()
     assert customer.service.tariff == catalog.start
     assert ledger_queries.balance(customer) == before + Money("150.00")  # 15 of 30 days x 300
@@ -142,7 +142,8 @@ def test_top_up_through_the_demo_payment_service_grows_balance_and_total(
     client, customer, payment_methods
 ):
     response = client.post(
-        "/panel/top-up/", {"amount": "1 000,50", "method": payment_methods.demo.pk}
+        "/panel/top-up/",
+        {"amount": "1 000,50", "method": payment_methods.demo.pk} | form_token(client, "/panel/"),
     )
     payment = Payment.objects.get()
     assert not Invoice.objects.exclude(kind=InvoiceKind.ORDER).exists()  # S5: no invoice
@@ -165,7 +166,8 @@ def test_top_up_bad_amounts_are_refused_on_the_form(
 ):
     response = client.post(
         "/panel/top-up/",
-        {"amount": amount, "method": payment_methods.demo.pk},
+        {"amount": amount, "method": payment_methods.demo.pk}
+        | form_token(client, "/panel/top-up/"),
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
@@ -174,7 +176,11 @@ def test_top_up_bad_amounts_are_refused_on_the_form(
 
 
 def test_bank_transfer_top_up_leads_to_the_payment_page(client, customer, payment_methods):
-    response = client.post("/panel/top-up/", {"amount": "5000", "method": payment_methods.bank.pk})
+    response = client.post(
+        "/panel/top-up/",
+        {"amount": "5000", "method": payment_methods.bank.pk}
+        | form_token(client, "/panel/top-up/"),
+    )
     payment = Payment.objects.get()
     assert response["Location"] == f"/panel/payments/{payment.number}/"
     assert payment.number in client.get(response["Location"]).content.decode()
@@ -207,7 +213,10 @@ def test_auto_renew_toggle_and_cancel_pending_order(client, customer, catalog):
     pending = place_order(
         billing_account=customer, price=catalog.price(catalog.pro, 12), identifier="b.ru"
     )
-    client.post(f"/panel/services/{pending.pk}/cancel/")
+    client.post(
+        f"/panel/services/{pending.pk}/cancel/",
+        form_token(client, f"/panel/services/{pending.pk}/"),
+    )
     pending.refresh_from_db()
     assert pending.status == ServiceStatus.CANCELLED
 

@@ -88,3 +88,27 @@ def test_an_email_of_another_account_is_refused(client, customer, account_factor
     client.post("/panel/profile/email/", {"email": "taken@example.com"})
     assert not OutboxEmail.objects.filter(template="email_change").exists()
     assert BillingAccount.objects.get(pk=customer.pk).contact_email == "old@example.com"
+
+
+def test_email_change_requests_are_limited_per_client_address(client, customer, settings):
+    """Issue 11, finding 11: a logged-in customer cannot make Hutor mail arbitrary addresses
+    without end through the email change form."""
+    settings.HUTOR_EMAIL_CHANGES_PER_IP_HOUR = 3
+    for i in range(5):
+        response = client.post(
+            "/panel/profile/email/", {"email": f"n{i}@example.com"}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 302
+    assert OutboxEmail.objects.filter(template="email_change").count() == 3
+    page = client.get("/panel/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Too many email change requests" in page
+
+
+def test_email_change_requests_are_limited_globally(client, customer, settings):
+    settings.HUTOR_EMAIL_CHANGES_PER_IP_HOUR = 100
+    settings.HUTOR_EMAIL_CHANGES_PER_HOUR = 2
+    for i in range(4):
+        client.post(
+            "/panel/profile/email/", {"email": f"g{i}@example.com"}, REMOTE_ADDR=f"192.0.2.{i}"
+        )
+    assert OutboxEmail.objects.filter(template="email_change").count() == 2

@@ -14,6 +14,9 @@ from hutor.invoices.actions import settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.invoices.views import pdf_response
 from hutor.ledger import queries as ledger_queries
+from hutor.panel import submissions
+from hutor.panel.models import FormAction
+from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 
 
@@ -77,9 +80,25 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def invoice_pay(request: HttpRequest, number: str) -> HttpResponse:
     """Pay from the balance; if it does not cover, go to a top-up of the missing amount."""
     invoice = _invoice(request, number)
-    if invoice.is_open:
-        settle_open_invoices(billing_account=invoice.billing_account)
-        invoice.refresh_from_db()
+    account = request.account  # type: ignore[attr-defined]
+
+    def settle() -> str:
+        if invoice.is_open:
+            settle_open_invoices(billing_account=account)
+        return f"invoice:{invoice.number}"
+
+    try:
+        token = submissions.read(request, account, FormAction.PAY_INVOICE)
+        claim = submissions.submit(
+            token=token, billing_account=account, action=FormAction.PAY_INVOICE, perform=settle
+        )
+    except FormTokenError as exc:
+        messages.error(request, exc.message)
+        response = invoice_detail(request, number)
+        response.status_code = 400
+        return response
+    # A repeated POST is shown the same outcome as the first: the invoice as it stands now.
+    invoice = _invoice(request, claim.result_key)
     if invoice.status == InvoiceStatus.PAID:
         messages.success(request, _("Invoice %(n)s is paid.") % {"n": invoice.number})
         return redirect("panel:invoice_detail", number=invoice.number)

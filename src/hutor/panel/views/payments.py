@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django import forms
 from django.contrib import messages
@@ -12,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from hutor.core.money import InvalidAmount, Money
+from hutor.panel import submissions
+from hutor.panel.models import FormAction
+from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 from hutor.payments.actions import start_top_up
 from hutor.payments.exceptions import InvalidTopUp
@@ -59,18 +63,52 @@ def top_up(request: HttpRequest) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
     initial = {"amount": request.GET.get("amount", "")}
     form = TopUpForm(request.POST or None, account=account, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST":
         try:
+            token = submissions.read(request, account, FormAction.TOP_UP)
+        except FormTokenError as exc:
+            form.add_error(None, exc.message)
+            status = 400
+        else:
+            response = _top_up(request, form, token)
+            if response is not None:
+                return response
+    return render(
+        request, "panel/payments/top_up.html", {"form": form, "account": account}, status=status
+    )
+
+
+def _top_up(request: HttpRequest, form: TopUpForm, token: uuid.UUID) -> HttpResponse | None:
+    """Create the payment once per form token and go on to pay it; None: show the form."""
+    account = request.account  # type: ignore[attr-defined]
+    done = submissions.previous(token, account, FormAction.TOP_UP)
+    if done is None:
+        # Validated only for a first POST: a repeated one goes to the first payment as it is.
+        if not form.is_valid():
+            return None
+
+        def start() -> str:
             payment = start_top_up(
                 billing_account=account,
                 method=form.cleaned_data["method"],
                 amount=form.cleaned_data["amount"],
             )
+            return f"payment:{payment.number}"
+
+        try:
+            claim = submissions.submit(
+                token=token, billing_account=account, action=FormAction.TOP_UP, perform=start
+            )
         except InvalidTopUp as exc:
             form.add_error("amount", str(exc))
-        else:
-            return payment_pay(request, payment.number)
-    return render(request, "panel/payments/top_up.html", {"form": form, "account": account})
+            return None
+        done = claim.submission
+    number = done.result_key
+    # The payment service is called here, after the payment's transaction has committed.
+    if Payment.objects.filter(number=number, status=PaymentStatus.PENDING).exists():
+        return payment_pay(request, number)
+    return redirect("panel:payment_detail", number=number)
 
 
 @customer_required

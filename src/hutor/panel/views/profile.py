@@ -17,6 +17,7 @@ from hutor.accounts import actions
 from hutor.accounts.emails import read_email_change_token
 from hutor.accounts.exceptions import AccountError
 from hutor.accounts.models import AccountKind, BillingAccount
+from hutor.panel import limits
 from hutor.panel.views.common import customer_required
 
 
@@ -86,7 +87,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 def profile_email(request: HttpRequest) -> HttpResponse:
     account: BillingAccount = request.account  # type: ignore[attr-defined]
     form = EmailForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not limits.take_email_change(request):
+        messages.error(
+            request,
+            _("Too many email change requests right now. Please try again in an hour."),
+        )
+    elif form.is_valid():
         try:
             new = actions.request_email_change(
                 account=account, new_email=form.cleaned_data["email"]

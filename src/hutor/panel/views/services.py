@@ -8,6 +8,9 @@ from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
 from hutor.ledger import queries as ledger_queries
+from hutor.panel import submissions
+from hutor.panel.models import FormAction
+from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 from hutor.services import actions, lifecycle
 from hutor.services.exceptions import ServiceError
@@ -77,12 +80,26 @@ def service_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
+    account = request.account  # type: ignore[attr-defined]
     try:
-        actions.cancel_order(service=service)
+        token = submissions.read(request, account, FormAction.CANCEL_ORDER)
+        claim = submissions.submit(
+            token=token,
+            billing_account=account,
+            action=FormAction.CANCEL_ORDER,
+            perform=lambda: f"service:{actions.cancel_order(service=service).pk}",
+        )
+    except FormTokenError as exc:
+        messages.error(request, exc.message)
+        response = service_detail(request, pk)
+        response.status_code = 400
+        return response
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
+        # A repeated POST shows the first one's outcome, not "only a pending order ...".
         messages.success(request, _("The order is cancelled."))
+        return redirect("panel:service_detail", pk=claim.result_key)
     return redirect("panel:service_detail", pk=service.pk)
 
 
@@ -92,17 +109,29 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
     when it covers it, otherwise a one-click top-up of the missing amount."""
     service = _service(request, pk)
     prices = service.tariff.prices.filter(is_active=True).order_by("period_months")
+    status = 200
     if request.method == "POST":
+        account = request.account  # type: ignore[attr-defined]
         price = prices.filter(pk=request.POST.get("price") or 0).first()
-        if price is None:
-            messages.error(request, _("Choose a period."))
+
+        def renew() -> str:
+            if price is None:
+                raise ServiceError(_("Choose a period."))
+            return f"invoice:{actions.renew(service=service, price=price).number}"
+
+        try:
+            token = submissions.read(request, account, FormAction.RENEW)
+            claim = submissions.submit(
+                token=token, billing_account=account, action=FormAction.RENEW, perform=renew
+            )
+        except FormTokenError as exc:
+            messages.error(request, exc.message)
+            status = 400
+        except ServiceError as exc:
+            messages.error(request, str(exc))
         else:
-            try:
-                invoice = actions.renew(service=service, price=price)
-            except ServiceError as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("panel:invoice_detail", number=invoice.number)
+            # The first POST's invoice, also for a repeated one (double click, back + resubmit).
+            return redirect("panel:invoice_detail", number=claim.result_key)
     return render(
         request,
         "panel/services/renew.html",
@@ -114,6 +143,7 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
             "pending_change": actions.pending_change(service),
             "balance": ledger_queries.balance(request.account),  # type: ignore[attr-defined]
         },
+        status=status,
     )
 
 
@@ -124,22 +154,42 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
     tariffs = Tariff.objects.filter(service_type=service.service_type, is_active=True).exclude(
         pk=service.tariff_id
     )
+    status = 200
     if request.method == "POST":
+        account = request.account  # type: ignore[attr-defined]
         new = tariffs.filter(pk=request.POST.get("tariff") or 0).first()
-        if new is None:
-            messages.error(request, _("Choose a tariff."))
+
+        def change() -> str:
+            # Checked here, after a repeated POST has been answered: the first one may have
+            # made the chosen tariff the current one, no longer among the choices.
+            if new is None:
+                raise ServiceError(_("Choose a tariff."))
+            invoice = actions.change_tariff(service=service, new_tariff=new)
+            return f"invoice:{invoice.number}" if invoice is not None else f"service:{service.pk}"
+
+        try:
+            token = submissions.read(request, account, FormAction.CHANGE_TARIFF)
+            claim = submissions.submit(
+                token=token,
+                billing_account=account,
+                action=FormAction.CHANGE_TARIFF,
+                perform=change,
+            )
+        except FormTokenError as exc:
+            messages.error(request, exc.message)
+            status = 400
+        except ServiceError as exc:
+            messages.error(request, str(exc))
         else:
-            try:
-                invoice = actions.change_tariff(service=service, new_tariff=new)
-            except ServiceError as exc:
-                messages.error(request, str(exc))
-            else:
-                if invoice is not None:
-                    return redirect("panel:invoice_detail", number=invoice.number)
-                messages.success(
-                    request, _("The tariff is changed to %(name)s.") % {"name": new.name}
-                )
-                return redirect("panel:service_detail", pk=service.pk)
+            # The first POST's outcome, also for a repeated one: its invoice (an upgrade), or
+            # the service on its new tariff (a downgrade credited, or no charge).
+            if claim.submission.result.startswith("invoice:"):
+                return redirect("panel:invoice_detail", number=claim.result_key)
+            changed = _service(request, int(claim.result_key))
+            messages.success(
+                request, _("The tariff is changed to %(name)s.") % {"name": changed.tariff.name}
+            )
+            return redirect("panel:service_detail", pk=changed.pk)
     options = []
     for tariff in tariffs:
         try:
@@ -152,4 +202,5 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "panel/services/change_tariff.html",
         {"service": service, "options": options},
+        status=status,
     )

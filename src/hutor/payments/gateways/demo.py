@@ -3,7 +3,10 @@
 The payer's page (`/pay/<method>/demo/<payment>/`) plays the payment service: "Pay" makes it
 send a notification signed with HMAC-SHA256 over `payment|amount|currency|transaction|status`
 with the method's secret, through the same verification and crediting as a real service.
-Refused when DEBUG is off unless HUTOR_DEMO_PAYMENTS is set.
+Refused when DEBUG is off unless HUTOR_DEMO_PAYMENTS is set. The page is the payment's owner's
+only: the customer logged in to its billing account, or a visitor who came through the
+payment's signed link (`hutor payments new`) in the same browser session; to anyone else it is
+a 404 and nothing changes.
 """
 
 from __future__ import annotations

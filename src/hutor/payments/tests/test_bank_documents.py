@@ -19,6 +19,7 @@ from hutor.accounts.models import AccountKind
 from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.invoices.models import Invoice
+from hutor.panel.tests.forms import form_token
 from hutor.payments.actions import start_top_up
 from hutor.payments.bank import documents
 
@@ -229,7 +230,11 @@ def test_documents_follow_the_current_requisites(individual, payment_methods):
 
 def test_a_bank_top_up_leads_to_its_printable_document(client, individual, payment_methods):
     client.login(email=individual.contact_email, password=PASSWORD)
-    response = client.post("/panel/top-up/", {"amount": "1500", "method": payment_methods.bank.pk})
+    response = client.post(
+        "/panel/top-up/",
+        {"amount": "1500", "method": payment_methods.bank.pk}
+        | form_token(client, "/panel/top-up/"),
+    )
     payment = individual.payments.get()
     assert response.status_code == 302
     assert response["Location"] == f"/panel/payments/{payment.number}/"

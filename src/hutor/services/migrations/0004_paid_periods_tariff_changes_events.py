@@ -59,79 +59,276 @@ def backfill_paid_periods(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_tariff_domain_zone'),
-        ('invoices', '0002_initial'),
-        ('services', '0003_billing_lifecycle_and_task_queue'),
+        ("catalog", "0002_tariff_domain_zone"),
+        ("invoices", "0002_initial"),
+        ("services", "0003_billing_lifecycle_and_task_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TariffChange',
+            name="TariffChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_tariff_code', models.CharField(max_length=64, verbose_name='from tariff')),
-                ('to_tariff_code', models.CharField(max_length=64, verbose_name='to tariff')),
-                ('effective_on', models.DateField(verbose_name='effective from')),
-                ('amount', hutor.core.fields.AmountField(decimal_places=2, max_digits=14, verbose_name='amount')),
-                ('currency', hutor.core.fields.CurrencyField(default='RUB', max_length=3, verbose_name='currency')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for payment'), ('applied', 'Applied'), ('cancelled', 'Cancelled')], max_length=16, verbose_name='status')),
-                ('breakdown', models.JSONField(blank=True, default=list, verbose_name='quote by paid period')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied at')),
-                ('invoice', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='invoices.invoice', verbose_name='invoice')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tariff_changes', to='services.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_tariff_code", models.CharField(max_length=64, verbose_name="from tariff")),
+                ("to_tariff_code", models.CharField(max_length=64, verbose_name="to tariff")),
+                ("effective_on", models.DateField(verbose_name="effective from")),
+                (
+                    "amount",
+                    hutor.core.fields.AmountField(
+                        decimal_places=2, max_digits=14, verbose_name="amount"
+                    ),
+                ),
+                (
+                    "currency",
+                    hutor.core.fields.CurrencyField(
+                        default="RUB", max_length=3, verbose_name="currency"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for payment"),
+                            ("applied", "Applied"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "breakdown",
+                    models.JSONField(blank=True, default=list, verbose_name="quote by paid period"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "applied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="applied at"),
+                ),
+                (
+                    "invoice",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="invoices.invoice",
+                        verbose_name="invoice",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tariff_changes",
+                        to="services.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tariff change',
-                'verbose_name_plural': 'tariff changes',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "tariff change",
+                "verbose_name_plural": "tariff changes",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PaidPeriod',
+            name="PaidPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(verbose_name='until (not included)')),
-                ('tariff_code', models.CharField(max_length=64, verbose_name='tariff')),
-                ('period_months', models.PositiveSmallIntegerField(verbose_name='billing period, months')),
-                ('period_days', models.PositiveSmallIntegerField(verbose_name='days of the billing period')),
-                ('amount', hutor.core.fields.AmountField(decimal_places=2, max_digits=14, verbose_name='amount paid')),
-                ('currency', hutor.core.fields.CurrencyField(default='RUB', max_length=3, verbose_name='currency')),
-                ('source', models.CharField(choices=[('order', 'Order'), ('renewal', 'Renewal'), ('tariff_change', 'Tariff change'), ('extension', 'Extension by staff'), ('backfill', 'Before paid periods were recorded')], max_length=16, verbose_name='source')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('invoice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='invoices.invoice', verbose_name='invoice')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paid_periods', to='services.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="from")),
+                ("end", models.DateField(verbose_name="until (not included)")),
+                ("tariff_code", models.CharField(max_length=64, verbose_name="tariff")),
+                (
+                    "period_months",
+                    models.PositiveSmallIntegerField(verbose_name="billing period, months"),
+                ),
+                (
+                    "period_days",
+                    models.PositiveSmallIntegerField(verbose_name="days of the billing period"),
+                ),
+                (
+                    "amount",
+                    hutor.core.fields.AmountField(
+                        decimal_places=2, max_digits=14, verbose_name="amount paid"
+                    ),
+                ),
+                (
+                    "currency",
+                    hutor.core.fields.CurrencyField(
+                        default="RUB", max_length=3, verbose_name="currency"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("order", "Order"),
+                            ("renewal", "Renewal"),
+                            ("tariff_change", "Tariff change"),
+                            ("extension", "Extension by staff"),
+                            ("backfill", "Before paid periods were recorded"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="invoices.invoice",
+                        verbose_name="invoice",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="paid_periods",
+                        to="services.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paid period',
-                'verbose_name_plural': 'paid periods',
-                'ordering': ['service', 'start', 'id'],
-                'indexes': [models.Index(fields=['service', 'end'], name='services_pa_service_721b4b_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='period_ends_after_start'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='period_amount_not_negative')],
+                "verbose_name": "paid period",
+                "verbose_name_plural": "paid periods",
+                "ordering": ["service", "start", "id"],
+                "indexes": [
+                    models.Index(fields=["service", "end"], name="services_pa_service_721b4b_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gt", models.F("start"))),
+                        name="period_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="period_amount_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceEvent',
+            name="ServiceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('activate', 'Activated'), ('suspend', 'Suspended'), ('expire', 'Expired'), ('reactivate', 'Reactivated'), ('terminate', 'Terminated'), ('cancel', 'Order cancelled'), ('auto_renew_on', 'Auto-renewal turned on'), ('auto_renew_off', 'Auto-renewal turned off'), ('tariff_change', 'Tariff changed'), ('extend', 'Paid-until extended')], max_length=32, verbose_name='event')),
-                ('from_status', models.CharField(blank=True, choices=[('pending', 'Pending payment'), ('active', 'Active'), ('suspended', 'Suspended'), ('expired', 'Expired'), ('terminated', 'Terminated'), ('cancelled', 'Cancelled')], max_length=16, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, choices=[('pending', 'Pending payment'), ('active', 'Active'), ('suspended', 'Suspended'), ('expired', 'Expired'), ('terminated', 'Terminated'), ('cancelled', 'Cancelled')], max_length=16, verbose_name='to')),
-                ('actor', models.CharField(choices=[('customer', 'Customer'), ('staff', 'Staff'), ('run', 'Billing run'), ('payment', 'Payment'), ('system', 'System')], max_length=16, verbose_name='by')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='services.service', verbose_name='service')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("activate", "Activated"),
+                            ("suspend", "Suspended"),
+                            ("expire", "Expired"),
+                            ("reactivate", "Reactivated"),
+                            ("terminate", "Terminated"),
+                            ("cancel", "Order cancelled"),
+                            ("auto_renew_on", "Auto-renewal turned on"),
+                            ("auto_renew_off", "Auto-renewal turned off"),
+                            ("tariff_change", "Tariff changed"),
+                            ("extend", "Paid-until extended"),
+                        ],
+                        max_length=32,
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Pending payment"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("expired", "Expired"),
+                            ("terminated", "Terminated"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=16,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Pending payment"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("expired", "Expired"),
+                            ("terminated", "Terminated"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=16,
+                        verbose_name="to",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer"),
+                            ("staff", "Staff"),
+                            ("run", "Billing run"),
+                            ("payment", "Payment"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                        verbose_name="by",
+                    ),
+                ),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="services.service",
+                        verbose_name="service",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service event',
-                'verbose_name_plural': 'service events',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['service', 'at'], name='services_se_service_5641c5_idx')],
+                "verbose_name": "service event",
+                "verbose_name_plural": "service events",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["service", "at"], name="services_se_service_5641c5_idx")
+                ],
             },
         ),
         migrations.RunPython(backfill_paid_periods, migrations.RunPython.noop),

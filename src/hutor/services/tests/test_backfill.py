@@ -1,6 +1,7 @@
 """Migration 0004 records the paid time of services paid before paid periods existed."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.db import connection
@@ -47,7 +48,7 @@ def test_backfill_values_the_paid_time_at_the_tariffs_price():
     assert {p.service_id for p in periods} == {paid.pk}
     assert periods[-1].end == far and periods[0].start <= today
     assert all(p.amount == 199 and p.source == "backfill" for p in periods)
-    assert all(a.end == b.start for a, b in zip(periods, periods[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(periods))
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
