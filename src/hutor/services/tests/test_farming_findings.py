@@ -20,6 +20,7 @@ from hutor.core.money import Money
 from hutor.demo import data
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from hutor.ledger import queries as ledger_queries
+from hutor.panel.tests.forms import form_token
 from hutor.services.actions import place_order
 from hutor.services.models import PaidPeriod, Service, TariffChange, TariffChangeStatus
 
@@ -60,12 +61,14 @@ def login(client, account):
 
 def change(client, service, code):
     login(client, service.billing_account)
-    return client.post(f"/panel/services/{service.pk}/tariff/", {"tariff": tariff(code).pk})
+    page = f"/panel/services/{service.pk}/tariff/"
+    return client.post(page, {"tariff": tariff(code).pk, **form_token(client, page)})
 
 
 def renew(client, service, code, months):
     login(client, service.billing_account)
-    return client.post(f"/panel/services/{service.pk}/renew/", {"price": price(code, months).pk})
+    page = f"/panel/services/{service.pk}/renew/"
+    return client.post(page, {"price": price(code, months).pk, **form_token(client, page)})
 
 
 def test_finding_1_a_domain_cannot_change_its_zone(customer, client, top_up):
