@@ -22,7 +22,7 @@ from hutor.payments import refunds
 from hutor.payments.bank import actions as bank_actions
 from hutor.payments.exceptions import PaymentError
 from hutor.payments.gateways import get_gateway
-from hutor.payments.models import Payment, Refund
+from hutor.payments.models import Payment, Refund, RefundStatus
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount, User
@@ -255,6 +255,15 @@ def retry_refund(*, staff: User, refund: Refund, reason: str) -> Refund:
     refunded twice); audited. The answer concludes it, or it stays pending."""
     require_reason(reason)
     payment = refund.payment
+    if not refunds.can_retry(refund):
+        if refund.status != RefundStatus.PENDING:
+            raise AlreadyDone(_("This refund was already made."))
+        raise DeskError(
+            _(
+                "This refund is too old to be asked again safely; check it in the payment "
+                "service's dashboard."
+            )
+        )
     with transaction.atomic():
         record(
             staff=staff,

@@ -806,3 +806,41 @@ def test_the_guard_catches_a_refund_asked_inside_a_transaction(api, credited):
     with network_in_transaction_guard() as guard:  # the same call outside: allowed
         get_gateway("yookassa").refund(refund)
     assert guard.violations == []
+
+
+def test_hutor_worker_concludes_a_refund_left_pending(api, credited, accountant, time_machine):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    api.down = True
+    assert desk_refund(accountant, credited, "100.00").status_code == 302
+    api.down = False
+    (refund,) = Refund.objects.all()
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)  # too fresh: left to the desk's own request
+    assert "refunds: 0 concluded" in out.getvalue()
+    time_machine.move_to(refund.created_at + dt.timedelta(minutes=5))
+    call_command("worker", "--once", stdout=out)
+    assert "refunds: 1 concluded" in out.getvalue()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED and len(api.refunds) == 1
+    # After a day the service may have forgotten the key: no more automatic asks.
+    api.refund_status = "pending"
+    late = desk_refund(accountant, credited, "50.00")
+    assert late.status_code == 302
+    stuck = Refund.objects.get(status=RefundStatus.PENDING)
+    time_machine.move_to(stuck.created_at + dt.timedelta(hours=23, minutes=1))
+    asked = len(api.requests)
+    call_command("worker", "--once", stdout=out)
+    assert len(api.requests) == asked
+    from hutor.backoffice.tests.conftest import desk_session
+
+    desk_session(accountant, accountant_user())  # a day later: logged in again
+    response = accountant.post(
+        f"/desk/payments/{credited.number}/refunds/{stuck.pk}/retry/",
+        {"reason": "Customer calls"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200 and "too old" in response.content.decode()
+    assert len(api.requests) == asked
