@@ -42,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "refund.balance": Role.ACCOUNTANT,
     "refund.gateway": Role.ACCOUNTANT,
     "refund.retry": Role.ACCOUNTANT,
+    "refund.resolve": Role.ACCOUNTANT,
     "payment.review": Role.ACCOUNTANT,
     "service.extend": Role.ACCOUNTANT,
     "service.terminate": Role.ACCOUNTANT,

@@ -34,6 +34,11 @@ urlpatterns = [
     path("invoices/<str:number>/resend/", act.invoice_resend, name="invoice_resend"),
     path("payments/<str:number>/refund/", act.refund_gateway, name="refund_gateway"),
     path("payments/<str:number>/refunds/<int:pk>/retry/", review.refund_retry, name="refund_retry"),
+    path(
+        "payments/<str:number>/refunds/<int:pk>/resolve/",
+        review.refund_resolve,
+        name="refund_resolve",
+    ),
     path("payments/<str:number>/reviewed/", review.payment_review, name="payment_review"),
     path("services/<int:pk>/renew/", act.service_renew, name="service_renew"),
     path("services/<int:pk>/suspend/", act.service_suspend, name="service_suspend"),

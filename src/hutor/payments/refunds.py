@@ -47,7 +47,7 @@ log = logging.getLogger("hutor.payments")
 KEY_NAMESPACE = uuid.UUID("3c1d6f4e-2b0a-4f7e-9a51-8d2e6c0b7f13")
 # Services keep an idempotency key for 24 hours (YooKassa, Stripe); after that the same key
 # could refund a second time, so a refund still pending then is asked no more: staff check it
-# in the service's dashboard (docs/payments.md).
+# in the service's dashboard and conclude it (resolve_stale_refund; docs/payments.md).
 RETRY_WINDOW = dt.timedelta(hours=23)
 # The worker leaves a fresh refund to the request that opened it.
 RETRY_AFTER = dt.timedelta(minutes=1)
@@ -169,9 +169,11 @@ def send_refund(refund: Refund) -> Refund:
     return _conclude(refund, result)
 
 
-def _conclude(refund: Refund, result: RefundResult) -> Refund:
+def _conclude(refund: Refund, result: RefundResult, *, durable: bool = True) -> Refund:
+    """Record the service's answer (or staff's finding) in one transaction; `durable` after a
+    network call, so that a caller holding a transaction is an error, not a held lock."""
     payment = refund.payment
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         lock_billing_account(payment.billing_account)
         refund = (
             Refund.objects.select_for_update().select_related("payment__method").get(pk=refund.pk)
@@ -235,6 +237,22 @@ def retry_refund(refund: Refund) -> Refund:
     return send_refund(refund)
 
 
+def resolve_stale_refund(*, refund: Refund, refunded: bool, gateway_refund_id: str = "") -> Refund:
+    """Conclude a refund too old to be asked again (RETRY_WINDOW) as staff found it in the
+    payment service's dashboard: refunded (succeeded; nothing more moves) or not (failed with
+    `not_found_at_service`; the balance is given back). Only after the window, when no retry
+    can race it. May run inside the caller's transaction (the desk's audit)."""
+    if refund.status != RefundStatus.PENDING or can_retry(refund):
+        raise RefundRefused(
+            _("Only a pending refund too old to be asked again can be concluded by hand.")
+        )
+    if refunded:
+        result = RefundResult(status="succeeded", refund_id=gateway_refund_id.strip())
+    else:
+        result = RefundResult(status="failed", failure_code="not_found_at_service")
+    return _conclude(refund, result, durable=False)  # no network here: joins the caller's
+
+
 def retry_pending_refunds(*, now: dt.datetime | None = None, limit: int = 50) -> int:
     """The worker's part: ask again about refunds left pending (no answer, or the service was
     still at it), oldest first, within RETRY_WINDOW. Returns how many were concluded."""
@@ -261,6 +279,8 @@ def failure_text(refund: Refund) -> str:
         return _("The payment service canceled the refund (%(code)s).") % params
     if refund.failure_code == "not_refundable":
         return _("The payment service has no refundable transaction for this payment.")
+    if refund.failure_code == "not_found_at_service":
+        return _("Staff found no such refund at the payment service.")
     if refund.failure_code == "not_configured":
         return _("The payment method is not configured for refunds.")
     return refund.failure_code

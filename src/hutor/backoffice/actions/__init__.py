@@ -54,6 +54,7 @@ from hutor.backoffice.actions.money import (
     refund_to_gateway,
     refundable,
     refunded_amount,
+    resolve_refund,
     retry_refund,
     review_payment,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "resend_activation",
     "resend_email",
     "reset_staff_totp",
+    "resolve_refund",
     "retry_refund",
     "review_payment",
     "suspend_service",

@@ -301,3 +301,34 @@ def review_payment(*, staff: User, payment: Payment, reason: str) -> Payment:
             },
         )
     return payment
+
+
+def resolve_refund(
+    *, staff: User, refund: Refund, refunded: bool, gateway_refund_id: str, reason: str
+) -> Refund:
+    """Conclude a refund too old to be asked again as staff found it in the payment service's
+    dashboard (payments.refunds.resolve_stale_refund); audited."""
+    require_reason(reason)
+    payment = refund.payment
+    try:
+        with transaction.atomic():
+            refund = refunds.resolve_stale_refund(
+                refund=refund, refunded=refunded, gateway_refund_id=gateway_refund_id
+            )
+            record(
+                staff=staff,
+                action="refund.resolve",
+                reason=reason,
+                billing_account=payment.billing_account,
+                object_type="payment",
+                object_id=payment.number,
+                changes={
+                    "refund": refund.pk,
+                    "amount": refund.money,
+                    "status": refund.status,
+                    "refund_id": refund.gateway_refund_id,
+                },
+            )
+    except refunds.RefundRefused as exc:
+        raise DeskError(str(exc)) from exc
+    return refund

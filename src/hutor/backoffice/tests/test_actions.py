@@ -371,6 +371,35 @@ def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, mon
     )
     done.add(entry.action)
 
+    RefundingDemo.status = "pending"  # left pending for more than a day: concluded by hand
+    post(
+        "refund_gateway",
+        [world.payment.number],
+        {"amount": "50", "reason": "Third charge", "token": uuid.uuid4().hex},
+    )
+    stale = Refund.objects.get(status=RefundStatus.PENDING)
+    RefundingDemo.status = "succeeded"
+    Refund.objects.filter(pk=stale.pk).update(created_at=stale.created_at - dt.timedelta(days=1))
+    before = ledger_queries.balance(acc)
+    entry = post(
+        "refund_resolve",
+        [world.payment.number, stale.pk],
+        {"outcome": "not_refunded", "refund_id": "", "reason": "Not in the dashboard"},
+    )
+    stale.refresh_from_db()
+    assert stale.status == RefundStatus.FAILED and stale.failure_code == "not_found_at_service"
+    assert ledger_queries.balance(acc) == before + Money("50")
+    check(
+        entry,
+        action="refund.resolve",
+        staff=staff,
+        reason="Not in the dashboard",
+        account=acc,
+        refund=stale.pk,
+        status="failed",
+    )
+    done.add(entry.action)
+
     late = start_top_up(billing_account=acc, method=world.methods.demo, amount=Money("150.00"))
     Payment.objects.filter(pk=late.pk).update(status=PaymentStatus.EXPIRED)
     credit_payment(payment=late, transaction_id="demo-late", amount=Money("150.00"))

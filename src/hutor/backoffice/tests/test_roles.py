@@ -83,6 +83,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("refund_gateway", r("refund_gateway", pay), "POST", Role.ACCOUNTANT),
         ("refund_retry", r("refund_retry", pay, refund), "GET", Role.ACCOUNTANT),
         ("refund_retry", r("refund_retry", pay, refund), "POST", Role.ACCOUNTANT),
+        ("refund_resolve", r("refund_resolve", pay, refund), "GET", Role.ACCOUNTANT),
+        ("refund_resolve", r("refund_resolve", pay, refund), "POST", Role.ACCOUNTANT),
         ("needs_review", r("needs_review"), "GET", Role.SUPPORT),
         ("payment_review", r("payment_review", pay), "GET", Role.ACCOUNTANT),
         ("payment_review", r("payment_review", pay), "POST", Role.ACCOUNTANT),

@@ -23,6 +23,7 @@ from hutor.payments import actions as payment_actions
 from hutor.payments.actions import describe_review
 from hutor.payments.gateways import get_gateway
 from hutor.payments.models import Payment, PaymentStatus
+from hutor.payments.refunds import can_retry as can_retry_refund
 from hutor.payments.refunds import failure_text as refund_failure_text
 from hutor.services.models import Service
 
@@ -138,7 +139,11 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
     if item.status == PaymentStatus.PENDING:
         link = settings.HUTOR_BASE_URL + payment_actions.payment_link(item)
     refunds = [
-        (refund, refund_failure_text(refund) if refund.failure_code else "")
+        (
+            refund,
+            refund_failure_text(refund) if refund.failure_code else "",
+            refund.status == "pending" and not can_retry_refund(refund),
+        )
         for refund in item.refunds.select_related("staff").order_by("created_at", "pk")
     ]
     reasons = [describe_review(reason, item.currency) for reason in item.review_reasons]

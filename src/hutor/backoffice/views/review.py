@@ -4,7 +4,9 @@ amount than asked) and the refunds of a payment: the list, "reviewed", "ask the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -124,4 +126,55 @@ def refund_retry(request: HttpRequest, number: str, pk: int) -> HttpResponse:
             "most once."
         ),
         button=_("Ask again"),
+    )
+
+
+class ResolveRefundForm(ReasonForm):
+    outcome = forms.ChoiceField(
+        label=_("What the payment service's dashboard shows"),
+        choices=[
+            ("refunded", _("The refund went through")),
+            ("not_refunded", _("There is no such refund")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    refund_id = forms.CharField(label=_("Refund id at the service"), max_length=100, required=False)
+
+
+@roles.require_action("refund.resolve")
+def refund_resolve(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A refund too old to be asked again, concluded as staff found it at the service."""
+    refund = get_object_or_404(
+        Refund.objects.select_related("payment__billing_account", "payment__method"),
+        pk=pk,
+        payment__number=number,
+    )
+    form = ResolveRefundForm(request.POST if request.method == "POST" else None)
+
+    def perform(data: dict[str, Any]) -> str:
+        done = actions.resolve_refund(
+            staff=staff_of(request),
+            refund=refund,
+            refunded=data["outcome"] == "refunded",
+            gateway_refund_id=data["refund_id"],
+            reason=data["reason"],
+        )
+        return refund_message(done)
+
+    payment = refund.payment
+    return action_page(
+        request,
+        form=form,
+        perform=perform,
+        done_url=reverse("desk:payment", args=[number]),
+        title=_("Conclude the refund by hand"),
+        account=payment.billing_account,
+        subject=f"{payment.number} · {format_money(refund.money)} · {payment.method.name}",
+        intro=_(
+            "The payment service is no longer asked about this refund (its key may have "
+            "expired). Look it up in the service's dashboard: if it went through, nothing more "
+            "moves; if not, the amount goes back to the balance."
+        ),
+        button=_("Conclude"),
+        danger=True,
     )

@@ -844,3 +844,15 @@ def test_hutor_worker_concludes_a_refund_left_pending(api, credited, accountant,
     )
     assert response.status_code == 200 and "too old" in response.content.decode()
     assert len(api.requests) == asked
+    # Staff look it up in YooKassa's dashboard and conclude it by hand, asking nothing.
+    page = accountant.get(f"/desk/payments/{credited.number}/").content.decode()
+    resolve_url = f"/desk/payments/{credited.number}/refunds/{stuck.pk}/resolve/"
+    assert resolve_url in page
+    response = accountant.post(
+        resolve_url,
+        {"outcome": "refunded", "refund_id": stuck.gateway_refund_id, "reason": "In dashboard"},
+    )
+    assert response.status_code == 302
+    stuck.refresh_from_db()
+    assert stuck.status == RefundStatus.SUCCEEDED and len(api.requests) == asked
+    assert ledger_queries.balance(credited.billing_account) == Money("550.00")
