@@ -166,6 +166,11 @@ def send_refund(refund: Refund) -> Refund:
     except RefundUnanswered as exc:
         log.warning("refund %s of payment %s: no answer (%s)", refund.pk, refund.payment_id, exc)
         result = RefundResult(status="pending")
+    except Exception:
+        # Not knowing whether the service refunded, the refund stays pending (its money
+        # reserved) and is asked again with the same key, which cannot refund twice.
+        log.exception("refund %s of payment %s: the gateway failed", refund.pk, refund.payment_id)
+        result = RefundResult(status="pending")
     return _conclude(refund, result)
 
 

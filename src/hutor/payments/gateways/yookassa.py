@@ -369,7 +369,10 @@ class YooKassaGateway(GatewayPlugin):
         payment = refund.payment
         if not payment.gateway_transaction_id:
             return RefundResult(status="failed", failure_code="not_refundable")
-        client = YooKassaClient.for_method(payment.method)
+        try:
+            client = YooKassaClient.for_method(payment.method)
+        except YooKassaError:
+            return RefundResult(status="failed", failure_code="not_configured")
         try:
             if refund.gateway_refund_id:
                 answer = client.get_refund(refund.gateway_refund_id)

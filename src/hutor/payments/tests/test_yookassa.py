@@ -856,3 +856,25 @@ def test_hutor_worker_concludes_a_refund_left_pending(api, credited, accountant,
     stuck.refresh_from_db()
     assert stuck.status == RefundStatus.SUCCEEDED and len(api.requests) == asked
     assert ledger_queries.balance(credited.billing_account) == Money("550.00")
+
+
+def test_a_method_without_keys_fails_the_refund_and_gives_the_balance_back(
+    api, method, credited, accountant
+):
+    method.settings["secret_key"] = ""
+    method.save()
+    response = desk_refund(accountant, credited, "100.00")
+    assert response.status_code == 302
+    (refund,) = Refund.objects.all()
+    assert refund.status == RefundStatus.FAILED and refund.failure_code == "not_configured"
+    assert not refund_posts(api)
+    assert ledger_queries.balance(credited.billing_account) == Money("700.00")
+
+
+def test_refunds_are_listed_read_only_in_the_admin(api, credited, accountant, admin_client):
+    assert desk_refund(accountant, credited, "100.00").status_code == 302
+    (refund,) = Refund.objects.all()
+    listing = admin_client.get("/admin/payments/refund/")
+    assert listing.status_code == 200 and credited.number in listing.content.decode()
+    assert admin_client.get(f"/admin/payments/refund/{refund.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/payments/refund/add/").status_code == 403
