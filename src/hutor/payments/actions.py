@@ -156,7 +156,10 @@ def review_reasons(payment: Payment, amount: Money, *, now: dt.datetime) -> list
         reasons.append(
             {
                 "code": ReviewReason.AMOUNT_DIFFERS,
-                "params": {"expected": str(payment.amount), "received": str(amount.amount)},
+                "params": {
+                    "expected": str(payment.money.rounded().amount),
+                    "received": str(amount.rounded().amount),
+                },
             }
         )
     return reasons
