@@ -60,6 +60,19 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_network_in_transaction() -> Iterator[None]:
+    """Every test fails when the code under test opens a network connection while inside
+    `transaction.atomic` (hutor.testing.network_in_transaction_guard): a remote call there
+    holds the transaction's row locks for as long as the remote side takes."""
+    from hutor.testing import network_in_transaction_guard
+
+    with network_in_transaction_guard(strict=False) as guard:
+        yield
+    if guard.violations:
+        pytest.fail(guard.report(), pytrace=False)
+
+
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor

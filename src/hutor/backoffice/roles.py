@@ -41,6 +41,9 @@ ACTIONS: dict[str, str] = {
     "balance.adjust": Role.ACCOUNTANT,
     "refund.balance": Role.ACCOUNTANT,
     "refund.gateway": Role.ACCOUNTANT,
+    "refund.retry": Role.ACCOUNTANT,
+    "refund.resolve": Role.ACCOUNTANT,
+    "payment.review": Role.ACCOUNTANT,
     "service.extend": Role.ACCOUNTANT,
     "service.terminate": Role.ACCOUNTANT,
     # Admin: configure the provider.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hutor.backoffice.views import act, admin, login, pages, reporting
+from hutor.backoffice.views import act, admin, login, pages, reporting, review
 
 app_name = "desk"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("services/<int:pk>/", pages.service, name="service"),
     path("payments/<str:number>/", pages.payment, name="payment"),
     path("audit/", pages.audit, name="audit"),
+    path("payments-to-check/", review.needs_review, name="needs_review"),
     # Actions on a billing account.
     path("accounts/<str:number>/notes/", act.note_add, name="note_add"),
     path("accounts/<str:number>/activation/", act.resend_activation, name="resend_activation"),
@@ -32,6 +33,13 @@ urlpatterns = [
     path("invoices/<str:number>/cancel/", act.invoice_cancel, name="invoice_cancel"),
     path("invoices/<str:number>/resend/", act.invoice_resend, name="invoice_resend"),
     path("payments/<str:number>/refund/", act.refund_gateway, name="refund_gateway"),
+    path("payments/<str:number>/refunds/<int:pk>/retry/", review.refund_retry, name="refund_retry"),
+    path(
+        "payments/<str:number>/refunds/<int:pk>/resolve/",
+        review.refund_resolve,
+        name="refund_resolve",
+    ),
+    path("payments/<str:number>/reviewed/", review.payment_review, name="payment_review"),
     path("services/<int:pk>/renew/", act.service_renew, name="service_renew"),
     path("services/<int:pk>/suspend/", act.service_suspend, name="service_suspend"),
     path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),

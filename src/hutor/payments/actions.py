@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import transaction
@@ -14,18 +15,19 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
-from hutor.core.money import Money
+from hutor.core.money import InvalidAmount, Money
 from hutor.core.sequences import next_value
+from hutor.core.templatetags.money import format_money
 from hutor.invoices.actions import settle_open_invoices
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
 from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
 from hutor.payments.gateways import Incoming, Notification, get_gateway
-from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
+from hutor.payments.models import Payment, PaymentMethod, PaymentStatus, ReviewReason
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import BillingAccount
+    from hutor.accounts.models import BillingAccount, User
 
 log = logging.getLogger("hutor.payments")
 
@@ -72,8 +74,13 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
     account -> the customer's balance) keyed by (method, the service's transaction id), then
     open invoices are settled and the customer is told. Returns (payment, credited now).
 
-    A replay of the same confirmation credits nothing and returns False. An amount or currency
-    other than the payment's, or a payment that already failed or expired, is refused.
+    `amount` is what the service verifiably took from the payer, and that is what is credited:
+    money that arrived is never refused. When it is not what the payment expected (another
+    amount; a payment that had expired or failed), the payment is credited all the same and
+    flagged for staff (`review_reasons`, the desk's "needs a look" list); its `amount` becomes
+    the amount credited. A replay of the same confirmation credits nothing and returns False.
+    Refused: another currency (no balance to put it on), or a payment already credited by
+    another transaction.
     """
     with transaction.atomic():
         lock_billing_account(payment.billing_account)
@@ -82,15 +89,17 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
             if payment.gateway_transaction_id == transaction_id:
                 return payment, False
             raise NotificationRejected("the payment was already credited by another transaction")
-        if payment.status != PaymentStatus.PENDING:
-            raise NotificationRejected(f"the payment is {payment.status}")
-        if amount != payment.money:
+        if amount.currency != payment.currency:
             raise NotificationRejected("the amount or currency differs from the payment's")
+        if not amount.is_positive() or amount.rounded() != amount:
+            raise NotificationRejected("malformed amount")
+        now = clock.now()
+        reasons = review_reasons(payment, amount, now=now)
         method = payment.method
         entry, _created = ledger.post(
             lines=[
-                (ledger.clearing_account(method.slug, payment.currency), -payment.money),
-                (ledger.customer_account(payment.billing_account), payment.money),
+                (ledger.clearing_account(method.slug, payment.currency), -amount),
+                (ledger.customer_account(payment.billing_account), amount),
             ],
             kind=EntryKind.TOP_UP,
             memo=f"Payment {payment.number} ({method.slug})",
@@ -99,11 +108,20 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
             idempotency_key=f"payment:{method.slug}:{transaction_id}",
         )
         payment.status = PaymentStatus.SUCCEEDED
+        payment.amount = amount.amount
         payment.gateway_transaction_id = transaction_id
         payment.credit_entry = entry
-        payment.completed_at = clock.now()
+        payment.completed_at = now
+        payment.review_reasons = reasons
         payment.save(
-            update_fields=["status", "gateway_transaction_id", "credit_entry", "completed_at"]
+            update_fields=[
+                "status",
+                "amount",
+                "gateway_transaction_id",
+                "credit_entry",
+                "completed_at",
+                "review_reasons",
+            ]
         )
         settle_open_invoices(billing_account=payment.billing_account)
         enqueue(
@@ -112,7 +130,70 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
             billing_account=payment.billing_account,
             params={"payment": payment.number},
         )
+    if reasons:
+        log.warning(
+            "payment %s credited and flagged for staff: %s",
+            payment.number,
+            ", ".join(reason["code"] for reason in reasons),
+        )
     log.info("payment %s credited: %s", payment.number, payment.money)
+    return payment, True
+
+
+def review_reasons(payment: Payment, amount: Money, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Why crediting `amount` to `payment` needs a look from staff (codes + parameters): it
+    had expired (or outlived its lifetime unmarked), it had failed, another amount arrived."""
+    reasons: list[dict[str, Any]] = []
+    if payment.status == PaymentStatus.FAILED:
+        reasons.append(
+            {"code": ReviewReason.AFTER_FAILURE, "params": {"failure": payment.failure_reason}}
+        )
+    elif payment.status == PaymentStatus.EXPIRED or payment.expires_at <= now:
+        reasons.append(
+            {"code": ReviewReason.LATE, "params": {"expired_at": payment.expires_at.isoformat()}}
+        )
+    if amount != payment.money:
+        reasons.append(
+            {
+                "code": ReviewReason.AMOUNT_DIFFERS,
+                "params": {
+                    "expected": str(payment.money.rounded().amount),
+                    "received": str(amount.rounded().amount),
+                },
+            }
+        )
+    return reasons
+
+
+def describe_review(reason: Mapping[str, Any], currency: str) -> str:
+    """One review reason in the active language."""
+    code = reason.get("code")
+    params = reason.get("params") or {}
+    if code == ReviewReason.LATE:
+        return _("Paid after the payment expired.")
+    if code == ReviewReason.AFTER_FAILURE:
+        return _("Paid after the payment had failed.")
+    if code == ReviewReason.AMOUNT_DIFFERS:
+        try:
+            expected = format_money(Money(str(params.get("expected")), currency))
+            received = format_money(Money(str(params.get("received")), currency))
+        except (InvalidAmount, ValueError):
+            return _("Another amount arrived than the payment expected.")
+        message = _("%(received)s arrived instead of %(expected)s; what arrived is credited.")
+        return message % {"received": received, "expected": expected}
+    return str(code)
+
+
+def mark_reviewed(*, payment: Payment, user: User) -> tuple[Payment, bool]:
+    """Take a flagged payment off the "needs a look" list. Returns (payment, marked now);
+    False when it was not flagged or was already reviewed. The desk audits it."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not payment.needs_review:
+            return payment, False
+        payment.reviewed_at = clock.now()
+        payment.reviewed_by = user
+        payment.save(update_fields=["reviewed_at", "reviewed_by"])
     return payment, True
 
 
@@ -153,6 +234,8 @@ def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled
     if not notification.paid:
         failed = fail_payment(payment=payment, reason="declined by the payment service")
         return Handled(failed, False, notification)
+    # Verified and paid: credited whatever the payment's state or amount (credit_payment flags
+    # what staff should look at); the money has left the payer and must reach a balance.
     payment, credited = credit_payment(
         payment=payment, transaction_id=notification.transaction_id, amount=notification.amount
     )
@@ -169,7 +252,8 @@ def link_token(payment: Payment) -> str:
 
 
 def expire_payments(*, now: dt.datetime | None = None) -> int:
-    """Mark pending payments past their lifetime expired; a late notification is then refused."""
+    """Mark pending payments past their lifetime expired. A verified notification that arrives
+    later is still credited, and flagged for staff (credit_payment)."""
     moment = now or clock.now()
     return Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=moment).update(
         status=PaymentStatus.EXPIRED, completed_at=moment

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from hutor.payments.models import Payment, PaymentMethod
+from hutor.payments.models import Payment, PaymentMethod, Refund
 
 SECRET_HINTS = ("secret", "key", "password", "token")
 
@@ -87,6 +87,25 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """Read only: refunds are written by payments.refunds (the desk's refund actions)."""
+
+    list_display = ["pk", "payment", "amount", "currency", "status", "created_at", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["payment__number", "gateway_refund_id", "idempotency_key"]
+    list_select_related = ["payment"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Refund._meta.fields]
 
     def has_add_permission(self, request):
         return False

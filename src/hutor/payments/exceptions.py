@@ -32,3 +32,8 @@ class NotificationIgnored(NotificationRejected):
     @classmethod
     def is_ignored(cls, reason: str) -> bool:
         return reason.startswith(cls.PREFIX)
+
+
+class RefundUnanswered(PaymentError):
+    """The payment service gave no answer to a refund request (timeout, network, its own
+    error): the refund stays pending and is asked again with the same idempotency key."""

@@ -93,6 +93,20 @@ class Payment(models.Model):
         related_name="payment",
     )
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    # Money that arrived but not as the payment expected it (after it expired or failed, or
+    # another amount) is credited all the same and flagged for staff: a list of reasons, each
+    # {"code": ReviewReason, "params": {...}}, rendered in the reader's language
+    # (payments.review.describe). Empty: nothing to look at. `reviewed_at` set: looked at.
+    review_reasons = models.JSONField(_("needs a look because"), default=list, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -118,6 +132,98 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons) and self.reviewed_at is None
+
+
+class ReviewReason(models.TextChoices):
+    """Why a credited payment is on the desk's "needs a look" list (stored as a code)."""
+
+    LATE = "late", _("Paid after the payment expired")  # params: expired_at
+    AFTER_FAILURE = "after_failure", _("Paid after the payment failed")  # params: failure
+    AMOUNT_DIFFERS = "amount_differs", _("Another amount arrived")  # params: expected, received
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # the balance is debited; the service has not confirmed
+    SUCCEEDED = "succeeded", _("Refunded")  # the payment service confirmed the refund
+    FAILED = "failed", _("Failed")  # the service refused it; the debit was reversed
+
+
+class Refund(models.Model):
+    """Part or all of a credited payment going back to the payer through its payment service.
+
+    Written PENDING and committed before the service is asked, with the journal entry that
+    debits the balance (customer -> clearing, kind REFUND, keyed by `idempotency_key`); the
+    same key is the idempotence key sent to the service, so asking again (a timeout, a retry by
+    the worker) never refunds twice. The service's answer then moves it to SUCCEEDED, or to
+    FAILED with a reversing entry that gives the balance back. Pending and succeeded refunds
+    of a payment never sum above its amount (checked under the payment's row lock).
+    """
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = AmountField(_("amount"))
+    currency = CurrencyField(_("currency"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    # One key per refund: the journal entry's, and the service's idempotence key. Derived from
+    # the desk form's one-time token, so a double-submitted form is one refund.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    gateway_refund_id = models.CharField(_("refund id at the service"), max_length=100, blank=True)
+    # Why it failed, as a code plus parameters (see payments.refunds.failure_text).
+    failure_code = models.CharField(_("failure"), max_length=40, blank=True)
+    failure_params = models.JSONField(_("failure details"), default=dict, blank=True)
+    entry = models.OneToOneField(
+        "ledger.JournalEntry",
+        verbose_name=_("refund entry"),
+        on_delete=models.PROTECT,
+        related_name="refund",
+    )
+    reversal_entry = models.OneToOneField(
+        "ledger.JournalEntry",
+        verbose_name=_("reversal entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_refund",
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    attempted_at = models.DateTimeField(_("last asked the service at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status="failed") | models.Q(reversal_entry__isnull=False),
+                name="refund_failed_is_reversed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}:{self.pk}"
 
     @property
     def money(self) -> Money:

@@ -16,7 +16,10 @@ Refunds, defined:
   back to the payer through the payment service that took it (only for a gateway with
   `supports_refunds`). The customer's balance pays it: customer balance -> the method's
   clearing account, kind REFUND, reference = the payment number. It needs the balance to cover
-  it, and never more than what is left of the payment after earlier refunds.
+  it, and never more than what is left of the payment after earlier refunds. The refund is a
+  `payments.Refund` written pending (the balance debited) before the service is asked, outside
+  any transaction, with the refund's own idempotency key; a refund left pending is asked again
+  (`retry_refund`, or the worker) with the same key. See payments/refunds.py.
 - *refund to the balance* (`refund_to_balance`): money the provider owes the customer (a service
   paid but not delivered, an outage) is credited to the balance, to be spent on services: the
   adjustments account -> customer balance, kind REFUND. It leaves the provider's books as an
@@ -51,6 +54,9 @@ from hutor.backoffice.actions.money import (
     refund_to_gateway,
     refundable,
     refunded_amount,
+    resolve_refund,
+    retry_refund,
+    review_payment,
 )
 from hutor.backoffice.actions.services import (
     extend_service,
@@ -78,6 +84,9 @@ __all__ = [
     "resend_activation",
     "resend_email",
     "reset_staff_totp",
+    "resolve_refund",
+    "retry_refund",
+    "review_payment",
     "suspend_service",
     "terminate_service",
     "toggle_payment_method",

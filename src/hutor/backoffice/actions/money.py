@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hutor.accounts.actions import lock as lock_billing_account
 from hutor.backoffice.actions.common import form_token, positive_amount
 from hutor.backoffice.audit import record, require_reason
 from hutor.backoffice.exceptions import AlreadyDone, DeskError
@@ -17,11 +16,13 @@ from hutor.invoices.actions import settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger import actions as ledger
 from hutor.ledger.exceptions import InsufficientFunds
-from hutor.ledger.models import EntryKind, JournalEntry, LedgerAccountKind, Posting
+from hutor.ledger.models import EntryKind, JournalEntry
+from hutor.payments import actions as payment_actions
+from hutor.payments import refunds
 from hutor.payments.bank import actions as bank_actions
 from hutor.payments.exceptions import PaymentError
 from hutor.payments.gateways import get_gateway
-from hutor.payments.models import Payment, PaymentStatus
+from hutor.payments.models import Payment, Refund, RefundStatus
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount, User
@@ -191,33 +192,25 @@ def refund_to_balance(
 
 
 def refunded_amount(payment: Payment) -> Money:
-    """What earlier refunds returned of this payment through its payment service."""
-    total = Money.zero(payment.currency)
-    for amount in Posting.objects.filter(
-        entry__kind=EntryKind.REFUND,
-        entry__reference=payment.number,
-        account__kind=LedgerAccountKind.CLEARING,
-    ).values_list("amount", flat=True):
-        total += Money(amount, payment.currency)
-    return total
+    """What pending and succeeded refunds take of this payment through its payment service."""
+    return refunds.reserved(payment)
 
 
 def refundable(payment: Payment) -> Money:
-    if payment.status != PaymentStatus.SUCCEEDED:
-        return Money.zero(payment.currency)
-    left = payment.money - refunded_amount(payment)
-    return left if left.is_positive() else Money.zero(payment.currency)
+    return refunds.refundable(payment)
 
 
 def refund_to_gateway(
     *, staff: User, payment: Payment, amount: Money, reason: str, token: str | None = None
-) -> JournalEntry:
+) -> Refund:
     """Return part or all of a succeeded payment to the payer through its payment service.
 
-    Under the account's lock the balance is debited first (customer -> clearing, kind REFUND;
-    refused if it does not cover the amount), then the service is asked to refund; if it
-    refuses or fails, the transaction rolls back and nothing moved. The service's refund id is
-    kept in the audit entry.
+    One transaction writes the refund PENDING with the debit of the balance (refused if it
+    does not cover the amount, or if refunds would exceed the payment) and its audit entry,
+    and commits; only then is the service asked, outside any transaction, with the refund's
+    own idempotency key (payments.refunds). The refund comes back succeeded, failed (the
+    balance given back) or still pending (asked again by the worker or the desk's button).
+    The form's one-time token is the refund's key: a form submitted twice is one refund.
     """
     require_reason(reason)
     account = payment.billing_account
@@ -230,40 +223,15 @@ def refund_to_gateway(
             % {"method": method.name}
         )
     with transaction.atomic():
-        lock_billing_account(account)
-        payment = Payment.objects.select_related("method", "billing_account").get(pk=payment.pk)
-        if payment.status != PaymentStatus.SUCCEEDED:
-            raise DeskError(_("Only a credited payment can be refunded."))
-        left = refundable(payment)
-        if amount > left:
-            raise DeskError(
-                _("At most %(left)s of this payment can still be refunded.") % {"left": left}
-            )
+        before = refunds.reserved(payment)
         try:
-            entry, created = ledger.post(
-                lines=[
-                    (ledger.customer_account(account), -amount),
-                    (ledger.clearing_account(method.slug, amount.currency), amount),
-                ],
-                kind=EntryKind.REFUND,
-                memo=f"Refund of payment {payment.number} ({method.slug})",
-                reference=payment.number,
-                billing_account=account,
-                idempotency_key=f"desk:refund-gateway:{form_token(token)}",
-                created_by=staff,
+            refund = refunds.open_refund(
+                payment=payment, amount=amount, staff=staff, token=form_token(token)
             )
-        except InsufficientFunds as exc:
-            raise DeskError(
-                _("The balance does not cover the refund: the money was already spent.")
-            ) from exc
-        if not created:
-            raise AlreadyDone(_("This refund was already made."))
-        try:
-            refund_id = gateway.refund(payment, amount)
-        except Exception as exc:
-            raise DeskError(
-                _("The payment service refused the refund: %(error)s") % {"error": exc}
-            ) from exc
+        except refunds.AlreadyRequested as exc:
+            raise AlreadyDone(str(exc)) from exc
+        except refunds.RefundRefused as exc:
+            raise DeskError(str(exc)) from exc
         record(
             staff=staff,
             action="refund.gateway",
@@ -274,9 +242,93 @@ def refund_to_gateway(
             changes={
                 "amount": amount,
                 "method": method.slug,
-                "refund_id": refund_id,
-                "entry": entry.pk,
-                "refunded_before": payment.money - left,
+                "refund": refund.pk,
+                "entry": refund.entry_id,
+                "refunded_before": before,
             },
         )
-    return entry
+    return refunds.send_refund(refund)
+
+
+def retry_refund(*, staff: User, refund: Refund, reason: str) -> Refund:
+    """Ask the payment service again about a pending refund, with the same key (so it is never
+    refunded twice); audited. The answer concludes it, or it stays pending."""
+    require_reason(reason)
+    payment = refund.payment
+    if not refunds.can_retry(refund):
+        if refund.status != RefundStatus.PENDING:
+            raise AlreadyDone(_("This refund was already made."))
+        raise DeskError(
+            _(
+                "This refund is too old to be asked again safely; check it in the payment "
+                "service's dashboard."
+            )
+        )
+    with transaction.atomic():
+        record(
+            staff=staff,
+            action="refund.retry",
+            reason=reason,
+            billing_account=payment.billing_account,
+            object_type="payment",
+            object_id=payment.number,
+            changes={"refund": refund.pk, "amount": refund.money},
+        )
+    try:
+        return refunds.retry_refund(refund)
+    except refunds.RefundRefused as exc:
+        raise DeskError(str(exc)) from exc
+
+
+def review_payment(*, staff: User, payment: Payment, reason: str) -> Payment:
+    """Take a flagged payment (money credited after it expired or failed, or another amount)
+    off the desk's "needs a look" list, saying what was found; audited. Moves no money."""
+    require_reason(reason)
+    with transaction.atomic():
+        payment, marked = payment_actions.mark_reviewed(payment=payment, user=staff)
+        if not marked:
+            raise AlreadyDone(_("Payment %(number)s needs no look.") % {"number": payment.number})
+        record(
+            staff=staff,
+            action="payment.review",
+            reason=reason,
+            billing_account=payment.billing_account,
+            object_type="payment",
+            object_id=payment.number,
+            changes={
+                "amount": payment.money,
+                "reasons": [item.get("code") for item in payment.review_reasons],
+            },
+        )
+    return payment
+
+
+def resolve_refund(
+    *, staff: User, refund: Refund, refunded: bool, gateway_refund_id: str, reason: str
+) -> Refund:
+    """Conclude a refund too old to be asked again as staff found it in the payment service's
+    dashboard (payments.refunds.resolve_stale_refund); audited."""
+    require_reason(reason)
+    payment = refund.payment
+    try:
+        with transaction.atomic():
+            refund = refunds.resolve_stale_refund(
+                refund=refund, refunded=refunded, gateway_refund_id=gateway_refund_id
+            )
+            record(
+                staff=staff,
+                action="refund.resolve",
+                reason=reason,
+                billing_account=payment.billing_account,
+                object_type="payment",
+                object_id=payment.number,
+                changes={
+                    "refund": refund.pk,
+                    "amount": refund.money,
+                    "status": refund.status,
+                    "refund_id": refund.gateway_refund_id,
+                },
+            )
+    except refunds.RefundRefused as exc:
+        raise DeskError(str(exc)) from exc
+    return refund

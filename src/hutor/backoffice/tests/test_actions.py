@@ -24,9 +24,11 @@ from hutor.invoices.models import InvoiceStatus
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import EntryKind, JournalEntry
 from hutor.notifications.models import OutboxEmail
+from hutor.payments.actions import credit_payment, start_top_up
 from hutor.payments.gateways import GATEWAYS
+from hutor.payments.gateways.base import RefundResult
 from hutor.payments.gateways.demo import DemoGateway
-from hutor.payments.models import Payment, PaymentStatus
+from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from hutor.services.models import ProvisioningTask, ServiceStatus
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +39,11 @@ class RefundingDemo(DemoGateway):
 
     supports_refunds = True
     refunds: list[tuple[str, Money]] = []
+    status = "succeeded"  # what the service answers
 
-    def refund(self, payment, amount):
-        self.refunds.append((payment.number, amount))
-        return f"R-{len(self.refunds)}"
+    def refund(self, refund):
+        self.refunds.append((refund.payment.number, refund.money))
+        return RefundResult(status=self.status, refund_id=f"R-{len(self.refunds)}")
 
 
 @pytest.fixture
@@ -67,6 +70,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, mon
     client, staff = admin
     monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
     RefundingDemo.refunds = []
+    RefundingDemo.status = "succeeded"
     acc = world.account
     done: set[str] = set()
 
@@ -328,6 +332,8 @@ def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, mon
     )
     assert RefundingDemo.refunds == [(world.payment.number, Money("200"))]
     assert ledger_queries.balance(acc) == balance - Money("200")
+    refund = Refund.objects.get()
+    assert refund.status == RefundStatus.SUCCEEDED and refund.gateway_refund_id == "R-1"
     check(
         entry,
         action="refund.gateway",
@@ -336,10 +342,78 @@ def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, mon
         account=acc,
         amount="200.00 RUB",
         method="demo",
-        refund_id="R-1",
+        refund=refund.pk,
+        entry=refund.entry_id,
         refunded_before="0.00 RUB",
     )
     assert actions.refundable(world.payment) == Money("300")
+    done.add(entry.action)
+
+    RefundingDemo.status = "pending"  # the service is still at it: asked again from the desk
+    post(
+        "refund_gateway",
+        [world.payment.number],
+        {"amount": "100", "reason": "Second card charge", "token": uuid.uuid4().hex},
+    )
+    pending = Refund.objects.get(status=RefundStatus.PENDING)
+    RefundingDemo.status = "succeeded"
+    entry = post("refund_retry", [world.payment.number, pending.pk], {"reason": "Asked again"})
+    pending.refresh_from_db()
+    assert pending.status == RefundStatus.SUCCEEDED
+    check(
+        entry,
+        action="refund.retry",
+        staff=staff,
+        reason="Asked again",
+        account=acc,
+        refund=pending.pk,
+        amount="100.00 RUB",
+    )
+    done.add(entry.action)
+
+    RefundingDemo.status = "pending"  # left pending for more than a day: concluded by hand
+    post(
+        "refund_gateway",
+        [world.payment.number],
+        {"amount": "50", "reason": "Third charge", "token": uuid.uuid4().hex},
+    )
+    stale = Refund.objects.get(status=RefundStatus.PENDING)
+    RefundingDemo.status = "succeeded"
+    Refund.objects.filter(pk=stale.pk).update(created_at=stale.created_at - dt.timedelta(days=1))
+    before = ledger_queries.balance(acc)
+    entry = post(
+        "refund_resolve",
+        [world.payment.number, stale.pk],
+        {"outcome": "not_refunded", "refund_id": "", "reason": "Not in the dashboard"},
+    )
+    stale.refresh_from_db()
+    assert stale.status == RefundStatus.FAILED and stale.failure_code == "not_found_at_service"
+    assert ledger_queries.balance(acc) == before + Money("50")
+    check(
+        entry,
+        action="refund.resolve",
+        staff=staff,
+        reason="Not in the dashboard",
+        account=acc,
+        refund=stale.pk,
+        status="failed",
+    )
+    done.add(entry.action)
+
+    late = start_top_up(billing_account=acc, method=world.methods.demo, amount=Money("150.00"))
+    Payment.objects.filter(pk=late.pk).update(status=PaymentStatus.EXPIRED)
+    credit_payment(payment=late, transaction_id="demo-late", amount=Money("150.00"))
+    entry = post("payment_review", [late.number], {"reason": "Customer confirmed"})
+    late.refresh_from_db()
+    assert late.reviewed_by == staff and not late.needs_review
+    check(
+        entry,
+        action="payment.review",
+        staff=staff,
+        reason="Customer confirmed",
+        account=acc,
+        reasons=["late"],
+    )
     done.add(entry.action)
 
     hosting.refresh_from_db()
@@ -514,6 +588,7 @@ def test_refunds_are_bounded_and_need_a_refunding_service(admin, world, monkeypa
         )
     monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
     RefundingDemo.refunds = []
+    RefundingDemo.status = "succeeded"
     with translation.override("en"), pytest.raises(DeskError, match="At most"):
         actions.refund_to_gateway(
             staff=staff, payment=world.payment, amount=Money("500.01"), reason="Refund"

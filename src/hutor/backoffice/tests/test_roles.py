@@ -15,6 +15,8 @@ from hutor.backoffice import roles
 from hutor.backoffice import urls as desk_urls
 from hutor.backoffice.models import AuditEntry, Role, StaffProfile
 from hutor.backoffice.tests.conftest import desk_session
+from hutor.core.money import Money
+from hutor.payments.refunds import open_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     email = world.account.emails.first().pk
     tariff = world.catalog.start.pk
     method = world.methods.demo.pk
+    refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -78,6 +81,13 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("refund_balance", r("refund_balance", acc), "POST", Role.ACCOUNTANT),
         ("refund_gateway", r("refund_gateway", pay), "GET", Role.ACCOUNTANT),
         ("refund_gateway", r("refund_gateway", pay), "POST", Role.ACCOUNTANT),
+        ("refund_retry", r("refund_retry", pay, refund), "GET", Role.ACCOUNTANT),
+        ("refund_retry", r("refund_retry", pay, refund), "POST", Role.ACCOUNTANT),
+        ("refund_resolve", r("refund_resolve", pay, refund), "GET", Role.ACCOUNTANT),
+        ("refund_resolve", r("refund_resolve", pay, refund), "POST", Role.ACCOUNTANT),
+        ("needs_review", r("needs_review"), "GET", Role.SUPPORT),
+        ("payment_review", r("payment_review", pay), "GET", Role.ACCOUNTANT),
+        ("payment_review", r("payment_review", pay), "POST", Role.ACCOUNTANT),
         ("service_extend", r("service_extend", svc), "GET", Role.ACCOUNTANT),
         ("service_extend", r("service_extend", svc), "POST", Role.ACCOUNTANT),
         ("service_terminate", r("service_terminate", svc), "GET", Role.ACCOUNTANT),

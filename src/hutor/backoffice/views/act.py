@@ -27,6 +27,7 @@ from hutor.backoffice.forms import (
     RenewForm,
 )
 from hutor.backoffice.views.common import account_or_404, action_page, staff_of
+from hutor.backoffice.views.review import refund_message
 from hutor.core.templatetags.money import format_money
 from hutor.invoices.models import Invoice
 from hutor.notifications.models import OutboxEmail
@@ -480,17 +481,14 @@ def refund_gateway(request: HttpRequest, number: str) -> HttpResponse:
     form.currency = payment.currency
 
     def perform(data: dict[str, Any]) -> str:
-        actions.refund_to_gateway(
+        refund = actions.refund_to_gateway(
             staff=staff_of(request),
             payment=payment,
             amount=data["amount"],
             reason=data["reason"],
             token=data["token"],
         )
-        return _("%(amount)s is refunded through %(method)s.") % {
-            "amount": format_money(data["amount"]),
-            "method": payment.method.name,
-        }
+        return refund_message(refund)
 
     return action_page(
         request,

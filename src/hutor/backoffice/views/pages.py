@@ -18,11 +18,13 @@ from hutor.backoffice.models import AuditEntry, Role
 from hutor.backoffice.views.common import account_or_404, render_desk
 from hutor.invoices import documents
 from hutor.invoices.models import Invoice
-from hutor.ledger.models import JournalEntry
 from hutor.notifications.models import OutboxEmail
 from hutor.payments import actions as payment_actions
+from hutor.payments.actions import describe_review
 from hutor.payments.gateways import get_gateway
 from hutor.payments.models import Payment, PaymentStatus
+from hutor.payments.refunds import can_retry as can_retry_refund
+from hutor.payments.refunds import failure_text as refund_failure_text
 from hutor.services.models import Service
 
 
@@ -138,9 +140,15 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
     link = ""
     if item.status == PaymentStatus.PENDING:
         link = settings.HUTOR_BASE_URL + payment_actions.payment_link(item)
-    refunds = JournalEntry.objects.filter(reference=item.number, kind="refund").prefetch_related(
-        "postings__account"
-    )
+    refunds = [
+        (
+            refund,
+            refund_failure_text(refund) if refund.failure_code else "",
+            refund.status == "pending" and not can_retry_refund(refund),
+        )
+        for refund in item.refunds.select_related("staff").order_by("created_at", "pk")
+    ]
+    reasons = [describe_review(reason, item.currency) for reason in item.review_reasons]
     return render_desk(
         request,
         "backoffice/payment.html",
@@ -151,6 +159,7 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
             "link": link,
             "refundable": actions.refundable(item),
             "refunds": refunds,
+            "review_reasons": reasons,
             "audit": AuditEntry.objects.filter(
                 object_type="payment", object_id=item.number
             ).select_related("staff"),

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from hutor.payments.gateways.bank_transfer import BankTransferGateway
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    RefundResult,
+    StartAction,
+)
 from hutor.payments.gateways.demo import DemoGateway
 from hutor.payments.gateways.robokassa import RobokassaGateway
 from hutor.payments.gateways.stripe import StripeGateway
@@ -28,4 +34,12 @@ def get_gateway(code: str) -> GatewayPlugin:
         raise LookupError(f"unknown payment gateway {code!r}") from None
 
 
-__all__ = ["GATEWAYS", "GatewayPlugin", "Incoming", "Notification", "StartAction", "get_gateway"]
+__all__ = [
+    "GATEWAYS",
+    "GatewayPlugin",
+    "Incoming",
+    "Notification",
+    "RefundResult",
+    "StartAction",
+    "get_gateway",
+]

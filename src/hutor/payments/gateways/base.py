@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from hutor.core.money import Money
 
 if TYPE_CHECKING:
-    from hutor.payments.models import Payment, PaymentMethod
+    from hutor.payments.models import Payment, PaymentMethod, Refund
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,17 @@ class Notification:
     amount: Money
     paid: bool  # False: the service reports the payment failed or was declined
     test_mode: bool = False
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """The payment service's answer to a refund request."""
+
+    status: str  # "succeeded", "pending" (the service is still at it) or "failed"
+    refund_id: str = ""  # the service's id of the refund, once it has one
+    # Why it failed: a code (payments.refunds.FAILURES) and its parameters, never a sentence.
+    failure_code: str = ""
+    failure_params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,12 @@ class GatewayPlugin(abc.ABC):
     # Optional abilities; a gateway that has them overrides these.
     supports_refunds = False
 
-    def refund(self, payment: Payment, amount: Money) -> str:
-        """Refund through the service; returns its refund id."""
+    def refund(self, refund: Refund) -> RefundResult:
+        """Ask the service to refund `refund.money` of `refund.payment`, sending
+        `refund.idempotency_key` as the service's idempotency key, so that asking again (after
+        a timeout, by the worker) returns the first answer instead of refunding twice; with
+        `refund.gateway_refund_id` known, the service may be asked for that refund's state
+        instead. Raise RefundUnanswered when the service gave no answer (timeout, network,
+        5xx): the refund stays pending and is asked again. Called outside any transaction
+        (payments.refunds.send_refund), never while a row is locked."""
         raise NotImplementedError(f"{self.code} cannot refund through the service")

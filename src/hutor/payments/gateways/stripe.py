@@ -28,13 +28,24 @@ from django.utils.translation import gettext as _
 
 from hutor.core import clock
 from hutor.core.money import MINOR_UNITS, Money
-from hutor.payments.exceptions import NotificationIgnored, NotificationRejected, PaymentError
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.exceptions import (
+    NotificationIgnored,
+    NotificationRejected,
+    PaymentError,
+    RefundUnanswered,
+)
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    RefundResult,
+    StartAction,
+)
 
 if TYPE_CHECKING:
     from stripe.params.checkout import SessionCreateParams
 
-    from hutor.payments.models import Payment, PaymentMethod
+    from hutor.payments.models import Payment, PaymentMethod, Refund
 
 log = logging.getLogger("hutor.payments")
 
@@ -85,6 +96,7 @@ def _open(payment: Payment) -> bool:
 
 class StripeGateway(GatewayPlugin):
     code = "stripe"
+    supports_refunds = True
 
     def start(self, payment: Payment) -> StartAction:
         """Create a Checkout Session for the payment and send the payer to it. The idempotency
@@ -201,3 +213,54 @@ class StripeGateway(GatewayPlugin):
         if NotificationIgnored.is_ignored(reason):
             return HttpResponse("ignored", status=200, content_type="text/plain")
         return super().rejected(reason)
+
+    def refund(self, refund: Refund) -> RefundResult:
+        """Refund a credited payment, whole or in part (POST /v1/refunds with the
+        payment_intent and an amount in minor units, docs.stripe.com/api/refunds/create),
+        with the refund's own key as Stripe's Idempotency-Key: asking again returns the first
+        answer. A refund Stripe already gave an id is looked up instead (GET /v1/refunds/{id},
+        docs.stripe.com/api/refunds/retrieve)."""
+        payment = refund.payment
+        intent = payment.gateway_transaction_id or ""
+        if not intent.startswith("pi_"):
+            # Credited from a session without a payment intent: nothing Stripe can refund.
+            return RefundResult(status="failed", failure_code="not_refundable")
+        try:
+            refunds = client_for(payment.method).v1.refunds
+            if refund.gateway_refund_id:
+                answer = refunds.retrieve(refund.gateway_refund_id).to_dict()
+            else:
+                answer = refunds.create(
+                    params={"payment_intent": intent, "amount": refund.money.minor_units},
+                    options={"idempotency_key": refund.idempotency_key},
+                ).to_dict()
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+            log.warning(
+                "Stripe did not answer refund of %s: %s", payment.number, type(exc).__name__
+            )
+            raise RefundUnanswered(type(exc).__name__) from exc
+        except stripe.StripeError as exc:
+            log.warning("Stripe refused refund of %s: %s", payment.number, exc.code)
+            return RefundResult(
+                status="failed",
+                failure_code="refused",
+                failure_params={"status": str(exc.http_status or ""), "code": str(exc.code or "")},
+            )
+        except PaymentError:
+            return RefundResult(status="failed", failure_code="not_configured")
+        refund_id = answer.get("id")
+        if not isinstance(refund_id, str) or not refund_id:
+            raise RefundUnanswered("Stripe's refund has no id")
+        status = answer.get("status")
+        if status == "succeeded":
+            return RefundResult(status="succeeded", refund_id=refund_id)
+        if status in {"failed", "canceled"}:
+            reason = answer.get("failure_reason")
+            return RefundResult(
+                status="failed",
+                refund_id=refund_id,
+                failure_code="canceled",
+                failure_params={"code": str(reason)[:60] if reason else ""},
+            )
+        # pending or requires_action: Stripe is still at it; asked again later.
+        return RefundResult(status="pending", refund_id=refund_id)

@@ -37,11 +37,22 @@ from django.utils.translation import gettext as _
 
 from hutor.core import clock
 from hutor.core.money import InvalidAmount, Money
-from hutor.payments.exceptions import NotificationIgnored, NotificationRejected, PaymentError
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.exceptions import (
+    NotificationIgnored,
+    NotificationRejected,
+    PaymentError,
+    RefundUnanswered,
+)
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    RefundResult,
+    StartAction,
+)
 
 if TYPE_CHECKING:
-    from hutor.payments.models import Payment, PaymentMethod
+    from hutor.payments.models import Payment, PaymentMethod, Refund
 
 log = logging.getLogger("hutor.payments")
 
@@ -69,8 +80,9 @@ IDEMPOTENCE_NAMESPACE = uuid.UUID("0a6f9d0e-5a53-4b8e-9f0c-6b7d2d1c7a11")
 class YooKassaError(Exception):
     """The API could not be reached, refused the request or answered something unreadable."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
         self.status = status  # the HTTP status when the API answered one
+        self.code = code  # YooKassa's error code ("invalid_request"...), when it gave one
         super().__init__(message)
 
 
@@ -106,6 +118,11 @@ class YooKassaClient:
     def create_refund(self, body: dict[str, Any], *, idempotence_key: str) -> dict[str, Any]:
         return self._call("POST", "refunds", body, idempotence_key)
 
+    def get_refund(self, refund_id: str) -> dict[str, Any]:
+        if not PAYMENT_ID.fullmatch(refund_id):
+            raise YooKassaError("malformed refund id")
+        return self._call("GET", f"refunds/{quote(refund_id, safe='')}")
+
     def _call(
         self,
         verb: str,
@@ -132,6 +149,7 @@ class YooKassaClient:
             raise YooKassaError(
                 f"the API answered HTTP {exc.code}" + (f" ({code})" if code else ""),
                 status=exc.code,
+                code=code,
             ) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             raise YooKassaError("the API did not answer") from exc
@@ -342,29 +360,53 @@ class YooKassaGateway(GatewayPlugin):
             return HttpResponse(status=200)
         return super().rejected(reason)
 
-    def refund(self, payment: Payment, amount: Money) -> str:
-        """Refund a credited payment, whole or in part; returns YooKassa's refund id. The
-        idempotence key is derived from the payment and the amount, so a retried request does
-        not refund twice (and two equal partial refunds of one payment within YooKassa's 24-hour
-        key lifetime are one refund)."""
-        from hutor.payments.models import PaymentStatus
-
-        if payment.status != PaymentStatus.SUCCEEDED or not payment.gateway_transaction_id:
-            raise PaymentError(_("Only a credited payment can be refunded."))
-        if amount.currency != payment.currency or not 0 < amount.amount <= payment.amount:
-            raise PaymentError(_("A refund is at most the payment's amount, in its currency."))
-        body = {
-            "payment_id": payment.gateway_transaction_id,
-            "amount": {"value": f"{amount.rounded().amount}", "currency": amount.currency},
-        }
+    def refund(self, refund: Refund) -> RefundResult:
+        """Refund a credited payment, whole or in part (POST /refunds,
+        yookassa.ru/developers/api#create_refund). The Idempotence-Key is the refund's own key,
+        so asking again returns YooKassa's first answer; two refunds (two keys) are two refunds.
+        A refund YooKassa already gave an id is looked up instead (GET /refunds/{id}): its
+        status moves from pending to succeeded or canceled there."""
+        payment = refund.payment
+        if not payment.gateway_transaction_id:
+            return RefundResult(status="failed", failure_code="not_refundable")
         try:
-            refund = YooKassaClient.for_method(payment.method).create_refund(
-                body, idempotence_key=idempotence_key(payment, f"refund:{amount.rounded()}")
-            )
+            client = YooKassaClient.for_method(payment.method)
+        except YooKassaError:
+            return RefundResult(status="failed", failure_code="not_configured")
+        try:
+            if refund.gateway_refund_id:
+                answer = client.get_refund(refund.gateway_refund_id)
+            else:
+                money = refund.money.rounded()
+                body = {
+                    "payment_id": payment.gateway_transaction_id,
+                    "amount": {"value": f"{money.amount}", "currency": money.currency},
+                }
+                answer = client.create_refund(body, idempotence_key=refund.idempotency_key)
         except YooKassaError as exc:
             log.warning("YooKassa did not refund payment %s: %s", payment.number, exc)
-            raise PaymentError(_("The payment service refused the refund.")) from exc
-        refund_id = refund.get("id")
-        if not isinstance(refund_id, str) or refund.get("status") == "canceled":
-            raise PaymentError(_("The payment service refused the refund."))
-        return refund_id
+            # No answer, YooKassa's own error or "too many requests": the same key asks again.
+            if exc.status is None or exc.status >= 500 or exc.status == 429:
+                raise RefundUnanswered(str(exc)) from exc
+            return RefundResult(
+                status="failed",
+                failure_code="refused",
+                failure_params={"status": str(exc.status), "code": exc.code},
+            )
+        refund_id = answer.get("id")
+        status = answer.get("status")
+        if not isinstance(refund_id, str) or not PAYMENT_ID.fullmatch(refund_id):
+            raise RefundUnanswered("the API's refund has no id")
+        if status == "succeeded":
+            return RefundResult(status="succeeded", refund_id=refund_id)
+        if status == "canceled":
+            details = answer.get("cancellation_details")
+            reason = details.get("reason") if isinstance(details, dict) else None
+            shown = reason if isinstance(reason, str) and EVENT_NAME.fullmatch(reason) else ""
+            return RefundResult(
+                status="failed",
+                refund_id=refund_id,
+                failure_code="canceled",
+                failure_params={"code": shown},
+            )
+        return RefundResult(status="pending", refund_id=refund_id)

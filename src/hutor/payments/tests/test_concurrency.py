@@ -84,3 +84,43 @@ def test_500_notifications_each_delivered_3_times_by_8_threads_credit_exactly_50
         assert ledger_queries.balance(account) == expected
         assert ledger_queries.total_credited(account) == expected
     assert checks.run().ok
+
+
+def test_concurrent_refunds_of_one_payment_never_exceed_it(payment_methods):
+    """Eight accountants refund 200.00 of one 700.00 payment at once: the payment's row lock
+    makes the sum of pending refunds final, so three are opened and five refused."""
+    from hutor.payments.actions import credit_payment
+    from hutor.payments.refunds import RefundRefused, open_refund
+
+    account = open_billing_account(email="r@example.com", name="R", notify=False)
+    payment = start_top_up(
+        billing_account=account, method=payment_methods.demo, amount=Money("700.00")
+    )
+    payment, _ = credit_payment(payment=payment, transaction_id="T-R", amount=payment.money)
+    opened: list[int] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS)
+
+    def refund():
+        try:
+            barrier.wait()
+            opened.append(open_refund(payment=payment, amount=Money("200.00")).pk)
+        except RefundRefused as exc:
+            refused.append(str(exc))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not errors
+    assert len(opened) == 3 and len(refused) == THREADS - 3
+    assert JournalEntry.objects.filter(kind="refund").count() == 3
+    assert ledger_queries.balance(account) == Money("100.00")
+    assert checks.run().ok

@@ -28,7 +28,8 @@ from hutor.ledger.models import JournalEntry
 from hutor.payments.actions import fail_payment, start_top_up
 from hutor.payments.exceptions import PaymentError
 from hutor.payments.gateways import get_gateway
-from hutor.payments.models import Gateway, Payment, PaymentMethod, PaymentStatus
+from hutor.payments.models import Gateway, Payment, PaymentMethod, PaymentStatus, RefundStatus
+from hutor.payments.refunds import failure_text, open_refund, retry_refund, send_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -40,22 +41,38 @@ WEBHOOK_SECRET = "whsec_hutor_tests_only_not_a_secret"
 
 
 class FakeStripe:
-    """POST /v1/checkout/sessions, as far as Hutor uses it."""
+    """POST /v1/checkout/sessions, POST /v1/refunds and GET /v1/refunds/{id}, as far as Hutor
+    uses them."""
 
     def __init__(self) -> None:
         self.sessions: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.intents: dict[str, int] = {}  # payment intent -> amount paid, in minor units
+        self.refund_status = "succeeded"  # what a new refund starts as
         self.answers: dict[str, tuple[dict, dict]] = {}  # Idempotency-Key -> request, answer
         self.requests: list[dict] = []  # authorization, key and form of every request
         self.keys = {SECRET_KEY}
         self.down = False
+        self.unavailable = False  # answer HTTP 503 (the library retries, then gives up)
         self.api_base = ""
 
-    def answer(self, path: str, authorization: str, key: str, form: dict) -> tuple[int, dict]:
-        self.requests.append({"authorization": authorization, "key": key, "form": form})
+    def answer(
+        self, path: str, authorization: str, key: str, form: dict, verb: str = "POST"
+    ) -> tuple[int, dict]:
+        self.requests.append(
+            {"authorization": authorization, "key": key, "form": form, "path": path, "verb": verb}
+        )
         if authorization.removeprefix("Bearer ") not in self.keys:
             return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}
+        if self.unavailable:
+            return 503, {"error": {"type": "api_error", "message": "Service unavailable"}}
         if self.down:
             return 400, {"error": {"type": "invalid_request_error", "code": "parameter_invalid"}}
+        if verb == "GET" and path.removeprefix("/v1/refunds/") in self.refunds:
+            # GET /v1/refunds/{id} (docs.stripe.com/api/refunds/retrieve): the refund object.
+            return 200, self.refunds[path.removeprefix("/v1/refunds/")]
+        if path == "/v1/refunds":
+            return self.refund(key, form)
         if path != "/v1/checkout/sessions":
             return 404, {"error": {"type": "invalid_request_error", "message": "Unknown path"}}
         if key in self.answers and self.answers[key][0] != form:  # one request per key
@@ -73,9 +90,45 @@ class FakeStripe:
             self.answers[key] = form, self.sessions[session_id]
         return 200, self.answers[key][1]
 
+    def refund(self, key: str, form: dict) -> tuple[int, dict]:
+        """POST /v1/refunds (docs.stripe.com/api/refunds/create): payment_intent and amount in
+        minor units; the refund object out. A repeated Idempotency-Key gets the first answer
+        (docs.stripe.com/api/idempotent_requests); a refund above what is left of the payment
+        is refused (400, code amount_too_large; charge_already_refunded once nothing is left)."""
+        if key in self.answers:
+            if self.answers[key][0] != form:
+                return 400, {"error": {"type": "idempotency_error", "message": "Keys for"}}
+            return 200, self.answers[key][1]
+        intent = form.get("payment_intent", "")
+        if intent not in self.intents:
+            return 400, {"error": {"type": "invalid_request_error", "code": "resource_missing"}}
+        done = sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["payment_intent"] == intent and r["status"] != "failed"
+        )
+        left = self.intents[intent] - done
+        if left <= 0 or int(form["amount"]) > left:
+            code = "charge_already_refunded" if left <= 0 else "amount_too_large"
+            return 400, {"error": {"type": "invalid_request_error", "code": code}}
+        refund_id = f"re_{uuid.uuid4().hex[:24]}"
+        self.refunds[refund_id] = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": int(form["amount"]),
+            "currency": "rub",
+            "payment_intent": intent,
+            "status": self.refund_status,
+        }
+        self.answers[key] = form, self.refunds[refund_id]
+        return 200, self.refunds[refund_id]
+
 
 class Handler(BaseHTTPRequestHandler):
     server: ThreadingHTTPServer
+
+    def do_GET(self) -> None:
+        self.do_POST()
 
     def do_POST(self) -> None:
         fake: FakeStripe = self.server.fake
@@ -83,10 +136,11 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         form = {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}
         status, answer = fake.answer(
-            self.path,
+            self.path.split("?")[0],
             self.headers.get("Authorization", ""),
             self.headers.get("Idempotency-Key", ""),
             form,
+            self.command,
         )
         data = json.dumps(answer).encode()
         self.send_response(status)
@@ -365,8 +419,6 @@ def test_a_delivery_replayed_after_the_tolerance_is_refused(client, payment):
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"amount_total": 70001}, "amount or currency differs"),
-        ({"amount_total": 69999}, "amount or currency differs"),
         ({"currency": "usd"}, "amount or currency differs"),
         ({"currency": "xts"}, "malformed amount"),
         ({"amount_total": "70000"}, "malformed amount"),
@@ -391,14 +443,39 @@ def test_a_payment_of_another_method_is_refused(client, account, method, payment
     assert_nothing_credited(demo_payment)
 
 
-@pytest.mark.parametrize("closed", [PaymentStatus.EXPIRED, PaymentStatus.FAILED])
-def test_an_expired_or_failed_payment_is_not_credited(client, payment, closed):
+@pytest.mark.parametrize(
+    ("closed", "code"), [(PaymentStatus.EXPIRED, "late"), (PaymentStatus.FAILED, "after_failure")]
+)
+def test_an_expired_or_failed_payment_is_credited_once_and_flagged(client, payment, closed, code):
+    """A signed event is Stripe's word that the money was taken: it reaches the balance."""
     if closed == PaymentStatus.FAILED:
         fail_payment(payment=payment, reason="declined by the payment service")
     else:
         Payment.objects.filter(pk=payment.pk).update(status=closed)
-    assert refused(deliver(client, event(payment)), f"the payment is {closed}")
-    assert_nothing_credited(payment, status=closed)
+    assert deliver(client, event(payment)).status_code == 200
+    assert deliver(client, event(payment)).status_code == 200  # a replay credits nothing
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert [r["code"] for r in payment.review_reasons] == [code]
+    assert ledger_queries.balance(payment.billing_account) == Money("700.00")
+    assert JournalEntry.objects.filter(kind="top_up").count() == 1
+
+
+@pytest.mark.parametrize("total", [70001, 69999])
+def test_another_amount_in_a_signed_event_is_credited_as_it_arrived(client, payment, total):
+    assert deliver(client, event(payment, amount_total=total)).status_code == 200
+    payment.refresh_from_db()
+    arrived = Money({70001: "700.01", 69999: "699.99"}[total])
+    assert payment.money == arrived
+    assert [r["code"] for r in payment.review_reasons] == ["amount_differs"]
+    assert ledger_queries.balance(payment.billing_account) == arrived
+
+
+def test_an_expired_payment_with_a_bad_signature_is_refused(client, payment):
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.EXPIRED)
+    body = json.dumps(event(payment))
+    assert refused(post(client, body.encode(), "t=1,v1=" + "0" * 64), "bad signature")
+    assert_nothing_credited(payment, status=PaymentStatus.EXPIRED)
 
 
 def test_a_test_mode_event_to_a_live_method_is_refused(client, method, payment):
@@ -442,3 +519,86 @@ def test_a_session_paid_later_is_credited_by_the_async_success_event(client, pay
     assert deliver(client, event(payment, kind=kind)).status_code == 200
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
+
+
+# --- refunds (finding 4) -------------------------------------------------------------------------
+
+INTENT = "pi_3PqRsT2eZvKYlo2C0a1b2c3d"  # the payment intent of `event`'s session
+
+
+@pytest.fixture
+def credited(client, api, payment):
+    api.intents[INTENT] = 70000
+    assert deliver(client, event(payment)).status_code == 200
+    payment.refresh_from_db()
+    assert payment.gateway_transaction_id == INTENT
+    return payment
+
+
+def refund(payment, amount: str, token: str | None = None):
+    """Open a refund (committed) and send it, as the desk's refund action does."""
+    opened = open_refund(payment=payment, amount=Money(amount), token=token)
+    return send_refund(opened)
+
+
+def refund_requests(api) -> list[dict]:
+    return [r for r in api.requests if r["path"] == "/v1/refunds"]
+
+
+def test_a_refund_is_sent_with_its_own_key_in_minor_units(api, credited):
+    done = refund(credited, "200.00")
+    assert done.status == RefundStatus.SUCCEEDED and done.gateway_refund_id in api.refunds
+    (request,) = refund_requests(api)
+    assert request["form"] == {"payment_intent": INTENT, "amount": "20000"}
+    assert request["key"] == done.idempotency_key == done.entry.idempotency_key
+    assert ledger_queries.balance(credited.billing_account) == Money("500.00")
+
+
+def test_two_equal_partial_refunds_are_two_refunds_at_stripe(api, credited):
+    """Regression test for finding 4, on Stripe (which had no refunds before)."""
+    first, second = refund(credited, "200.00"), refund(credited, "200.00")
+    assert first.idempotency_key != second.idempotency_key
+    assert len(api.refunds) == 2
+    assert JournalEntry.objects.filter(kind="refund").count() == 2
+    assert ledger_queries.balance(credited.billing_account) == Money("300.00")
+
+
+def test_a_refund_stripe_does_not_answer_stays_pending_and_the_retry_refunds_once(api, credited):
+    api.unavailable = True
+    pending = refund(credited, "700.00")
+    assert pending.status == RefundStatus.PENDING and not api.refunds
+    assert ledger_queries.balance(credited.billing_account) == Money.zero()  # reserved
+    api.unavailable = False
+    done = retry_refund(pending)
+    assert done.status == RefundStatus.SUCCEEDED and len(api.refunds) == 1
+    assert {r["key"] for r in refund_requests(api)} == {pending.idempotency_key}
+    assert JournalEntry.objects.filter(kind="refund").count() == 1
+
+
+def test_a_refund_stripe_refuses_fails_and_gives_the_balance_back(api, credited):
+    api.intents[INTENT] = 0  # already refunded in Stripe's dashboard
+    failed = refund(credited, "100.00")
+    assert failed.status == RefundStatus.FAILED
+    assert failed.failure_code == "refused"
+    assert failed.failure_params == {"status": "400", "code": "charge_already_refunded"}
+    assert ledger_queries.balance(credited.billing_account) == Money("700.00")
+    with translation.override("en"):
+        assert "HTTP 400, charge_already_refunded" in failure_text(failed)
+
+
+def test_a_refund_pending_at_stripe_is_looked_up_later(api, credited):
+    api.refund_status = "pending"
+    pending = refund(credited, "100.00")
+    assert pending.status == RefundStatus.PENDING and pending.gateway_refund_id
+    api.refunds[pending.gateway_refund_id]["status"] = "succeeded"
+    assert retry_refund(pending).status == RefundStatus.SUCCEEDED
+    assert api.requests[-1]["verb"] == "GET" and len(refund_requests(api)) == 1
+
+
+def test_a_payment_credited_without_a_payment_intent_cannot_be_refunded(client, api, payment):
+    assert deliver(client, event(payment, payment_intent=None)).status_code == 200
+    payment.refresh_from_db()
+    failed = refund(payment, "100.00")
+    assert failed.status == RefundStatus.FAILED and failed.failure_code == "not_refundable"
+    assert not refund_requests(api)
+    assert ledger_queries.balance(payment.billing_account) == Money("700.00")

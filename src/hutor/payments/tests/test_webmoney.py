@@ -284,8 +284,6 @@ def test_a_notification_with_a_bad_signature_is_refused(client, payment, account
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"LMI_PAYMENT_AMOUNT": "699.99"}, "amount"),
-        ({"LMI_PAYMENT_AMOUNT": "700.01"}, "amount"),
         ({"LMI_PAYMENT_AMOUNT": "700,00"}, "malformed amount"),
         ({"LMI_PAYMENT_AMOUNT": "7e2"}, "malformed amount"),
         ({"LMI_PAYEE_PURSE": "Z999999999999"}, "another purse"),
@@ -311,19 +309,34 @@ def test_a_notification_for_another_methods_payment_is_refused(client, account, 
     assert_nothing_credited(payment, account)
 
 
-def test_a_notification_for_a_failed_payment_is_refused(client, payment, account):
+def _credited_and_flagged(payment, account, codes, amount="700.00"):
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert [r["code"] for r in payment.review_reasons] == codes
+    assert ledger_queries.balance(account) == Money(amount)
+    assert JournalEntry.objects.filter(kind="top_up").count() == 1
+
+
+def test_a_notification_for_a_failed_payment_is_credited_and_flagged(client, payment, account):
     fail_payment(payment=payment, reason="declined")
-    response = post(client, notification(payment))
-    assert response.status_code == 400 and "failed" in response.content.decode()
-    assert_nothing_credited(payment, account, PaymentStatus.FAILED)
+    assert post(client, notification(payment)).status_code == 200
+    assert post(client, notification(payment)).status_code == 200  # a replay credits nothing
+    _credited_and_flagged(payment, account, ["after_failure"])
 
 
-def test_a_notification_for_an_expired_payment_is_refused(client, payment, account):
-    # As the expiry run leaves it (there is no expiry action yet to call).
+def test_a_notification_for_an_expired_payment_is_credited_and_flagged(client, payment, account):
+    # As the expiry run leaves it.
     Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.EXPIRED)
-    response = post(client, notification(payment))
-    assert response.status_code == 400 and "expired" in response.content.decode()
-    assert_nothing_credited(payment, account, PaymentStatus.EXPIRED)
+    assert post(client, notification(payment)).status_code == 200
+    _credited_and_flagged(payment, account, ["late"])
+
+
+@pytest.mark.parametrize("amount", ["699.99", "700.01"])
+def test_a_signed_notification_for_another_amount_credits_what_arrived(
+    client, payment, account, amount
+):
+    assert post(client, notification(payment, LMI_PAYMENT_AMOUNT=amount)).status_code == 200
+    _credited_and_flagged(payment, account, ["amount_differs"], amount)
 
 
 def test_a_test_mode_notification_to_a_live_method_is_refused(client, payment, account):

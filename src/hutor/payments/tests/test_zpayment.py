@@ -179,8 +179,6 @@ def test_a_notification_signed_with_another_key_is_refused(client, payment, acco
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"LMI_PAYMENT_AMOUNT": "700.01"}, "amount"),
-        ({"LMI_PAYMENT_AMOUNT": "699.99"}, "amount"),
         ({"LMI_PAYMENT_AMOUNT": "abc"}, "malformed amount"),
         ({"LMI_PAYEE_PURSE": "9999"}, "another purse"),
         ({"LMI_PAYMENT_NO": "29999999"}, "unknown payment"),
@@ -202,10 +200,26 @@ def test_a_notification_for_another_methods_payment_is_refused(client, account, 
     assert_nothing_credited(payment, account)
 
 
-def test_a_notification_for_a_failed_payment_is_refused(client, payment, account):
+def _credited_and_flagged(payment, account, codes, amount="700.00"):
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert [r["code"] for r in payment.review_reasons] == codes
+    assert ledger_queries.balance(account) == Money(amount)
+    assert JournalEntry.objects.filter(kind="top_up").count() == 1
+
+
+def test_a_notification_for_a_failed_payment_is_credited_and_flagged(client, payment, account):
     fail_payment(payment=payment, reason="declined")
-    assert post(client, notification(payment)).status_code == 400
-    assert_nothing_credited(payment, account, PaymentStatus.FAILED)
+    assert post(client, notification(payment)).status_code == 200
+    _credited_and_flagged(payment, account, ["after_failure"])
+
+
+@pytest.mark.parametrize("amount", ["700.01", "699.99"])
+def test_a_signed_notification_for_another_amount_credits_what_arrived(
+    client, payment, account, amount
+):
+    assert post(client, notification(payment, LMI_PAYMENT_AMOUNT=amount)).status_code == 200
+    _credited_and_flagged(payment, account, ["amount_differs"], amount)
 
 
 def test_a_test_mode_notification_to_a_live_method_is_refused(client, payment, account):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from hutor.notifications.actions import deliver_due
+from hutor.payments.refunds import retry_pending_refunds
 from hutor.services.tasks import run_due_tasks
 
 log = logging.getLogger("hutor.worker")
@@ -14,8 +15,9 @@ log = logging.getLogger("hutor.worker")
 
 class Command(BaseCommand):
     help = (
-        "Run background work: deliver queued emails and run provisioning tasks, each with "
-        "retries. Several workers may share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
+        "Run background work: deliver queued emails, run provisioning tasks and ask payment "
+        "services again about refunds left pending, each with retries. Several workers may "
+        "share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         while not stopping:
             # Each kind of work is guarded on its own: a broken provisioning module or mail
             # server is logged and retried on the next poll, and never stops the other kind.
-            emails = tasks = None
+            emails = tasks = refunds = None
             try:
                 emails = deliver_due()
             except Exception:
@@ -45,6 +47,12 @@ class Command(BaseCommand):
                 tasks = run_due_tasks()
             except Exception:
                 log.exception("provisioning failed; retrying on the next poll")
+            try:
+                refunds = retry_pending_refunds()
+            except Exception:
+                log.exception("refund retries failed; retrying on the next poll")
+            if refunds:
+                log.info("refunds: %d concluded", refunds)
             if emails and (emails.sent or emails.retried or emails.failed):
                 log.info(
                     "emails: %d sent, %d to retry, %d failed",
@@ -71,6 +79,8 @@ class Command(BaseCommand):
                         f"provisioning: {tasks.done} done, {tasks.todo} to-do, "
                         f"{tasks.retried} to retry, {tasks.failed} failed"
                     )
+                if refunds is not None:
+                    self.stdout.write(f"refunds: {refunds} concluded")
                 return
             close_old_connections()  # a long-running worker must not hold a broken connection
             deadline = time.monotonic() + interval
