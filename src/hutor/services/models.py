@@ -69,9 +69,9 @@ class Service(models.Model):
 
 
 class PeriodSource(models.TextChoices):
-    ORDER = "order", _("Order")  # the order invoice, paid: the first period
-    RENEWAL = "renewal", _("Renewal")  # a renewal invoice, paid
-    TARIFF_CHANGE = "tariff_change", _("Tariff change")  # the rest of a period, repriced
+    ORDER = "order", pgettext_lazy("paid period", "Order")  # the order invoice: the first period
+    RENEWAL = "renewal", pgettext_lazy("paid period", "Renewal")  # a renewal invoice, paid
+    TARIFF_CHANGE = "tariff_change", pgettext_lazy("paid period", "Tariff change")  # repriced
     EXTENSION = "extension", _("Extension by staff")  # free days (goodwill), worth nothing
     BACKFILL = "backfill", _("Before paid periods were recorded")  # migration 0004
 
