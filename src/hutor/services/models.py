@@ -199,7 +199,7 @@ class ServiceEvent(models.Model):
 
     class Actor(models.TextChoices):
         CUSTOMER = "customer", _("Customer")
-        STAFF = "staff", _("Staff")
+        STAFF = "staff", pgettext_lazy("actor", "Staff member")
         BILLING_RUN = "run", _("Billing run")
         PAYMENT = "payment", _("Payment")  # an invoice paid, from any path
         SYSTEM = "system", _("System")
