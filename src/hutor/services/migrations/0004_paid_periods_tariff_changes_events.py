@@ -290,7 +290,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("customer", "Customer"),
-                            ("staff", "Staff"),
+                            ("staff", "Staff member"),
                             ("run", "Billing run"),
                             ("payment", "Payment"),
                             ("system", "System"),
