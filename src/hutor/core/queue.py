@@ -201,8 +201,8 @@ class Queue(Generic[J]):
                 else:
                     report.failed += 1
                 continue
-            self.finish(job, status=outcome.status, **outcome.fields)
-            report.finished[outcome.status] += 1
+            if self.finish(job, status=outcome.status, **outcome.fields):
+                report.finished[outcome.status] += 1
         return report
 
     def requeue(self, pk: int) -> J | None:
