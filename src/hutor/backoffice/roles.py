@@ -36,6 +36,7 @@ ACTIONS: dict[str, str] = {
     "account.change_email": Role.SALES,
     "service.suspend": Role.SALES,
     "service.unsuspend": Role.SALES,
+    "queue.retry": Role.SALES,  # a failed email or provisioning task back to the worker
     # Accountant: move money, and what is worth money.
     "payment.manual": Role.ACCOUNTANT,
     "balance.adjust": Role.ACCOUNTANT,

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from hutor.backoffice.views import act, admin, login, pages, reporting, review
+from hutor.backoffice.views import queue as queue_views
 
 app_name = "desk"
 
@@ -45,6 +46,8 @@ urlpatterns = [
     path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),
     path("services/<int:pk>/terminate/", act.service_terminate, name="service_terminate"),
     path("services/<int:pk>/extend/", act.service_extend, name="service_extend"),
+    path("queue/", queue_views.failed_work, name="queue"),
+    path("queue/<slug:kind>/<int:pk>/retry/", queue_views.retry, name="queue_retry"),
     # Reports.
     path("reports/", reporting.overview, name="reports"),
     path("reports/<slug:slug>/", reporting.report, name="report"),

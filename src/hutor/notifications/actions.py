@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from hutor.core import clock
+from hutor.core.queue import Finished, Queue
+from hutor.notifications.exceptions import NotificationError
 from hutor.notifications.models import EmailStatus, OutboxEmail
 from hutor.notifications.registry import renderer_for
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
-
-log = logging.getLogger(__name__)
-
-# Waits between attempts; after the last one the email is marked failed for staff to see.
-RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
 
 
 def enqueue(
@@ -57,6 +53,19 @@ def enqueue(
     return OutboxEmail.objects.get(key=key)
 
 
+# The outbox as a job queue (core.queue): a claimed email stays pending, its lease alone
+# keeps other workers off it; after the last retry it is failed, for staff to see and retry.
+OUTBOX: Queue[OutboxEmail] = Queue(
+    model=OutboxEmail,
+    name="email",
+    pending=EmailStatus.PENDING,
+    failed=EmailStatus.FAILED,
+    lease=dt.timedelta(minutes=5),
+)
+RETRY_DELAYS = OUTBOX.delays
+CLAIM_LEASE = OUTBOX.lease
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -64,66 +73,24 @@ class DeliveryReport:
     failed: int = 0
 
 
-# How long a claimed email is left to its worker before another may try it (a crashed worker).
-CLAIM_LEASE = dt.timedelta(minutes=5)
-
-
 def deliver_due(*, limit: int = 100) -> DeliveryReport:
     """Deliver pending emails whose time has come.
 
-    Each email is first claimed in a short transaction (its next attempt moved past a lease,
-    under SKIP LOCKED on PostgreSQL, so several workers share the queue), then sent outside any
-    transaction (a slow mail server never holds a database lock), then marked sent. A worker
-    that dies between sending and marking leaves the email to be retried when the lease ends;
-    the resend carries the same Message-ID, so mail systems can tell it is the same message.
+    Each email is claimed from the outbox queue (core.queue: a short transaction, SKIP LOCKED
+    on PostgreSQL), sent outside any transaction (a slow mail server never holds a database
+    lock), then marked sent. A worker that dies between sending and marking leaves the email to
+    be retried when the lease ends; the resend carries the same Message-ID, so mail systems can
+    tell it is the same message.
     """
-    report = DeliveryReport()
-    due = list(
-        OutboxEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=clock.now())
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+    report = OUTBOX.run_due(_deliver, limit=limit)
+    return DeliveryReport(
+        sent=report.finished[EmailStatus.SENT], retried=report.retried, failed=report.failed
     )
-    for pk in due:
-        email = _claim(pk)
-        if email is None:
-            continue  # another worker has it, or it was sent meanwhile
-        try:
-            subject = _send(email)
-        except Exception as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts > len(RETRY_DELAYS):
-                email.status = EmailStatus.FAILED
-                report.failed += 1
-                log.error("email %s to %s failed for good: %s", pk, email.to_email, exc)
-            else:
-                email.next_attempt_at = clock.now() + RETRY_DELAYS[email.attempts - 1]
-                report.retried += 1
-                log.warning("email %s to %s will be retried: %s", pk, email.to_email, exc)
-            email.save(update_fields=["last_error", "status", "next_attempt_at"])
-            continue
-        email.status = EmailStatus.SENT
-        email.subject = subject[:300]
-        email.sent_at = clock.now()
-        email.last_error = ""
-        email.save(update_fields=["status", "subject", "sent_at", "last_error"])
-        report.sent += 1
-    return report
 
 
-def _claim(pk: int) -> OutboxEmail | None:
-    with transaction.atomic():
-        rows = OutboxEmail.objects.filter(
-            pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=clock.now()
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        email = rows.first()
-        if email is None:
-            return None
-        email.attempts += 1
-        email.next_attempt_at = clock.now() + CLAIM_LEASE
-        email.save(update_fields=["attempts", "next_attempt_at"])
-        return email
+def _deliver(email: OutboxEmail) -> Finished:
+    subject = _send(email)
+    return Finished(EmailStatus.SENT, {"subject": subject[:300], "sent_at": clock.now()})
 
 
 def _send(email: OutboxEmail) -> str:
@@ -154,3 +121,12 @@ def resend(*, email: OutboxEmail) -> OutboxEmail:
         language=email.language,
         params=email.params,
     )
+
+
+def retry(*, email: OutboxEmail) -> OutboxEmail:
+    """Send an email that failed for good back to the worker, with a fresh set of tries (staff
+    action): the same row and Message-ID, as it was never delivered."""
+    requeued = OUTBOX.requeue(email.pk)
+    if requeued is None:
+        raise NotificationError(_("Only an email that failed can be retried."))
+    return requeued

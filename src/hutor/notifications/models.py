@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hutor.core.queue import QueueJob
+
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", _("Pending")  # waiting for the worker (also between retries)
@@ -19,7 +21,9 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")  # gave up after the last retry; staff can resend
 
 
-class OutboxEmail(models.Model):
+class OutboxEmail(QueueJob):
+    """One email: a job of the outbox queue (notifications.actions.OUTBOX)."""
+
     key = models.CharField(_("key"), max_length=200, unique=True)
     template = models.CharField(_("template"), max_length=64)
     to_email = models.EmailField(pgettext_lazy("email", "to"))
@@ -36,9 +40,7 @@ class OutboxEmail(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    last_error = models.TextField(_("last error"), blank=True)
+    # attempts, next_attempt_at, last_error: the queue's (core.queue.QueueJob)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -48,6 +48,7 @@ from hutor.services.tariffs import (
     tariff_change_quote,
     withdraw_pending_change,
 )
+from hutor.services.tasks import TASKS
 from hutor.services.texts import (
     line_dates,
     line_prefix,
@@ -391,16 +392,12 @@ def complete_task(*, task: ProvisioningTask, note: str = "") -> ProvisioningTask
 
 
 def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
-    """Staff send a task that failed for good back to the worker, with a fresh set of tries."""
-    with transaction.atomic():
-        task = ProvisioningTask.objects.select_for_update().get(pk=task.pk)
-        if task.status != ProvisioningStatus.FAILED:
-            raise ServiceError(_("Only a failed task can be retried."))
-        task.status = ProvisioningStatus.PENDING
-        task.attempts = 0
-        task.next_attempt_at = clock.now()
-        task.save(update_fields=["status", "attempts", "next_attempt_at"])
-    return task
+    """Staff send a task that failed for good back to the worker, with a fresh set of tries
+    (the one queue's requeue, core.queue)."""
+    requeued = TASKS.requeue(task.pk)
+    if requeued is None:
+        raise ServiceError(_("Only a failed task can be retried."))
+    return requeued
 
 
 # --- The billing run's bulk twin of apply_paid_invoice ---------------------------------------

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hutor.core.fields import AmountField, CurrencyField
+from hutor.core.queue import QueueJob
 
 
 class ServiceStatus(models.TextChoices):
@@ -250,7 +251,7 @@ class ProvisioningStatus(models.TextChoices):
     FAILED = "failed", _("Failed")  # gave up after the last retry; staff can retry it
 
 
-class ProvisioningTask(models.Model):
+class ProvisioningTask(QueueJob):
     """One call of a provisioning module for a service: queued in the transaction that decided
     it (services.actions.provision), run by `hutor worker` with retries (services.tasks), and
     kept as a record staff can see."""
@@ -270,9 +271,7 @@ class ProvisioningTask(models.Model):
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    # attempts, next_attempt_at, last_error: the queue's (core.queue.QueueJob)
     created_at = models.DateTimeField(_("created at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 

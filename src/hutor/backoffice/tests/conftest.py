@@ -124,3 +124,65 @@ def world(db, catalog, payment_methods, account_factory, top_up):
         methods=payment_methods,
         catalog=catalog,
     )
+
+
+@pytest.fixture
+def fail_for_good(world, monkeypatch):
+    """fail_for_good(): an activation email and a suspend task of the world's hosting, driven
+    by the real worker through every retry until the queue gives up on them (a mail server that
+    refuses, a control panel that is down; the world's own emails are delivered first).
+    Returns the failed email, the failed task, and the module class (`working = True` brings
+    the control panel back)."""
+    import datetime as dt
+    from unittest import mock
+
+    import time_machine
+
+    from hutor.core import clock
+    from hutor.core.queue import RETRY_DELAYS
+    from hutor.notifications.actions import deliver_due, enqueue
+    from hutor.notifications.models import OutboxEmail
+    from hutor.services import provisioning
+    from hutor.services.actions import provision
+    from hutor.services.models import ProvisioningTask
+    from hutor.services.provisioning.log import LogModule
+    from hutor.services.tasks import run_due_tasks
+
+    class DownPanel(LogModule):
+        name = "down"
+        working = False
+
+        def suspend(self, service):
+            if not DownPanel.working:
+                raise ConnectionError("control panel unreachable")
+            return super().suspend(service)
+
+    monkeypatch.setitem(provisioning.MODULES, "down", DownPanel)
+
+    def make():
+        service = world.hosting
+        service.provisioning_module = "down"
+        service.save(update_fields=["provisioning_module"])
+        deliver_due()  # the world's own emails go out while the mail server works
+        email = enqueue(
+            key=f"account-opened:{world.account.number}#failing",
+            template="account_opened",
+            billing_account=world.account,
+            params={"account_id": world.account.pk},
+        )
+        task = provision(service=service, operation="suspend")
+        refused = OSError("550 mailbox unavailable")
+        moment = clock.now()
+        with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+            for _ in range(len(RETRY_DELAYS) + 1):
+                with time_machine.travel(moment, tick=False):
+                    deliver_due()
+                    run_due_tasks()
+                moment += RETRY_DELAYS[-1] + dt.timedelta(minutes=1)
+        email = OutboxEmail.objects.get(pk=email.pk)
+        assert email.status == "failed"
+        task = ProvisioningTask.objects.get(pk=task.pk)
+        assert task.status == "failed"
+        return email, task, DownPanel
+
+    return make

@@ -66,7 +66,9 @@ def check(audit: AuditEntry, /, *, action: str, staff, reason: str, account=None
         assert audit.changes[key] == value, (key, audit.changes)
 
 
-def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, monkeypatch):
+def test_every_action_is_audited_with_who_why_and_what_changed(
+    admin, world, monkeypatch, fail_for_good
+):
     client, staff = admin
     monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
     RefundingDemo.refunds = []
@@ -510,6 +512,21 @@ def test_every_action_is_audited_with_who_why_and_what_changed(admin, world, mon
         reason="Bank account closed",
         is_enabled={"from": True, "to": False},
     )
+    done.add(entry.action)
+
+    failed_email, failed_task, _panel = fail_for_good()
+    entry = post("queue_retry", ["email", failed_email.pk], {"reason": "Mail server fixed"})
+    check(
+        entry,
+        action="queue.retry",
+        staff=staff,
+        reason="Mail server fixed",
+        account=acc,
+        status={"from": "failed", "to": "pending"},
+    )
+    entry = post("queue_retry", ["task", failed_task.pk], {"reason": "Panel is back"})
+    check(entry, action="queue.retry", staff=staff, reason="Panel is back", account=acc)
+    assert ProvisioningTask.objects.get(pk=failed_task.pk).status == "pending"
     done.add(entry.action)
 
     provider = Provider.current()

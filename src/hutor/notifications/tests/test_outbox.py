@@ -64,9 +64,9 @@ def test_a_claimed_email_left_by_a_crashed_worker_is_retried_after_its_lease():
     start = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         enqueue(key="k3", template="test_hello", to_email="c@example.com", params={"name": "C"})
-        from hutor.notifications.actions import _claim
+        from hutor.notifications.actions import OUTBOX
 
-        assert _claim(OutboxEmail.objects.get().pk) is not None  # the worker dies here
+        assert OUTBOX.claim(OutboxEmail.objects.get().pk) is not None  # the worker dies here
         assert deliver_due().sent == 0
         clock.shift(dt.timedelta(minutes=6))
         assert deliver_due().sent == 1
