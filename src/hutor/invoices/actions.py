@@ -15,6 +15,7 @@ from hutor.core import clock
 from hutor.core.models import Provider
 from hutor.core.money import Money, total
 from hutor.core.sequences import next_value
+from hutor.invoices.emails import queue_paid_email
 from hutor.invoices.exceptions import InvoiceNotOpen, ProviderNotConfigured
 from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus
 from hutor.invoices.signals import invoice_cancelled, invoice_paid
@@ -186,6 +187,7 @@ def _pay(invoice: Invoice, customer: ledger.LedgerAccount) -> None:
     invoice.settlement_entry = entry
     invoice.save(update_fields=["status", "paid_at", "settlement_entry"])
     invoice_paid.send(sender=Invoice, invoice=invoice)
+    queue_paid_email(invoice)
 
 
 def cancel_invoice(*, invoice: Invoice) -> Invoice:

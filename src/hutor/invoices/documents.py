@@ -82,11 +82,13 @@ def context(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def render_html(invoice: Invoice, *, standalone: bool = True) -> str:
-    """The document's HTML; `standalone` adds the page's own <html> around it (for print/PDF)."""
+def render_html(invoice: Invoice, *, standalone: bool = True, qr: bool = True) -> str:
+    """The document's HTML; `standalone` adds the page's own <html> around it (for print/PDF);
+    `qr=False` leaves out the QR image (emails: mail clients block `data:` images)."""
     with translation.override(invoice.language):
         return render_to_string(
-            "invoices/document.html", {**context(invoice), "standalone": standalone}
+            "invoices/document.html",
+            {**context(invoice), "standalone": standalone, "show_qr": qr},
         )
 
 

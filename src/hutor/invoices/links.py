@@ -22,8 +22,14 @@ def number_from_token(value: str) -> str | None:
         return None
 
 
+def public_path(invoice: Invoice) -> str:
+    # The page lives in the panel (it offers the payment methods, which sit above invoices):
+    # named here, never imported.
+    return reverse("panel:invoice_public", args=[token(invoice)])
+
+
 def public_url(invoice: Invoice) -> str:
-    return settings.HUTOR_BASE_URL + reverse("invoices:public", args=[token(invoice)])
+    return settings.HUTOR_BASE_URL + public_path(invoice)
 
 
 def public_pdf_url(invoice: Invoice) -> str:

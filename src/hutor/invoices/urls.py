@@ -5,6 +5,5 @@ from hutor.invoices import views
 app_name = "invoices"
 
 urlpatterns = [
-    path("invoice/<str:token>/", views.public_invoice, name="public"),
     path("invoice/<str:token>/pdf/", views.public_invoice_pdf, name="public_pdf"),
 ]

@@ -2,7 +2,17 @@ from allauth.account import views as account_views
 from django.urls import path
 
 from hutor.panel import ordering
-from hutor.panel.views import balance, bank, home, invoices, payments, profile, public, services
+from hutor.panel.views import (
+    balance,
+    bank,
+    home,
+    invoices,
+    payments,
+    profile,
+    public,
+    public_invoice,
+    services,
+)
 
 app_name = "panel"
 
@@ -12,6 +22,9 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),
     path("panel/", home.home, name="home"),
+    # An invoice's public page, from the invoice email (invoices.links signs the token).
+    path("invoice/<str:token>/", public_invoice.public_invoice, name="invoice_public"),
+    path("invoice/<str:token>/pay/", public_invoice.public_invoice_pay, name="invoice_public_pay"),
     path("panel/services/", services.service_list, name="services"),
     path("panel/services/<int:pk>/", services.service_detail, name="service_detail"),
     path("panel/services/<int:pk>/renew/", services.service_renew, name="service_renew"),

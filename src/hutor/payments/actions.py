@@ -18,7 +18,10 @@ from hutor.core import clock
 from hutor.core.money import InvalidAmount, Money
 from hutor.core.sequences import next_value
 from hutor.core.templatetags.money import format_money
+from hutor.invoices import queries as invoice_queries
 from hutor.invoices.actions import settle_open_invoices
+from hutor.invoices.models import Invoice
+from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
@@ -41,9 +44,14 @@ LIFETIME_BANK = dt.timedelta(days=14)
 
 
 def start_top_up(
-    *, billing_account: BillingAccount, method: PaymentMethod, amount: Money
+    *,
+    billing_account: BillingAccount,
+    method: PaymentMethod,
+    amount: Money,
+    invoice: Invoice | None = None,
 ) -> Payment:
-    """Create a pending top-up payment with its number. No invoice is created (S5)."""
+    """Create a pending top-up payment with its number. No invoice is created (S5); `invoice`
+    only records which invoice's page started it (start_invoice_payment)."""
     if not method.is_enabled:
         raise InvalidTopUp(_("This payment method is not available."))
     if amount.currency != method.currency or amount.currency != billing_account.currency:
@@ -66,7 +74,49 @@ def start_top_up(
             currency=amount.currency,
             created_at=now,
             expires_at=now + (LIFETIME_ONLINE if gateway.online else LIFETIME_BANK),
+            invoice=invoice,
         )
+
+
+def invoice_payment_amount(due: Due, method: PaymentMethod) -> Money:
+    """What a top-up for an invoice asks: what the balance lacks for it and every older open
+    invoice, raised to the method's minimum top-up (the rest stays on the balance)."""
+    return max(due.lacking, Money(method.min_amount, method.currency))
+
+
+def start_invoice_payment(*, invoice: Invoice, method: PaymentMethod) -> Payment | None:
+    """A top-up that pays `invoice` once credited, started from the invoice's public page.
+
+    Returns None when the balance already covers the invoice (it is then settled now). The
+    same invoice, method and amount reuse a pending payment that has not expired, so opening
+    or refreshing the page never makes a second payment. Refused (InvalidTopUp) for an invoice
+    that is no longer open, or an amount the method does not take.
+    """
+    account = invoice.billing_account
+    with transaction.atomic():
+        lock_billing_account(account)
+        invoice = Invoice.objects.get(pk=invoice.pk)
+        if not invoice.is_open:
+            raise InvalidTopUp(_("This invoice is no longer awaiting payment."))
+        due = invoice_queries.due_for(invoice)
+        if not due.lacking.is_positive():
+            settle_open_invoices(billing_account=account)
+            return None
+        amount = invoice_payment_amount(due, method)
+        pending = (
+            Payment.objects.filter(
+                invoice=invoice,
+                method=method,
+                amount=amount.amount,
+                status=PaymentStatus.PENDING,
+                expires_at__gt=clock.now(),
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if pending is not None:
+            return pending
+        return start_top_up(billing_account=account, method=method, amount=amount, invoice=invoice)
 
 
 def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> tuple[Payment, bool]:
@@ -123,12 +173,13 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
                 "review_reasons",
             ]
         )
-        settle_open_invoices(billing_account=payment.billing_account)
+        settled = settle_open_invoices(billing_account=payment.billing_account)
         enqueue(
             key=f"payment-credited:{payment.number}",
             template="payment_credited",
             billing_account=payment.billing_account,
-            params={"payment": payment.number},
+            # What the money did: the invoices it paid (each also gets its "invoice paid" email).
+            params={"payment": payment.number, "invoices": [i.number for i in settled]},
         )
     if reasons:
         log.warning(

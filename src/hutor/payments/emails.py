@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hutor.invoices.models import Invoice
 from hutor.ledger import queries as ledger_queries
 from hutor.notifications.models import OutboxEmail
 from hutor.notifications.registry import RenderedEmail, register
@@ -20,6 +21,13 @@ def payment_credited(email: OutboxEmail) -> RenderedEmail:
         "payment": payment,
         "account": payment.billing_account,
         "balance": ledger_queries.balance(payment.billing_account),
+        # What the money did: the invoices this credit paid (numbers stored when it was queued).
+        "invoices": list(
+            Invoice.objects.filter(number__in=email.params.get("invoices") or [])
+            .prefetch_related("lines")
+            .order_by("issued_at", "id")
+        ),
+        "language": email.language,
         "panel_url": settings.HUTOR_BASE_URL + reverse("panel:home"),
     }
     return RenderedEmail(

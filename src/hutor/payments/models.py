@@ -93,6 +93,17 @@ class Payment(models.Model):
         related_name="payment",
     )
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    # The invoice whose public page started this top-up (docs/payments.md, "Paying an invoice
+    # without logging in"). Still a top-up (S5): the money goes to the balance, and settlement
+    # pays the open invoices oldest first. Lets that page reuse a pending payment.
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        verbose_name=_("for invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # Money that arrived but not as the payment expected it (after it expired or failed, or
     # another amount) is credited all the same and flagged for staff: a list of reasons, each
     # {"code": ReviewReason, "params": {...}}, rendered in the reader's language

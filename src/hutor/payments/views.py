@@ -13,15 +13,19 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hutor.core import clock
-from hutor.payments.actions import handle_notification, link_token
+from hutor.invoices import links
+from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.payments.actions import handle_notification, link_token, payment_link
+from hutor.payments.bank import documents as bank_documents
 from hutor.payments.exceptions import NotificationRejected, PaymentError
 from hutor.payments.gateways import Incoming, demo, get_gateway
-from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
+from hutor.payments.models import Gateway, Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger("hutor.payments")
 
@@ -69,13 +73,12 @@ def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpRespons
     """Where the payment service sends the payer back. Shows the payment; credits nothing."""
     params = request.GET if request.method == "GET" else request.POST
     number = next((params[f] for f in RETURN_NUMBER_FIELDS if params.get(f)), "")
-    payment = Payment.objects.filter(number=number, method__slug=slug).first()
-    mine = (
-        payment is not None
-        and request.user.is_authenticated
-        and payment.billing_account.user_id == request.user.pk
+    payment = (
+        Payment.objects.select_related("billing_account", "invoice")
+        .filter(number=number, method__slug=slug)
+        .first()
     )
-    if payment is None or not mine:
+    if payment is None or not _payer_of(request, payment):
         return redirect("panel:home")
     n = {"n": payment.number}
     if payment.status == PaymentStatus.SUCCEEDED:
@@ -91,7 +94,14 @@ def browser_return(request: HttpRequest, slug: str, outcome: str) -> HttpRespons
             )
             % n,
         )
-    return redirect("panel:payment_detail", number=payment.number)
+    logged_in = request.user.is_authenticated and payment.billing_account.user_id == request.user.pk
+    if logged_in:
+        return redirect("panel:payment_detail", number=payment.number)
+    # A payer who came through a signed link and never logged in: back to the invoice's public
+    # page it was started from, or to the payment's link (which says whether it went through).
+    if payment.invoice is not None:
+        return redirect(links.public_path(payment.invoice))
+    return redirect(payment_link(payment))
 
 
 # Payments whose signed link (pay_link) this browser session has opened: the payer may act on
@@ -142,19 +152,30 @@ def demo_payer(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     return render(request, "payments/demo_payer.html", {"payment": payment, "method": method})
 
 
-def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    """A payment link sales sent to a customer: goes on to the payment service, no login."""
+def _linked_payment(number: str, token: str) -> Payment:
+    """The payment of a signed link; a wrong signature is a 404, like a payment that is not."""
     payment = (
-        Payment.objects.select_related("method", "billing_account").filter(number=number).first()
+        Payment.objects.select_related("method", "billing_account", "invoice")
+        .filter(number=number)
+        .first()
     )
     if payment is None or not hmac.compare_digest(token, link_token(payment)):
         raise Http404("no such payment link")
+    return payment
+
+
+def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """A payment link (from sales, or from an invoice's public page): goes on to the payment
+    service, or shows a bank transfer's printable document; no login."""
+    payment = _linked_payment(number, token)
     if payment.status != PaymentStatus.PENDING or payment.expires_at <= clock.now():
         return render(request, "payments/link_closed.html", {"payment": payment}, status=410)
     # The link proves the payer; remembered for the payment service's pages (the demo one).
     opened = request.session.get(SESSION_LINKS, [])
     if payment.number not in opened:
         request.session[SESSION_LINKS] = [*opened, payment.number][-20:]
+    if payment.method.gateway == Gateway.BANK_TRANSFER:
+        return _bank_document_page(request, payment, token)
     try:
         action = get_gateway(payment.method.gateway).start(payment)
     except PaymentError:
@@ -168,3 +189,38 @@ def pay_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
     if action.method == "POST":
         return render(request, "panel/payments/redirect.html", {"action": action})
     return redirect(action.url)
+
+
+def _bank_document_page(request: HttpRequest, payment: Payment, token: str) -> HttpResponse:
+    """A bank transfer's printable document (PD-4 receipt or bill for payment) for whoever
+    holds the payment's signed link: the customer pays it at a bank, no login needed."""
+    try:
+        html = bank_documents.render_html(payment, standalone=False)
+    except ProviderNotConfigured as exc:
+        raise Http404("the provider's requisites are not set") from exc
+    return render(
+        request,
+        "payments/bank/page.html",
+        {
+            "payment": payment,
+            "kind": bank_documents.document_kind(payment.billing_account),
+            "title": _("Bank document for payment %(number)s") % {"number": payment.number},
+            "document_html": html,  # rendered by our template: already safe
+            "back_url": links.public_path(payment.invoice) if payment.invoice else "",
+            "pdf_url": reverse("payments:pay_document_pdf", args=[payment.number, token]),
+        },
+    )
+
+
+def pay_link_document_pdf(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """The PDF of a bank transfer's document, through the payment's signed link."""
+    payment = _linked_payment(number, token)
+    if payment.method.gateway != Gateway.BANK_TRANSFER:
+        raise Http404("not a bank transfer")
+    try:
+        pdf = bank_documents.render_pdf(payment)
+    except ProviderNotConfigured as exc:
+        raise Http404("the provider's requisites are not set") from exc
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{bank_documents.pdf_filename(payment)}"'
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hutor.invoices.exceptions import ProviderNotConfigured
@@ -38,6 +39,8 @@ def payment_document(request: HttpRequest, number: str) -> HttpResponse:
             "kind": documents.document_kind(payment.billing_account),
             "title": _("Bank document for payment %(number)s") % {"number": payment.number},
             "document_html": html,  # rendered by our template: already safe
+            "back_url": reverse("panel:payment_detail", args=[payment.number]),
+            "pdf_url": reverse("panel:payment_document_pdf", args=[payment.number]),
         },
     )
 

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hutor.accounts.models import BillingAccount
+from hutor.invoices import queries as invoice_queries
 from hutor.ledger import queries as ledger_queries
 from hutor.payments.models import PaymentMethod
 from hutor.services.models import Service, ServiceStatus
@@ -10,7 +11,8 @@ from hutor.services.models import Service, ServiceStatus
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The four blocks of S3: number, balance, account information, quick navigation.
+    """The four blocks of S3: number, balance, account information, quick navigation; above
+    them, what is owed when an invoice is unpaid.
 
     A fixed number of queries, whatever the account's history (a test holds it to that)."""
     account = BillingAccount.objects.filter(user_id=request.user.pk or 0).first()
@@ -24,12 +26,15 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("tariff", "service_type")
         .order_by("paid_until", "id")
     )
+    balance = ledger_queries.balance(account)
     return render(
         request,
         "panel/home.html",
         {
             "account": account,
-            "balance": ledger_queries.balance(account),
+            "balance": balance,
+            # The "unpaid" block: open invoices, the amount due, the nearest due date (one query).
+            "owed": invoice_queries.owed(account, balance),
             "total_credited": ledger_queries.total_credited(account),
             "services": services,
             "methods": PaymentMethod.objects.filter(is_enabled=True, currency=account.currency),

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hutor.core.money import Money
+from hutor.core.templatetags.money import format_money
 from hutor.invoices import documents
+from hutor.invoices import queries as invoice_queries
 from hutor.invoices.actions import settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.invoices.views import pdf_response
@@ -26,19 +27,6 @@ def _invoice(request: HttpRequest, number: str) -> Invoice:
         number=number,
         billing_account=request.account,  # type: ignore[attr-defined]
     )
-
-
-def missing_amount(invoice: Invoice) -> Money:
-    """What the balance lacks to pay this invoice and every older unpaid one (settlement goes
-    oldest first)."""
-    account = invoice.billing_account
-    due = Money.zero(invoice.currency)
-    for older in Invoice.objects.filter(
-        billing_account=account, status=InvoiceStatus.UNPAID, issued_at__lte=invoice.issued_at
-    ).exclude(issued_at=invoice.issued_at, id__gt=invoice.id):
-        due += older.total_money
-    lacking = due - ledger_queries.balance(account)
-    return lacking if lacking.is_positive() else Money.zero(invoice.currency)
 
 
 @customer_required
@@ -64,7 +52,9 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "invoice": invoice,
             "document_html": documents.render_html(invoice, standalone=False),
-            "missing": missing_amount(invoice) if invoice.is_open else None,
+            # What the pay button asks and which invoices it pays: settlement goes oldest first,
+            # so the button names every older unpaid invoice it covers (docs/payments.md).
+            "due": invoice_queries.due_for(invoice) if invoice.is_open else None,
             "balance": ledger_queries.balance(invoice.billing_account),
         },
     )
@@ -105,10 +95,18 @@ def invoice_pay(request: HttpRequest, number: str) -> HttpResponse:
     if invoice.status == InvoiceStatus.CANCELLED:
         messages.error(request, _("Invoice %(n)s is cancelled.") % {"n": invoice.number})
         return redirect("panel:invoice_detail", number=invoice.number)
-    missing = missing_amount(invoice)
+    due = invoice_queries.due_for(invoice)
+    missing = due.lacking
+    if due.covers_others:
+        message = _(
+            "The balance does not cover invoice %(n)s: top up %(amount)s. Invoices are paid "
+            "oldest first, so this pays invoices %(numbers)s."
+        )
+    else:
+        message = _("The balance does not cover invoice %(n)s: top up %(amount)s.")
     messages.info(
         request,
-        _("The balance does not cover invoice %(n)s: top up %(amount)s.")
-        % {"n": invoice.number, "amount": missing},
+        message
+        % {"n": invoice.number, "amount": format_money(missing), "numbers": ", ".join(due.numbers)},
     )
     return redirect(f"{reverse('panel:top_up')}?amount={missing.amount}&invoice={invoice.number}")

@@ -184,12 +184,12 @@ def _credit(
             gateway_transaction_id=key,
             credit_entry=entry,
         )
-    settle_open_invoices(billing_account=billing_account)
+    settled = settle_open_invoices(billing_account=billing_account)
     enqueue(
         key=f"payment-credited:{payment.number}",
         template="payment_credited",
         billing_account=billing_account,
-        params={"payment": payment.number},
+        params={"payment": payment.number, "invoices": [i.number for i in settled]},
     )
     log.info("bank document %s credited to %s: %s", reference, billing_account.number, money)
     return payment, note
