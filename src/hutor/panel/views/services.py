@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
+from hutor.core.forms import object_id
 from hutor.ledger import queries as ledger_queries
 from hutor.panel.views.common import customer_required
 from hutor.services import actions
@@ -85,7 +86,8 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
     prices = service.tariff.prices.filter(is_active=True).order_by("period_months")
     if request.method == "POST":
-        price = prices.filter(pk=request.POST.get("price") or 0).first()
+        price_id = object_id(request.POST.get("price"))  # "abc", "-1", 10**20: no such price
+        price = prices.filter(pk=price_id).first() if price_id else None
         if price is None:
             messages.error(request, _("Choose a period."))
         else:
@@ -116,7 +118,8 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
         pk=service.tariff_id
     )
     if request.method == "POST":
-        new = tariffs.filter(pk=request.POST.get("tariff") or 0).first()
+        tariff_id = object_id(request.POST.get("tariff"))
+        new = tariffs.filter(pk=tariff_id).first() if tariff_id else None
         if new is None:
             messages.error(request, _("Choose a tariff."))
         else:
