@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,6 +16,11 @@ from hutor.catalog.models import TariffPrice
 from hutor.core.forms import AmountField
 from hutor.core.models import Provider
 from hutor.payments.models import PaymentMethod
+
+# The dates a desk filter takes: wide enough for any record, narrow enough that a day before
+# or after is still a date.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 
 
 class LoginForm(forms.Form):
@@ -269,6 +276,12 @@ class ProviderForm(forms.ModelForm):
             "vat_rate",
         ]
 
+    def clean_vat_rate(self) -> Decimal | None:
+        rate = self.cleaned_data.get("vat_rate")
+        if rate is not None and not 0 <= rate <= 100:
+            raise forms.ValidationError(_("Enter a VAT rate from 0 to 100, or leave it empty."))
+        return rate
+
 
 class AuditFilterForm(forms.Form):
     staff = forms.CharField(label=_("Staff member"), required=False)
@@ -280,6 +293,15 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The log is searched by whole days (date_to + 1 day): keep to dates that can be.
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, _("Enter a date between 2000 and 2999."))
+        return data
 
     def __init__(self, *args: Any, actions: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

