@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ def test_an_adjustment_typed_with_a_comma_and_spaces_still_moves_it(desk):
     )
     assert response.status_code == 302
     entry = JournalEntry.objects.get(kind=EntryKind.ADJUSTMENT)
-    assert entry.postings.filter(amount=1234.50).exists()
+    assert entry.postings.filter(amount=Decimal("1234.50")).exists()
 
 
 NOT_EMPTY = {key: value for key, value in HOSTILE.items() if value}

@@ -277,6 +277,26 @@ def test_a_huge_field_or_body_is_refused(client, payments):
     assert snapshot() == before
 
 
+def test_a_nul_character_is_refused_even_in_a_signed_notification(client, payments):
+    """PostgreSQL refuses NUL in text it is asked to look up: it never gets that far."""
+    before = snapshot()
+    signed = demo_signed(
+        {k: v for k, v in demo_fields(payments["demo"]).items()} | {"payment": "1\x00"}
+    )
+    response = client.post("/pay/demo/result/", form_body(signed), content_type=FORM)
+    assert response.status_code == 400 and response.content == b"ERROR malformed body"
+    event = stripe_event(payments["stripe"], {"payment_number": "2\u0000"}, "metadata")
+    body = json.dumps(event).encode()
+    response = client.post(
+        "/pay/stripe/result/",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_header(body),
+    )
+    assert response.status_code == 400 and response.content == b"ERROR malformed body"
+    assert snapshot() == before
+
+
 def test_a_payment_link_with_a_non_ascii_token_is_not_found(client, payments):
     payment = payments["demo"]
     good = payment_link(payment)
