@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from hutor.backoffice.models import Role
 from hutor.catalog.models import TariffPrice
+from hutor.core.forms import AmountField
 from hutor.core.models import Provider
-from hutor.core.money import InvalidAmount, Money
 from hutor.payments.models import PaymentMethod
+
+# The dates a desk filter takes: wide enough for any record, narrow enough that a day before
+# or after is still a date.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 
 
 class LoginForm(forms.Form):
@@ -63,29 +71,44 @@ class ReasonForm(forms.Form):
         # The reason comes last, whatever fields a subclass adds.
         self.order_fields([name for name in self.fields if name not in ("reason", "token")])
 
+    def clean_token(self) -> str:
+        """The token this form was shown with (a UUID, as hex): it becomes part of idempotency
+        keys and an order's token, so anything else is refused rather than stored (as an error
+        of the whole form: the field is hidden)."""
+        text = self.cleaned_data.get("token") or ""
+        if not text:
+            return ""
+        if len(text) <= 64:
+            try:
+                return uuid.UUID(text).hex
+            except ValueError:
+                pass
+        self.add_error(None, _("This form is damaged; open the page again."))
+        return ""
+
 
 class AmountMixin:
-    currency = "RUB"
+    """A form with an `amount` (AmountField): `form.currency = ...` sets the currency it is
+    read in (the billing account's or the payment's), before validation."""
 
-    def clean_amount(self) -> Money:
-        text = self.cleaned_data["amount"]  # type: ignore[attr-defined]
-        try:
-            money = Money.parse(text, self.currency)
-        except InvalidAmount as exc:
-            raise forms.ValidationError(_("Enter an amount like 1500 or 1500.50.")) from exc
-        if not money.is_positive():
-            raise forms.ValidationError(_("Enter a positive amount."))
-        return money.rounded()
+    fields: dict[str, forms.Field]
+
+    @property
+    def currency(self) -> str:
+        return self._amount_field().currency or settings.DEFAULT_CURRENCY
+
+    @currency.setter
+    def currency(self, value: str) -> None:
+        self._amount_field().currency = value
+
+    def _amount_field(self) -> AmountField:
+        field = self.fields["amount"]
+        assert isinstance(field, AmountField)
+        return field
 
 
-def _amount_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("Amount"),
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"inputmode": "decimal", "class": "num", "autocomplete": "off"}
-        ),
-    )
+def _amount_field() -> AmountField:
+    return AmountField(label=_("Amount"), widget=forms.TextInput(attrs={"class": "num"}))
 
 
 class NoteForm(forms.Form):
@@ -253,6 +276,12 @@ class ProviderForm(forms.ModelForm):
             "vat_rate",
         ]
 
+    def clean_vat_rate(self) -> Decimal | None:
+        rate = self.cleaned_data.get("vat_rate")
+        if rate is not None and not 0 <= rate <= 100:
+            raise forms.ValidationError(_("Enter a VAT rate from 0 to 100, or leave it empty."))
+        return rate
+
 
 class AuditFilterForm(forms.Form):
     staff = forms.CharField(label=_("Staff member"), required=False)
@@ -264,6 +293,15 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The log is searched by whole days (date_to + 1 day): keep to dates that can be.
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, _("Enter a date between 2000 and 2999."))
+        return data
 
     def __init__(self, *args: Any, actions: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

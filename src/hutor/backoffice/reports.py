@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from hutor.backoffice.charts import Series, bar_chart
 from hutor.catalog.models import ServiceType
 from hutor.core import clock
-from hutor.core.money import Money
+from hutor.core.money import MINOR_UNITS, Money
 from hutor.core.templatetags.money import format_money
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger.models import EntryKind, LedgerAccountKind, Posting
@@ -90,11 +90,20 @@ def period_from(params: Any, *, default_by: str = "day") -> Period:
     return Period(start, end, by)
 
 
+def _currency(params: Any) -> str:
+    """?currency=RUB; a code Hutor does not know is the default currency, not an error page."""
+    code = str(params.get("currency") or "").upper()
+    return code if code in MINOR_UNITS else settings.DEFAULT_CURRENCY
+
+
 def _date(value: Any) -> dt.date | None:
+    """A YYYY-MM-DD parameter; anything else, or a day too far out for the period's arithmetic
+    (0001-01-01 minus 29 days), is no date."""
     try:
-        return dt.date.fromisoformat(str(value)) if value else None
+        day = dt.date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
+    return day if day is not None and dt.date(1900, 1, 1) <= day <= dt.date(2999, 12, 31) else None
 
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -128,7 +137,7 @@ def _method_names() -> dict[str, str]:
 
 def payments(params: Any) -> Report:
     period = period_from(params)
-    currency = params.get("currency") or settings.DEFAULT_CURRENCY
+    currency = _currency(params)
     start, end = _bounds(period)
     rows = (
         Posting.objects.filter(
@@ -203,7 +212,7 @@ def payments(params: Any) -> Report:
 
 def revenue(params: Any) -> Report:
     period = period_from(params, default_by="month")
-    currency = params.get("currency") or settings.DEFAULT_CURRENCY
+    currency = _currency(params)
     start, end = _bounds(period)
     rows = (
         Posting.objects.filter(
@@ -286,7 +295,7 @@ def _age_bucket(days_overdue: int) -> int:
 
 def outstanding(params: Any) -> Report:
     today = clock.today()
-    currency = params.get("currency") or settings.DEFAULT_CURRENCY
+    currency = _currency(params)
     invoices = (
         Invoice.objects.filter(status=InvoiceStatus.UNPAID, currency=currency)
         .select_related("billing_account")

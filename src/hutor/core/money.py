@@ -7,11 +7,14 @@ calls it only at the documented rounding points (a document line, a proration, a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # Minor units per ISO 4217 for the currencies a Russian hosting provider meets.
 MINOR_UNITS = {"RUB": 2, "USD": 2, "EUR": 2, "KZT": 2, "BYN": 2, "UAH": 2}
@@ -61,15 +64,8 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str | None = None) -> Money:
-        """Parse what a person typed ("1 500,50", "100.00"); at most the currency's decimals."""
-        # Spaces people (and our own "1 500,00 ₽" formatting, with its narrow no-break space) use
-        # between thousands.
-        money = cls("".join(str(text).split()).replace("\u202f", ""), currency)
-        if money.amount != money.rounded().amount:
-            raise InvalidAmount(
-                f"{text!r} has more than {money.minor_unit} decimal places for {money.currency}"
-            )
-        return money
+        """Parse what a person typed ("1 500,50", "100.00"), of any sign: `parse_amount`."""
+        return parse_amount(text, currency, allow_negative=True, allow_zero=True)
 
     @property
     def minor_unit(self) -> int:
@@ -150,6 +146,98 @@ class Money:
 
     def __repr__(self) -> str:
         return f"Money('{self.amount}', '{self.currency}')"
+
+
+# --- Amounts people type ---------------------------------------------------------------------
+#
+# Every typed amount (panel and desk forms, the CLI, the admin) goes through `parse_amount`, which
+# reads only this shape: an optional sign, ASCII digits, one optional decimal point or comma,
+# ASCII digits. Spaces anywhere are dropped ("1 234,50"; our own formatting uses narrow no-break
+# spaces). No exponents, no NaN or Infinity, no other scripts' digits, no "_" separators: none of
+# them is how a person writes a sum of money, and the bounded shape keeps Decimal from ever being
+# asked for a billion-digit number. The largest amount is the largest a money column holds.
+
+AMOUNT_TEXT_LIMIT = 40  # characters as typed, spaces included
+_AMOUNT_SHAPE = re.compile(r"([+-]?)([0-9]*)(?:[.,]([0-9]*))?", re.ASCII)
+
+
+def max_amount(currency: str | None = None) -> Money:
+    """The largest amount a money column holds (settings.MONEY_MAX_DIGITS and
+    MONEY_DECIMAL_PLACES): 999 999 999 999.99 with the default 14 and 2."""
+    places = settings.MONEY_DECIMAL_PLACES
+    largest = Decimal(10) ** (settings.MONEY_MAX_DIGITS - places) - Decimal(1).scaleb(-places)
+    return Money(largest, currency)
+
+
+class AmountInputError(InvalidAmount):
+    """Typed text that is not an acceptable amount. `code` says why (invalid, decimal_places,
+    too_large, not_positive, negative); `message` is the reader's sentence, rendered in the
+    active language by `str()`."""
+
+    MESSAGES: dict[str, Promise] = {
+        "invalid": _("Enter an amount like 1500 or 1500.50."),
+        "decimal_places": _("Enter an amount with at most %(places)s decimal places."),
+        "too_large": _("Enter an amount of at most %(max)s."),
+        "not_positive": _("Enter an amount greater than zero."),
+        "negative": _("Enter an amount of zero or more."),
+    }
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def message(self) -> Promise:
+        return self.MESSAGES[self.code]
+
+    def __str__(self) -> str:
+        from hutor.core.templatetags.money import format_money  # it imports this module
+
+        shown = {k: format_money(v) if isinstance(v, Money) else v for k, v in self.params.items()}
+        return str(self.message) % shown if shown else str(self.message)
+
+
+def parse_amount(
+    text: object,
+    currency: str | None = None,
+    *,
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+) -> Money:
+    """What a person typed as an amount in `currency`, as Money at the currency's minor unit.
+
+    Accepts "1500", "1500.5", "1 500,50", "+10"; refuses anything else with AmountInputError
+    (and only with it, whatever the text): more decimal places than the currency has, more
+    than `max_amount`, zero unless `allow_zero`, a negative amount unless `allow_negative`.
+    """
+    currency = (currency or settings.DEFAULT_CURRENCY).upper()
+    if currency not in MINOR_UNITS:
+        raise InvalidAmount(f"unknown currency {currency!r}")  # the caller's mistake, not input
+    raw = text if isinstance(text, str) else ""
+    if not raw or len(raw) > AMOUNT_TEXT_LIMIT:
+        raise AmountInputError("invalid")
+    compact = "".join(raw.split()).replace("\u202f", "")
+    shape = _AMOUNT_SHAPE.fullmatch(compact)
+    if shape is None:
+        raise AmountInputError("invalid")
+    sign, whole, fraction = shape.group(1), shape.group(2), shape.group(3) or ""
+    if not whole and not fraction:
+        raise AmountInputError("invalid")
+    places = MINOR_UNITS[currency]
+    if len(fraction.rstrip("0")) > places:
+        raise AmountInputError("decimal_places", places=places)
+    value = Decimal(f"{sign}{whole or 0}.{fraction or 0}")
+    largest = max_amount(currency)
+    if abs(value) > largest.amount:
+        raise AmountInputError("too_large", max=largest)
+    if value.is_zero():
+        if not allow_zero:
+            raise AmountInputError("not_positive")
+        value = abs(value)  # "-0" is zero
+    elif value < 0 and not allow_negative:
+        raise AmountInputError("not_positive" if not allow_zero else "negative")
+    return Money(value.quantize(Decimal(1).scaleb(-places)), currency)
 
 
 def total(items: list[Money] | tuple[Money, ...], currency: str | None = None) -> Money:

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import uuid
+from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,9 +28,16 @@ from hutor.payments.actions import handle_notification, link_token, payment_link
 from hutor.payments.bank import documents as bank_documents
 from hutor.payments.exceptions import NotificationRejected, PaymentError
 from hutor.payments.gateways import Incoming, demo, get_gateway
+from hutor.payments.gateways.base import same_signature
 from hutor.payments.models import Gateway, Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger("hutor.payments")
+
+# Bounds on what a notification may carry: a payment service's notification is a few
+# kilobytes (a Stripe event, a YooKassa object) and each form field a short value; anything
+# larger is refused with the gateway's error answer before any parsing or hashing.
+MAX_NOTIFICATION_BODY = 256 * 1024  # bytes
+MAX_FIELD = 4 * 1024  # characters of one form field's name or value
 
 
 @csrf_exempt
@@ -39,13 +49,28 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
     gateway = get_gateway(method.gateway)
     try:
         body = request.body  # read first: it is kept for protocols that sign the raw body
+        if len(body) > MAX_NOTIFICATION_BODY:
+            return gateway.rejected("body too large")
+        if gateway.strict_charset and not decodes(body, request):
+            return gateway.rejected("malformed body")
+        data = {key: request.POST.get(key, "") for key in request.POST}
         incoming = Incoming(
-            data={key: request.POST.get(key, "") for key in request.POST},
+            data=data,
             headers=request.headers,
             body=body,
             remote_addr=request.META.get("REMOTE_ADDR", ""),
         )
-    except (UnicodeDecodeError, ValueError):
+    except RequestDataTooBig:
+        return gateway.rejected("body too large")
+    except (UnicodeDecodeError, ValueError, MultiPartParserError, SuspiciousOperation, BadRequest):
+        # BadRequest: Django takes form bodies only in UTF-8, whatever charset they declare.
+        return gateway.rejected("malformed body")
+    if any(len(key) > MAX_FIELD or len(value) > MAX_FIELD for key, value in data.items()):
+        return gateway.rejected("field too long")
+    # No protocol sends a NUL character, and PostgreSQL refuses one in any text it is asked to
+    # look up (a payment number), so it never gets that far: raw, percent-escaped or as JSON's
+    # escape.
+    if b"\x00" in body or b"\\u0000" in body or any("\x00" in k + v for k, v in data.items()):
         return gateway.rejected("malformed body")
     if gateway.is_prerequest(incoming):
         return gateway.prerequest(method, incoming)
@@ -61,6 +86,21 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
         handled.credited,
     )
     return gateway.accepted(handled.notification)
+
+
+def decodes(body: bytes, request: HttpRequest) -> bool:
+    """Whether a notification's body is text in its declared charset (UTF-8 when none is
+    declared), percent-escapes of a form body included. Django itself reads undecodable bytes
+    as replacement characters; a notification is refused instead (nothing a service signs
+    should need them)."""
+    charset = request.encoding or settings.DEFAULT_CHARSET
+    try:
+        text = body.decode(charset)
+        if request.content_type == "application/x-www-form-urlencoded":
+            parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict")
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return False
+    return True
 
 
 # Where each protocol puts our payment number when it sends the payer back.
@@ -159,7 +199,7 @@ def _linked_payment(number: str, token: str) -> Payment:
         .filter(number=number)
         .first()
     )
-    if payment is None or not hmac.compare_digest(token, link_token(payment)):
+    if payment is None or not same_signature(token, link_token(payment)):
         raise Http404("no such payment link")
     return payment
 

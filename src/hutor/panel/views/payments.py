@@ -12,7 +12,7 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from hutor.core.money import InvalidAmount, Money
+from hutor.core.forms import AmountField
 from hutor.panel import submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
@@ -31,7 +31,7 @@ class MethodChoiceField(forms.ModelChoiceField):
 
 
 class TopUpForm(forms.Form):
-    amount = forms.CharField(label=_("Amount"), max_length=20)
+    amount = AmountField(label=_("Amount"))
     method = MethodChoiceField(
         label=_("Payment method"),
         queryset=PaymentMethod.objects.none(),
@@ -42,18 +42,12 @@ class TopUpForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        amount = self.fields["amount"]
+        assert isinstance(amount, AmountField)
+        amount.currency = account.currency
         field = self.fields["method"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = PaymentMethod.objects.filter(is_enabled=True, currency=account.currency)
-
-    def clean_amount(self) -> Money:
-        try:
-            amount = Money.parse(self.cleaned_data["amount"], self.account.currency)
-        except InvalidAmount as exc:
-            raise forms.ValidationError(_("Enter an amount like 1500 or 1500.50.")) from exc
-        if not amount.is_positive():
-            raise forms.ValidationError(_("Enter an amount greater than zero."))
-        return amount
 
 
 @customer_required

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
+from hutor.core.forms import object_id
 from hutor.ledger import queries as ledger_queries
 from hutor.panel import submissions
 from hutor.panel.models import FormAction
@@ -112,7 +113,8 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         account = request.account  # type: ignore[attr-defined]
-        price = prices.filter(pk=request.POST.get("price") or 0).first()
+        price_id = object_id(request.POST.get("price"))  # "abc", "-1", 10**20: no such price
+        price = prices.filter(pk=price_id).first() if price_id else None
 
         def renew() -> str:
             if price is None:
@@ -157,7 +159,8 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         account = request.account  # type: ignore[attr-defined]
-        new = tariffs.filter(pk=request.POST.get("tariff") or 0).first()
+        tariff_id = object_id(request.POST.get("tariff"))
+        new = tariffs.filter(pk=tariff_id).first() if tariff_id else None
 
         def change() -> str:
             # Checked here, after a repeated POST has been answered: the first one may have

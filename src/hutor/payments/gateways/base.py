@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import abc
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -54,6 +55,16 @@ class Incoming:
     remote_addr: str = ""
 
 
+def same_signature(given: str, expected: str) -> bool:
+    """Whether a received signature is the expected one, compared in constant time as UTF-8
+    bytes: `hmac.compare_digest` raises on str with non-ASCII characters, and a forged field
+    may hold anything, which must simply not match."""
+    try:
+        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate (from JSON): not a signature
+        return False
+
+
 class GatewayPlugin(abc.ABC):
     """One payment protocol (one module in payments/gateways/).
 
@@ -66,6 +77,10 @@ class GatewayPlugin(abc.ABC):
     code: str
     # Whether the payer is sent to an external service (False: bank transfer, printed document).
     online: bool = True
+    # Whether a notification whose body does not decode in its declared charset (UTF-8 when
+    # none is declared) is refused before `verify` (payments.views.result). Off only for a
+    # protocol known to echo unsigned fields in another charset undeclared.
+    strict_charset: bool = True
 
     @abc.abstractmethod
     def start(self, payment: Payment) -> StartAction:

@@ -21,7 +21,13 @@ from django.urls import reverse
 
 from hutor.core.money import InvalidAmount, Money
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    StartAction,
+    same_signature,
+)
 
 if TYPE_CHECKING:
     from hutor.payments.models import Payment, PaymentMethod
@@ -54,10 +60,11 @@ class DemoGateway(GatewayPlugin):
         if not secret:
             raise NotificationRejected("the method has no secret")
         given = data.get("signature", "")
-        if not hmac.compare_digest(given, sign(secret, data)):
+        if not same_signature(given, sign(secret, data)):
             raise NotificationRejected("bad signature")
         try:
-            amount = Money(data.get("amount", ""), data.get("currency", ""))
+            # An empty currency would be Money's default one: the notification must name it.
+            amount = Money(data.get("amount", ""), data.get("currency") or "?")
         except InvalidAmount as exc:
             raise NotificationRejected("malformed amount or currency") from exc
         if not data.get("payment") or not data.get("transaction"):

@@ -19,7 +19,6 @@ is the transaction, so a repeated notification is recognised as a replay of the 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -30,7 +29,13 @@ from django.http import HttpResponse
 
 from hutor.core.money import InvalidAmount, Money
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    StartAction,
+    same_signature,
+)
 from hutor.payments.models import Payment
 
 if TYPE_CHECKING:
@@ -137,7 +142,7 @@ class RobokassaGateway(GatewayPlugin):
             raise NotificationRejected("missing signature")
         # OutSum is hashed exactly as received: Robokassa signs its own formatting of it.
         expected = signature(algorithm, [out_sum, inv_id, password], custom_fields(data))
-        if not hmac.compare_digest(given.lower().encode(), expected.encode()):
+        if not same_signature(given.lower(), expected):
             raise NotificationRejected("bad signature")
         if not INV_ID.fullmatch(inv_id):
             raise NotificationRejected("malformed InvId")

@@ -168,6 +168,10 @@ class StripeGateway(GatewayPlugin):
             raise NotificationRejected("bad signature") from None
         except (UnicodeDecodeError, ValueError):
             raise NotificationRejected("malformed body") from None
+        except (AttributeError, TypeError, KeyError):
+            # Signed, but JSON that is not an event object (a number, a list): the library
+            # assumes an object and fails on anything else.
+            raise NotificationRejected("malformed event") from None
         except PaymentError:
             raise NotificationRejected("the method has no secret_key") from None
         data = event.to_dict()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -40,7 +39,13 @@ from django.urls import reverse
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.payments.exceptions import NotificationRejected
-from hutor.payments.gateways.base import GatewayPlugin, Incoming, Notification, StartAction
+from hutor.payments.gateways.base import (
+    GatewayPlugin,
+    Incoming,
+    Notification,
+    StartAction,
+    same_signature,
+)
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger("hutor.payments")
@@ -88,9 +93,8 @@ def notification_hash2(data: Mapping[str, str], secret: str) -> str:
 
 
 def same_hash(given: str, expected: str) -> bool:
-    """Hex compared case-insensitively in constant time (as bytes: compare_digest refuses
-    non-ASCII str, and a forged field may hold anything)."""
-    return hmac.compare_digest(given.strip().upper().encode(), expected.encode())
+    """Hex compared case-insensitively in constant time (as bytes: see `same_signature`)."""
+    return same_signature(given.strip().upper(), expected)
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,10 @@ class ZPaymentGateway(WebMoneyGateway):
 
     code = "zpayment"
     checks_hash2 = False
+    # Z-Payment may echo the payment form's plain Cyrillic description in windows-1251 without
+    # saying so: such a body is read with replacement characters instead of being refused. The
+    # signed fields are ASCII, so a byte mangled in one of them still fails LMI_HASH.
+    strict_charset = False
 
     def config(self, method: PaymentMethod) -> Config:
         s = method.settings or {}

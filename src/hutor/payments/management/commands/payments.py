@@ -11,10 +11,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount, User
-from hutor.core.money import InvalidAmount, Money
+from hutor.core.money import AmountInputError, InvalidAmount, Money, parse_amount
 from hutor.payments.actions import payment_link, start_top_up
 from hutor.payments.exceptions import PaymentError
 from hutor.payments.models import PaymentMethod
+
+
+def _amount(text: str, currency: str) -> Money:
+    """--amount as a person types it (parse_amount); a bad one is a usage error: one line in the
+    reader's language, exit status 2."""
+    try:
+        return parse_amount(text, currency)
+    except AmountInputError as exc:
+        raise CommandError(f"--amount: {exc}", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -53,8 +62,8 @@ class Command(BaseCommand):
         payment_method = PaymentMethod.objects.filter(slug=method).first()
         if payment_method is None:
             raise CommandError(f"no payment method {method!r}")
+        money = _amount(amount, billing_account.currency)
         try:
-            money = Money.parse(amount, billing_account.currency)
             payment = start_top_up(
                 billing_account=billing_account, method=payment_method, amount=money
             )
@@ -94,8 +103,8 @@ class Command(BaseCommand):
             staff = User.objects.filter(email__iexact=user, is_staff=True).first()
             if staff is None:
                 raise CommandError(f"no staff user {user}")
+        money = _amount(amount, billing_account.currency)
         try:
-            money = Money.parse(amount, billing_account.currency)
             line, recorded = bank.record_manual_payment(
                 billing_account=billing_account,
                 amount=money,
