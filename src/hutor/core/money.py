@@ -169,6 +169,17 @@ def max_amount(currency: str | None = None) -> Money:
     return Money(largest, currency)
 
 
+def storable(amount: Money) -> bool:
+    """Whether an amount that came from elsewhere (a payment service's notification) is a
+    positive amount a money column holds, at the currency's minor unit; checked before any
+    arithmetic, which a value like 9e999999 or NaN would make raise."""
+    value = amount.amount
+    if not value.is_finite() or value <= 0 or value > max_amount().amount:
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= amount.minor_unit
+
+
 class AmountInputError(InvalidAmount):
     """Typed text that is not an acceptable amount. `code` says why (invalid, decimal_places,
     too_large, not_positive, negative); `message` is the reader's sentence, rendered in the

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
-from hutor.core.money import InvalidAmount, Money
+from hutor.core.money import InvalidAmount, Money, storable
 from hutor.core.sequences import next_value
 from hutor.core.templatetags.money import format_money
 from hutor.invoices import queries as invoice_queries
@@ -141,7 +141,7 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
             raise NotificationRejected("the payment was already credited by another transaction")
         if amount.currency != payment.currency:
             raise NotificationRejected("the amount or currency differs from the payment's")
-        if not amount.is_positive() or amount.rounded() != amount:
+        if not storable(amount) or amount.rounded() != amount:
             raise NotificationRejected("malformed amount")
         now = clock.now()
         reasons = review_reasons(payment, amount, now=now)

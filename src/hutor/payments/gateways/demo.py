@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from hutor.payments.models import Payment, PaymentMethod
 
 FIELDS = ("payment", "amount", "currency", "transaction", "status")
+# The amount as the demo service writes it: "1500.00".
+WIRE_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,2})?", re.ASCII)
 
 
 def sign(secret: str, data: Mapping[str, str]) -> str:
@@ -62,9 +65,12 @@ class DemoGateway(GatewayPlugin):
         given = data.get("signature", "")
         if not same_signature(given, sign(secret, data)):
             raise NotificationRejected("bad signature")
+        text = data.get("amount", "")
+        if not WIRE_AMOUNT.fullmatch(text):  # ASCII digits only: Decimal would read "١٢٣"
+            raise NotificationRejected("malformed amount or currency")
         try:
             # An empty currency would be Money's default one: the notification must name it.
-            amount = Money(data.get("amount", ""), data.get("currency") or "?")
+            amount = Money(text, data.get("currency") or "?")
         except InvalidAmount as exc:
             raise NotificationRejected("malformed amount or currency") from exc
         if not data.get("payment") or not data.get("transaction"):
