@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from hutor.conftest import open_desk_session
 from hutor.core.money import Money
@@ -124,7 +125,9 @@ def test_a_statement_document_recorded_by_hand_first_is_not_credited_twice(
     data = Path(__file__).parent / "data" / "statement-2026-11-20.txt"
     stmt = actions.import_statement(content=data.read_bytes(), file_name=data.name)
     line = stmt.lines.get(document_number="88", status=BankLineStatus.UNMATCHED)
-    assert "manual payment" in line.reason and line.billing_account == petrov
+    assert line.reason_code == "not_credited_similar_manual" and line.billing_account == petrov
+    with translation.override("en"):
+        assert "manual payment" in line.reason_text
     assert ledger_queries.balance(petrov) == Money("500.00")
 
     # Recording by hand a document the statement already credited is refused (unless forced).
