@@ -170,7 +170,7 @@ def _rule(value: Any) -> str:
 def _words(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters as the sentence shows them: lists joined, rules and statuses in words,
     nested reasons rendered."""
-    from hutor.payments.models import BankLineStatus
+    from hutor.payments.models import BankLineStatus, PaymentStatus
 
     shown: dict[str, Any] = {}
     for key, value in params.items():
@@ -178,8 +178,9 @@ def _words(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key == "rule":
             value = _rule(value)
-        elif key == "status" and code.startswith("duplicate_of"):
-            value = dict(BankLineStatus.choices).get(value, value)
+        elif key == "status":  # a line's or a payment's status, in words
+            statuses = PaymentStatus if code == "payment_not_waiting" else BankLineStatus
+            value = str(dict(statuses.choices).get(value, value)).lower()
         elif key == "named":  # [[account, [[rule, what], ...]], ...]
             value = ", ".join(
                 f"{account} ({', '.join(f'{_rule(rule)} {what}' for rule, what in found_by)})"
