@@ -210,9 +210,10 @@ def _provider_field_label(key: str) -> Any:
     from hutor.core.models import Provider
 
     try:
-        return Provider._meta.get_field(key).verbose_name
+        field = Provider._meta.get_field(key)
     except FieldDoesNotExist:
         return None
+    return getattr(field, "verbose_name", None)
 
 
 def _choices(key: str, object_type: str) -> Mapping[str, Any]:

@@ -145,17 +145,17 @@ def _credit(
     pending: Payment | None = None
     if quoted is not None:
         pending = Payment.objects.select_for_update().select_related("method").get(pk=quoted.pk)
-        number = {"payment": pending.number}
+        quoted_number = {"payment": pending.number}
         if pending.billing_account_id != billing_account.pk:
-            note = Reason("payment_other_account", number)
+            note = Reason("payment_other_account", quoted_number)
         elif pending.method.gateway != Gateway.BANK_TRANSFER:
-            note = Reason("payment_other_method", {**number, "method": pending.method.slug})
+            note = Reason("payment_other_method", {**quoted_number, "method": pending.method.slug})
         elif pending.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
-            note = Reason("payment_not_waiting", {**number, "status": pending.status})
+            note = Reason("payment_not_waiting", {**quoted_number, "status": pending.status})
         elif pending.money != money:
             note = Reason(
                 "payment_other_amount",
-                {**number, "expected": str(pending.money), "paid": str(money)},
+                {**quoted_number, "expected": str(pending.money), "paid": str(money)},
             )
         if note is not None:
             pending = None
