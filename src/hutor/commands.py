@@ -28,6 +28,7 @@ from django.core.management.base import (
 )
 from django.db import connections
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from hutor.accounts.exceptions import AccountError
@@ -58,9 +59,14 @@ def cli_language() -> str:
 class HutorCommand(BaseCommand):
     """A `hutor` command: translated output in the run's language, errors as one line."""
 
+    # A lazy translation in subclasses; create_parser turns it into the run language's string.
+    help: str | Promise = ""  # type: ignore[assignment]
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        # The help texts are gettext calls made while the parser is built.
+        # The help texts are gettext calls made while the parser is built; argparse wants the
+        # command's description as a plain string.
         with translation.override(cli_language()):
+            self.help = str(self.help)
             return super().create_parser(prog_name, subcommand, **kwargs)
 
     def execute(self, *args: Any, **options: Any) -> Any:

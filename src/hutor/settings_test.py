@@ -13,4 +13,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 
 # The suite's command tests read English output; hutor/tests/test_cli_language.py runs the
 # commands in both languages and proves that Russian is the default of the real settings.
-HUTOR_CLI_LANGUAGE = "en"
+HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "en")

@@ -145,3 +145,20 @@ def test_the_console_script_prints_one_line_and_exits_1(tmp_path, language, expe
     assert result.stdout == ""
     assert result.stderr.splitlines() == [expected.format(path=missing)]
     assert "Traceback" not in result.stderr and "CommandError" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["Банковские выписки", "загрузить файл 1CClientBankExchange"]),
+        ("en", ["Bank statements", "import a 1CClientBankExchange file"]),
+    ],
+)
+def test_help_texts_follow_the_language(settings, language, words):
+    from django.core.management import load_command_class
+
+    settings.HUTOR_CLI_LANGUAGE = language
+    parser = load_command_class("hutor.payments", "bank").create_parser("hutor", "bank")
+    shown = " ".join(parser.format_help().split())
+    for text in words:
+        assert text in shown

@@ -53,7 +53,9 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 class Command(HutorCommand):
-    help = "The daily billing run: renewals, settlement, reminders, suspension, termination."
+    help = gettext_lazy(
+        "The daily billing run: renewals, settlement, reminders, suspension, termination."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

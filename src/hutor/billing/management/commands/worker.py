@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
 from hutor.notifications.actions import deliver_due
@@ -15,7 +16,7 @@ log = logging.getLogger("hutor.worker")
 
 
 class Command(HutorCommand):
-    help = (
+    help = gettext_lazy(
         "Run background work: deliver queued emails and run provisioning tasks, each with "
         "retries. Several workers may share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
     )

@@ -4,13 +4,14 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
 from hutor.demo import data
 
 
 class Command(HutorCommand):
-    help = (
+    help = gettext_lazy(
         "Load the demo dataset: a catalog of all five service lines, the provider's requisites, "
         "a staff user and a demo customer with a topped-up balance. Safe to run again: it "
         "changes nothing the second time. HUTOR_DEMO_ADMIN_PASSWORD sets the staff password."

@@ -3,13 +3,16 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
 from hutor.ledger import checks
 
 
 class Command(HutorCommand):
-    help = "Ledger tools. `hutor ledger check` verifies every invariant of the money ledger."
+    help = gettext_lazy(
+        "Ledger tools. `hutor ledger check` verifies every invariant of the money ledger."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

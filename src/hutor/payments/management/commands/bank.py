@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount, User
@@ -28,7 +29,7 @@ from hutor.payments.models import BankLineStatus, BankStatementLine
 
 
 class Command(HutorCommand):
-    help = "Bank statements: import a 1C statement file and work the unmatched queue."
+    help = gettext_lazy("Bank statements: import a 1C statement file and work the unmatched queue.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
 from hutor.payments.admin import mask
@@ -35,7 +36,7 @@ FIELDS = {"name_ru", "name_en", "currency", "min_amount", "max_amount", "positio
 
 
 class Command(HutorCommand):
-    help = "Configure payment methods: list, add, set, enable, disable."
+    help = gettext_lazy("Configure payment methods: list, add, set, enable, disable.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount, User
@@ -20,7 +21,9 @@ from hutor.payments.models import PaymentMethod
 
 
 class Command(HutorCommand):
-    help = "Payments: `new` creates a pending top-up and prints its number and payment link."
+    help = gettext_lazy(
+        "Payments: `new` creates a pending top-up and prints its number and payment link."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
