@@ -78,3 +78,21 @@ def test_the_migration_turns_known_old_sentences_into_codes():
     ) == ("duplicate_of_statement", {"line": "3", "statement": "1", "status": "credited"})
     assert migration.to_code("no invoice 26-000123") == ("no_invoice", {"number": "26-000123"})
     assert migration.to_code("document 2 (line 9): Сумма=0.00 is zero") is None
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_rejected_file_in_the_readers_language(client, django_user_model):
+    from hutor.conftest import open_desk_session
+    from hutor.payments.bank import actions
+
+    statement = actions.import_statement(content=b"", file_name="empty.txt")
+    assert statement.rejected_code == "file_empty" and statement.rejected_reason == ""
+    admin = django_user_model.objects.create_superuser(
+        email="admin@test-hosting.ru", password="Admin-pass-2026"
+    )
+    open_desk_session(client, admin)
+    url = f"/admin/payments/bankstatement/{statement.pk}/change/"
+    russian = client.get(url).content.decode()
+    assert "файл пуст" in russian and "the file is empty" not in russian
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the file is empty" in english
