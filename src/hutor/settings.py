@@ -344,6 +344,8 @@ CACHES = _caches()
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language of `hutor` commands' output and errors (one language per run; hutor/commands.py).
+HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "").strip().lower() or LANGUAGE_CODE
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Moscow")
 USE_TZ = True

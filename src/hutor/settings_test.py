@@ -15,3 +15,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # proven by tests that start processes with the real settings (core/tests/test_cache.py).
 if not (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The suite's command tests read English output; hutor/tests/test_cli_language.py runs the
+# commands in both languages and proves that Russian is the default of the real settings.
+HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "en")

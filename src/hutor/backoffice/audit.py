@@ -1,13 +1,20 @@
-"""Writing the audit log: one entry per desk action, inside the action's own transaction."""
+"""The audit log: writing one entry per desk action, inside the action's own transaction
+(codes and plain values), and reading it back in words in the reader's language."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from hutor.backoffice.exceptions import ReasonRequired
@@ -74,3 +81,242 @@ def record(
         changes=plain(dict(changes or {})),
         created_at=clock.now(),
     )
+
+
+# --- Reading the audit log ----------------------------------------------------------------------
+# What is stored stays codes and plain values (the action "balance.adjust", {"direction":
+# "credit", "amount": "1500.00 RUB", "entry": 8}); the words are chosen here, in the reader's
+# language, when a page shows an entry. A code or key this table does not know is shown in a
+# readable form rather than hidden.
+
+ACTION_LABELS: dict[str, Promise] = {
+    "note.add": gettext_lazy("Note added"),
+    "email.resend": gettext_lazy("Email sent again"),
+    "account.resend_activation": gettext_lazy("Activation email sent again"),
+    "order.place": gettext_lazy("Order placed"),
+    "service.renew": gettext_lazy("Renewal invoice issued"),
+    "invoice.cancel": gettext_lazy("Invoice cancelled"),
+    "payment_link.create": gettext_lazy("Payment link created"),
+    "account.change_email": gettext_lazy("Contact email changed"),
+    "service.suspend": gettext_lazy("Service suspended"),
+    "service.unsuspend": gettext_lazy("Service unsuspended"),
+    "service.extend": gettext_lazy("Service extended"),
+    "service.terminate": gettext_lazy("Service terminated"),
+    "payment.manual": gettext_lazy("Manual payment recorded"),
+    "balance.adjust": gettext_lazy("Balance adjusted"),
+    "refund.balance": gettext_lazy("Refund to the balance"),
+    "refund.gateway": gettext_lazy("Refund through the payment service"),
+    "staff.create": gettext_lazy("Staff member added"),
+    "staff.update": gettext_lazy("Staff member changed"),
+    "staff.reset_totp": gettext_lazy("Staff authenticator reset"),
+    "catalog.toggle": gettext_lazy("Tariff put on or taken off sale"),
+    "payment_method.toggle": gettext_lazy("Payment method switched on or off"),
+    "provider.update": gettext_lazy("Provider's requisites changed"),
+}
+
+FIELD_LABELS: dict[str, Promise] = {
+    "amount": gettext_lazy("amount"),
+    "auto_renew": gettext_lazy("auto-renewal"),
+    "authenticators_removed": gettext_lazy("authenticators removed"),
+    "contact_email": gettext_lazy("contact email"),
+    "copy": gettext_lazy("copy of the email"),
+    "direction": gettext_lazy("direction"),
+    "document": gettext_lazy("bank document"),
+    "document_date": gettext_lazy("document date"),
+    "email": gettext_lazy("email"),
+    "entry": gettext_lazy("journal entry"),
+    "identifier": gettext_lazy("identifier"),
+    "invoice": gettext_lazy("invoice"),
+    "invoice_status": gettext_lazy("invoice status"),
+    "invoices_cancelled": gettext_lazy("invoices cancelled"),
+    "invoices_paid": gettext_lazy("invoices paid"),
+    "is_active": gettext_lazy("login allowed"),
+    "is_enabled": gettext_lazy("offered to customers"),
+    "lapsed_on": gettext_lazy("unpaid since"),
+    "method": gettext_lazy("payment method"),
+    "note": gettext_lazy("note"),
+    "paid_until": gettext_lazy("paid until"),
+    "payment": gettext_lazy("payment"),
+    "period_months": gettext_lazy("period, months"),
+    "provisioning_task": gettext_lazy("provisioning task"),
+    "reference": gettext_lazy("reference"),
+    "refund_id": gettext_lazy("refund id"),
+    "refunded_before": gettext_lazy("refunded before"),
+    "role": gettext_lazy("role"),
+    "status": gettext_lazy("status"),
+    "tariff": gettext_lazy("tariff"),
+    "template": gettext_lazy("email"),
+    "to": gettext_lazy("to"),
+}
+
+OBJECT_LABELS: dict[str, Promise] = {
+    "account": gettext_lazy("billing account"),
+    "email": gettext_lazy("email"),
+    "entry": gettext_lazy("journal entry"),
+    "invoice": gettext_lazy("invoice"),
+    "note": gettext_lazy("note"),
+    "payment": gettext_lazy("payment"),
+    "payment_method": gettext_lazy("payment method"),
+    "provider": gettext_lazy("provider's requisites"),
+    "service": gettext_lazy("service"),
+    "tariff": gettext_lazy("tariff"),
+    "user": gettext_lazy("staff member"),
+}
+
+DIRECTIONS: dict[str, Promise] = {
+    "credit": gettext_lazy("credit (to the balance)"),
+    "debit": gettext_lazy("debit (from the balance)"),
+}
+
+_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)? [A-Z]{3}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of "what changed": a field from -> to, or a fact of the action."""
+
+    key: str  # the stored key, for tests and CSS
+    label: str
+    diff: bool
+    value: str = ""
+    before: str = ""
+    after: str = ""
+    url: str = ""  # the record the value names (an invoice, a payment), when there is one
+
+
+def action_label(code: str) -> str:
+    """An action code in words in the active language («balance.adjust» -> «Balance
+    adjusted»); an unknown code is shown as it is."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def object_label(object_type: str) -> str:
+    """What kind of record an entry acted on, in words («entry» -> «journal entry»)."""
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type.replace("_", " ")
+
+
+def field_label(key: str) -> str:
+    label = FIELD_LABELS.get(key)
+    if label is None:
+        label = _provider_field_label(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+def _provider_field_label(key: str) -> Any:
+    from hutor.core.models import Provider
+
+    try:
+        field = Provider._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return getattr(field, "verbose_name", None)
+
+
+def _choices(key: str, object_type: str) -> Mapping[str, Any]:
+    from hutor.backoffice.models import Role
+    from hutor.invoices.models import InvoiceStatus
+    from hutor.payments.models import PaymentStatus
+    from hutor.services.models import ServiceStatus
+
+    if key == "status":
+        return dict(
+            {
+                "service": ServiceStatus.choices,
+                "invoice": InvoiceStatus.choices,
+                "payment": PaymentStatus.choices,
+            }.get(object_type, ServiceStatus.choices)
+        )
+    if key == "invoice_status":
+        return dict(InvoiceStatus.choices)
+    if key == "role":
+        return dict(Role.choices)
+    if key == "direction":
+        return DIRECTIONS
+    return {}
+
+
+def value_words(key: str, value: Any, object_type: str = "") -> str:
+    """A stored value as the reader reads it: statuses and roles in words, yes/no, dates in the
+    language's format, amounts through the money filter; anything else as it is."""
+    from hutor.core.money import InvalidAmount
+    from hutor.core.templatetags.money import format_money
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(value_words(key, item, object_type) for item in value) or "—"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{field_label(k)}: {value_words(k, v)}" for k, v in value.items())
+    text = str(value)
+    choices = _choices(key, object_type)
+    if text in choices:
+        return str(choices[text])
+    if _AMOUNT.match(text):
+        amount, currency = text.split()
+        try:
+            return format_money(Money(Decimal(amount), currency))
+        except (InvalidAmount, ValueError, ArithmeticError):
+            return text
+    if _DATETIME.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    if _DATE.match(text):
+        try:
+            return formats.date_format(dt.date.fromisoformat(text), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return text
+    return text
+
+
+def _url(key: str, value: Any) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    names = {"invoice": "desk:invoice", "payment": "desk:payment"}
+    if key not in names or not isinstance(value, str | int) or value in ("", None):
+        return ""
+    try:
+        return reverse(names[key], args=[value])
+    except NoReverseMatch:
+        return ""
+
+
+def change_rows(changes: Mapping[str, Any] | None, object_type: str = "") -> list[ChangeRow]:
+    """An entry's changes as rows in the reader's language: a field's old and new value, or a
+    fact of the action (an empty list, "no invoices paid", says nothing and is left out)."""
+    rows: list[ChangeRow] = []
+    for key, value in (changes or {}).items():
+        label = field_label(key)
+        if isinstance(value, Mapping) and set(value) == {"from", "to"}:
+            rows.append(
+                ChangeRow(
+                    key=key,
+                    label=label,
+                    diff=True,
+                    before=value_words(key, value["from"], object_type),
+                    after=value_words(key, value["to"], object_type),
+                )
+            )
+        elif isinstance(value, list | tuple) and not value:
+            continue
+        else:
+            rows.append(
+                ChangeRow(
+                    key=key,
+                    label=label,
+                    diff=False,
+                    value=value_words(key, value, object_type),
+                    url=_url(key, value),
+                )
+            )
+    return rows

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from hutor.backoffice.audit import action_label
 from hutor.backoffice.models import Role
 from hutor.catalog.models import TariffPrice
 from hutor.core.forms import AmountField
@@ -307,4 +308,6 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["action"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("Any action"))] + [(code, code) for code in actions or []]
+        field.choices = [("", _("Any action"))] + [
+            (code, action_label(code)) for code in actions or []
+        ]

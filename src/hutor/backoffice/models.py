@@ -125,17 +125,3 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogImmutable(f"audit entry {self.pk} cannot be deleted")
-
-    @property
-    def change_list(self) -> list[dict[str, Any]]:
-        """The changes as rows for screens: a field's from -> to, or a fact's value."""
-        rows: list[dict[str, Any]] = []
-        for key, value in (self.changes or {}).items():
-            if isinstance(value, dict) and set(value) == {"from", "to"}:
-                rows.append({"key": key, "diff": True, "from": value["from"], "to": value["to"]})
-            elif isinstance(value, list):
-                if value:  # an empty list ("no invoices paid") says nothing
-                    rows.append({"key": key, "diff": False, "value": ", ".join(map(str, value))})
-            else:
-                rows.append({"key": key, "diff": False, "value": value})
-        return rows

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount
+from hutor.invoices import numbers as invoice_numbers
 from hutor.invoices.models import Invoice
+from hutor.payments import numbers as payment_numbers
 from hutor.payments.models import Payment
 from hutor.services.models import Service
 
-_INVOICE = re.compile(r"^(\d{2})\s*[-/‐–—.\s]?\s*(\d{6})$")
 _PREFIXES = re.compile(r"^(№|no\.?|n°|#|номер|счет|счёт|invoice|account|payment)\s*", re.I)
 _DOMAIN = re.compile(r"^[\w.-]+\.[\w-]+$", re.U)
 LIMIT = 20
@@ -107,9 +108,8 @@ def clean(text: str) -> str:
 
 
 def invoice_number(text: str) -> str | None:
-    """«26-000123» from "26-000123", "26000123", "26/000123", "26 000123"."""
-    match = _INVOICE.match(text)
-    return f"{match.group(1)}-{match.group(2)}" if match else None
+    """«26-000123» from "26-000123", "26000123", "26/000123", "26 000123" (invoices.numbers)."""
+    return invoice_numbers.parse(text)
 
 
 def host_of(text: str) -> str:
@@ -201,9 +201,10 @@ def _by_number(digits: str, add: Callable[[Hit], None], results: Results) -> Non
     if number:
         for invoice in Invoice.objects.select_related("billing_account").filter(number=number):
             add(_invoice_hit(invoice))
-    # A payment number (eight digits) or a payment service's numeric transaction id.
-    for payment in Payment.objects.select_related("billing_account").filter(number=digits):
-        add(_payment_hit(payment))
+    # A payment number (payments.numbers); transaction ids are looked up in search().
+    if payment_numbers.looks_like(digits):
+        for payment in Payment.objects.select_related("billing_account").filter(number=digits):
+            add(_payment_hit(payment))
     # An INN (10 digits for a company, 12 for a person or sole proprietor).
     if len(digits) in (10, 12):
         for account in BillingAccount.objects.filter(inn=digits)[:LIMIT]:

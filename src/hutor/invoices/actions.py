@@ -18,6 +18,7 @@ from hutor.core.sequences import next_value
 from hutor.invoices.emails import queue_paid_email
 from hutor.invoices.exceptions import InvoiceNotOpen, ProviderNotConfigured
 from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus
+from hutor.invoices.numbers import format_number
 from hutor.invoices.signals import invoice_cancelled, invoice_paid
 from hutor.ledger import actions as ledger
 from hutor.ledger.exceptions import InsufficientFunds
@@ -44,11 +45,6 @@ class LineDraft:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     period_months: int | None = None
-
-
-def format_number(year: int, value: int) -> str:
-    """«26-000123»: two digits of the year and a counter that restarts every year."""
-    return f"{year % 100:02d}-{value:06d}"
 
 
 def _payer_snapshot(account: BillingAccount) -> dict[str, Any]:

@@ -266,7 +266,13 @@ class BankStatement(models.Model):
     period_start = models.DateField(_("period from"), null=True, blank=True)
     period_end = models.DateField(_("period to"), null=True, blank=True)
     # Not empty: the whole file was refused (broken structure, unreadable); nothing was read.
-    rejected_reason = models.CharField(_("file rejected because"), max_length=500, blank=True)
+    # Why, as a code and its parameters (payments/bank/reasons.py words them); files rejected
+    # before codes existed keep their English sentence in `rejected_reason`.
+    rejected_code = models.CharField(_("file rejected because"), max_length=64, blank=True)
+    rejected_params = models.JSONField(_("rejection parameters"), default=dict, blank=True)
+    rejected_reason = models.CharField(
+        _("file rejected because (old text)"), max_length=500, blank=True
+    )
     documents_count = models.PositiveIntegerField(_("documents"), default=0)
     credited_count = models.PositiveIntegerField(_("credited"), default=0)
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
@@ -285,7 +291,16 @@ class BankStatement(models.Model):
 
     @property
     def is_rejected(self) -> bool:
-        return bool(self.rejected_reason)
+        return bool(self.rejected_code or self.rejected_reason)
+
+    @property
+    def rejected_text(self) -> str:
+        """Why the file was refused, in the active language."""
+        from hutor.payments.bank.reasons import render_reason
+
+        if self.rejected_code:
+            return render_reason(self.rejected_code, self.rejected_params)
+        return self.rejected_reason
 
 
 class BankLineStatus(models.TextChoices):
@@ -332,7 +347,12 @@ class BankStatementLine(models.Model):
     purpose = models.TextField(_("purpose of payment"), blank=True)
     raw = models.TextField(_("section text"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=BankLineStatus.choices)
-    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    # Why it was matched, skipped, rejected or left waiting: a code and its parameters
+    # (payments/bank/reasons.py words them in the reader's language). Lines imported before
+    # codes existed keep their English sentence in `reason` when it could not be converted.
+    reason_code = models.CharField(_("reason"), max_length=64, blank=True)
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    reason = models.CharField(_("reason (old text)"), max_length=1000, blank=True)
     match_rule = models.CharField(
         _("matched by"), max_length=16, choices=BankMatchRule.choices, blank=True
     )
@@ -401,3 +421,12 @@ class BankStatementLine(models.Model):
     @property
     def money(self) -> Money | None:
         return Money(self.amount, self.currency) if self.amount is not None else None
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language."""
+        from hutor.payments.bank.reasons import render_reason
+
+        if self.reason_code:
+            return render_reason(self.reason_code, self.reason_params)
+        return self.reason

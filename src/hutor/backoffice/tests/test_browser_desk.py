@@ -88,7 +88,7 @@ def test_support_logs_in_with_the_second_factor_and_finds_records_by_number(
     page.locator(".desk-note-form button").click()
     page.wait_for_url(f"**/desk/accounts/{account.number}/#notes")
     expect(page.locator(".desk-notes")).to_contain_text("will pay the VPS invoice on Friday")
-    expect(page.locator("#audit")).to_contain_text("note.add")
+    expect(page.locator("#audit")).to_contain_text("Note added")  # the action in words
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "desk-account")
 

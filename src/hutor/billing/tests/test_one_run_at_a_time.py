@@ -29,15 +29,6 @@ from hutor.billing import running
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.run import RunInProgress, run_billing
 
-EN = {"LANG": "en_US.UTF-8"}
-
-
-def _clean_locale(monkeypatch, **env: str) -> None:
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-
 
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -81,9 +72,9 @@ def test_the_database_admits_one_running_real_run():
 
 
 @pytest.mark.django_db
-def test_the_command_says_who_is_running_and_exits_75(monkeypatch):
+def test_the_command_says_who_is_running_and_exits_75(settings):
     live = _running_row(started_at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=dt.UTC))
-    _clean_locale(monkeypatch, **EN)
+    settings.HUTOR_CLI_LANGUAGE = "en"
     with pytest.raises(CommandError) as refused:
         call_command("billing", "run", stdout=io.StringIO())
     assert refused.value.returncode == running.EXIT_RUN_IN_PROGRESS == 75
@@ -96,7 +87,7 @@ def test_the_command_says_who_is_running_and_exits_75(monkeypatch):
         call_command("billing", "run", "--dry-run", stdout=io.StringIO())
     assert dry.value.returncode == 75  # a dry run waits for the real one too
 
-    _clean_locale(monkeypatch, LANG="C.UTF-8")  # not a language Hutor speaks: Russian
+    settings.HUTOR_CLI_LANGUAGE = "ru"  # the default of the real settings
     with pytest.raises(CommandError) as russian:
         call_command("billing", "run", stdout=io.StringIO())
     assert russian.value.returncode == 75
@@ -217,7 +208,7 @@ def _env(tmp_path: Path, database_url: str | None) -> dict[str, str]:
         SECRET_KEY="billing-test-only",
         DEBUG="0",
         LOG_LEVEL="CRITICAL",
-        LANG="en_US.UTF-8",
+        HUTOR_CLI_LANGUAGE="en",
     )
     if database_url:
         env["DATABASE_URL"] = database_url

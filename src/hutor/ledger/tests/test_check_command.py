@@ -175,7 +175,7 @@ def hutor(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
-    env.update(HUTOR_VAR_DIR=str(var_dir), DEBUG="1", SECRET_KEY="x")
+    env.update(HUTOR_VAR_DIR=str(var_dir), DEBUG="1", SECRET_KEY="x", HUTOR_CLI_LANGUAGE="en")
     return subprocess.run(
         [str(Path(sys.executable).parent / "hutor"), *args],
         env=env,

@@ -32,6 +32,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
@@ -44,8 +45,9 @@ from hutor.invoices.models import Invoice
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
-from hutor.payments.actions import FIRST_NUMBER, SEQUENCE_NAME
+from hutor.payments import numbers as payment_numbers
 from hutor.payments.bank import matching
+from hutor.payments.bank.reasons import Reason, pack, render
 from hutor.payments.bank.statement import BankDocument, Section, StatementRejected, parse
 from hutor.payments.exceptions import PaymentError
 from hutor.payments.models import (
@@ -73,7 +75,18 @@ SIMILAR_DAYS = 10
 
 
 class BankActionRefused(PaymentError):
-    """An accountant's request that cannot be done (the message says why); nothing changed."""
+    """An accountant's request that cannot be done (the message says why, in the active
+    language); nothing changed. `code` and `params` say it again for storing (reasons.py)."""
+
+    def __init__(self, message: str, code: str = "", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+    def as_reason(self) -> Reason:
+        if self.code:
+            return Reason(self.code, self.params)
+        return Reason("refused", {"message": str(self)})  # pragma: no cover - all stored ones coded
 
 
 class ManualPaymentConflict(BankActionRefused):
@@ -89,8 +102,9 @@ def bank_method(currency: str = STATEMENT_CURRENCY) -> PaymentMethod:
     )
     if method is None:
         raise BankActionRefused(
-            f"no bank-transfer payment method in {currency} is configured "
-            "(admin: Payments > Payment methods, gateway «Bank transfer»)"
+            render(Reason("no_bank_method", {"currency": currency})),
+            "no_bank_method",
+            currency=currency,
         )
     return method
 
@@ -99,7 +113,7 @@ def _provider() -> Provider:
     provider = Provider.current()
     if provider is None:
         raise BankActionRefused(
-            "the provider's requisites are not set (admin: Core > Provider requisites)"
+            render(Reason("provider_not_configured")), "provider_not_configured"
         )
     return provider
 
@@ -118,33 +132,40 @@ def _credit(
     method: PaymentMethod,
     quoted: Payment | None = None,
     user: User | None = None,
-) -> tuple[Payment, str]:
-    """Credit a bank document in the caller's transaction; return its Payment and a note.
+) -> tuple[Payment, Reason | None]:
+    """Credit a bank document in the caller's transaction; return its Payment and a note (why
+    the quoted payment was not the one marked succeeded), if any.
 
     `quoted` is the payment the purpose names: it is the one marked succeeded when it is a
     bank-transfer payment of this account and amount still waiting (pending, or expired: the
     money came anyway); otherwise a new succeeded Payment records the credit.
     """
     lock_billing_account(billing_account)
-    note = ""
+    note: Reason | None = None
     pending: Payment | None = None
     if quoted is not None:
         pending = Payment.objects.select_for_update().select_related("method").get(pk=quoted.pk)
+        quoted_number = {"payment": pending.number}
         if pending.billing_account_id != billing_account.pk:
-            note = f"payment {pending.number} is another billing account's"
-            pending = None
+            note = Reason("payment_other_account", quoted_number)
         elif pending.method.gateway != Gateway.BANK_TRANSFER:
-            note = f"payment {pending.number} is a {pending.method.slug} payment"
-            pending = None
+            note = Reason("payment_other_method", {**quoted_number, "method": pending.method.slug})
         elif pending.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
-            note = f"payment {pending.number} is {pending.get_status_display().lower()} already"
-            pending = None
+            note = Reason("payment_not_waiting", {**quoted_number, "status": pending.status})
         elif pending.money != money:
-            note = f"payment {pending.number} is for {pending.money}, the bank paid {money}"
+            note = Reason(
+                "payment_other_amount",
+                {**quoted_number, "expected": str(pending.money), "paid": str(money)},
+            )
+        if note is not None:
             pending = None
-        if note:
-            note += "; credited as a new payment"
-    number = pending.number if pending else str(next_value(SEQUENCE_NAME, start=FIRST_NUMBER))
+    number = (
+        pending.number
+        if pending
+        else payment_numbers.format_number(
+            next_value(payment_numbers.SEQUENCE_NAME, start=payment_numbers.FIRST_NUMBER)
+        )
+    )
     entry, created = ledger.post(
         lines=[
             (ledger.bank_account(settlement_account, money.currency), -money),
@@ -159,7 +180,9 @@ def _credit(
     )
     if not created:
         # The line that owns the key makes this unreachable; the ledger's key is the last guard.
-        raise BankActionRefused(f"the bank document {reference} was credited before")
+        raise BankActionRefused(
+            _("the bank document %(reference)s was credited before") % {"reference": reference}
+        )
     now = clock.now()
     if pending is not None:
         pending.status = PaymentStatus.SUCCEEDED
@@ -223,17 +246,20 @@ def import_statement(
         main = provider.settlement_account
         if parsed.accounts and main not in parsed.accounts:
             raise StatementRejected(
-                f"the statement is for account {', '.join(parsed.accounts)}, not the "
-                f"provider's settlement account {main}"
+                "wrong_settlement_account", accounts=list(parsed.accounts), main=main
             )
         ours = {main, *parsed.accounts}
         method = bank_method()
     except (StatementRejected, BankActionRefused) as exc:
-        reason = exc.reason if isinstance(exc, StatementRejected) else str(exc)
-        statement.rejected_reason = reason[:500]
-        statement.report = {"file": file_name, "rejected": reason, "previous_imports": previous}
+        reason = exc.reason if isinstance(exc, StatementRejected) else exc.as_reason()
+        statement.rejected_code, statement.rejected_params = reason.code, dict(reason.params)
+        statement.report = {
+            "file": file_name,
+            "rejected": reason.as_json(),
+            "previous_imports": previous,
+        }
         statement.save()
-        log.warning("bank statement %s rejected: %s", file_name, reason)
+        log.warning("bank statement %s rejected: %s %s", file_name, reason.code, reason.params)
         return statement
 
     statement.encoding = parsed.encoding
@@ -253,7 +279,7 @@ def import_statement(
         "encoding": parsed.encoding,
         "declared_encoding": parsed.declared_encoding,
         "accounts": sorted(ours),
-        "warnings": list(parsed.warnings),
+        "warnings": [warning.as_json() for warning in parsed.warnings],
         "previous_imports": previous,
         "lines": [_line_report(line) for line in lines],
     }
@@ -276,13 +302,16 @@ def _line_report(line: BankStatementLine) -> dict[str, Any]:
         "id": line.pk,
         "position": line.position,
         "document": _reference(line),
+        "kind": line.document_kind,
+        "number": line.document_number,
+        "date": line.document_date.strftime("%d.%m.%Y") if line.document_date else None,
         "amount": f"{line.amount:.2f}" if line.amount is not None else None,
         "payer": line.payer_name,
         "status": line.status,
         "rule": line.match_rule,
         "account": line.billing_account.number if line.billing_account else None,
         "payment": line.payment.number if line.payment else None,
-        "reason": line.reason,
+        "reason": {"code": line.reason_code, "params": line.reason_params},
     }
 
 
@@ -317,7 +346,18 @@ def _import_section(
     doc = section.document
     if doc is None:
         line.status = BankLineStatus.REJECTED
-        line.reason = _cut(f"document {section.position} (line {section.line}): ", section.errors)
+        line.reason_code, line.reason_params = pack(
+            [
+                Reason(
+                    "document_rejected",
+                    {
+                        "position": section.position,
+                        "line": section.line,
+                        "errors": [error.as_json() for error in section.errors],
+                    },
+                )
+            ]
+        )
         line.save()
         return line
     line.document_date = doc.date
@@ -325,13 +365,13 @@ def _import_section(
     if doc.recipient_account not in ours or doc.payer_account in ours:
         line.status = BankLineStatus.SKIPPED
         if doc.recipient_account in ours:
-            line.reason = "a transfer between our own accounts"
+            line.reason_code = "own_transfer"
         elif doc.payer_account in ours:
-            line.reason = f"outgoing payment from our account {doc.payer_account}"
+            line.reason_code = "outgoing"
+            line.reason_params = {"account": doc.payer_account}
         else:
-            line.reason = (
-                f"not addressed to our account (recipient's account {doc.recipient_account})"
-            )
+            line.reason_code = "not_addressed"
+            line.reason_params = {"account": doc.recipient_account}
         line.save()
         return line
     with transaction.atomic():
@@ -348,20 +388,18 @@ def _import_section(
         if owner is not None:
             line.status = BankLineStatus.DUPLICATE
             line.duplicate_of = owner
-            line.reason = _seen_before(owner)
+            line.reason_code, line.reason_params = _seen_before(owner)
             line.save()
             return line
         _match_and_credit(line, doc, method)
     return line
 
 
-def _cut(prefix: str, errors: tuple[str, ...] | list[str]) -> str:
-    return (prefix + "; ".join(errors))[:1000]
-
-
-def _seen_before(owner: BankStatementLine) -> str:
-    where = f"statement #{owner.statement_id}" if owner.statement_id else "a manual payment"
-    return f"the same bank document was seen before: line #{owner.pk} of {where} ({owner.status})"
+def _seen_before(owner: BankStatementLine) -> tuple[str, dict[str, Any]]:
+    if owner.statement_id:
+        params = {"line": owner.pk, "statement": owner.statement_id, "status": owner.status}
+        return "duplicate_of_statement", params
+    return "duplicate_of_manual", {"line": owner.pk, "status": owner.status}
 
 
 def _match(doc: BankDocument) -> matching.Match | matching.NoMatch:
@@ -402,26 +440,26 @@ def _match_and_credit(line: BankStatementLine, doc: BankDocument, method: Paymen
     """Match a new incoming line (saved unmatched, owning its key) and credit it if it matches."""
     decision = _match(doc)
     if isinstance(decision, matching.NoMatch):
-        line.reason = decision.reason[:1000]
-        line.save(update_fields=["reason"])
+        line.reason_code, line.reason_params = pack(decision.reasons)
+        line.save(update_fields=["reason_code", "reason_params"])
         return
     account = BillingAccount.objects.get(number=decision.account)
     money = Money(doc.amount, STATEMENT_CURRENCY)
-    problem = ""
+    problem: Reason | None = None
+    matched = {"rule": decision.rule, "account": account.number}
     if account.currency != money.currency:
-        problem = f"billing account {account.number} keeps its balance in {account.currency}"
+        problem = Reason("not_credited_currency", {**matched, "currency": account.currency})
     else:
         similar = _similar_manual_payment(account, money, doc)
         if similar is not None:
-            problem = (
-                f"billing account {account.number} has a manual payment «{similar.document_number}»"
-                f" of the same amount (line #{similar.pk}): it may be this very document; "
-                "assign it or mark it not ours after checking"
+            problem = Reason(
+                "not_credited_similar_manual",
+                {**matched, "reference": similar.document_number, "line": similar.pk},
             )
-    if problem:
+    if problem is not None:
         line.billing_account = account
-        line.reason = f"matched by {decision.rule}, not credited: {problem}"[:1000]
-        line.save(update_fields=["billing_account", "reason"])
+        line.reason_code, line.reason_params = pack([problem, *decision.notes])
+        line.save(update_fields=["billing_account", "reason_code", "reason_params"])
         return
     quoted = Payment.objects.get(number=decision.payment) if decision.payment else None
     payment, note = _credit(
@@ -438,8 +476,17 @@ def _match_and_credit(line: BankStatementLine, doc: BankDocument, method: Paymen
     line.billing_account = account
     line.payment = payment
     line.match_rule = decision.rule
-    line.reason = "; ".join(part for part in (note, decision.note) if part)[:1000]
-    line.save(update_fields=["status", "billing_account", "payment", "match_rule", "reason"])
+    line.reason_code, line.reason_params = pack([*([note] if note else []), *decision.notes])
+    line.save(
+        update_fields=[
+            "status",
+            "billing_account",
+            "payment",
+            "match_rule",
+            "reason_code",
+            "reason_params",
+        ]
+    )
 
 
 def _mentions(text: str, number: str) -> bool:
@@ -484,20 +531,27 @@ def assign_line(
     that is not waiting, an empty reason or another currency."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BankActionRefused("say why this payment belongs to that billing account")
+        raise BankActionRefused(_("say why this payment belongs to that billing account"))
     with transaction.atomic():
         line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
         if line.status not in (BankLineStatus.UNMATCHED, BankLineStatus.NOT_OURS):
             raise BankActionRefused(
-                f"line #{line.pk} is {line.get_status_display().lower()}: "
-                "only unmatched payments are assigned"
+                _("line #%(line)s is %(status)s: only unmatched payments are assigned")
+                % {"line": line.pk, "status": line.get_status_display().lower()}
             )
         if line.amount is None or not line.idempotency_key:  # pragma: no cover - by construction
-            raise BankActionRefused(f"line #{line.pk} has no amount to credit")
+            raise BankActionRefused(_("line #%(line)s has no amount to credit") % {"line": line.pk})
         if billing_account.currency != line.currency:
             raise BankActionRefused(
-                f"billing account {billing_account.number} keeps its balance in "
-                f"{billing_account.currency}, the payment is in {line.currency}"
+                _(
+                    "billing account %(account)s keeps its balance in %(currency)s, the "
+                    "payment is in %(paid)s"
+                )
+                % {
+                    "account": billing_account.number,
+                    "currency": billing_account.currency,
+                    "paid": line.currency,
+                }
             )
         payment, _note = _credit(
             billing_account=billing_account,
@@ -535,13 +589,13 @@ def mark_not_ours(
     returns it through the bank). Nothing is credited; the line can still be assigned later."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BankActionRefused("say why this payment is not ours")
+        raise BankActionRefused(_("say why this payment is not ours"))
     with transaction.atomic():
         line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
         if line.status != BankLineStatus.UNMATCHED:
             raise BankActionRefused(
-                f"line #{line.pk} is {line.get_status_display().lower()}: "
-                "only unmatched payments are marked not ours"
+                _("line #%(line)s is %(status)s: only unmatched payments are marked not ours")
+                % {"line": line.pk, "status": line.get_status_display().lower()}
             )
         line.status = BankLineStatus.NOT_OURS
         _resolve(line, reason, user)
@@ -558,35 +612,7 @@ def _resolve(line: BankStatementLine, reason: str, user: User | None) -> None:
 # --- Manual payments ----------------------------------------------------------------------------
 
 
-def report_text(statement: BankStatement) -> str:
-    """The import report as plain text (the CLI prints it; the admin shows it)."""
-    report = statement.report or {}
-    out = [f"bank statement #{statement.pk}: {statement.file_name}"]
-    if statement.is_rejected:
-        out.append(f"REJECTED: {statement.rejected_reason}")
-        out.append("nothing was read from this file and nothing was credited")
-        return "\n".join(out)
-    out.append(
-        f"{statement.documents_count} documents: {statement.credited_count} credited, "
-        f"{statement.duplicate_count} duplicates, {statement.unmatched_count} unmatched, "
-        f"{statement.skipped_count} skipped, {statement.rejected_count} rejected"
-    )
-    if report.get("previous_imports"):
-        ids = ", ".join(f"#{pk}" for pk in report["previous_imports"])
-        out.append(f"note: the same file was imported before (statement {ids})")
-    out.extend(f"warning: {warning}" for warning in report.get("warnings", []))
-    for item in report.get("lines", []):
-        amount = f"{item['amount']} RUB" if item.get("amount") else "-"
-        head = f"  [{item['status']}] #{item['id']} {item['document']} {amount}"
-        if item.get("account"):
-            head += f" -> {item['account']}"
-            if item.get("payment"):
-                head += f" (payment {item['payment']}, by {item['rule']})"
-        out.append(head)
-        if item.get("reason"):
-            out.append(f"      {item['reason']}")
-    return "\n".join(out)
-
-
-# Manual payments live beside, in bank/manual.py; imported here so callers keep one address.
+# Manual payments live beside, in bank/manual.py, and the report's words in bank/report.py;
+# imported here so callers keep one address.
 from hutor.payments.bank.manual import manual_key, record_manual_payment  # noqa: E402, F401
+from hutor.payments.bank.report import report_text  # noqa: E402, F401

@@ -35,7 +35,7 @@ STATEMENT_FIELDS: list[str] = [
     "encoding",
     "period_start",
     "period_end",
-    "rejected_reason",
+    "rejected_text",
     "report_text",
 ]
 
@@ -177,6 +177,10 @@ class BankStatementAdmin(admin.ModelAdmin):
     def is_rejected(self, statement: BankStatement) -> bool:
         return statement.is_rejected
 
+    @admin.display(description=_("file rejected because"))
+    def rejected_text(self, statement: BankStatement) -> str:
+        return statement.rejected_text or "—"
+
     @admin.display(description=_("report"))
     def report_text(self, statement: BankStatement) -> str:
         return format_html(
@@ -201,7 +205,7 @@ class BankStatementAdmin(admin.ModelAdmin):
                 messages.error(
                     request,
                     gettext("The statement was rejected: %(reason)s")
-                    % {"reason": statement.rejected_reason},
+                    % {"reason": statement.rejected_text},
                 )
             else:
                 messages.success(
@@ -268,7 +272,7 @@ class BankStatementLineAdmin(admin.ModelAdmin):
     readonly_fields = ["resolve_links"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["resolve_links", *(f.name for f in BankStatementLine._meta.fields)]
+        return ["resolve_links", "reason_words", *(f.name for f in BankStatementLine._meta.fields)]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -280,9 +284,14 @@ class BankStatementLineAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("why"))
+    def reason_words(self, line: BankStatementLine) -> str:
+        return line.reason_text or "—"
+
     @admin.display(description=_("reason"))
     def short_reason(self, line: BankStatementLine) -> str:
-        return line.reason if len(line.reason) <= 90 else line.reason[:88] + "…"
+        text = line.reason_text
+        return text if len(text) <= 90 else text[:88] + "…"
 
     @admin.display(description=_("queue"))
     def resolve_links(self, line: BankStatementLine) -> str:

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from hutor.accounts.models import BillingAccount
 from hutor.core import clock
@@ -57,18 +59,24 @@ def record_manual_payment(
     """
     reference = " ".join(reference.split())
     if not reference:
-        raise BankActionRefused("give the payment document's reference, e.g. «п/п 123»")
+        raise BankActionRefused(_("give the payment document's reference, e.g. «п/п 123»"))
     if len(reference) > MAX_REFERENCE:
-        raise BankActionRefused(f"a reference has at most {MAX_REFERENCE} characters")
+        raise BankActionRefused(
+            _("a reference has at most %(count)s characters") % {"count": MAX_REFERENCE}
+        )
     if amount.currency != billing_account.currency:
         raise BankActionRefused(
-            f"billing account {billing_account.number} keeps its balance in "
-            f"{billing_account.currency}, not {amount.currency}"
+            _("billing account %(account)s keeps its balance in %(currency)s, not %(paid)s")
+            % {
+                "account": billing_account.number,
+                "currency": billing_account.currency,
+                "paid": amount.currency,
+            }
         )
     if not amount.is_positive() or amount.rounded() != amount:
-        raise BankActionRefused("the amount must be positive, with at most two decimals")
+        raise BankActionRefused(_("the amount must be positive, with at most two decimals"))
     if date > clock.today():
-        raise BankActionRefused("the payment's date is in the future")
+        raise BankActionRefused(_("the payment's date is in the future"))
     key = manual_key(reference)
     with transaction.atomic():
         existing = BankStatementLine.objects.filter(idempotency_key=key).first()
@@ -98,19 +106,35 @@ def record_manual_payment(
             ):
                 return existing, False
             raise ManualPaymentConflict(
-                f"«{reference}» is already recorded: {existing.money} to billing account "
-                f"{existing.billing_account.number if existing.billing_account else '?'} "
-                f"on {existing.document_date}. Nothing was recorded; if this is another "
-                "payment, give it a distinct reference (e.g. with the payer or date)."
+                _(
+                    "«%(reference)s» is already recorded: %(amount)s to billing account "
+                    "%(account)s on %(date)s. Nothing was recorded; if this is another payment, "
+                    "give it a distinct reference (e.g. with the payer or date)."
+                )
+                % {
+                    "reference": reference,
+                    "amount": existing.money,
+                    "account": existing.billing_account.number if existing.billing_account else "?",
+                    "date": formats.date_format(existing.document_date, "SHORT_DATE_FORMAT")
+                    if existing.document_date
+                    else "?",
+                }
             )
         if not allow_similar:
             similar = _similar_statement_line(billing_account, amount, date, reference)
             if similar is not None:
                 raise BankActionRefused(
-                    f"billing account {billing_account.number} was already credited "
-                    f"{amount} by the bank statement's {_reference(similar)} (line "
-                    f"#{similar.pk}); nothing was recorded. Record it anyway only if it is "
-                    "another payment."
+                    _(
+                        "billing account %(account)s was already credited %(amount)s by the "
+                        "bank statement's %(document)s (line #%(line)s); nothing was recorded. "
+                        "Record it anyway only if it is another payment."
+                    )
+                    % {
+                        "account": billing_account.number,
+                        "amount": amount,
+                        "document": _reference(similar),
+                        "line": similar.pk,
+                    }
                 )
         payment, _note = _credit(
             billing_account=billing_account,

@@ -1,8 +1,8 @@
 """Which billing account an incoming bank payment is for. Pure functions, no database.
 
 `extract(purpose)` finds the numbers a purpose of payment quotes; the caller looks them up and
-hands what exists to `decide()`, which returns a Match or a NoMatch with the reason an
-accountant reads in the unmatched queue.
+hands what exists to `decide()`, which returns a Match or a NoMatch with the reasons an
+accountant reads in the unmatched queue, as codes and parameters (bank/reasons.py words them).
 
 The rules, most specific first:
 
@@ -30,11 +30,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from hutor.accounts import numbers
+from hutor.invoices import numbers as invoice_numbers
+from hutor.payments import numbers as payment_numbers
+from hutor.payments.bank.reasons import Reason
 
-# 26-000123 / 26/000123: two digits of the year, six of the counter (invoices.actions).
-INVOICE_RE = re.compile(r"(?<![\d/-])(\d{2})\s?[-/]\s?(\d{6})(?![\d/-])")
-# Payment numbers: eight digits from 20000001 (payments.actions.FIRST_NUMBER).
-PAYMENT_RE = re.compile(r"(?<!\d)(2\d{7})(?!\d)")
+# Invoice numbers (26-000123, 26/000123) and payment numbers (20000001) are found by their
+# own modules, so a change of either format changes what is matched here.
 # Words people put before their account number, then the number itself.
 MARKER = (
     r"(?:л\s*/\s*с(?:ч(?:[её]т\w*)?)?\.?"  # л/с, л/сч, л/счет
@@ -78,12 +79,20 @@ class Match:
     account: str  # the billing account's number
     rule: str  # payment | invoice | account | inn (models.BankMatchRule)
     payment: str | None = None  # the payment quoted, when rule == "payment"
-    note: str = ""  # numbers that did not count, for the record
+    notes: tuple[Reason, ...] = ()  # numbers that did not count, for the record
 
 
 @dataclass(frozen=True)
 class NoMatch:
-    reason: str
+    """Why the payment is left for an accountant: the main reason first, then the numbers that
+    did not count (codes and parameters; reasons.render_reason words them)."""
+
+    reasons: tuple[Reason, ...]
+
+    @property
+    def reason(self) -> str:
+        """The reasons in the active language."""
+        return "; ".join(str(reason) for reason in self.reasons)
 
 
 def _blank(text: str, match: re.Match[str]) -> str:
@@ -94,12 +103,12 @@ def extract(purpose: str) -> Found:
     """Find payment, invoice and billing account numbers in a purpose of payment."""
     text = " ".join(purpose.split())
     invoices: list[str] = []
-    for match in INVOICE_RE.finditer(text):
-        invoices.append(f"{match.group(1)}-{match.group(2)}")
+    for number, match in invoice_numbers.find_all(text):
+        invoices.append(number)
         text = _blank(text, match)
     payments: list[str] = []
-    for match in PAYMENT_RE.finditer(text):
-        payments.append(match.group(1))
+    for number, match in payment_numbers.find_all(text):
+        payments.append(number)
         text = _blank(text, match)
     accounts: list[AccountReference] = []
     for match in MARKED_ACCOUNT_RE.finditer(text):
@@ -140,37 +149,33 @@ def decide(
     the billing accounts whose INN is `payer_inn`.
     """
     evidence: dict[str, list[tuple[str, str]]] = {}  # account -> [(rule, what)]
-    notes: list[str] = []
+    notes: list[Reason] = []
     for number in found.payments:
         if number in payments:
             evidence.setdefault(payments[number], []).append(("payment", number))
         else:
-            notes.append(f"no payment {number}")
+            notes.append(Reason("no_payment", {"number": number}))
     for number in found.invoices:
         if number in invoices:
             evidence.setdefault(invoices[number], []).append(("invoice", number))
         else:
-            notes.append(f"no invoice {number}")
+            notes.append(Reason("no_invoice", {"number": number}))
     doubtful: list[AccountReference] = []  # account numbers that name no billing account
     for ref in found.accounts:
         if ref.valid and ref.number in accounts:
             evidence.setdefault(ref.number, []).append(("account", ref.number))
             continue
         doubtful.append(ref)
-        if ref.valid:
-            notes.append(f"no billing account {ref.number}")
-        else:
-            notes.append(
-                f"{ref.number} is not a valid billing account number: its check digit is "
-                "wrong (a digit mistyped or two swapped), so it is not guessed"
-            )
+        # A wrong check digit means a digit mistyped or two swapped: it is never guessed.
+        code = "no_account" if ref.valid else "bad_check_digit"
+        notes.append(Reason(code, {"number": ref.number}))
 
     if len(evidence) > 1:
-        named = ", ".join(
-            f"{account} ({', '.join(f'{rule} {what}' for rule, what in found_by)})"
+        named = [
+            [account, [[rule, what] for rule, what in found_by]]
             for account, found_by in evidence.items()
-        )
-        return NoMatch(f"the purpose names several billing accounts: {named}")
+        ]
+        return NoMatch((Reason("several_accounts", {"named": named}), *notes))
 
     if len(evidence) == 1:
         account, found_by = next(iter(evidence.items()))
@@ -181,39 +186,35 @@ def decide(
         ]
         if conflicts:
             rule, what = found_by[0]
-            return NoMatch(
-                f"{rule} {what} names billing account {account}, but the purpose also "
-                f"quotes {', '.join(ref.number for ref in conflicts)}: " + "; ".join(notes)
+            conflict = Reason(
+                "conflicting_numbers",
+                {
+                    "rule": rule,
+                    "what": what,
+                    "account": account,
+                    "quoted": [ref.number for ref in conflicts],
+                },
             )
+            return NoMatch((conflict, *notes))
         rules = [rule for rule, _what in found_by]
         for rule in ("payment", "invoice", "account"):
             if rule in rules:
                 payment = next((what for r, what in found_by if r == "payment"), None)
-                return Match(account, rule, payment=payment, note="; ".join(notes))
+                return Match(account, rule, payment=payment, notes=tuple(notes))
 
     if doubtful:
-        return NoMatch("; ".join(notes))
+        return NoMatch(tuple(notes))
     if is_inn(payer_inn):
         if len(inn_accounts) == 1:
-            return Match(inn_accounts[0], "inn", note="; ".join(notes))
+            return Match(inn_accounts[0], "inn", notes=tuple(notes))
         if len(inn_accounts) > 1:
-            return NoMatch(
-                "; ".join(
-                    [
-                        *notes,
-                        f"the purpose names no billing account, and the payer's INN {payer_inn} "
-                        f"belongs to {len(inn_accounts)} billing accounts: "
-                        + ", ".join(inn_accounts),
-                    ]
-                )
+            several = Reason(
+                "inn_several_accounts",
+                {"inn": payer_inn, "count": len(inn_accounts), "accounts": list(inn_accounts)},
             )
-    inn_part = (
-        f", and no billing account has the payer's INN {payer_inn}"
-        if is_inn(payer_inn)
-        else ", and the payer has no INN to match by"
-    )
-    return NoMatch(
-        "; ".join(
-            [*notes, "the purpose names no billing account, invoice or payment number" + inn_part]
-        )
-    )
+            return NoMatch((*notes, several))
+    if is_inn(payer_inn):
+        nothing = Reason("nothing_quoted_inn_unknown", {"inn": payer_inn})
+    else:
+        nothing = Reason("nothing_quoted_no_inn")
+    return NoMatch((*notes, nothing))

@@ -34,6 +34,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from hutor.payments.bank.reasons import Reason
+
 HEADER_LINE = "1CClientBankExchange"
 MAX_SIZE = 50 * 1024 * 1024  # a year of a busy account is a few megabytes
 
@@ -56,11 +58,25 @@ AMOUNT_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
 class StatementRejected(Exception):
-    """The whole file is refused; `reason` says why and where (line numbers)."""
+    """The whole file is refused; `reason` says why and where (line numbers), as a code."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
+    def __init__(self, code: str, **params: object) -> None:
+        self.reason = Reason(code, params)
+        super().__init__(code, params)
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+class FieldRefused(ValueError):
+    """A document's field is wrong; `reason` says which and why, as a code."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.reason = Reason(code, params)
+        super().__init__(code, params)
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
 @dataclass(frozen=True)
@@ -111,7 +127,7 @@ class Section:
     fields: Mapping[str, str]
     raw: str
     document: BankDocument | None
-    errors: tuple[str, ...]
+    errors: tuple[Reason, ...]
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,7 @@ class Statement:
     period_start: dt.date | None
     period_end: dt.date | None
     sections: tuple[Section, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Reason, ...]
 
 
 # --- Reading the text ---------------------------------------------------------------------------
@@ -143,14 +159,12 @@ def _declared_encoding(content: bytes) -> str:
     return ""
 
 
-def decode(content: bytes) -> tuple[str, str, str, list[str]]:
+def decode(content: bytes) -> tuple[str, str, str, list[Reason]]:
     """Return (text, codec, declared encoding, warnings) or raise StatementRejected."""
     if not content.strip():
-        raise StatementRejected("the file is empty")
+        raise StatementRejected("file_empty")
     if b"\x00" in content:
-        raise StatementRejected(
-            "the file is binary (it has NUL bytes): not a 1C exchange text file"
-        )
+        raise StatementRejected("file_binary")
     declared = _declared_encoding(content)
     wanted = DECLARED_ENCODINGS.get(declared.lower())
     if content.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark says it all
@@ -169,20 +183,15 @@ def decode(content: bytes) -> tuple[str, str, str, list[str]]:
             continue  # decoded, but the Cyrillic keys read as gibberish: the wrong codec
         warnings = []
         if not declared:
-            warnings.append(f"the header has no Кодировка=; the file was read as {codec}")
+            warnings.append(Reason("encoding_not_declared", {"codec": codec}))
         elif wanted is None:
-            warnings.append(f"unknown Кодировка={declared}; the file was read as {codec}")
+            warnings.append(Reason("encoding_unknown", {"declared": declared, "codec": codec}))
         elif wanted != codec:
-            warnings.append(f"the header says Кодировка={declared}, but the file is {codec}")
+            warnings.append(Reason("encoding_wrong", {"declared": declared, "codec": codec}))
         return text, codec, declared, warnings
     if not one_c:
-        raise StatementRejected(
-            f"not a 1C bank statement: the file does not begin with {HEADER_LINE}"
-        )
-    raise StatementRejected(
-        "the file's text cannot be read: it is neither windows-1251 nor UTF-8 "
-        f"(the header says Кодировка={declared or '?'}); export it again from the bank"
-    )
+        raise StatementRejected("not_1c", header=HEADER_LINE)
+    raise StatementRejected("unreadable_text", declared=declared or "?")
 
 
 # --- Structure ----------------------------------------------------------------------------------
@@ -191,7 +200,7 @@ def decode(content: bytes) -> tuple[str, str, str, list[str]]:
 def parse(content: bytes) -> Statement:
     """Parse a statement file; raise StatementRejected when its structure is broken."""
     if len(content) > MAX_SIZE:
-        raise StatementRejected(f"the file is larger than {MAX_SIZE // 1024 // 1024} MB")
+        raise StatementRejected("file_too_large", megabytes=MAX_SIZE // 1024 // 1024)
     text, codec, declared, warnings = decode(content)
     lines = text.splitlines()
     first = next(i for i, line in enumerate(lines) if line.strip())
@@ -201,7 +210,7 @@ def parse(content: bytes) -> Statement:
     in_document: tuple[int, str] | None = None  # (line number, kind) of the open document
     in_account: int | None = None  # line number of the open СекцияРасчСчет
     fields: dict[str, str] = {}
-    errors: list[str] = []
+    errors: list[Reason] = []
     raw: list[str] = []
     ended = False
 
@@ -209,7 +218,7 @@ def parse(content: bytes) -> Statement:
         stripped = line.strip()
         if ended:
             if stripped:
-                warnings.append(f"line {number}: text after КонецФайла ignored")
+                warnings.append(Reason("text_after_end", {"line": number}))
                 break
             continue
         if not stripped:
@@ -223,15 +232,14 @@ def parse(content: bytes) -> Statement:
                 in_document, fields, errors, raw = None, {}, [], []
                 continue
             if key in ("СекцияДокумент", "КонецФайла", "СекцияРасчСчет", "КонецРасчСчет"):
-                raise StatementRejected(
-                    f"line {number}: {key} inside the document that starts on line {start}: "
-                    "that document has no КонецДокумента (the file is damaged)"
-                )
+                raise StatementRejected("document_not_ended", line=number, key=key, start=start)
             raw.append(line)
             if not sep:
-                errors.append(f"line {number} is not Key=Value: {stripped[:60]!r}")
+                errors.append(
+                    Reason("field_not_key_value", {"line": number, "text": stripped[:60]})
+                )
             elif key in fields and fields[key] != value:
-                errors.append(f"{key} appears twice with different values")
+                errors.append(Reason("field_twice", {"key": key}))
             else:
                 fields[key] = value
             continue
@@ -240,8 +248,7 @@ def parse(content: bytes) -> Statement:
                 in_account = None
             elif key in ("СекцияДокумент", "КонецФайла", "СекцияРасчСчет", "КонецДокумента"):
                 raise StatementRejected(
-                    f"line {number}: {key} inside the СекцияРасчСчет of line {in_account}, "
-                    "which has no КонецРасчСчет (the file is damaged)"
+                    "account_section_not_ended", line=number, key=key, start=in_account
                 )
             elif key == "РасчСчет" and value:
                 accounts.append(value)
@@ -254,30 +261,20 @@ def parse(content: bytes) -> Statement:
         elif stripped == "КонецФайла":
             ended = True
         elif stripped in ("КонецДокумента", "КонецРасчСчет"):
-            raise StatementRejected(
-                f"line {number}: {stripped} without the section it ends (the file is damaged)"
-            )
+            raise StatementRejected("end_without_section", line=number, key=stripped)
         elif sep:
             header.setdefault(key, value)
             if key == "РасчСчет" and value:
                 accounts.append(value)
         else:
-            raise StatementRejected(f"line {number}: expected Key=Value, found {stripped[:60]!r}")
+            raise StatementRejected("not_key_value", line=number, text=stripped[:60])
 
     if in_document is not None:
-        raise StatementRejected(
-            f"the file ends inside the document that starts on line {in_document[0]}: "
-            "it is truncated; download the statement again"
-        )
+        raise StatementRejected("truncated_in_document", start=in_document[0])
     if in_account is not None:
-        raise StatementRejected(
-            f"the file ends inside the СекцияРасчСчет of line {in_account}: it is truncated"
-        )
+        raise StatementRejected("truncated_in_account_section", start=in_account)
     if not ended:
-        raise StatementRejected(
-            "the file has no КонецФайла: it is truncated and documents may be missing; "
-            "download the statement again"
-        )
+        raise StatementRejected("no_end_of_file")
     return Statement(
         encoding=codec,
         declared_encoding=declared,
@@ -305,51 +302,56 @@ def _date(text: str) -> dt.date | None:
 
 
 def parse_amount(text: str) -> Decimal:
-    """A document's `Сумма` as a positive amount with at most two decimals, or ValueError with
-    the reason."""
+    """A document's `Сумма` as a positive amount with at most two decimals, or FieldRefused
+    with the reason."""
     text = text.strip()
     if not text:
-        raise ValueError("Сумма (amount) is missing")
+        raise FieldRefused("amount_missing")
     if not AMOUNT_RE.match(text):
-        raise ValueError(f"Сумма={text} is not an amount")
+        raise FieldRefused("amount_invalid", value=text)
     try:
         amount = Decimal(text.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits valid decimals only
-        raise ValueError(f"Сумма={text} is not an amount") from exc
+        raise FieldRefused("amount_invalid", value=text) from exc
     exponent = amount.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent < -2:
-        raise ValueError(f"Сумма={text} has more than two decimal places")
+        raise FieldRefused("amount_decimals", value=text)
     if amount == 0:
-        raise ValueError(f"Сумма={text} is zero")
+        raise FieldRefused("amount_zero", value=text)
     if amount < 0:
-        raise ValueError(f"Сумма={text} is negative")
+        raise FieldRefused("amount_negative", value=text)
     limit = Decimal(10) ** (settings.MONEY_MAX_DIGITS - settings.MONEY_DECIMAL_PLACES)
     if amount >= limit:
-        raise ValueError(f"Сумма={text} is too large")
+        raise FieldRefused("amount_too_large", value=text)
     return amount.quantize(Decimal("0.01"))
 
 
 def _section(
-    position: int, line: int, kind: str, fields: dict[str, str], raw: list[str], errors: list[str]
+    position: int,
+    line: int,
+    kind: str,
+    fields: dict[str, str],
+    raw: list[str],
+    errors: list[Reason],
 ) -> Section:
     problems = list(errors)
     number = fields.get("Номер", "")
     if not number:
-        problems.append("Номер (document number) is missing")
+        problems.append(Reason("number_missing"))
     date_text = fields.get("Дата", "")
     date = _date(date_text)
     if not date_text:
-        problems.append("Дата (document date) is missing")
+        problems.append(Reason("date_missing"))
     elif date is None:
-        problems.append(f"Дата={date_text} is not a date (ДД.ММ.ГГГГ)")
+        problems.append(Reason("date_invalid", {"value": date_text}))
     amount: Decimal | None = None
     try:
         amount = parse_amount(fields.get("Сумма", ""))
-    except ValueError as exc:
-        problems.append(str(exc))
+    except FieldRefused as exc:
+        problems.append(exc.reason)
     if not fields.get("ПолучательСчет") and not fields.get("ПлательщикСчет"):
-        problems.append("ПолучательСчет and ПлательщикСчет (the accounts) are missing")
+        problems.append(Reason("accounts_missing"))
     document = None
     if not problems:
         assert date is not None and amount is not None

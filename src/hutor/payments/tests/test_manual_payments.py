@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from hutor.conftest import open_desk_session
 from hutor.core.money import Money
@@ -30,6 +31,13 @@ def run(*args: str) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals are read in English here (they are in the active language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -124,7 +132,9 @@ def test_a_statement_document_recorded_by_hand_first_is_not_credited_twice(
     data = Path(__file__).parent / "data" / "statement-2026-11-20.txt"
     stmt = actions.import_statement(content=data.read_bytes(), file_name=data.name)
     line = stmt.lines.get(document_number="88", status=BankLineStatus.UNMATCHED)
-    assert "manual payment" in line.reason and line.billing_account == petrov
+    assert line.reason_code == "not_credited_similar_manual" and line.billing_account == petrov
+    with translation.override("en"):
+        assert "manual payment" in line.reason_text
     assert ledger_queries.balance(petrov) == Money("500.00")
 
     # Recording by hand a document the statement already credited is refused (unless forced).
@@ -212,5 +222,7 @@ def test_the_admin_records_a_manual_payment(client, account, django_user_model):
     typo = client.post(url, {**form, "account": "1000016"})
     assert typo.status_code == 200 and "1000016" in typo.content.decode()
     conflict = client.post(url, {**form, "amount": "300.00"})
-    assert conflict.status_code == 200 and "already recorded" in conflict.content.decode()
+    # The admin is in Russian (the default): so is the refusal, with no English in it.
+    assert conflict.status_code == 200 and "уже внесён" in conflict.content.decode()
+    assert "already recorded" not in conflict.content.decode()
     assert ledger_queries.balance(account) == Money("250.00")

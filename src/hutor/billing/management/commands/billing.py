@@ -2,66 +2,68 @@
 billing run (billing/run.py).
 
 In a terminal it draws a progress bar per step and ends with a summary table; otherwise (cron,
-systemd) it logs one key=value line per step and a final one, for log collectors. It exits 1
-when a step failed or an item could not be processed (see the run in the admin), and 75
-(running.EXIT_RUN_IN_PROGRESS) having done nothing when another billing run is running; that
-refusal is written in the language of the environment's locale (LC_ALL, LC_MESSAGES, LANG:
-English for en_*, otherwise Russian).
+systemd) it logs one key=value line per step and a final one, for log collectors: those keep
+their codes in every language, the terminal's table is in HUTOR_CLI_LANGUAGE. It exits 1 when a
+step failed or an item could not be processed (see the run in the admin), and 75
+(running.EXIT_RUN_IN_PROGRESS) having done nothing when another billing run is running.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import StepReport
 from hutor.billing.run import STEPS, RunInProgress, Step, run_billing
 from hutor.billing.running import EXIT_RUN_IN_PROGRESS
+from hutor.commands import HutorCommand
+
+# The steps' titles in the run's language (billing.run keeps them in English, for logs).
+STEP_TITLES = {
+    "payments": gettext_lazy("Expire stale payments"),
+    "renewals": gettext_lazy("Renewal invoices"),
+    "settlement": gettext_lazy("Settle from balances"),
+    "orders": gettext_lazy("Cancel unpaid orders"),
+    "reminders": gettext_lazy("Reminders"),
+    "suspensions": gettext_lazy("Suspend and expire"),
+    "terminations": gettext_lazy("Terminate"),
+}
+
+
+def _title(step: Step) -> str:
+    return str(STEP_TITLES.get(step.name, step.title))
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--date: expected YYYY-MM-DD, not {text!r}") from None
-
-
-def cli_language() -> str:
-    """The language of the command's messages: the locale's (POSIX order of the variables) when
-    Hutor speaks it, else the default (Russian)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            code = value.split(".")[0].split("_")[0].lower()
-            supported = {code for code, _name in settings.LANGUAGES}
-            return code if code in supported else settings.LANGUAGE_CODE
-    return settings.LANGUAGE_CODE
+        raise CommandError(
+            _("--date: expected YYYY-MM-DD, not «%(text)s»") % {"text": text}
+        ) from None
 
 
 def _in_progress(exc: RunInProgress) -> CommandError:
     holder = exc.holder
-    with translation.override(cli_language()):
-        message = _(
-            "Another billing run is running: run %(run)s, started %(started)s by process "
-            "%(pid)s on %(host)s. This run did nothing; the running one does the work. If that "
-            "process is gone, the next run marks it interrupted and carries on."
-        ) % {
-            "run": holder.pk,
-            "started": formats.date_format(
-                timezone.localtime(holder.started_at), "DATETIME_FORMAT"
-            ),
-            "pid": holder.pid if holder.pid is not None else "?",
-            "host": holder.host or "?",
-        }
+    # In the run's language: HutorCommand has activated HUTOR_CLI_LANGUAGE.
+    message = _(
+        "Another billing run is running: run %(run)s, started %(started)s by process "
+        "%(pid)s on %(host)s. This run did nothing; the running one does the work. If that "
+        "process is gone, the next run marks it interrupted and carries on."
+    ) % {
+        "run": holder.pk,
+        "started": formats.date_format(timezone.localtime(holder.started_at), "DATETIME_FORMAT"),
+        "pid": holder.pid if holder.pid is not None else "?",
+        "host": holder.host or "?",
+    }
     return CommandError(message, returncode=EXIT_RUN_IN_PROGRESS)
 
 
@@ -69,21 +71,23 @@ def _counts(counts: dict[str, int]) -> str:
     return " ".join(f"{key}={value}" for key, value in counts.items()) or "-"
 
 
-class Command(BaseCommand):
-    help = "The daily billing run: renewals, settlement, reminders, suspension, termination."
+class Command(HutorCommand):
+    help = gettext_lazy(
+        "The daily billing run: renewals, settlement, reminders, suspension, termination."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        run = sub.add_parser("run", help="run every step for a day (safe to repeat)")
-        run.add_argument("--date", type=str, help="the billing day, YYYY-MM-DD (default today)")
+        run = sub.add_parser("run", help=_("run every step for a day (safe to repeat)"))
+        run.add_argument("--date", type=str, help=_("the billing day, YYYY-MM-DD (default today)"))
         run.add_argument(
-            "--dry-run", action="store_true", help="show what would be done; change nothing"
+            "--dry-run", action="store_true", help=_("show what would be done; change nothing")
         )
-        run.add_argument("--batch-size", type=int, help="services per renewal transaction")
+        run.add_argument("--batch-size", type=int, help=_("services per renewal transaction"))
         run.add_argument(
             "--jobs",
             type=int,
-            help="processes of the renewal step (default 2 on PostgreSQL, 1 on SQLite)",
+            help=_("processes of the renewal step (default 2 on PostgreSQL, 1 on SQLite)"),
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -129,25 +133,32 @@ class Command(BaseCommand):
             )
         if run.status == RunStatus.FAILED or run.error_count:
             raise CommandError(
-                f"billing run {run.pk}: {run.error_count} error(s); see the run in the admin"
+                _("billing run %(run)s: %(errors)s error(s); see the run in the admin")
+                % {"run": run.pk, "errors": run.error_count}
             )
 
     def _summary(self, run: BillingRun) -> None:
         out = self.stdout
         out.write("")
-        title = f"Billing run #{run.pk} for {run.date}"
+        title = _("Billing run #%(run)s for %(date)s") % {"run": run.pk, "date": run.date}
         if run.dry_run:
-            title += ": DRY RUN, nothing was changed"
+            title += _(": DRY RUN, nothing was changed")
         out.write(self.style.MIGRATE_HEADING(title))
-        width = max(len(step.title) for step in STEPS)
+        status = _("Status")
+        width = max(len(status), *(len(_title(step)) for step in STEPS))
         for step in STEPS:
-            out.write(f"  {step.title:<{width}}  {_counts(run.counts.get(step.name, {}))}")
+            out.write(f"  {_title(step):<{width}}  {_counts(run.counts.get(step.name, {}))}")
         out.write(
-            f"  {'Status':<{width}}  {run.status}, {run.error_count} error(s), "
-            f"{run.duration or 0:.1f} s"
+            f"  {status:<{width}}  "
+            + _("%(status)s, %(errors)s error(s), %(seconds)s s")
+            % {
+                "status": run.get_status_display(),
+                "errors": run.error_count,
+                "seconds": f"{run.duration or 0:.1f}",
+            }
         )
         if run.sample:
-            out.write(self.style.MIGRATE_HEADING("Sample" if run.dry_run else "Examples"))
+            out.write(self.style.MIGRATE_HEADING(_("Sample") if run.dry_run else _("Examples")))
             for step in STEPS:
                 for line in run.sample.get(step.name, []):
                     out.write(f"  {step.name}: {line}")
@@ -161,7 +172,7 @@ class _Bar:
     def __init__(self, command: BaseCommand) -> None:
         self.out = command.stdout
         self.width = max(10, min(40, shutil.get_terminal_size().columns - 50))
-        self.titles = {step.name: step.title for step in STEPS}
+        self.titles = {step.name: _title(step) for step in STEPS}
         self.started = time.monotonic()
 
     def draw(self, step: str, done: int, total: int) -> None:
@@ -175,5 +186,5 @@ class _Bar:
         self.out.flush()
 
     def finish(self, step: Step, report: StepReport) -> None:
-        self.out.write(f"\r{step.title:<22} {_counts(dict(report.counts))}\033[K")
+        self.out.write(f"\r{_title(step):<22} {_counts(dict(report.counts))}\033[K")
         self.started = time.monotonic()

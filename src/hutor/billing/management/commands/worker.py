@@ -3,9 +3,12 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from hutor.commands import HutorCommand
 from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
 from hutor.services.tasks import run_due_tasks
@@ -13,16 +16,16 @@ from hutor.services.tasks import run_due_tasks
 log = logging.getLogger("hutor.worker")
 
 
-class Command(BaseCommand):
-    help = (
+class Command(HutorCommand):
+    help = gettext_lazy(
         "Run background work: deliver queued emails, run provisioning tasks and ask payment "
         "services again about refunds left pending, each with retries. Several workers may "
         "share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="process what is due and exit")
-        parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+        parser.add_argument("--once", action="store_true", help=_("process what is due and exit"))
+        parser.add_argument("--interval", type=float, default=2.0, help=_("seconds between polls"))
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
         stopping = False
@@ -34,7 +37,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         if not once:
-            self.stdout.write(f"hutor worker: polling every {interval:g} s")
+            self.stdout.write(
+                _("hutor worker: polling every %(seconds)s s") % {"seconds": f"{interval:g}"}
+            )
         while not stopping:
             # Each kind of work is guarded on its own: a broken provisioning module or mail
             # server is logged and retried on the next poll, and never stops the other kind.
@@ -71,16 +76,24 @@ class Command(BaseCommand):
             if once:
                 if emails is not None:
                     self.stdout.write(
-                        f"emails: {emails.sent} sent, {emails.retried} to retry, "
-                        f"{emails.failed} failed"
+                        _("emails: %(sent)s sent, %(retried)s to retry, %(failed)s failed")
+                        % {"sent": emails.sent, "retried": emails.retried, "failed": emails.failed}
                     )
                 if tasks is not None:
                     self.stdout.write(
-                        f"provisioning: {tasks.done} done, {tasks.todo} to-do, "
-                        f"{tasks.retried} to retry, {tasks.failed} failed"
+                        _(
+                            "provisioning: %(done)s done, %(todo)s to-do, %(retried)s to retry, "
+                            "%(failed)s failed"
+                        )
+                        % {
+                            "done": tasks.done,
+                            "todo": tasks.todo,
+                            "retried": tasks.retried,
+                            "failed": tasks.failed,
+                        }
                     )
                 if refunds is not None:
-                    self.stdout.write(f"refunds: {refunds} concluded")
+                    self.stdout.write(_("refunds: %(n)s concluded") % {"n": refunds})
                 return
             close_old_connections()  # a long-running worker must not hold a broken connection
             deadline = time.monotonic() + interval

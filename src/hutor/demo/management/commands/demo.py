@@ -2,14 +2,16 @@ import os
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from hutor.commands import HutorCommand
 from hutor.demo import data
 
 
-class Command(BaseCommand):
-    help = (
+class Command(HutorCommand):
+    help = gettext_lazy(
         "Load the demo dataset: a catalog of all five service lines, the provider's requisites, "
         "a staff user and a demo customer with a topped-up balance. Safe to run again: it "
         "changes nothing the second time. HUTOR_DEMO_ADMIN_PASSWORD sets the staff password."
@@ -22,33 +24,47 @@ class Command(BaseCommand):
         base = settings.HUTOR_BASE_URL
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded: {result.service_types} service types, "
-                f"{result.tariffs} tariffs, {result.prices} prices."
+                _(
+                    "Demo data loaded: %(types)s service types, %(tariffs)s tariffs, "
+                    "%(prices)s prices."
+                )
+                % {
+                    "types": result.service_types,
+                    "tariffs": result.tariffs,
+                    "prices": result.prices,
+                }
             )
         )
-        self.stdout.write(f"Storefront: {base}{reverse('panel:storefront')}")
+        self.stdout.write(_("Storefront: %(url)s") % {"url": base + reverse("panel:storefront")})
 
+        kept = _("(kept: set when the demo was first loaded; default %(password)s)")
         if result.admin_password is not None:
             admin_secret = result.admin_password
         else:
-            admin_secret = "(kept: set when the demo was first loaded; default hutor-admin)"
-        self.stdout.write(f"Staff desk: {base}/desk/  (sets up the second factor on first login)")
-        self.stdout.write(f"Staff:      {base}{reverse('admin:index')}")
-        self.stdout.write(f"  email     {result.admin.email}")
-        self.stdout.write(f"  password  {admin_secret}")
+            admin_secret = kept % {"password": "hutor-admin"}
+        self.stdout.write(
+            _("Staff desk: %(url)s  (sets up the second factor on first login)")
+            % {"url": f"{base}/desk/"}
+        )
+        self.stdout.write(_("Staff:      %(url)s") % {"url": base + reverse("admin:index")})
+        self.stdout.write(_("  email     %(email)s") % {"email": result.admin.email})
+        self.stdout.write(_("  password  %(password)s") % {"password": admin_secret})
 
         if result.customer is None:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Customer:   a login {data.CUSTOMER_EMAIL} exists without a billing account; "
-                    "no demo customer was opened."
+                    _(
+                        "Customer:   a login %(email)s exists without a billing account; no "
+                        "demo customer was opened."
+                    )
+                    % {"email": data.CUSTOMER_EMAIL}
                 )
             )
             return
-        customer_secret = result.customer_password or (
-            f"(kept: set when the demo was first loaded; default {data.CUSTOMER_PASSWORD})"
+        customer_secret = result.customer_password or kept % {"password": data.CUSTOMER_PASSWORD}
+        self.stdout.write(_("Customer:   %(url)s") % {"url": base + reverse("panel:login")})
+        self.stdout.write(_("  email     %(email)s") % {"email": result.customer.user.email})
+        self.stdout.write(_("  password  %(password)s") % {"password": customer_secret})
+        self.stdout.write(
+            _("  billing account number  %(number)s") % {"number": result.customer.number}
         )
-        self.stdout.write(f"Customer:   {base}{reverse('panel:login')}")
-        self.stdout.write(f"  email     {result.customer.user.email}")
-        self.stdout.write(f"  password  {customer_secret}")
-        self.stdout.write(f"  billing account number  {result.customer.number}")

@@ -6,7 +6,8 @@
     hutor bank not-ours LINE --reason TEXT
 
 `import` exits 0 when the file was read (even with unmatched or rejected documents: they are in
-the report and the queue) and 1 when the whole file was rejected.
+the report and the queue) and 1 when the whole file was rejected or a request is refused
+(one line on stderr). Output is in HUTOR_CLI_LANGUAGE (hutor/commands.py).
 """
 
 from __future__ import annotations
@@ -15,31 +16,37 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount, User
+from hutor.commands import HutorCommand
 from hutor.payments.bank import actions
+from hutor.payments.bank.report import line_document
 from hutor.payments.models import BankLineStatus, BankStatementLine
 
 
-class Command(BaseCommand):
-    help = "Bank statements: import a 1C statement file and work the unmatched queue."
+class Command(HutorCommand):
+    help = gettext_lazy("Bank statements: import a 1C statement file and work the unmatched queue.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        imp = sub.add_parser("import", help="import a 1CClientBankExchange file")
-        imp.add_argument("file", help="path of the statement file")
-        unmatched = sub.add_parser("unmatched", help="list incoming payments nobody's yet")
-        assign = sub.add_parser("assign", help="credit an unmatched payment to a billing account")
-        assign.add_argument("line", type=int, help="line id (from `hutor bank unmatched`)")
-        assign.add_argument("--account", required=True, help="billing account number")
-        assign.add_argument("--reason", required=True, help="why it is this account's")
-        not_ours = sub.add_parser("not-ours", help="take an unmatched payment out of the queue")
-        not_ours.add_argument("line", type=int, help="line id")
-        not_ours.add_argument("--reason", required=True, help="why it is not ours")
+        imp = sub.add_parser("import", help=_("import a 1CClientBankExchange file"))
+        imp.add_argument("file", help=_("path of the statement file"))
+        unmatched = sub.add_parser("unmatched", help=_("list incoming payments nobody's yet"))
+        assign = sub.add_parser(
+            "assign", help=_("credit an unmatched payment to a billing account")
+        )
+        assign.add_argument("line", type=int, help=_("line id (from `hutor bank unmatched`)"))
+        assign.add_argument("--account", required=True, help=_("billing account number"))
+        assign.add_argument("--reason", required=True, help=_("why it is this account's"))
+        not_ours = sub.add_parser("not-ours", help=_("take an unmatched payment out of the queue"))
+        not_ours.add_argument("line", type=int, help=_("line id"))
+        not_ours.add_argument("--reason", required=True, help=_("why it is not ours"))
         for command in (imp, unmatched, assign, not_ours):
-            command.add_argument("--user", default="", help="staff email recorded as who did it")
+            command.add_argument("--user", default="", help=_("staff email recorded as who did it"))
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "do_" + action.replace("-", "_"))(**options)
@@ -49,13 +56,13 @@ class Command(BaseCommand):
             return None
         user = get_user_model().objects.filter(email__iexact=email, is_staff=True).first()
         if user is None:
-            raise CommandError(f"no staff user {email}")
+            raise CommandError(_("no staff user %(email)s") % {"email": email})
         return user
 
     def _line(self, line_id: int) -> BankStatementLine:
         line = BankStatementLine.objects.filter(pk=line_id).first()
         if line is None:
-            raise CommandError(f"no bank statement line #{line_id}")
+            raise CommandError(_("no bank statement line #%(line)s") % {"line": line_id})
         return line
 
     def do_import(self, *, file: str, user: str, **options: Any) -> None:
@@ -63,13 +70,17 @@ class Command(BaseCommand):
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+            raise CommandError(
+                _("cannot read %(file)s: %(error)s") % {"file": file, "error": _file_error(exc)}
+            ) from exc
         statement = actions.import_statement(
             content=content, file_name=path.name, uploaded_by=self._user(user)
         )
         self.stdout.write(actions.report_text(statement))
         if statement.is_rejected:
-            raise CommandError(f"the statement was rejected: {statement.rejected_reason}")
+            raise CommandError(
+                _("the statement was rejected: %(reason)s") % {"reason": statement.rejected_text}
+            )
 
     def do_unmatched(self, **options: Any) -> None:
         lines = BankStatementLine.objects.filter(status=BankLineStatus.UNMATCHED).order_by("pk")
@@ -77,11 +88,18 @@ class Command(BaseCommand):
         for line in lines:
             count += 1
             self.stdout.write(
-                f"#{line.pk} {line} {line.money} from {line.payer_name or '?'}"
-                f" (INN {line.payer_inn or '-'}): {line.purpose}"
+                _("#%(line)s %(document)s %(amount)s from %(payer)s (INN %(inn)s): %(purpose)s")
+                % {
+                    "line": line.pk,
+                    "document": line_document(line),
+                    "amount": line.money,
+                    "payer": line.payer_name or "?",
+                    "inn": line.payer_inn or "-",
+                    "purpose": line.purpose,
+                }
             )
-            self.stdout.write(f"    {line.reason}")
-        self.stdout.write(f"{count} unmatched")
+            self.stdout.write(f"    {line.reason_text}")
+        self.stdout.write(_("%(count)s unmatched") % {"count": count})
 
     def do_assign(self, *, line: int, account: str, reason: str, user: str, **options: Any) -> None:
         try:
@@ -90,7 +108,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         billing_account = BillingAccount.objects.filter(number=number).first()
         if billing_account is None:
-            raise CommandError(f"no billing account {number}")
+            raise CommandError(_("no billing account %(number)s") % {"number": number})
         try:
             done = actions.assign_line(
                 line=self._line(line),
@@ -102,8 +120,16 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         assert done.payment is not None
         self.stdout.write(
-            f"line #{done.pk}: {done.money} credited to billing account {number} "
-            f"(payment {done.payment.number})"
+            _(
+                "line #%(line)s: %(amount)s credited to billing account %(number)s "
+                "(payment %(payment)s)"
+            )
+            % {
+                "line": done.pk,
+                "amount": done.money,
+                "number": number,
+                "payment": done.payment.number,
+            }
         )
 
     def do_not_ours(self, *, line: int, reason: str, user: str, **options: Any) -> None:
@@ -113,4 +139,17 @@ class Command(BaseCommand):
             )
         except actions.BankActionRefused as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"line #{done.pk}: marked not ours; nothing credited")
+        self.stdout.write(
+            _("line #%(line)s: marked not ours; nothing credited") % {"line": done.pk}
+        )
+
+
+def _file_error(exc: OSError) -> str:
+    """Why a file cannot be read, in the run's language (the OS says it in English)."""
+    if isinstance(exc, FileNotFoundError):
+        return _("no such file")
+    if isinstance(exc, PermissionError):
+        return _("permission denied")
+    if isinstance(exc, IsADirectoryError):
+        return _("it is a directory")
+    return exc.strerror or str(exc)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from hutor.commands import HutorCommand
 from hutor.payments.admin import mask
 from hutor.payments.models import Gateway, PaymentMethod
 
@@ -21,7 +24,7 @@ def _pairs(values: list[str]) -> dict[str, Any]:
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise CommandError(f"expected KEY=VALUE, got {item!r}")
+            raise CommandError(_("expected KEY=VALUE, got «%(item)s»") % {"item": item})
         try:
             result[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -32,13 +35,13 @@ def _pairs(values: list[str]) -> dict[str, Any]:
 FIELDS = {"name_ru", "name_en", "currency", "min_amount", "max_amount", "position"}
 
 
-class Command(BaseCommand):
-    help = "Configure payment methods: list, add, set, enable, disable."
+class Command(HutorCommand):
+    help = gettext_lazy("Configure payment methods: list, add, set, enable, disable.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("list", help="list the methods (secrets masked)")
-        add = sub.add_parser("add", help="add a method")
+        sub.add_parser("list", help=_("list the methods (secrets masked)"))
+        add = sub.add_parser("add", help=_("add a method"))
         add.add_argument("slug")
         add.add_argument("--gateway", required=True, choices=Gateway.values)
         add.add_argument("--name-ru", required=True)
@@ -53,9 +56,9 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="a gateway setting (repeat for each): purse, secret_key, ...",
+            help=_("a gateway setting (repeat for each): purse, secret_key, ..."),
         )
-        set_ = sub.add_parser("set", help="change settings (KEY=VALUE) or fields (--field)")
+        set_ = sub.add_parser("set", help=_("change settings (KEY=VALUE) or fields (--field)"))
         set_.add_argument("slug")
         set_.add_argument(
             "-s",
@@ -64,18 +67,18 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="a gateway setting to add or change (repeat for each)",
+            help=_("a gateway setting to add or change (repeat for each)"),
         )
         set_.add_argument(
             "--field",
             action="append",
             default=[],
             metavar="NAME=VALUE",
-            help=f"one of {', '.join(sorted(FIELDS))}",
+            help=_("one of %(fields)s") % {"fields": ", ".join(sorted(FIELDS))},
         )
         set_.add_argument("--test-mode", choices=["on", "off"])
-        for name in ("enable", "disable"):
-            sub.add_parser(name, help=f"{name} a method").add_argument("slug")
+        sub.add_parser("enable", help=_("offer a method to customers")).add_argument("slug")
+        sub.add_parser("disable", help=_("stop offering a method")).add_argument("slug")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
@@ -83,12 +86,12 @@ class Command(BaseCommand):
     def _get(self, slug: str) -> PaymentMethod:
         method = PaymentMethod.objects.filter(slug=slug).first()
         if method is None:
-            raise CommandError(f"no payment method {slug!r}")
+            raise CommandError(_("no payment method «%(slug)s»") % {"slug": slug})
         return method
 
     def _show(self, method: PaymentMethod) -> None:
-        state = "enabled" if method.is_enabled else "disabled"
-        mode = ", test mode" if method.is_test_mode else ""
+        state = _("enabled") if method.is_enabled else _("disabled")
+        mode = ", " + _("test mode") if method.is_test_mode else ""
         shown = json.dumps(mask(method.settings), ensure_ascii=False)
         self.stdout.write(
             f"{method.slug:<16} {method.gateway:<14} {method.currency} {state}{mode}  "
@@ -113,7 +116,7 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         if PaymentMethod.objects.filter(slug=slug).exists():
-            raise CommandError(f"payment method {slug!r} exists; use `set`")
+            raise CommandError(_("payment method «%(slug)s» exists; use `set`") % {"slug": slug})
         method = PaymentMethod.objects.create(
             slug=slug,
             gateway=gateway,
@@ -141,7 +144,8 @@ class Command(BaseCommand):
             for name, value in _pairs(field).items():
                 if name not in FIELDS:
                     raise CommandError(
-                        f"unknown field {name!r}; one of {', '.join(sorted(FIELDS))}"
+                        _("unknown field «%(name)s»; one of %(fields)s")
+                        % {"name": name, "fields": ", ".join(sorted(FIELDS))}
                     )
                 setattr(method, name, str(value))
             if test_mode is not None:

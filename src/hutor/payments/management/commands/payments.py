@@ -7,10 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.accounts import numbers
 from hutor.accounts.models import BillingAccount, User
+from hutor.commands import HutorCommand
 from hutor.core.money import AmountInputError, InvalidAmount, Money, parse_amount
 from hutor.payments.actions import payment_link, start_top_up
 from hutor.payments.exceptions import PaymentError
@@ -26,26 +29,33 @@ def _amount(text: str, currency: str) -> Money:
         raise CommandError(f"--amount: {exc}", returncode=2) from None
 
 
-class Command(BaseCommand):
-    help = "Payments: `new` creates a pending top-up and prints its number and payment link."
+class Command(HutorCommand):
+    help = gettext_lazy(
+        "Payments: `new` creates a pending top-up and prints its number and payment link."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        new = sub.add_parser("new", help="create a top-up payment and print the customer's link")
-        new.add_argument("--account", required=True, help="billing account number")
-        new.add_argument("--amount", required=True, help="e.g. 100.00")
-        new.add_argument("--method", required=True, help="payment method slug")
+        new = sub.add_parser("new", help=_("create a top-up payment and print the customer's link"))
+        new.add_argument("--account", required=True, help=_("billing account number"))
+        new.add_argument("--amount", required=True, help=_("e.g. 100.00"))
+        new.add_argument("--method", required=True, help=_("payment method slug"))
         record = sub.add_parser(
-            "record", help="record a bank payment by hand and credit it (idempotent on --reference)"
+            "record",
+            help=_("record a bank payment by hand and credit it (idempotent on --reference)"),
         )
-        record.add_argument("--account", required=True, help="billing account number")
-        record.add_argument("--amount", required=True, help="e.g. 100.00")
-        record.add_argument("--date", required=True, help="the payment's date, YYYY-MM-DD")
-        record.add_argument("--reference", required=True, help="the bank document, e.g. «п/п 123»")
-        record.add_argument("--note", default="", help="why, or where the payment was seen")
-        record.add_argument("--user", default="", help="staff email recorded as who did it")
+        record.add_argument("--account", required=True, help=_("billing account number"))
+        record.add_argument("--amount", required=True, help=_("e.g. 100.00"))
+        record.add_argument("--date", required=True, help=_("the payment's date, YYYY-MM-DD"))
         record.add_argument(
-            "--force", action="store_true", help="record it even if a statement line looks alike"
+            "--reference", required=True, help=_("the bank document, e.g. «п/п 123»")
+        )
+        record.add_argument("--note", default="", help=_("why, or where the payment was seen"))
+        record.add_argument("--user", default="", help=_("staff email recorded as who did it"))
+        record.add_argument(
+            "--force",
+            action="store_true",
+            help=_("record it even if a statement line looks alike"),
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -58,10 +68,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         billing_account = BillingAccount.objects.filter(number=number).first()
         if billing_account is None:
-            raise CommandError(f"no billing account {number}")
+            raise CommandError(_("no billing account %(number)s") % {"number": number})
         payment_method = PaymentMethod.objects.filter(slug=method).first()
         if payment_method is None:
-            raise CommandError(f"no payment method {method!r}")
+            raise CommandError(_("no payment method «%(slug)s»") % {"slug": method})
         money = _amount(amount, billing_account.currency)
         try:
             payment = start_top_up(
@@ -69,8 +79,13 @@ class Command(BaseCommand):
             )
         except (InvalidAmount, PaymentError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"payment {payment.number}: {payment.money} to billing account {number}")
-        self.stdout.write(f"link: {settings.HUTOR_BASE_URL}{payment_link(payment)}")
+        self.stdout.write(
+            _("payment %(payment)s: %(amount)s to billing account %(number)s")
+            % {"payment": payment.number, "amount": payment.money, "number": number}
+        )
+        self.stdout.write(
+            _("link: %(url)s") % {"url": settings.HUTOR_BASE_URL + payment_link(payment)}
+        )
 
     def do_record(
         self,
@@ -93,16 +108,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         billing_account = BillingAccount.objects.filter(number=number).first()
         if billing_account is None:
-            raise CommandError(f"no billing account {number}")
+            raise CommandError(_("no billing account %(number)s") % {"number": number})
         try:
             day = dt.date.fromisoformat(date)
         except ValueError as exc:
-            raise CommandError(f"--date {date!r} is not a date like 2026-11-20") from exc
+            raise CommandError(
+                _("--date %(date)s is not a date like 2026-11-20") % {"date": date}
+            ) from exc
         staff = None
         if user:
             staff = User.objects.filter(email__iexact=user, is_staff=True).first()
             if staff is None:
-                raise CommandError(f"no staff user {user}")
+                raise CommandError(_("no staff user %(email)s") % {"email": user})
         money = _amount(amount, billing_account.currency)
         try:
             line, recorded = bank.record_manual_payment(
@@ -119,11 +136,27 @@ class Command(BaseCommand):
         assert line.payment is not None
         if recorded:
             self.stdout.write(
-                f"payment {line.payment.number}: {line.money} credited to billing account "
-                f"{number} ({line.document_number})"
+                _(
+                    "payment %(payment)s: %(amount)s credited to billing account %(number)s "
+                    "(%(document)s)"
+                )
+                % {
+                    "payment": line.payment.number,
+                    "amount": line.money,
+                    "number": number,
+                    "document": line.document_number,
+                }
             )
         else:
             self.stdout.write(
-                f"already recorded: «{line.document_number}» is payment {line.payment.number} "
-                f"({line.money} to billing account {number}); nothing new was credited"
+                _(
+                    "already recorded: «%(document)s» is payment %(payment)s (%(amount)s to "
+                    "billing account %(number)s); nothing new was credited"
+                )
+                % {
+                    "document": line.document_number,
+                    "payment": line.payment.number,
+                    "amount": line.money,
+                    "number": number,
+                }
             )
