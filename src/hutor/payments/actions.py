@@ -25,6 +25,7 @@ from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
+from hutor.payments import numbers
 from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
 from hutor.payments.gateways import Incoming, Notification, get_gateway
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus, ReviewReason
@@ -36,8 +37,6 @@ log = logging.getLogger("hutor.payments")
 
 # Payment numbers: eight digits from 20000001, so they never look like a billing account number
 # (seven digits, from 1000002) or an invoice number (26-000123).
-SEQUENCE_NAME = "payment"
-FIRST_NUMBER = 20000001
 # How long a started payment waits: online services answer in minutes; a bank transfer in days.
 LIFETIME_ONLINE = dt.timedelta(days=1)
 LIFETIME_BANK = dt.timedelta(days=14)
@@ -67,7 +66,9 @@ def start_top_up(
     now = clock.now()
     with transaction.atomic():
         return Payment.objects.create(
-            number=str(next_value(SEQUENCE_NAME, start=FIRST_NUMBER)),
+            number=numbers.format_number(
+                next_value(numbers.SEQUENCE_NAME, start=numbers.FIRST_NUMBER)
+            ),
             billing_account=billing_account,
             method=method,
             amount=amount.amount,

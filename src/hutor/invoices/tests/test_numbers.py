@@ -79,9 +79,7 @@ def test_numbering_uses_the_one_definition():
     assert search.payment_numbers is payment_numbers
 
 
-def test_payment_numbering_constants_agree():
-    # payments.actions numbers top-ups with its own constants until it imports these.
+def test_payments_are_numbered_by_the_one_definition():
     from hutor.payments import actions as payment_actions
 
-    assert payment_actions.FIRST_NUMBER == payment_numbers.FIRST_NUMBER
-    assert payment_actions.SEQUENCE_NAME == payment_numbers.SEQUENCE_NAME
+    assert payment_actions.numbers is payment_numbers
