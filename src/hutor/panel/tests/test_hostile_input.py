@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from hutor.core.tests.hostile import HOSTILE, IDS, form_body, snapshot
+from hutor.panel.tests.forms import form_token
 from hutor.payments.models import Payment
 from hutor.services.actions import place_order
 
@@ -66,8 +67,11 @@ def has_form_error(response, client: Client | None = None) -> bool:
 @pytest.mark.parametrize("amount", ["1e30", "1E+40", "9e999999"])
 def test_a_top_up_of_an_absurd_amount_is_a_form_error(customer, amount):
     before = snapshot()
+    token = form_token(customer.client, "/panel/top-up/")
     response = post(
-        customer.client, "/panel/top-up/", {"amount": amount, "method": customer.methods.demo.pk}
+        customer.client,
+        "/panel/top-up/",
+        {"amount": amount, "method": customer.methods.demo.pk, **token},
     )
     assert has_form_error(response)
     assert "Введите сумму в виде 1500 или 1500.50." in response.content.decode()
@@ -81,15 +85,18 @@ def test_a_renewal_or_tariff_change_with_a_price_that_is_not_a_number_is_refused
     before = snapshot()
     url = f"/panel/services/{customer.service.pk}/{path}/"
     for value in ("abc", "99999999999999999999", "-1", "١٢٣"):
-        response = post(customer.client, url, {name: value})
+        response = post(customer.client, url, {name: value, **form_token(customer.client, url)})
         assert has_form_error(response), value  # "Choose a period." / "Choose a tariff."
     assert snapshot() == before
 
 
 def test_valid_amounts_are_still_taken_as_people_type_them(customer):
     for typed, expected in [("1 234,50", "1234.50"), ("1234.50", "1234.50"), ("500", "500.00")]:
+        token = form_token(customer.client, "/panel/top-up/")
         response = post(
-            customer.client, "/panel/top-up/", {"amount": typed, "method": customer.methods.bank.pk}
+            customer.client,
+            "/panel/top-up/",
+            {"amount": typed, "method": customer.methods.bank.pk, **token},
         )
         assert response.status_code == 302, typed
         assert str(Payment.objects.order_by("-id")[0].amount) == expected
@@ -133,17 +140,25 @@ def _new_customer_fields(c: Any) -> dict[str, Any]:
 FORMS: dict[str, Form] = {
     "top-up": Form(
         url=lambda c: "/panel/top-up/",
-        valid=lambda c: {"amount": "500", "method": c.methods.demo.pk},
+        valid=lambda c: (
+            {"amount": "500", "method": c.methods.demo.pk} | form_token(c.client, "/panel/top-up/")
+        ),
         attack=("amount", "method"),
     ),
     "renew": Form(
         url=lambda c: f"/panel/services/{c.service.pk}/renew/",
-        valid=lambda c: {"price": c.catalog.price(c.catalog.start, 1).pk},
+        valid=lambda c: (
+            {"price": c.catalog.price(c.catalog.start, 1).pk}
+            | form_token(c.client, f"/panel/services/{c.service.pk}/renew/")
+        ),
         attack=("price",),
     ),
     "change-tariff": Form(
         url=lambda c: f"/panel/services/{c.service.pk}/tariff/",
-        valid=lambda c: {"tariff": c.catalog.pro.pk},
+        valid=lambda c: (
+            {"tariff": c.catalog.pro.pk}
+            | form_token(c.client, f"/panel/services/{c.service.pk}/tariff/")
+        ),
         attack=("tariff",),
     ),
     "auto-renew": Form(
