@@ -32,7 +32,9 @@ class Command(BaseCommand):
             admin_secret = result.admin_password
         else:
             admin_secret = "(kept: set when the demo was first loaded; default hutor-admin)"
-        self.stdout.write(f"Staff desk: {base}/desk/  (sets up the second factor on first login)")
+        self.stdout.write(
+            f"Staff desk: {base}{reverse('desk:home')}  (sets up the second factor on first login)"
+        )
         self.stdout.write(f"Staff:      {base}{reverse('admin:index')}")
         self.stdout.write(f"  email     {result.admin.email}")
         self.stdout.write(f"  password  {admin_secret}")
@@ -48,7 +50,8 @@ class Command(BaseCommand):
         customer_secret = result.customer_password or (
             f"(kept: set when the demo was first loaded; default {data.CUSTOMER_PASSWORD})"
         )
-        self.stdout.write(f"Customer:   {base}{reverse('panel:login')}")
+        # The panel's own address, as the README gives it; it asks for the login below first.
+        self.stdout.write(f"Customer:   {base}{reverse('panel:home')}  (billing panel)")
         self.stdout.write(f"  email     {result.customer.user.email}")
         self.stdout.write(f"  password  {customer_secret}")
         self.stdout.write(f"  billing account number  {result.customer.number}")
