@@ -51,7 +51,7 @@ def test_home_shows_the_four_blocks(client, customer):
     assert f"/panel/services/{customer.service.pk}/renew/" in page  # 4. renew ...
     assert f"/panel/services/{customer.service.pk}/tariff/" in page  # ... or change tariff
     assert 'action="/panel/top-up/"' in page and 'name="method"' in page  # 4. top up
-    assert "26.12.2026" in page  # paid-until date in the quick box
+    assert "оплачено по 25.12.2026" in page  # the last paid day in the quick box (26.12 unpaid)
 
 
 def test_home_queries_do_not_grow_with_the_history(client, customer, top_up):
