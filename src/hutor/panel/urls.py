@@ -42,6 +42,7 @@ urlpatterns = [
     path("panel/payments/<str:number>/pay/", payments.payment_pay, name="payment_pay"),
     path("panel/balance/", balance.balance_history, name="balance"),
     path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
+    path("panel/balance.xlsx", balance.balance_xlsx, name="balance_xlsx"),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),
     path(
