@@ -8,6 +8,7 @@ app_name = "panel"
 
 urlpatterns = [
     path("", public.storefront, name="storefront"),
+    path("offer/", public.offer, name="offer"),
     # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),
