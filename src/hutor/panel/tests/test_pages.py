@@ -150,3 +150,11 @@ def test_the_public_offer_on_the_order_form_is_a_link_to_the_providers_text(clie
 
     Provider.objects.filter(pk=1).update(offer_text="")
     assert "не опубликовал здесь текст оферты" in page(client.get("/offer/"))
+
+
+def test_pages_without_an_icon_link_find_the_favicon(client, db):
+    """Issue 12, item 10: print pages (no <link rel="icon">) made browsers ask for a missing
+    /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/hutor/favicon.svg"
+    assert finders.find("hutor/favicon.svg")

@@ -262,3 +262,11 @@ def test_the_auto_renew_toggle_answers_htmx_with_just_the_toggle(client, custome
     assert "<html" not in response.content.decode() and 'value="on"' in response.content.decode()
     customer.service.refresh_from_db()
     assert customer.service.auto_renew is False
+
+
+def test_the_renew_page_says_its_date_without_a_double_period(client, customer):
+    """Issue 12, item 10: «28 февраля 2027 г.. Баланс»."""
+    page = client.get(f"/panel/services/{customer.service.pk}/renew/").content.decode()
+    start = customer.service.paid_until.strftime("%d.%m.%Y")
+    assert f"Новый период начнётся {start}." in page
+    assert "г.." not in page
