@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hutor.accounts.models import BillingAccount
 from hutor.ledger import queries as ledger_queries
 from hutor.panel.views.common import customer_required
 
@@ -71,8 +72,8 @@ def _csv_text(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _rows(account: object) -> Iterator[Row]:
-    for posting in ledger_queries.statement(account).iterator(chunk_size=2000):  # type: ignore[arg-type]
+def _rows(account: BillingAccount) -> Iterator[Row]:
+    for posting in ledger_queries.statement(account).iterator(chunk_size=2000):
         entry = posting.entry
         yield Row(
             when=timezone.localtime(entry.created_at).replace(tzinfo=None, second=0, microsecond=0),
