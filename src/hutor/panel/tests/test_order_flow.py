@@ -155,7 +155,9 @@ def test_an_email_with_an_account_must_log_in_first_and_nothing_is_created(
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "log in first" in response.content.decode()
+    page = response.content.decode()
+    assert "An account with this email already exists. Please log in to continue." in page
+    assert ">Log in first</a>" in page
     after = (BillingAccount.objects.count(), Service.objects.count(), OutboxEmail.objects.count())
     assert before == after
 
