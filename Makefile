@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest venv messages clean
+.PHONY: run setup test lint typecheck pytest venv messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Hutor needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -20,9 +20,14 @@ venv: $(STAMP)
 # The worker (email delivery) runs beside the web server; Ctrl-C stops both.
 RUN_ENV = DEBUG=$${DEBUG-1} HUTOR_BASE_URL=$${HUTOR_BASE_URL-http://127.0.0.1:$(PORT)}
 
-run: $(STAMP)
+# The part of `make run` before serving: the database and the demo data, and var/base_url, the
+# address other `hutor` commands of this checkout put into links (settings' local default).
+setup: $(STAMP)
+	@mkdir -p "$${HUTOR_VAR_DIR:-var}" && echo "$${HUTOR_BASE_URL-http://127.0.0.1:$(PORT)}" > "$${HUTOR_VAR_DIR:-var}/base_url"
 	$(RUN_ENV) $(BIN)/hutor migrate --no-input
 	$(RUN_ENV) $(BIN)/hutor demo
+
+run: setup
 	@$(RUN_ENV) sh -c '$(BIN)/hutor worker & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
 	  $(BIN)/hutor runserver 127.0.0.1:$(PORT)' 

@@ -46,26 +46,44 @@ DEBUG = env_flag("DEBUG")
 
 
 def _secret_key() -> str:
+    """SECRET_KEY, else the key kept in var/secret_key (a local checkout's: `make run`, or any
+    command with DEBUG on, generates it once), else an error when DEBUG is off.
+
+    So the commands of a checkout work after `make run` without DEBUG in the shell, while an
+    install with neither a key in the environment nor a generated one refuses to start rather
+    than sign sessions with a key nobody chose."""
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Generate one with: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            f"SECRET_KEY must be set when DEBUG is off (and {path} does not exist). Generate "
+            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     # Local use only: generated once, kept under var/ so sessions survive restarts.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_urlsafe(50))
+    path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _base_url() -> str:
+    """HUTOR_BASE_URL, else the address `make run` serves the checkout at (it writes
+    var/base_url from PORT), else port 8000: links printed by commands in another shell then
+    point where the demo really runs."""
+    url = os.environ.get("HUTOR_BASE_URL", "")
+    if not url:
+        path = VAR_DIR / "base_url"
+        url = path.read_text().strip() if path.exists() else ""
+    return (url or "http://127.0.0.1:8000").rstrip("/")
 
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
-HUTOR_BASE_URL = os.environ.get("HUTOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+HUTOR_BASE_URL = _base_url()
 CSRF_TRUSTED_ORIGINS = [HUTOR_BASE_URL]
 
 INSTALLED_APPS = [

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "hutor-tests-only-not-a-secret")
+# Not the address a `make run` of this checkout wrote into var/base_url: tests expect port 8000.
+os.environ.setdefault("HUTOR_BASE_URL", "http://127.0.0.1:8000")
 
 from hutor.settings import *  # noqa: F403
 

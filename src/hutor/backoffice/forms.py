@@ -227,8 +227,10 @@ class RenewForm(ReasonForm):
 
 
 class ExtendForm(ReasonForm):
+    # The last paid day, as the desk shows "Paid through"; the view stores the day after.
     until = forms.DateField(
-        label=_("New paid-until date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New paid-through date (the last paid day)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

@@ -40,8 +40,8 @@ def qr_payload(invoice: Invoice) -> str:
     extra: dict[str, str] = {}
     if payer.get("inn"):
         extra["PayerINN"] = payer["inn"]
-    if payer.get("kind") == "individual" and payer.get("name"):
-        extra["LastName"] = payer["name"].split()[0]
+    if payer.get("kind") == "individual":
+        extra.update(payment_qr.person_name_fields(payer.get("name", "")))
     if payer.get("address"):
         extra["PayerAddress"] = payer["address"]
     return payment_qr.payload(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import get_user_model
@@ -75,11 +76,13 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 first = _first_order(request, token, tariff) if token is not None else None
                 if first is not None:
                     return first
-                login_url = reverse("panel:login") + "?next=" + request.path
+                # The message is words only; the link is the "Log in first" button beside it.
+                login_url = (
+                    f"{reverse('panel:login')}?{urlencode({'next': request.path}, safe='/')}"
+                )
                 form.add_error(
                     "email",
-                    _("An account with this email already exists. Please log in first: %(url)s")
-                    % {"url": login_url},
+                    _("An account with this email already exists. Please log in to continue."),
                 )
                 form.login_url = login_url  # type: ignore[attr-defined]
             except ValidationError as exc:

@@ -18,6 +18,7 @@ app_name = "panel"
 
 urlpatterns = [
     path("", public.storefront, name="storefront"),
+    path("offer/", public.offer, name="offer"),
     # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),
@@ -55,6 +56,7 @@ urlpatterns = [
     path("panel/payments/<str:number>/pay/", payments.payment_pay, name="payment_pay"),
     path("panel/balance/", balance.balance_history, name="balance"),
     path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
+    path("panel/balance.xlsx", balance.balance_xlsx, name="balance_xlsx"),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),
     path(

@@ -34,9 +34,13 @@ def line_prefix(price: TariffPrice, language: str) -> str:
 
 
 def line_dates(start: dt.date, end: dt.date, language: str) -> str:
+    """«30.11.2026–27.02.2027»: the period [start, end) as a person reads it, up to its last day
+    inclusive, so a renewal's line («28.02.2027–27.02.2028») does not seem to share a day
+    with the period before it (docs/billing-rules.md, "Paid periods")."""
+    last = end - dt.timedelta(days=1)
     with translation.override(language):
         short = "SHORT_DATE_FORMAT"
-        return f"{formats.date_format(start, short)}–{formats.date_format(end, short)}"
+        return f"{formats.date_format(start, short)}–{formats.date_format(last, short)}"
 
 
 def line_text(prefix: str, identifier: str, dates: str) -> str:

@@ -420,7 +420,10 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
 
     hosting.refresh_from_db()
     until = hosting.paid_until + dt.timedelta(days=30)
-    entry = post("service_extend", [hosting.pk], {"until": until.isoformat(), "reason": "Goodwill"})
+    last_day = until - dt.timedelta(days=1)  # staff enter the last paid day, as shown
+    entry = post(
+        "service_extend", [hosting.pk], {"until": last_day.isoformat(), "reason": "Goodwill"}
+    )
     check(entry, action="service.extend", staff=staff, reason="Goodwill", account=acc)
     assert entry.changes["paid_until"]["to"] == until.isoformat()
     done.add(entry.action)

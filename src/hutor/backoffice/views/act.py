@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -351,13 +353,16 @@ def service_terminate(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.require_action("service.extend")
 def service_extend(request: HttpRequest, pk: int) -> HttpResponse:
     def run(service: Service, data: dict[str, Any]) -> str:
+        # Staff enter the last paid day (what every screen shows); paid_until is the day after.
         actions.extend_service(
             staff=staff_of(request),
             service=service,
-            until=data["until"],
+            until=data["until"] + dt.timedelta(days=1),
             reason=data["reason"],
         )
-        return _("The service is paid until %(date)s.") % {"date": data["until"].isoformat()}
+        return _("The service is paid through %(date)s.") % {
+            "date": formats.date_format(data["until"], "SHORT_DATE_FORMAT")
+        }
 
     return _service_action(
         request,

@@ -73,6 +73,22 @@ def test_without_debug_a_secret_key_is_required(tmp_path):
     assert s["debug"] is False and s["hosts"] == ["billing.example.com"]
 
 
+def test_without_debug_the_key_kept_under_var_is_used(tmp_path):
+    """A checkout's commands after `make run` (which generated the key) work without DEBUG."""
+    generated = load(tmp_path, DEBUG="1")["secret"]
+    assert load(tmp_path, DEBUG="0")["secret"] == generated
+    assert load(tmp_path, DEBUG="0", SECRET_KEY="k" * 50)["secret"] == "k" * 50
+
+
+def test_the_base_url_defaults_to_the_address_make_run_wrote(tmp_path):
+    assert load(tmp_path, DEBUG="1")["base_url"] == "http://127.0.0.1:8000"
+    (tmp_path / "base_url").write_text("http://127.0.0.1:8099\n")
+    assert load(tmp_path, DEBUG="1")["base_url"] == "http://127.0.0.1:8099"
+    assert load(tmp_path, DEBUG="1", HUTOR_BASE_URL="https://b.example/")["base_url"] == (
+        "https://b.example"
+    )
+
+
 def test_database_and_email_urls(tmp_path):
     s = load(
         tmp_path,

@@ -121,8 +121,10 @@ def test_staff_user_and_printed_credentials(monkeypatch):
     assert admin.is_staff and admin.is_superuser
     assert admin.check_password(data.DEFAULT_ADMIN_PASSWORD)
     assert not hasattr(admin, "billing_account")
-    for text in ("/admin/", "/login/", data.ADMIN_EMAIL, "hutor-admin", data.CUSTOMER_EMAIL):
+    for text in ("/admin/", "/desk/", data.ADMIN_EMAIL, "hutor-admin", data.CUSTOMER_EMAIL):
         assert text in output
+    # The panel's address as the README gives it (issue 12, item 18), not only its login page.
+    assert "Customer:   http://127.0.0.1:8000/panel/" in output
 
 
 def test_admin_password_from_the_environment(monkeypatch):

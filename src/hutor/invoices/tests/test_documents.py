@@ -135,3 +135,47 @@ def test_english_customers_get_an_english_invoice(catalog, account_factory):
     assert "One hundred and ninety-nine" in html
     # The payment purpose stays Russian: it is read by Russian banks.
     assert "Оплата по счёту" in documents.qr_payload(invoice)
+
+
+def _qr_pairs(invoice) -> dict[str, str]:
+    return dict(field.split("=", 1) for field in documents.qr_payload(invoice).split("|")[1:])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Issue 12, item 10: «Иван» was put into LastName.
+        ("Иван Петров", {}),
+        ("Петров", {}),
+        (
+            "Петров Иван Сергеевич",
+            {"LastName": "Петров", "FirstName": "Иван", "MiddleName": "Сергеевич"},
+        ),
+    ],
+)
+def test_an_individuals_name_fields_follow_the_bank_documents_rule(
+    catalog, account_factory, name, expected
+):
+    account = account_factory(name=name, kind=AccountKind.INDIVIDUAL)
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 1), identifier="a.ru"
+    )
+    pairs = _qr_pairs(order_invoice(service))
+    names = {k: v for k, v in pairs.items() if k in ("LastName", "FirstName", "MiddleName")}
+    assert names == expected
+
+
+def test_the_signers_names_stay_on_their_signature_lines(company_invoice):
+    """Issue 12, item 10: a long name wrapped under the line. Each signer is one line of the
+    PDF: the title, the line, the name."""
+    Provider.objects.filter(pk=1).update(
+        director="Кузнецов Алексей Викторович", accountant="Соколова Марина Андреевна"
+    )
+    company_invoice.provider.update(
+        director="Кузнецов Алексей Викторович", accountant="Соколова Марина Андреевна"
+    )
+    lines = pdf_text(documents.render_pdf(company_invoice)).splitlines()
+    signers = [line for line in lines if "Кузнецов" in line or "Соколова" in line]
+    assert len(signers) == 1, signers
+    assert "Кузнецов Алексей Викторович" in signers[0]
+    assert "Соколова Марина Андреевна" in signers[0]

@@ -94,6 +94,7 @@ def test_anonymous_visitors_are_sent_to_login(client, victim):
         "/panel/payments/",
         "/panel/balance/",
         "/panel/balance.csv",
+        "/panel/balance.xlsx",
         "/panel/top-up/",
     ]:
         assert "/login/" in client.get(url)["Location"]

@@ -155,7 +155,9 @@ def test_an_email_with_an_account_must_log_in_first_and_nothing_is_created(
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "log in first" in response.content.decode()
+    page = response.content.decode()
+    assert "An account with this email already exists. Please log in to continue." in page
+    assert ">Log in first</a>" in page
     after = (BillingAccount.objects.count(), Service.objects.count(), OutboxEmail.objects.count())
     assert before == after
 
@@ -295,3 +297,25 @@ def test_concurrent_orders_get_distinct_account_and_invoice_numbers(catalog, set
     invoices = list(Invoice.objects.values_list("number", flat=True))
     assert len(set(accounts)) == 8 and len(set(invoices)) == 8
     assert all(numbers.is_valid(n) for n in accounts)
+
+
+def test_an_email_already_registered_is_told_in_words_with_a_login_link(
+    client, catalog, account_factory
+):
+    """Issue 12, item 10: the message printed a raw `/login/?next=/order/…` path."""
+    account_factory(email="taken@example.com")
+    url = "/order/hosting/start/"
+    data = order_form(client, url) | {
+        "price": str(catalog.price(catalog.start, 3).pk),
+        "identifier": "taken.ru",
+        "email": "taken@example.com",
+        "name": "Ольга Смирнова",
+        "kind": "individual",
+        "accept_offer": "on",
+    }
+    page = client.post(url, data).content.decode()
+    errors = re.findall(r'<p class="field-error">([^<]*)</p>', page)
+    assert errors == [
+        "Аккаунт с этим адресом электронной почты уже существует. Войдите, чтобы продолжить."
+    ]
+    assert page.count('href="/login/?next=/order/hosting/start/"') == 2  # the button, the hint

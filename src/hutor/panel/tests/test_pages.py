@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from hutor.accounts.models import BillingAccount
 from hutor.catalog.models import ServiceType
+from hutor.core.models import Provider
 from hutor.demo import data
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,28 @@ def test_referenced_static_files_exist_and_are_served(client, demo):
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content), url
     assert not re.search(r'(?:href|src)="(?:https?:)?//', html)  # nothing from another host
+
+
+def test_the_public_offer_on_the_order_form_is_a_link_to_the_providers_text(client, demo):
+    """Issue 12, item 8: «публичную оферту» was plain text."""
+    order = page(client.get("/order/hosting/start/"))
+    assert 'Я принимаю <a href="/offer/" target="_blank" rel="noopener">публичную оферту</a>' in (
+        order
+    )
+    offer = page(client.get("/offer/"))
+    assert "Публичная оферта о заключении договора" in offer
+    assert "7714680234" in offer  # the provider's INN beside it
+
+    english = page(client.get("/offer/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "The offer is published in Russian" in english
+
+    Provider.objects.filter(pk=1).update(offer_text="")
+    assert "не опубликовал здесь текст оферты" in page(client.get("/offer/"))
+
+
+def test_pages_without_an_icon_link_find_the_favicon(client, db):
+    """Issue 12, item 10: print pages (no <link rel="icon">) made browsers ask for a missing
+    /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/hutor/favicon.svg"
+    assert finders.find("hutor/favicon.svg")

@@ -51,7 +51,7 @@ def test_home_shows_the_four_blocks(client, customer):
     assert f"/panel/services/{customer.service.pk}/renew/" in page  # 4. renew ...
     assert f"/panel/services/{customer.service.pk}/tariff/" in page  # ... or change tariff
     assert 'action="/panel/top-up/"' in page and 'name="method"' in page  # 4. top up
-    assert "26.12.2026" in page  # paid-until date in the quick box
+    assert "оплачено по 25.12.2026" in page  # the last paid day in the quick box (26.12 unpaid)
 
 
 def test_home_queries_do_not_grow_with_the_history(client, customer, top_up):
@@ -199,11 +199,38 @@ def test_balance_history_and_csv(client, customer):
     page = client.get("/panel/balance/").content.decode()
     invoice = Invoice.objects.get()
     assert invoice.number in page and "101,00" in page
-    rows = list(
-        csv.reader(io.StringIO(client.get("/panel/balance.csv").content.decode("utf-8-sig")))
+    # Issue 12, item 7: a Russian customer's file is Russian, split by `;`, decimal commas.
+    download = client.get("/panel/balance.csv")
+    assert (
+        download["Content-Disposition"] == f'attachment; filename="balance-{customer.number}.csv"'
     )
-    assert rows[0][:4] == ["date", "kind", "reference", "description"]
-    assert [r[4:7] for r in rows[1:]] == [["300.00", "", "300.00"], ["", "199.00", "101.00"]]
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Дата", "Операция", "Номер", "Зачисление", "Списание", "Баланс", "Валюта"]
+    assert [r[3:7] for r in rows[1:]] == [
+        ["300,00", "", "300,00", "RUB"],
+        ["", "199,00", "101,00", "RUB"],
+    ]
+    assert rows[2][2] == invoice.number and rows[1][0].count(".") == 2  # dd.mm.yyyy hh:mm
+
+    english = client.get("/panel/balance.csv", HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Date", "Operation", "Number", "Credit", "Debit", "Balance", "Currency"]
+    assert [r[3:6] for r in rows[1:]] == [["300.00", "", "300.00"], ["", "199.00", "101.00"]]
+
+
+def test_balance_history_as_xlsx(client, customer):
+    from openpyxl import load_workbook
+
+    download = client.get("/panel/balance.xlsx")
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Дата", "Операция", "Номер", "Зачисление", "Списание", "Баланс", "Валюта")
+    assert [r[3:6] for r in rows[1:]] == [(300, None, 300), (None, 199, 101)]
+    assert isinstance(rows[1][0], dt.datetime)
+    assert sheet.cell(row=2, column=4).number_format == "0.00"
+    assert "/panel/balance.xlsx" in client.get("/panel/balance/").content.decode()
 
 
 def test_auto_renew_toggle_and_cancel_pending_order(client, customer, catalog):
@@ -235,3 +262,11 @@ def test_the_auto_renew_toggle_answers_htmx_with_just_the_toggle(client, custome
     assert "<html" not in response.content.decode() and 'value="on"' in response.content.decode()
     customer.service.refresh_from_db()
     assert customer.service.auto_renew is False
+
+
+def test_the_renew_page_says_its_date_without_a_double_period(client, customer):
+    """Issue 12, item 10: «28 февраля 2027 г.. Баланс»."""
+    page = client.get(f"/panel/services/{customer.service.pk}/renew/").content.decode()
+    start = customer.service.paid_until.strftime("%d.%m.%Y")
+    assert f"Новый период начнётся {start}." in page
+    assert "г.." not in page

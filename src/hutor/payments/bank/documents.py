@@ -73,12 +73,10 @@ def purpose(payment: Payment, requisites: Provider | None = None) -> str:
 
 
 def payer_name_parts(account: BillingAccount) -> dict[str, str]:
-    """LastName/FirstName/MiddleName of an individual whose name has exactly three parts
-    («Иванов Иван Иванович»); nothing otherwise (a guess would print a wrong name)."""
-    parts = account.name.split()
-    if account.kind != AccountKind.INDIVIDUAL or len(parts) != 3:
+    """LastName/FirstName/MiddleName of an individual (payment_qr.person_name_fields)."""
+    if account.kind != AccountKind.INDIVIDUAL:
         return {}
-    return {"LastName": parts[0], "FirstName": parts[1], "MiddleName": parts[2]}
+    return payment_qr.person_name_fields(account.name)
 
 
 def qr_payload(payment: Payment, requisites: Provider | None = None) -> str:

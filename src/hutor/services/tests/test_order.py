@@ -9,7 +9,7 @@ from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry
 from hutor.notifications.models import OutboxEmail
-from hutor.services.actions import cancel_order, order_invoice, place_order
+from hutor.services.actions import cancel_order, order_invoice, place_order, renew
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import InvalidIdentifier, ServiceError, ServiceNotPending
 from hutor.services.models import ProvisioningTask, ServiceStatus
@@ -65,6 +65,29 @@ def test_an_order_is_paid_at_once_when_the_balance_covers_it(catalog, account_fa
     assert ledger_queries.balance(account).amount == 451  # 1000 - 549
     task = ProvisioningTask.objects.get(service=service)
     assert (task.operation, task.module, task.status) == ("create", "manual", "todo")
+
+
+def test_line_texts_print_the_last_paid_day_so_periods_do_not_overlap(
+    catalog, account_factory, top_up
+):
+    """Issue 12, item 6: the order's «26.11.2026–26.02.2027» and the renewal's
+    «26.02.2027–26.02.2028» seemed to share a day; the half-open [start, end) stays inside,
+    the text ends on the last paid day."""
+    account = account_factory()
+    top_up(account, "5000.00")
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 3), identifier="shop.ru"
+    )
+    ordered = order_invoice(service).lines.get(kind=LineKind.PERIOD)
+    assert ordered.period_end == dt.date(2027, 2, 26)  # the first unpaid day, as before
+    assert ordered.description_ru.endswith("(26.11.2026–25.02.2027)")
+    assert ordered.description_en.endswith("(11/26/2026–02/25/2027)")
+
+    service.refresh_from_db()
+    renewal = renew(service=service, price=catalog.price(catalog.start, 12))
+    renewed = renewal.lines.get(kind=LineKind.PERIOD)
+    assert renewed.period_start == dt.date(2027, 2, 26)
+    assert renewed.description_ru.endswith("(26.02.2027–25.02.2028)")
 
 
 def test_settlement_pays_oldest_first_while_the_balance_covers_and_never_twice(

@@ -44,7 +44,7 @@ class Command(HutorCommand):
             admin_secret = kept % {"password": "hutor-admin"}
         self.stdout.write(
             _("Staff desk: %(url)s  (sets up the second factor on first login)")
-            % {"url": f"{base}/desk/"}
+            % {"url": base + reverse("desk:home")}
         )
         self.stdout.write(_("Staff:      %(url)s") % {"url": base + reverse("admin:index")})
         self.stdout.write(_("  email     %(email)s") % {"email": result.admin.email})
@@ -62,7 +62,10 @@ class Command(HutorCommand):
             )
             return
         customer_secret = result.customer_password or kept % {"password": data.CUSTOMER_PASSWORD}
-        self.stdout.write(_("Customer:   %(url)s") % {"url": base + reverse("panel:login")})
+        # The panel's own address, as the README gives it; it asks for the login below first.
+        self.stdout.write(
+            _("Customer:   %(url)s  (billing panel)") % {"url": base + reverse("panel:home")}
+        )
         self.stdout.write(_("  email     %(email)s") % {"email": result.customer.user.email})
         self.stdout.write(_("  password  %(password)s") % {"password": customer_secret})
         self.stdout.write(

@@ -1,12 +1,21 @@
+"""`hutor ledger check`: exits 0 when every invariant holds, 1 (EXIT_BROKEN) naming each broken
+one, 2 (EXIT_COULD_NOT_RUN) when it could not check at all (no database, not migrated; the
+`hutor` command gives a configuration error the same 2), so monitoring tells a broken ledger
+from a broken check."""
+
 import sys
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
 from hutor.ledger import checks
+
+EXIT_BROKEN = 1
+EXIT_COULD_NOT_RUN = 2
 
 
 class Command(HutorCommand):
@@ -16,14 +25,24 @@ class Command(HutorCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("check", help=_("verify the ledger's invariants; exit 1 if one fails"))
+        sub.add_parser(
+            "check",
+            help=_("verify the ledger's invariants; exit 1 if one fails, 2 if it cannot run"),
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "check":
             self.check_ledger()
 
     def check_ledger(self) -> None:
-        report = checks.run()
+        try:
+            report = checks.run()
+        except DatabaseError as exc:
+            detail = " ".join(str(exc).split())
+            raise CommandError(
+                _("ledger check could not run: %(detail)s") % {"detail": detail},
+                returncode=EXIT_COULD_NOT_RUN,
+            ) from exc
         totals = _("%(entries)s entries, %(postings)s postings, %(accounts)s accounts") % {
             "entries": report.entries,
             "postings": report.postings,
@@ -45,4 +64,4 @@ class Command(HutorCommand):
             )
             for example in violation.examples:
                 self.stdout.write(f"    - {example}")
-        sys.exit(1)
+        sys.exit(EXIT_BROKEN)
