@@ -82,13 +82,26 @@ def _price_for(prices: dict[int, TariffPrice], months: int) -> TariffPrice:
     return price
 
 
+def _period_price(prices: dict[int, TariffPrice], months: int, currency: str) -> Money:
+    """The new tariff's price of a `months`-month billing period: its own price when it has
+    one; otherwise the price of its longest shorter period, or else of its shortest longer one,
+    in proportion to the months (a 3-month period at a tariff sold by the month and the year
+    costs three of its months)."""
+    if months in prices:
+        return Money(prices[months].price, currency)
+    shorter = [m for m in prices if m < months]
+    nearest = max(shorter) if shorter else min(prices, default=None)
+    if nearest is None:
+        raise TariffChangeNotAllowed(_("This tariff is not available."))
+    return Money(prices[nearest].price, currency) * months / nearest
+
+
 def _held(
     service: Service, prices: dict[int, TariffPrice], today: dt.date
 ) -> list[calculations.HeldPeriod]:
     currency = service.billing_account.currency
     held = []
     for period in PaidPeriod.objects.filter(service=service, end__gt=today).order_by("start", "pk"):
-        price = _price_for(prices, period.period_months)
         held.append(
             calculations.HeldPeriod(
                 key=period.pk,
@@ -96,7 +109,7 @@ def _held(
                 end=period.end,
                 paid=Money(period.amount, currency),
                 period_days=period.period_days,
-                new_price=Money(price.price, currency),
+                new_price=_period_price(prices, period.period_months, currency),
             )
         )
     return held
