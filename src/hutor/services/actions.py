@@ -16,7 +16,7 @@ from hutor.catalog.models import BillingUnit, IdentifierKind, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
-from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
+from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.services import calculations, identifiers
@@ -316,8 +316,13 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
         existing = open_renewal(service)
         if existing is not None:
             return existing
-        start = renewal_start(service)
-        end = add_months(start, price.period_months)
+        plan = calculations.renewal_plan(
+            today=clock.today(),
+            paid_until=service.paid_until,
+            period_months=price.period_months,
+            price=Money(price.price, price.currency),
+        )
+        start, end = plan.start, plan.end
         account = service.billing_account
         invoice = issue_invoice(
             billing_account=account,
@@ -332,10 +337,11 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
                     description_en=_line_text(price, service.identifier, start, end, "en"),
                     period_start=start,
                     period_end=end,
-                    period_months=price.period_months,
-                    amount=Money(price.price, price.currency),
+                    period_months=plan.months,
+                    amount=plan.amount,
                 )
             ],
+            due_date=plan.due_date,
         )
         if service.period_months != price.period_months:
             service.period_months = price.period_months
@@ -529,3 +535,66 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
         task.next_attempt_at = clock.now()
         task.save(update_fields=["status", "attempts", "next_attempt_at"])
     return task
+
+
+# --- Paid invoices in bulk (the billing run) --------------------------------------------------
+
+
+def apply_paid_renewals(*, invoices: list[Invoice], lines: list[InvoiceLine]) -> None:
+    """The bulk twin of apply_paid_invoice: what just-paid invoices do to their services, for
+    the billing run's batches (the `invoices_paid` signal, services/receivers.py).
+
+    `lines` are the invoices' lines. Runs inside the settlement's transaction, whose caller
+    holds the billing accounts' locks (every writer of a service takes its account's lock
+    first). An invoice whose every line is a period line of an active, suspended or expired
+    service extends each by the renewal rule (calculations.renewal_plan, as apply_paid_invoice
+    does), reactivating a lapsed one with an "unsuspend" task; services that reach the same
+    new paid-until date take one UPDATE. Any other invoice (an order, a tariff change) goes
+    through apply_paid_invoice itself, so both reactions stay one rule.
+    """
+    if not invoices:
+        return
+    today = clock.today()
+    by_invoice: dict[int, list[InvoiceLine]] = {}
+    for line in lines:
+        by_invoice.setdefault(line.invoice_id, []).append(line)
+    service_ids = {line.service_id for line in lines if line.service_id is not None}
+    current = {
+        pk: (status, paid_until, months)
+        for pk, status, paid_until, months in Service.objects.filter(
+            pk__in=service_ids
+        ).values_list("pk", "status", "paid_until", "period_months")
+    }
+    by_end: dict[dt.date, list[int]] = {}
+    lapsed: list[int] = []
+    for invoice in invoices:
+        own = by_invoice.get(invoice.pk, [])
+        if not own or any(
+            line.kind != LineKind.PERIOD
+            or line.service_id is None
+            or current[line.service_id][0] not in RENEWABLE
+            for line in own
+        ):
+            apply_paid_invoice(invoice)
+            continue
+        for line in own:
+            assert line.service_id is not None
+            status, paid_until, months = current[line.service_id]
+            plan = calculations.renewal_plan(
+                today=today,
+                paid_until=paid_until,
+                period_months=line.period_months or months,
+                price=Money(line.amount, invoice.currency),
+            )
+            by_end.setdefault(plan.end, []).append(line.service_id)
+            # Read once: a service renewed twice in one call extends from its first new date.
+            current[line.service_id] = (ServiceStatus.ACTIVE, plan.end, months)
+            if status != ServiceStatus.ACTIVE:
+                lapsed.append(line.service_id)
+    for end, ids in by_end.items():
+        Service.objects.filter(pk__in=ids).update(
+            paid_until=end, status=ServiceStatus.ACTIVE, lapsed_on=None
+        )
+    # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice).
+    for service in Service.objects.filter(pk__in=lapsed).order_by("pk"):
+        provision(service=service, operation="unsuspend")
