@@ -1,7 +1,8 @@
 """PostgreSQL fast path of the renewal step: COPY instead of INSERT, and asynchronous commits.
 
 Only on PostgreSQL; SQLite keeps bulk_create (in-process, it has no round trips to save and no
-COPY). Used by billing.renewals for the rows it writes by the hundred thousand.
+COPY). Used by billing.renewals for the rows it writes by the hundred thousand (and through it
+by invoices.issue_invoices and ledger.post_many, which take copy_insert as their `insert`).
 
 `copy_insert()` writes model instances, built exactly as for bulk_create (so defaults are
 applied the same way), with `COPY ... FROM STDIN`: one statement per table and batch, no
@@ -12,9 +13,9 @@ get their pk as bulk_create would set it. The columns and values come from Djang
 field API, as bulk_create takes them: the model's `_meta.concrete_fields`, each value read as
 `getattr(obj, field.attname)` and converted by `field.get_db_prep_save(value, connection)`.
 A conversion is a pure function of the value, so within one call each field converts each
-distinct (hashable) value once: the dates, amounts, codes and timestamps a batch repeats a
-thousand times cost one call each. billing/tests/test_fastpath.py proves the rows are the
-same as the portable path's.
+distinct value once: the dates, amounts, codes, timestamps and snapshots a batch repeats a
+thousand times cost one conversion each (_converter). billing/tests/test_fastpath.py proves
+the rows are the same as the portable path's.
 
 COPY fires the same constraints, foreign key checks, triggers and unique indexes as INSERT; it
 has no ON CONFLICT, so `skip_existing` (for bulk_create(ignore_conflicts=True)'s one use here,
@@ -29,7 +30,8 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 from hutor.core.sequences import reserve_ids
@@ -58,22 +60,43 @@ def relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _converter(field: Field[Any, Any]) -> Callable[[Any], Any]:
-    """`field.get_db_prep_save` for this connection, computed once per distinct value: equal
-    values of one class convert to equal database values (a Decimal's scale, an aware
-    datetime's zone, are the same number and instant to the column)."""
+# Distinct values converted once per field and call; past this many, a field's values are
+# mostly unique (ids, numbers) and are converted each time, without filling the cache.
+_CACHED_VALUES = 256
+_MISSING = object()
+
+
+def _converter(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """`field.get_db_prep_save` for this connection, computed once per distinct value.
+
+    Sound because a conversion is a pure function of the value: equal values of one class
+    convert to equal database values (a Decimal's scale, an aware datetime's zone, are the
+    same number and instant to the column). An unhashable value (a JSON field's dict, such as
+    the provider's snapshot every invoice of a batch shares) is remembered by identity while
+    the call holds it, which no one can mutate during the call. `db` is the connection itself,
+    not django.db.connection (a proxy that looks the connection up on every attribute).
+    """
     prep = field.get_db_prep_save
     cache: dict[tuple[type, Any], Any] = {}
+    shared: dict[int, tuple[Any, Any]] = {}
 
     def convert(value: Any) -> Any:
+        key = (value.__class__, value)
         try:
-            key = (value.__class__, value)
-            return cache[key]
-        except KeyError:
-            converted = cache[key] = prep(value, connection)
+            converted = cache.get(key, _MISSING)
+        except TypeError:  # unhashable
+            seen = shared.get(id(value))
+            if seen is not None and seen[0] is value:
+                return seen[1]
+            converted = prep(value, db)
+            if len(shared) < _CACHED_VALUES:
+                shared[id(value)] = (value, converted)
             return converted
-        except TypeError:  # unhashable (a dict for a JSON field): converted every time
-            return prep(value, connection)
+        if converted is _MISSING:
+            converted = prep(value, db)
+            if len(cache) < _CACHED_VALUES:
+                cache[key] = converted
+        return converted
 
     return convert
 
@@ -110,7 +133,8 @@ def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> N
         for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
             obj.pk = pk
     sql, fields = _columns(model)
-    values = [(attrgetter(f.attname), _converter(f)) for f in fields]
+    db = transaction.get_connection()
+    values = [(attrgetter(f.attname), _converter(f, db)) for f in fields]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         write = copy.write_row
         for obj in objs:
