@@ -14,7 +14,7 @@ field API, as bulk_create takes them: the model's `_meta.concrete_fields`, each 
 `getattr(obj, field.attname)` and converted by `field.get_db_prep_save(value, connection)`.
 A conversion is a pure function of the value, so within one call each field converts each
 distinct value once: the dates, amounts, codes, timestamps and snapshots a batch repeats a
-thousand times cost one conversion each (_converter). billing/tests/test_fastpath.py proves
+thousand times cost one conversion each (_column). billing/tests/test_fastpath.py proves
 the rows are the same as the portable path's.
 
 COPY fires the same constraints, foreign key checks, triggers and unique indexes as INSERT; it
@@ -26,7 +26,7 @@ violation: the batch is then retried service by service, and the retry reads it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -60,45 +60,29 @@ def relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-# Distinct values converted once per field and call; past this many, a field's values are
-# mostly unique (ids, numbers) and are converted each time, without filling the cache.
-_CACHED_VALUES = 256
-_MISSING = object()
-
-
-def _converter(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    """`field.get_db_prep_save` for this connection, computed once per distinct value.
+def _column(field: Field[Any, Any], objs: Sequence[Model], db: BaseDatabaseWrapper) -> list[Any]:
+    """The database values of `field` for `objs`: `field.get_db_prep_save(value, db)` computed
+    once per distinct value.
 
     Sound because a conversion is a pure function of the value: equal values of one class
     convert to equal database values (a Decimal's scale, an aware datetime's zone, are the
-    same number and instant to the column). An unhashable value (a JSON field's dict, such as
-    the provider's snapshot every invoice of a batch shares) is remembered by identity while
-    the call holds it, which no one can mutate during the call. `db` is the connection itself,
-    not django.db.connection (a proxy that looks the connection up on every attribute).
+    same number and instant to the column). Unhashable values (a JSON field's dicts, such as
+    the provider's snapshot every invoice of a batch shares) are told apart by identity, which
+    holds while the objects are held here. `db` is the connection itself, not
+    django.db.connection (a proxy that looks the connection up on every attribute).
     """
     prep = field.get_db_prep_save
-    cache: dict[tuple[type, Any], Any] = {}
-    shared: dict[int, tuple[Any, Any]] = {}
-
-    def convert(value: Any) -> Any:
-        key = (value.__class__, value)
-        try:
-            converted = cache.get(key, _MISSING)
-        except TypeError:  # unhashable
-            seen = shared.get(id(value))
-            if seen is not None and seen[0] is value:
-                return seen[1]
-            converted = prep(value, db)
-            if len(shared) < _CACHED_VALUES:
-                shared[id(value)] = (value, converted)
-            return converted
-        if converted is _MISSING:
-            converted = prep(value, db)
-            if len(cache) < _CACHED_VALUES:
-                cache[key] = converted
-        return converted
-
-    return convert
+    raw = list(map(attrgetter(field.attname), objs))
+    keys = list(zip(map(type, raw), raw, strict=True))
+    try:
+        converted = {key: prep(key[1], db) for key in set(keys)}
+    except TypeError:  # unhashable
+        by_id: dict[int, Any] = {}
+        for value in raw:
+            if id(value) not in by_id:
+                by_id[id(value)] = prep(value, db)
+        return [by_id[id(value)] for value in raw]
+    return list(map(converted.__getitem__, keys))
 
 
 def _columns(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
@@ -134,11 +118,11 @@ def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> N
             obj.pk = pk
     sql, fields = _columns(model)
     db = transaction.get_connection()
-    values = [(attrgetter(f.attname), _converter(f, db)) for f in fields]
+    rows = zip(*[_column(field, objs, db) for field in fields], strict=True)
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         write = copy.write_row
-        for obj in objs:
-            write([convert(get(obj)) for get, convert in values])
+        for row in rows:
+            write(row)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

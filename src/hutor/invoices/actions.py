@@ -157,7 +157,8 @@ def issue_invoices(
         if any(a.currency != account.currency or not a.is_positive() for a in rounded):
             raise ValueError("invoice lines must be positive amounts in the account's currency")
         amounts.append(rounded)
-    with transaction.atomic():
+    # One transaction: the caller's when there is one (no savepoint: a failure here fails it).
+    with transaction.atomic(savepoint=False):
         provider = provider_snapshot()
         now = clock.now()
         today = clock.today()
@@ -178,7 +179,7 @@ def issue_invoices(
                     kind=draft.kind,
                     status=InvoiceStatus.UNPAID,
                     currency=account.currency,
-                    total=total(rounded).amount,
+                    total=(rounded[0] if len(rounded) == 1 else total(rounded)).amount,
                     vat_rate=provider["vat_rate"],
                     issued_at=now,
                     issue_date=today,
@@ -208,7 +209,7 @@ def issue_invoices(
                     )
                 ]
             )
-        paying = _payable(drafts, invoices) if settle else []
+        paying, customers = _payable(drafts, invoices) if settle else ([], {})
         all_lines = [line for own in lines for line in own]
 
         def write_lines() -> None:
@@ -230,7 +231,7 @@ def issue_invoices(
         ):
             invoice.number = format_number(year, value)
         if paying:
-            _settle_new(paying, drafts, invoices, lines, now, insert)
+            _settle_new(paying, customers, drafts, invoices, lines, now, insert)
         _insert(invoices, insert)
         if insert is None:
             write_lines()
@@ -273,8 +274,11 @@ def _insert(objs: Sequence[Model], insert: BulkInsert | None) -> None:
         type(objs[0])._default_manager.bulk_create(objs)
 
 
-def _payable(drafts: Sequence[InvoiceDraft], invoices: list[Invoice]) -> list[int]:
-    """Which new invoices (their indexes) the balances pay: settle_open_invoices()'s order."""
+def _payable(
+    drafts: Sequence[InvoiceDraft], invoices: list[Invoice]
+) -> tuple[list[int], dict[int, LedgerAccount]]:
+    """Which new invoices (their indexes) the balances pay, by settle_open_invoices()'s order,
+    and the accounts' balances (ledger accounts by billing account id)."""
     account_ids = {draft.billing_account.pk for draft in drafts}
     # An account with an older unpaid invoice pays that first (settlement order), not these.
     waiting = set(
@@ -282,11 +286,13 @@ def _payable(drafts: Sequence[InvoiceDraft], invoices: list[Invoice]) -> list[in
             billing_account_id__in=account_ids, status=InvoiceStatus.UNPAID
         ).values_list("billing_account_id", flat=True)
     )
-    available = dict(
-        LedgerAccount.objects.filter(
-            billing_account_id__in=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
-        ).values_list("billing_account_id", "balance")
-    )
+    customers: dict[int, LedgerAccount] = {}
+    for la in LedgerAccount.objects.filter(
+        billing_account_id__in=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
+    ):
+        assert la.billing_account_id is not None  # a customer balance belongs to an account
+        customers[la.billing_account_id] = la
+    available = {account_id: la.balance for account_id, la in customers.items()}
     paying = []
     for k, (draft, invoice) in enumerate(zip(drafts, invoices, strict=True)):
         account_id = draft.billing_account.pk
@@ -295,11 +301,12 @@ def _payable(drafts: Sequence[InvoiceDraft], invoices: list[Invoice]) -> list[in
             paying.append(k)
         else:
             waiting.add(account_id)  # this account's later drafts wait behind this one
-    return paying
+    return paying, customers
 
 
 def _settle_new(
     paying: list[int],
+    customers: dict[int, LedgerAccount],
     drafts: Sequence[InvoiceDraft],
     invoices: list[Invoice],
     lines: list[list[InvoiceLine]],
@@ -308,13 +315,6 @@ def _settle_new(
 ) -> None:
     """Pay the invoices `paying` from their balances: one entry each, as _pay() posts it. The
     ledger rechecks every balance under its locks (InsufficientFunds rolls everything back)."""
-    customers = {
-        la.billing_account_id: la
-        for la in LedgerAccount.objects.filter(
-            billing_account_id__in={drafts[k].billing_account.pk for k in paying},
-            kind=LedgerAccountKind.CUSTOMER_BALANCE,
-        )
-    }
     revenue: dict[tuple[str, str], LedgerAccount] = {}
     entries = []
     for k in paying:

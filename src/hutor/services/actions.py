@@ -547,10 +547,10 @@ def apply_paid_renewals(*, invoices: list[Invoice], lines: list[InvoiceLine]) ->
     `lines` are the invoices' lines. Runs inside the settlement's transaction, whose caller
     holds the billing accounts' locks (every writer of a service takes its account's lock
     first). An invoice whose every line is a period line of an active, suspended or expired
-    service extends each by the renewal rule (calculations.renewal_plan, as apply_paid_invoice
-    does), reactivating a lapsed one with an "unsuspend" task; services that reach the same
-    new paid-until date take one UPDATE. Any other invoice (an order, a tariff change) goes
-    through apply_paid_invoice itself, so both reactions stay one rule.
+    service extends each by the renewal rule (calculations.renewal_period, renewal_plan's
+    dates, as apply_paid_invoice does), reactivating a lapsed one with an "unsuspend" task;
+    services that reach the same new paid-until date take one UPDATE. Any other invoice (an
+    order, a tariff change) goes through apply_paid_invoice itself, so both stay one rule.
     """
     if not invoices:
         return
@@ -580,15 +580,12 @@ def apply_paid_renewals(*, invoices: list[Invoice], lines: list[InvoiceLine]) ->
         for line in own:
             assert line.service_id is not None
             status, paid_until, months = current[line.service_id]
-            plan = calculations.renewal_plan(
-                today=today,
-                paid_until=paid_until,
-                period_months=line.period_months or months,
-                price=Money(line.amount, invoice.currency),
+            _start, end = calculations.renewal_period(
+                today=today, paid_until=paid_until, period_months=line.period_months or months
             )
-            by_end.setdefault(plan.end, []).append(line.service_id)
+            by_end.setdefault(end, []).append(line.service_id)
             # Read once: a service renewed twice in one call extends from its first new date.
-            current[line.service_id] = (ServiceStatus.ACTIVE, plan.end, months)
+            current[line.service_id] = (ServiceStatus.ACTIVE, end, months)
             if status != ServiceStatus.ACTIVE:
                 lapsed.append(line.service_id)
     for end, ids in by_end.items():

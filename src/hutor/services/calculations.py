@@ -116,10 +116,13 @@ def renewal_plan(
         raise ValueError(
             f"period_months must be a positive number of months, not {period_months!r}"
         )
+    start, end = renewal_period(today=today, paid_until=paid_until, period_months=period_months)
+    return RenewalPlan(start=start, end=end, months=period_months, amount=price.rounded())
+
+
+def renewal_period(
+    *, today: dt.date, paid_until: dt.date | None, period_months: int
+) -> tuple[dt.date, dt.date]:
+    """renewal_plan's dates alone, (start, end): what a paid renewal extends the service to."""
     start = paid_until if paid_until is not None and paid_until >= today else today
-    return RenewalPlan(
-        start=start,
-        end=add_months(start, period_months),
-        months=period_months,
-        amount=price.rounded(),
-    )
+    return start, add_months(start, period_months)

@@ -13,7 +13,7 @@ from hutor.invoices.actions import InvoiceDraft, LineDraft, issue_invoice, issue
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
 from hutor.invoices.signals import invoices_paid
 from hutor.ledger import checks
-from hutor.ledger.models import JournalEntry, LedgerAccount
+from hutor.ledger.models import LedgerAccount
 from hutor.notifications.models import OutboxEmail
 from hutor.services.models import ProvisioningTask, Service, ServiceStatus
 
@@ -119,7 +119,8 @@ def test_settle_pays_in_order_while_the_balance_covers_and_never_past_an_older_i
     assert paid == [True, True, False, False, False, False]
     assert heard == [[invoices[0].number, invoices[1].number]]
     for invoice in invoices[:2]:
-        entry = JournalEntry.objects.get(pk=invoice.settlement_entry_id)
+        entry = invoice.settlement_entry
+        assert entry is not None
         assert entry.idempotency_key == f"invoice:{invoice.number}:settlement"
         assert invoice.paid_at == NOON
     balance = dict(LedgerAccount.objects.values_list("billing_account_id", "balance"))
