@@ -137,7 +137,11 @@ def issue_invoices(
     one is left unpaid, the account's later drafts are too). The caller holds the billing
     accounts' locks (accounts.actions.lock), so the balances read here hold; each payment is
     one journal entry keyed `invoice:<number>:settlement`, as _pay() writes it, and the paid
-    invoices are announced with one `invoices_paid` signal (their services are extended).
+    invoices are announced with one `invoices_paid` signal (their services are extended),
+    sent once their lines are written, in this transaction. Its receivers see the invoices
+    as paid (status, paid_at, ids, lines) but must not count on their number or settlement
+    entry yet: with `insert` both are set (on the same instances) only after the receivers
+    ran, and a receiver that fails, or a balance the ledger finds short, rolls it all back.
 
     `insert` (the billing run's COPY on PostgreSQL) writes the rows instead of bulk_create; the
     invoices' ids are then drawn first, and their lines, and `written(invoices)` (rows that
@@ -210,6 +214,9 @@ def issue_invoices(
                 ]
             )
         paying, customers = _payable(drafts, invoices) if settle else ([], {})
+        for k in paying:  # paid in this transaction (_settle_new posts the entries)
+            invoices[k].status = InvoiceStatus.PAID
+            invoices[k].paid_at = now
         all_lines = [line for own in lines for line in own]
 
         def write_lines() -> None:
@@ -219,6 +226,14 @@ def issue_invoices(
             _insert(all_lines, insert)
             if written is not None:
                 written(invoices)
+            if paying:
+                # Before the shared locks on the fast path, so that what the receivers write
+                # (the services extended) is not written in turn; see the docstring.
+                invoices_paid.send(
+                    sender=Invoice,
+                    invoices=[invoices[k] for k in paying],
+                    lines=[line for k in paying for line in lines[k]],
+                )
 
         if insert is not None:
             for invoice, pk in zip(invoices, reserve_ids(Invoice, len(invoices)), strict=True):
@@ -231,7 +246,7 @@ def issue_invoices(
         ):
             invoice.number = format_number(year, value)
         if paying:
-            _settle_new(paying, customers, drafts, invoices, lines, now, insert)
+            _settle_new(paying, customers, drafts, invoices, lines, insert)
         _insert(invoices, insert)
         if insert is None:
             write_lines()
@@ -248,12 +263,6 @@ def issue_invoices(
                     for draft, invoice in zip(drafts, invoices, strict=True)
                 ],
                 insert=None if insert is None else _skipping_queued(insert),
-            )
-        if paying:
-            invoices_paid.send(
-                sender=Invoice,
-                invoices=[invoices[k] for k in paying],
-                lines=[line for k in paying for line in lines[k]],
             )
     return invoices
 
@@ -310,7 +319,6 @@ def _settle_new(
     drafts: Sequence[InvoiceDraft],
     invoices: list[Invoice],
     lines: list[list[InvoiceLine]],
-    now: dt.datetime,
     insert: BulkInsert | None,
 ) -> None:
     """Pay the invoices `paying` from their balances: one entry each, as _pay() posts it. The
@@ -343,10 +351,7 @@ def _settle_new(
         )
     posted = ledger.post_many(entries, insert=insert)
     for k, (entry, _new) in zip(paying, posted, strict=True):
-        invoice = invoices[k]
-        invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = now
-        invoice.settlement_entry_id = entry.pk
+        invoices[k].settlement_entry_id = entry.pk
 
 
 def settle_open_invoices(*, billing_account: BillingAccount) -> list[Invoice]:

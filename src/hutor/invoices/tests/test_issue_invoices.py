@@ -93,11 +93,12 @@ def test_settle_pays_in_order_while_the_balance_covers_and_never_past_an_older_i
     top_up(short, "150.00")
     top_up(behind, "1000.00")
     older = issue_invoice(billing_account=behind, kind=InvoiceKind.ORDER, lines=[_line("5.00")])
-    heard: list[list[str]] = []
+    heard: list[list[Invoice]] = []
 
     def listener(sender, invoices, lines, **kwargs):
-        heard.append([i.number for i in invoices])
+        heard.append(list(invoices))
         assert {line.invoice_id for line in lines} == {i.pk for i in invoices}
+        assert all(i.status == InvoiceStatus.PAID and i.paid_at == NOON for i in invoices)
 
     invoices_paid.connect(listener, sender=Invoice, dispatch_uid="test-listener")
     try:
@@ -117,7 +118,7 @@ def test_settle_pays_in_order_while_the_balance_covers_and_never_past_an_older_i
         invoices_paid.disconnect(sender=Invoice, dispatch_uid="test-listener")
     paid = [i.status == InvoiceStatus.PAID for i in invoices]
     assert paid == [True, True, False, False, False, False]
-    assert heard == [[invoices[0].number, invoices[1].number]]
+    assert heard == [invoices[:2]]
     for invoice in invoices[:2]:
         entry = invoice.settlement_entry
         assert entry is not None
