@@ -26,6 +26,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,6 +83,29 @@ def run_shard(
     return report
 
 
+# Set by the run in its shards' environment: the run's process id.
+PARENT_ENV = "HUTOR_BILLING_SHARD_PARENT"
+
+
+def watch_parent() -> None:
+    """In a shard the run started: exit at once when the run's process is gone (killed), as a
+    forked child of a killed run would have been lost with it, so no shard outlives its run
+    (and its lock). The batch in progress rolls back, like any batch of a killed run. A shard
+    started by hand has no such parent and is not watched."""
+    expected = os.environ.get(PARENT_ENV)
+    if not expected or not expected.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(expected):
+            time.sleep(0.5)
+        os._exit(3)
+
+    if os.getppid() != int(expected):
+        os._exit(3)  # gone before this shard began
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def report_json(report: StepReport) -> dict[str, Any]:
     return {
         "counts": dict(report.counts),
@@ -94,8 +118,9 @@ def report_json(report: StepReport) -> dict[str, Any]:
 def _environment() -> dict[str, str]:
     """The shards' environment: this process's, with DATABASE_URL naming the database this
     process's connection actually uses (the same, except under a test run, whose database is
-    test_<name>)."""
+    test_<name>), and this process's id (watch_parent)."""
     env = dict(os.environ)
+    env[PARENT_ENV] = str(os.getpid())
     url = env.get("DATABASE_URL")
     name = connection.settings_dict["NAME"]
     if url:

@@ -6,6 +6,10 @@ renew every due service exactly once."""
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
+import time
 from collections import Counter
 
 import pytest
@@ -121,3 +125,40 @@ def test_a_shard_is_not_a_dry_run(due_services):
     with pytest.raises(CommandError, match="--dry-run"):
         call_command("billing", "run", "--shard", "0/2", "--dry-run", stdout=io.StringIO())
     assert not Invoice.objects.exists()
+
+
+def test_a_shard_started_by_a_run_exits_when_the_run_is_gone(tmp_path):
+    """A shard whose run (HUTOR_BILLING_SHARD_PARENT) is not its parent process any more stops
+    at once, so no shard outlives a killed run; it renews nothing (no database is touched)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "HUTOR_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="hutor.settings",
+        HUTOR_VAR_DIR=str(tmp_path),
+        SECRET_KEY="shard-test-only",
+        HUTOR_BILLING_SHARD_PARENT="1",  # not this test's process: the "run" is gone
+        HUTOR_BILLING_PAUSE_MS="1000",
+    )
+    hutor = [sys.executable, "-m", "hutor.cli"]
+    subprocess.run([*hutor, "migrate", "-v0"], env=env, check=True, timeout=120)
+    began = time.monotonic()
+    child = subprocess.run(
+        [*hutor, "billing", "run", "--shard", "0/2", "--json"],
+        env=env,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert child.returncode == 3, child.stdout + child.stderr
+    assert '"report"' not in child.stdout
+    assert time.monotonic() - began < 30
+    # Started by hand (no run to watch), the same shard runs to its end.
+    del env["HUTOR_BILLING_SHARD_PARENT"]
+    done = subprocess.run(
+        [*hutor, "billing", "run", "--shard", "0/2", "--json"],
+        env=env,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["report"]["error_count"] == 0

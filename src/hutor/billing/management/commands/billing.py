@@ -121,6 +121,7 @@ class Command(BaseCommand):
             ) from None
         if options["dry_run"]:
             raise CommandError(_("--shard cannot be combined with --dry-run"))
+        shards.watch_parent()
         as_json = options["json"]
 
         def progress(step: str, done: int, total: int) -> None:
