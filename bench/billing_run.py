@@ -350,12 +350,14 @@ def main() -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        help="processes of the renewal step (default: the run's, 2 on PostgreSQL, 1 on SQLite)",
+        help="processes of the renewal step (default: the run's, 2 on PostgreSQL, 1 on SQLite); "
+        "each is a `hutor billing run --shard K/N` subprocess with this environment",
     )
     parser.add_argument(
         "--server-side-binding",
         action="store_true",
-        help="PostgreSQL: bind parameters on the server (OPTIONS server_side_binding)",
+        help="PostgreSQL: bind parameters on the server (OPTIONS server_side_binding; in this "
+        "process only, not in the renewal step's shard processes: use --jobs 1 with it)",
     )
     parser.add_argument("--check", action="store_true", help="run `hutor ledger check` after")
     parser.add_argument(

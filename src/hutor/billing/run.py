@@ -20,14 +20,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hutor.billing import actions, running
+from hutor.billing import actions, running, shards
 from hutor.billing.models import BillingRun, RunStatus
-from hutor.billing.renewals import default_jobs, renew_due
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
+from hutor.core import clock
 
 __all__ = ["STEPS", "RunInProgress", "Step", "run_billing"]
-from hutor.core import clock
 
 log = logging.getLogger("hutor.billing")
 
@@ -47,8 +46,10 @@ _jobs: ContextVar[int | None] = ContextVar("hutor_billing_jobs", default=None)
 
 def _renewals(today: dt.date, report: StepReport) -> None:
     batch_size = _batch_size.get() or settings.HUTOR_BILLING_BATCH_SIZE
-    jobs = _jobs.get() or default_jobs()
-    renew_due(today=today, report=report, batch_size=batch_size, jobs=jobs)
+    jobs = _jobs.get() or shards.default_jobs()
+    # Several jobs: one `hutor billing run --shard k/N` process each (billing/shards.py), part
+    # of this run (they take none of its locks and write no record of their own).
+    shards.renew(today=today, report=report, batch_size=batch_size, jobs=jobs)
 
 
 # In this order: money first (a renewal paid today is not reminded of, nor suspended), then

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
+from django.db.models import Model
 from django.forms.models import model_to_dict
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
 from hutor.core.models import Provider
 from hutor.core.money import Money, total
-from hutor.core.sequences import next_value
+from hutor.core.sequences import next_values, reserve_ids
 from hutor.invoices.emails import queue_paid_email
 from hutor.invoices.exceptions import InvoiceNotOpen, ProviderNotConfigured
 from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus
-from hutor.invoices.numbers import format_number
-from hutor.invoices.signals import invoice_cancelled, invoice_paid
+from hutor.invoices.numbers import format_number, sequence_name
+from hutor.invoices.signals import invoice_cancelled, invoice_paid, invoices_paid
 from hutor.ledger import actions as ledger
 from hutor.ledger.exceptions import InsufficientFunds
-from hutor.ledger.models import EntryKind
-from hutor.notifications.actions import enqueue
+from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
+from hutor.notifications.actions import EmailDraft, enqueue_many
+from hutor.notifications.models import OutboxEmail
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -47,7 +50,8 @@ class LineDraft:
     period_months: int | None = None
 
 
-def _payer_snapshot(account: BillingAccount) -> dict[str, Any]:
+def payer_snapshot(account: BillingAccount) -> dict[str, Any]:
+    """The payer's requisites frozen on an invoice."""
     return {
         "number": account.number,
         "kind": account.kind,
@@ -60,7 +64,8 @@ def _payer_snapshot(account: BillingAccount) -> dict[str, Any]:
     }
 
 
-def _provider_snapshot() -> dict[str, Any]:
+def provider_snapshot() -> dict[str, Any]:
+    """The provider's requisites frozen on an invoice; raises ProviderNotConfigured."""
     provider = Provider.current()
     if provider is None:
         raise ProviderNotConfigured(
@@ -69,6 +74,23 @@ def _provider_snapshot() -> dict[str, Any]:
     snapshot = model_to_dict(provider, exclude=["id", "vat_rate"])
     snapshot["vat_rate"] = str(provider.vat_rate) if provider.vat_rate is not None else None
     return snapshot
+
+
+class BulkInsert(Protocol):
+    """Writes unsaved instances of one model and sets their primary keys (bulk_create's job),
+    leaving out those whose `skip_existing` unique field is already in the table."""
+
+    def __call__(self, objs: Sequence[Model], *, skip_existing: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """One invoice for issue_invoices(): the arguments issue_invoice() takes."""
+
+    billing_account: BillingAccount
+    kind: str
+    lines: list[LineDraft]
+    due_date: dt.date | None = None
 
 
 def issue_invoice(
@@ -82,56 +104,262 @@ def issue_invoice(
     """Issue an invoice: its number is taken now, its content frozen, its email queued.
 
     Amounts are rounded per line (the documented rounding point); the total is their sum.
+    The one-draft case of issue_invoices().
     """
-    if not lines:
-        raise ValueError("an invoice needs at least one line")
-    amounts = [line.amount.rounded() for line in lines]
-    if any(a.currency != billing_account.currency or not a.is_positive() for a in amounts):
-        raise ValueError("invoice lines must be positive amounts in the account's currency")
-    with transaction.atomic():
-        provider = _provider_snapshot()
+    [invoice] = issue_invoices(
+        drafts=[
+            InvoiceDraft(billing_account=billing_account, kind=kind, lines=lines, due_date=due_date)
+        ],
+        notify=notify,
+    )
+    return invoice
+
+
+def issue_invoices(
+    *,
+    drafts: Sequence[InvoiceDraft],
+    notify: bool = True,
+    settle: bool = False,
+    insert: BulkInsert | None = None,
+    written: Callable[[list[Invoice]], None] | None = None,
+) -> list[Invoice]:
+    """Issue many invoices in the caller's transaction (one if there is none): numbers taken as
+    one block in the drafts' order, content frozen, emails queued; returns them in order.
+
+    Each draft is checked as issue_invoice() checks it, before anything is written.
+
+    `settle` pays each new invoice at once from its account's balance, by the rule of
+    settle_open_invoices(): in the drafts' order, while the balance covers them, and never
+    while the account has an older unpaid invoice (a newer invoice does not overtake it; once
+    one is left unpaid, the account's later drafts are too). The caller holds the billing
+    accounts' locks (accounts.actions.lock), so the balances read here hold; each payment is
+    one journal entry keyed `invoice:<number>:settlement`, as _pay() writes it, and the paid
+    invoices are announced with one `invoices_paid` signal (their services are extended),
+    sent once their lines are written, in this transaction. Its receivers see the invoices
+    as paid (status, paid_at, ids, lines) but must not count on their number or settlement
+    entry yet: with `insert` both are set (on the same instances) only after the receivers
+    ran, and a receiver that fails, or a balance the ledger finds short, rolls it all back.
+
+    `insert` (the billing run's COPY on PostgreSQL) writes the rows instead of bulk_create; the
+    invoices' ids are then drawn first, and their lines, and `written(invoices)` (rows that
+    refer to the invoices by id, e.g. the run's Renewal rows), are written before the invoice
+    sequence and the revenue accounts are locked, so processes issuing side by side hold those
+    shared locks for as short a time as possible. Without it, `written` runs once the invoices
+    are inserted.
+    """
+    if not drafts:
+        return []
+    amounts: list[list[Money]] = []
+    for draft in drafts:
+        if not draft.lines:
+            raise ValueError("an invoice needs at least one line")
+        rounded = [line.amount.rounded() for line in draft.lines]
+        account = draft.billing_account
+        if any(a.currency != account.currency or not a.is_positive() for a in rounded):
+            raise ValueError("invoice lines must be positive amounts in the account's currency")
+        amounts.append(rounded)
+    # One transaction: the caller's when there is one (no savepoint: a failure here fails it).
+    with transaction.atomic(savepoint=False):
+        provider = provider_snapshot()
         now = clock.now()
         today = clock.today()
-        invoice = Invoice.objects.create(
-            number=format_number(today.year, next_value(f"invoice-{today.year}")),
-            billing_account=billing_account,
-            kind=kind,
-            currency=billing_account.currency,
-            total=total(amounts).amount,
-            vat_rate=provider["vat_rate"],
-            issued_at=now,
-            issue_date=today,
-            due_date=due_date or today + dt.timedelta(days=DEFAULT_DUE_DAYS),
-            payer=_payer_snapshot(billing_account),
-            provider=provider,
-            language=billing_account.language,
-        )
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                invoice=invoice,
-                position=position,
-                kind=line.kind,
-                service=line.service,
-                service_type_code=line.service_type_code,
-                tariff_code=line.tariff_code,
-                description_ru=line.description_ru,
-                description_en=line.description_en,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                period_months=line.period_months,
-                amount=amount.amount,
+        payers: dict[int, dict[str, Any]] = {}
+        invoices: list[Invoice] = []
+        lines: list[list[InvoiceLine]] = []
+        for draft, rounded in zip(drafts, amounts, strict=True):
+            account = draft.billing_account
+            payer = payers.get(account.pk)
+            if payer is None:
+                payer = payers[account.pk] = payer_snapshot(account)
+            # Foreign keys by id: a model's related-object machinery costs more than the rest
+            # of the row when there are a hundred thousand of them.
+            invoices.append(
+                Invoice(
+                    number="",  # from the sequence, below
+                    billing_account_id=account.pk,
+                    kind=draft.kind,
+                    status=InvoiceStatus.UNPAID,
+                    currency=account.currency,
+                    total=(rounded[0] if len(rounded) == 1 else total(rounded)).amount,
+                    vat_rate=provider["vat_rate"],
+                    issued_at=now,
+                    issue_date=today,
+                    due_date=draft.due_date or today + dt.timedelta(days=DEFAULT_DUE_DAYS),
+                    payer=payer,
+                    provider=provider,
+                    language=account.language,
+                )
             )
-            for position, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1)
-        )
+            lines.append(
+                [
+                    InvoiceLine(
+                        position=position,
+                        kind=line.kind,
+                        service_id=line.service.pk if line.service is not None else None,
+                        service_type_code=line.service_type_code,
+                        tariff_code=line.tariff_code,
+                        description_ru=line.description_ru,
+                        description_en=line.description_en,
+                        period_start=line.period_start,
+                        period_end=line.period_end,
+                        period_months=line.period_months,
+                        amount=amount.amount,
+                    )
+                    for position, (line, amount) in enumerate(
+                        zip(draft.lines, rounded, strict=True), start=1
+                    )
+                ]
+            )
+        paying, customers = _payable(drafts, invoices) if settle else ([], {})
+        for k in paying:  # paid in this transaction (_settle_new posts the entries)
+            invoices[k].status = InvoiceStatus.PAID
+            invoices[k].paid_at = now
+        all_lines = [line for own in lines for line in own]
+
+        def write_lines() -> None:
+            for invoice, own in zip(invoices, lines, strict=True):
+                for line in own:
+                    line.invoice_id = invoice.pk
+            _insert(all_lines, insert)
+            if written is not None:
+                written(invoices)
+            if paying:
+                # Before the shared locks on the fast path, so that what the receivers write
+                # (the services extended) is not written in turn; see the docstring.
+                invoices_paid.send(
+                    sender=Invoice,
+                    invoices=[invoices[k] for k in paying],
+                    lines=[line for k in paying for line in lines[k]],
+                )
+
+        if insert is not None:
+            for invoice, pk in zip(invoices, reserve_ids(Invoice, len(invoices)), strict=True):
+                invoice.pk = pk
+            write_lines()
+        # From here on the shared locks: the sequence's row, then (post_many) the ledger's.
+        year = today.year
+        for invoice, value in zip(
+            invoices, next_values(sequence_name(year), len(invoices)), strict=True
+        ):
+            invoice.number = format_number(year, value)
+        if paying:
+            _settle_new(paying, customers, drafts, invoices, lines, insert)
+        _insert(invoices, insert)
+        if insert is None:
+            write_lines()
         if notify:
-            enqueue(
-                key=f"invoice-issued:{invoice.number}",
-                template="invoice_issued",
-                billing_account=billing_account,
-                language=invoice.language,
-                params={"invoice": invoice.number},
+            enqueue_many(
+                emails=[
+                    EmailDraft(
+                        key=f"invoice-issued:{invoice.number}",
+                        template="invoice_issued",
+                        billing_account=draft.billing_account,
+                        language=invoice.language,
+                        params={"invoice": invoice.number},
+                    )
+                    for draft, invoice in zip(drafts, invoices, strict=True)
+                ]
+                # Those paid at once are announced as paid too, as _pay() does one by one.
+                + [
+                    EmailDraft(
+                        key=f"invoice-paid:{invoices[k].number}",
+                        template="invoice_paid",
+                        billing_account=drafts[k].billing_account,
+                        language=invoices[k].language,
+                        params={"invoice": invoices[k].number},
+                    )
+                    for k in paying
+                ],
+                insert=None if insert is None else _skipping_queued(insert),
             )
-    return invoice
+    return invoices
+
+
+def _skipping_queued(insert: BulkInsert) -> Callable[[list[OutboxEmail]], None]:
+    def write(rows: list[OutboxEmail]) -> None:
+        insert(rows, skip_existing="key")  # an email key already queued is left out
+
+    return write
+
+
+def _insert(objs: Sequence[Model], insert: BulkInsert | None) -> None:
+    if not objs:
+        return
+    if insert is not None:
+        insert(objs)
+    else:
+        type(objs[0])._default_manager.bulk_create(objs)
+
+
+def _payable(
+    drafts: Sequence[InvoiceDraft], invoices: list[Invoice]
+) -> tuple[list[int], dict[int, LedgerAccount]]:
+    """Which new invoices (their indexes) the balances pay, by settle_open_invoices()'s order,
+    and the accounts' balances (ledger accounts by billing account id)."""
+    account_ids = {draft.billing_account.pk for draft in drafts}
+    # An account with an older unpaid invoice pays that first (settlement order), not these.
+    waiting = set(
+        Invoice.objects.filter(
+            billing_account_id__in=account_ids, status=InvoiceStatus.UNPAID
+        ).values_list("billing_account_id", flat=True)
+    )
+    customers: dict[int, LedgerAccount] = {}
+    for la in LedgerAccount.objects.filter(
+        billing_account_id__in=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
+    ):
+        assert la.billing_account_id is not None  # a customer balance belongs to an account
+        customers[la.billing_account_id] = la
+    available = {account_id: la.balance for account_id, la in customers.items()}
+    paying = []
+    for k, (draft, invoice) in enumerate(zip(drafts, invoices, strict=True)):
+        account_id = draft.billing_account.pk
+        if account_id not in waiting and available.get(account_id, 0) >= invoice.total:
+            available[account_id] -= invoice.total
+            paying.append(k)
+        else:
+            waiting.add(account_id)  # this account's later drafts wait behind this one
+    return paying, customers
+
+
+def _settle_new(
+    paying: list[int],
+    customers: dict[int, LedgerAccount],
+    drafts: Sequence[InvoiceDraft],
+    invoices: list[Invoice],
+    lines: list[list[InvoiceLine]],
+    insert: BulkInsert | None,
+) -> None:
+    """Pay the invoices `paying` from their balances: one entry each, as _pay() posts it. The
+    ledger rechecks every balance under its locks (InsufficientFunds rolls everything back)."""
+    revenue: dict[tuple[str, str], LedgerAccount] = {}
+    entries = []
+    for k in paying:
+        invoice = invoices[k]
+        by_type: dict[str, Money] = {}
+        for line in lines[k]:
+            amount = Money(line.amount, invoice.currency)
+            code = line.service_type_code
+            by_type[code] = by_type[code] + amount if code in by_type else amount
+        for code in by_type:
+            if (code, invoice.currency) not in revenue:
+                revenue[(code, invoice.currency)] = ledger.revenue_account(code, invoice.currency)
+        entries.append(
+            ledger.EntryDraft(
+                lines=[(customers[invoice.billing_account_id], -invoice.total_money)]
+                + [
+                    (revenue[(code, invoice.currency)], amount)
+                    for code, amount in sorted(by_type.items())
+                ],
+                kind=EntryKind.SETTLEMENT,
+                memo=f"Invoice {invoice.number}",
+                reference=invoice.number,
+                billing_account=drafts[k].billing_account,
+                idempotency_key=f"invoice:{invoice.number}:settlement",
+            )
+        )
+    posted = ledger.post_many(entries, insert=insert)
+    for k, (entry, _new) in zip(paying, posted, strict=True):
+        invoices[k].settlement_entry_id = entry.pk
 
 
 def settle_open_invoices(*, billing_account: BillingAccount) -> list[Invoice]:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,7 +41,7 @@ def queue_paid_email(invoice: Invoice) -> None:
     """Queue the "invoice paid" email, once per invoice (key `invoice-paid:<number>`).
 
     Call it inside the transaction that marks the invoice paid: invoices.actions does for every
-    settlement; a bulk path that marks invoices paid by itself calls queue_paid_emails."""
+    settlement (issue_invoices queues the same rows for the invoices it pays at once)."""
     enqueue(
         key=f"invoice-paid:{invoice.number}",
         template="invoice_paid",
@@ -51,12 +49,6 @@ def queue_paid_email(invoice: Invoice) -> None:
         language=invoice.language,
         params={"invoice": invoice.number},
     )
-
-
-def queue_paid_emails(invoices: Iterable[Invoice]) -> None:
-    """queue_paid_email for each invoice (the billing run's bulk renewal path)."""
-    for invoice in invoices:
-        queue_paid_email(invoice)
 
 
 @register("invoice_paid")

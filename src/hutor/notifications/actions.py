@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -130,3 +131,47 @@ def retry(*, email: OutboxEmail) -> OutboxEmail:
     if requeued is None:
         raise NotificationError(_("Only an email that failed can be retried."))
     return requeued
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """One email for enqueue_many(): the arguments enqueue() takes with a billing account."""
+
+    key: str
+    template: str
+    billing_account: BillingAccount
+    language: str
+    params: dict[str, Any]
+
+
+def enqueue_many(
+    *,
+    emails: Sequence[EmailDraft],
+    insert: Callable[[list[OutboxEmail]], None] | None = None,
+) -> None:
+    """enqueue() for many emails at once (the billing run's invoices): the same rows, written
+    in the caller's transaction, each key queued only once.
+
+    `insert`, if given, writes the new rows instead of bulk_create(ignore_conflicts=True) (the
+    billing run's COPY on PostgreSQL) and must leave out a row whose key is already queued.
+    """
+    if not emails:
+        return
+    now = clock.now()
+    rows = [
+        OutboxEmail(
+            key=email.key,
+            template=email.template,
+            to_email=email.billing_account.contact_email,
+            language=email.language,
+            params=email.params,
+            billing_account_id=email.billing_account.pk,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for email in emails
+    ]
+    if insert is not None:
+        insert(rows)
+    else:
+        OutboxEmail.objects.bulk_create(rows, ignore_conflicts=True)

@@ -9,9 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -22,8 +19,8 @@ from hutor.catalog.models import IdentifierKind, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
-from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
-from hutor.services import identifiers, lifecycle, tariffs
+from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
+from hutor.services import calculations, identifiers, lifecycle, tariffs
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import (
     InvalidIdentifier,
@@ -297,8 +294,13 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
         if existing is not None:
             return existing
         withdraw_pending_change(service)
-        start = renewal_start(service)
-        end = add_months(start, price.period_months)
+        plan = calculations.renewal_plan(
+            today=clock.today(),
+            paid_until=service.paid_until,
+            period_months=price.period_months,
+            price=Money(price.price, price.currency),
+        )
+        start, end = plan.start, plan.end
         account = service.billing_account
         texts = period_line_texts(price, service.identifier, start, end)
         invoice = issue_invoice(
@@ -314,10 +316,11 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
                     description_en=texts["en"],
                     period_start=start,
                     period_end=end,
-                    period_months=price.period_months,
-                    amount=Money(price.price, price.currency),
+                    period_months=plan.months,
+                    amount=plan.amount,
                 )
             ],
+            due_date=plan.due_date,
         )
         settle_open_invoices(billing_account=account)
     invoice.refresh_from_db()
@@ -400,57 +403,79 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
     return requeued
 
 
-# --- The billing run's bulk twin of apply_paid_invoice ---------------------------------------
-
-
-@dataclass(frozen=True)
-class PaidRenewal:
-    """A renewal invoice the billing run issued and paid at once, for one service."""
-
-    service_id: int
-    start: dt.date  # where the paid period starts: paid-until, or today for a lapsed service
-    end: dt.date
-    months: int
-    tariff_code: str
-    amount: Decimal
-    currency: str
-    invoice_id: int
+# --- Paid invoices in bulk (the billing run) --------------------------------------------------
 
 
 def apply_paid_renewals(
-    renewals: Sequence[PaidRenewal],
-    *,
-    actor: str = Actor.BILLING_RUN,
-    insert: Callable[[list[PaidPeriod]], object] | None = None,
+    *, invoices: list[Invoice], lines: list[InvoiceLine], actor: str = Actor.BILLING_RUN
 ) -> list[int]:
-    """What apply_paid_invoice does for each paid renewal, for a batch whose billing accounts
-    the caller has locked: paid-until and the billing period set with one UPDATE per end date,
-    each paid period recorded (with `insert`, e.g. the run's COPY, or bulk_create), and the
-    lapsed services reactivated through the lifecycle. Returns the reactivated services' ids."""
+    """The bulk twin of apply_paid_invoice: what just-paid invoices do to their services, for
+    the billing run's batches (the `invoices_paid` signal, services/receivers.py).
+
+    `lines` are the invoices' lines. Runs inside the settlement's transaction, whose caller
+    holds the billing accounts' locks (every writer of a service takes its account's lock
+    first). An invoice whose every line is a period line of an active, suspended or expired
+    service extends each by the renewal rule (calculations.renewal_period, as
+    apply_paid_invoice does), records the paid period with what was paid for it, and
+    reactivates a lapsed service through the lifecycle; services that reach the same new
+    paid-until date take one UPDATE. Any other invoice (an order, a tariff change) goes
+    through apply_paid_invoice itself, so both stay one rule. Returns the reactivated ids.
+    """
+    if not invoices:
+        return []
+    today = clock.today()
+    now = clock.now()
+    by_invoice: dict[int, list[InvoiceLine]] = {}
+    for line in lines:
+        by_invoice.setdefault(line.invoice_id, []).append(line)
+    service_ids = {line.service_id for line in lines if line.service_id is not None}
+    current = {
+        pk: (status, paid_until, months)
+        for pk, status, paid_until, months in Service.objects.filter(
+            pk__in=service_ids
+        ).values_list("pk", "status", "paid_until", "period_months")
+    }
     by_end: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
-    for renewal in renewals:
-        by_end[(renewal.end, renewal.months)].append(renewal.service_id)
+    periods: list[PaidPeriod] = []
+    extended: list[int] = []
+    for invoice in invoices:
+        own = by_invoice.get(invoice.pk, [])
+        if not own or any(
+            line.kind != LineKind.PERIOD
+            or line.service_id is None
+            or current[line.service_id][0] not in RENEWABLE
+            for line in own
+        ):
+            apply_paid_invoice(invoice, actor=actor)
+            continue
+        for line in own:
+            assert line.service_id is not None
+            status, paid_until, months = current[line.service_id]
+            months = line.period_months or months
+            start, end = calculations.renewal_period(
+                today=today, paid_until=paid_until, period_months=months
+            )
+            by_end[(end, months)].append(line.service_id)
+            extended.append(line.service_id)
+            periods.append(
+                PaidPeriod(
+                    service_id=line.service_id,
+                    start=start,
+                    end=end,
+                    tariff_code=line.tariff_code,
+                    period_months=months,
+                    period_days=(end - start).days,
+                    amount=line.amount,
+                    currency=invoice.currency,
+                    source=PeriodSource.RENEWAL,
+                    invoice_id=invoice.pk,
+                    created_at=now,
+                )
+            )
+            # Read once: a service renewed twice in one call extends from its first new date.
+            current[line.service_id] = (status, end, months)
     for (end, months), ids in by_end.items():
         Service.objects.filter(pk__in=ids).update(paid_until=end, period_months=months)
-    now = clock.now()
-    periods = [
-        PaidPeriod(
-            service_id=r.service_id,
-            start=r.start,
-            end=r.end,
-            tariff_code=r.tariff_code,
-            period_months=r.months,
-            period_days=(r.end - r.start).days,
-            amount=r.amount,
-            currency=r.currency,
-            source=PeriodSource.RENEWAL,
-            invoice_id=r.invoice_id,
-            created_at=now,
-        )
-        for r in renewals
-    ]
-    if insert is not None:
-        insert(periods)
-    else:
-        PaidPeriod.objects.bulk_create(periods)
-    return lifecycle.reactivate_many([r.service_id for r in renewals], actor=actor)
+    PaidPeriod.objects.bulk_create(periods, batch_size=1000)
+    # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice).
+    return lifecycle.reactivate_many(extended, actor=actor)

@@ -186,3 +186,45 @@ def quote_paid_periods(
     if not amount:
         amount = Money.zero(currency).rounded()
     return PaidChangeQuote(amount=amount, remaining_days=remaining, parts=tuple(parts))
+
+
+@dataclass(frozen=True)
+class RenewalPlan:
+    """One more period of a service (docs/billing-rules.md, "Renewal")."""
+
+    start: dt.date  # the first day of the new period: paid-until, or today for a lapsed service
+    end: dt.date  # the new paid-until once the invoice is paid: add_months(start, months)
+    months: int  # the period's length (the price's period)
+    amount: Money  # the price of the period, rounded to the currency's minor unit
+
+    @property
+    def due_date(self) -> dt.date:
+        """A renewal invoice is due the day the paid period ends (today for a lapsed service):
+        reminders count from it, and nothing is overdue while the service is still paid."""
+        return self.start
+
+
+def renewal_plan(
+    *, today: dt.date, paid_until: dt.date | None, period_months: int, price: Money
+) -> RenewalPlan:
+    """The renewal rule, the one place both renewal paths take it from: a single renewal in the
+    panel (services.actions.renew) and the daily run's batches (billing/renewals.py), and the
+    extension of a paid renewal (services.actions.apply_paid_renewals).
+
+    The new period extends from the paid-until date, or from today when the service has lapsed
+    (paid-until before today) or was never paid; it lasts `period_months` and costs `price`.
+    """
+    if isinstance(period_months, bool) or not isinstance(period_months, int) or period_months < 1:
+        raise ValueError(
+            f"period_months must be a positive number of months, not {period_months!r}"
+        )
+    start, end = renewal_period(today=today, paid_until=paid_until, period_months=period_months)
+    return RenewalPlan(start=start, end=end, months=period_months, amount=price.rounded())
+
+
+def renewal_period(
+    *, today: dt.date, paid_until: dt.date | None, period_months: int
+) -> tuple[dt.date, dt.date]:
+    """renewal_plan's dates alone, (start, end): what a paid renewal extends the service to."""
+    start = paid_until if paid_until is not None and paid_until >= today else today
+    return start, add_months(start, period_months)

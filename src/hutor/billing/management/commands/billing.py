@@ -1,6 +1,10 @@
 """`hutor billing run [--date YYYY-MM-DD] [--dry-run] [--batch-size N] [--jobs N]`: the daily
 billing run (billing/run.py).
 
+`hutor billing run --shard K/N [--date D] [--batch-size N] [--json]` runs one shard of the
+renewal step only (the services of billing accounts whose id % N == K): the run starts its
+shards this way (`--jobs N`, billing/shards.py); an operator may too (docs/operations.md).
+
 In a terminal it draws a progress bar per step and ends with a summary table; otherwise (cron,
 systemd) it logs one key=value line per step and a final one, for log collectors: those keep
 their codes in every language, the terminal's table is in HUTOR_CLI_LANGUAGE. It exits 1 when a
@@ -11,15 +15,18 @@ step failed or an item could not be processed (see the run in the admin), and 75
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hutor.billing import shards
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import StepReport
 from hutor.billing.run import STEPS, RunInProgress, Step, run_billing
@@ -89,9 +96,20 @@ class Command(HutorCommand):
             type=int,
             help=_("processes of the renewal step (default 2 on PostgreSQL, 1 on SQLite)"),
         )
+        run.add_argument(
+            "--shard",
+            metavar="K/N",
+            help="only the renewal step, for billing accounts whose id %% N == K (a part of a run)",
+        )
+        run.add_argument(
+            "--json", action="store_true", help="with --shard: progress and report as JSON lines"
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         date = _date(options["date"]) if options.get("date") else None
+        if options.get("shard"):
+            self._shard(date, options)
+            return
         tty = self.stdout.isatty()
         started = time.monotonic()
         bar = _Bar(self) if tty else None
@@ -135,6 +153,45 @@ class Command(HutorCommand):
             raise CommandError(
                 _("billing run %(run)s: %(errors)s error(s); see the run in the admin")
                 % {"run": run.pk, "errors": run.error_count}
+            )
+
+    def _shard(self, date: dt.date | None, options: dict[str, Any]) -> None:
+        """One shard of the renewal step: no run record, no run lock (it is part of a run)."""
+        try:
+            shard = shards.parse_shard(options["shard"])
+        except ValueError:
+            raise CommandError(
+                _("--shard: expected K/N with 0 <= K < N, not %(value)r")
+                % {"value": options["shard"]}
+            ) from None
+        if options["dry_run"]:
+            raise CommandError(_("--shard cannot be combined with --dry-run"))
+        shards.watch_parent()
+        as_json = options["json"]
+
+        def progress(step: str, done: int, total: int) -> None:
+            if as_json:
+                self.stdout.write(json.dumps({"done": done, "total": total}))
+                self.stdout.flush()
+
+        report = shards.run_shard(
+            date=date,
+            shard=shard,
+            batch_size=options.get("batch_size") or settings.HUTOR_BILLING_BATCH_SIZE,
+            progress=progress,
+            pause=settings.HUTOR_BILLING_PAUSE_MS / 1000,
+        )
+        if as_json:
+            self.stdout.write(json.dumps({"report": shards.report_json(report)}))
+        else:
+            self.stdout.write(
+                f"billing shard={shard[0]}/{shard[1]} step=renewals "
+                f"{_counts(dict(report.counts))} errors={report.error_count}"
+            )
+        if report.error_count:
+            raise CommandError(
+                _("billing shard %(shard)s: %(n)d error(s)")
+                % {"shard": options["shard"], "n": report.error_count}
             )
 
     def _summary(self, run: BillingRun) -> None:
