@@ -219,9 +219,9 @@ def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
         service.period_months = months
         service.save(update_fields=["paid_until", "period_months"])
         if service.status == ServiceStatus.PENDING:
-            lifecycle.move(service, "activate", actor=actor, params={"invoice": invoice.number})
+            lifecycle.move(service, "activate", actor=actor)
         elif service.status != ServiceStatus.ACTIVE:
-            lifecycle.move(service, "reactivate", actor=actor, params={"invoice": invoice.number})
+            lifecycle.move(service, "reactivate", actor=actor)
 
 
 def apply_cancelled_invoice(invoice: Invoice) -> None:
@@ -407,7 +407,7 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
 
 
 def apply_paid_renewals(
-    *, invoices: list[Invoice], lines: list[InvoiceLine], actor: str = Actor.BILLING_RUN
+    *, invoices: list[Invoice], lines: list[InvoiceLine], actor: str = Actor.PAYMENT
 ) -> list[int]:
     """The bulk twin of apply_paid_invoice: what just-paid invoices do to their services, for
     the billing run's batches (the `invoices_paid` signal, services/receivers.py).

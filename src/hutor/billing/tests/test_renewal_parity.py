@@ -26,7 +26,13 @@ from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
 from hutor.notifications.models import OutboxEmail
 from hutor.services.actions import renew
 from hutor.services.calculations import add_months, renewal_plan
-from hutor.services.models import ProvisioningTask, Service, ServiceStatus
+from hutor.services.models import (
+    PaidPeriod,
+    ProvisioningTask,
+    Service,
+    ServiceEvent,
+    ServiceStatus,
+)
 
 NOON = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2027, 3, 1)
@@ -73,6 +79,10 @@ def _written() -> dict[str, list[tuple[Any, ...]]]:
         "emails": _rows(OutboxEmail),
         "services": _rows(Service),
         "provisioning tasks": _rows(ProvisioningTask),
+        # What each paid renewal bought, at what price (what a tariff change values), and the
+        # service's history (a reactivation by a payment).
+        "paid periods": _rows(PaidPeriod, invoice_id="invoice__number"),
+        "service events": _rows(ServiceEvent),
     }
 
 
