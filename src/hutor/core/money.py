@@ -176,8 +176,8 @@ def storable(amount: Money) -> bool:
     value = amount.amount
     if not value.is_finite() or value <= 0 or value > max_amount().amount:
         return False
-    exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and -exponent <= amount.minor_unit
+    # Bounded, so quantizing cannot fail: "700.000000" (Robokassa's own format) is 700.00.
+    return value == value.quantize(Decimal(1).scaleb(-amount.minor_unit))
 
 
 class AmountInputError(InvalidAmount):

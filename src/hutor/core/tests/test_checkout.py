@@ -106,7 +106,7 @@ def test_ledger_check_after_make_runs_setup_without_debug_exits_0(checkout):
 
     check = _run(checkout, env, str(HUTOR), "ledger", "check")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.startswith("ledger check: OK (")
+    assert check.stdout.startswith("проверка учёта: в порядке (")  # commands speak Russian
     assert check.stderr == ""
 
 
@@ -153,4 +153,4 @@ def test_ledger_check_that_could_not_run_exits_2(tmp_path):
     result = _run(tmp_path, _env(tmp_path, SECRET_KEY="x"), str(HUTOR), "ledger", "check")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "ledger check could not run" in result.stderr
+    assert "проверка учёта не выполнена" in result.stderr

@@ -98,7 +98,7 @@ def test_payments_new_prints_the_number_and_a_working_link(
     [
         (["--account", "1000003", "--amount", "100", "--method", "demo"], "1000003"),
         (["--account", "1000028", "--amount", "100", "--method", "demo"], "no billing account"),
-        (["--account", "{n}", "--amount", "1.005", "--method", "demo"], "после запятой"),
+        (["--account", "{n}", "--amount", "1.005", "--method", "demo"], "decimal places"),
         (["--account", "{n}", "--amount", "10", "--method", "demo"], "100"),
         (["--account", "{n}", "--amount", "100", "--method", "nope"], "no payment method"),
     ],
