@@ -101,17 +101,9 @@ def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> N
     if not objs:
         return
     model = type(objs[0])
-    if skip_existing is not None:
-        values = [getattr(obj, skip_existing) for obj in objs]
-        present = set(
-            model._default_manager.filter(**{f"{skip_existing}__in": values}).values_list(
-                skip_existing, flat=True
-            )
-        )
-        if present:
-            objs = [obj for obj in objs if getattr(obj, skip_existing) not in present]
-            if not objs:
-                return
+    objs = _without_existing(objs, skip_existing)
+    if not objs:
+        return
     missing = [obj for obj in objs if obj.pk is None]
     if missing:
         for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
@@ -128,11 +120,56 @@ def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> N
         obj._state.db = connection.alias
 
 
-def insert(objs: Sequence[Model]) -> None:
-    """bulk_create() on SQLite, copy_insert() on PostgreSQL (the hook post_many takes)."""
+def sqlite_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
+    """copy_insert()'s twin on SQLite: one prepared INSERT run by executemany (sqlite3 loops in
+    C), where bulk_create() writes ~90 rows per statement (Django's 999-parameter cap). Rows
+    without a pk get the next ids (core.sequences.reserve_ids)."""
     if not objs:
         return
+    model = type(objs[0])
+    objs = _without_existing(objs, skip_existing)
+    if not objs:
+        return
+    db = transaction.get_connection()
+    q = db.ops.quote_name
+    table = model._meta.db_table
+    missing = [obj for obj in objs if obj.pk is None]
+    if missing:
+        for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
+            obj.pk = pk
+    with db.cursor() as cursor:
+        fields = list(model._meta.concrete_fields)
+        columns = ", ".join(q(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        rows = list(zip(*[_column(field, objs, db) for field in fields], strict=True))
+        cursor.executemany(f"INSERT INTO {q(table)} ({columns}) VALUES ({marks})", rows)  # noqa: S608 (names from the model)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = db.alias
+
+
+def _without_existing(objs: Sequence[Model], skip_existing: str | None) -> Sequence[Model]:
+    """`objs` less those whose `skip_existing` value is already in the table."""
+    if skip_existing is None:
+        return objs
+    model = type(objs[0])
+    values = [getattr(obj, skip_existing) for obj in objs]
+    present = set(
+        model._default_manager.filter(**{f"{skip_existing}__in": values}).values_list(
+            skip_existing, flat=True
+        )
+    )
+    return [obj for obj in objs if getattr(obj, skip_existing) not in present]
+
+
+def bulk_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
+    """The billing run's row writer: COPY on PostgreSQL, executemany on SQLite."""
     if enabled():
-        copy_insert(objs)
+        copy_insert(objs, skip_existing=skip_existing)
     else:
-        type(objs[0])._default_manager.bulk_create(objs)
+        sqlite_insert(objs, skip_existing=skip_existing)
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """bulk_insert() without skipping (the hook post_many takes)."""
+    bulk_insert(objs)

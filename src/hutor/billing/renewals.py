@@ -243,7 +243,6 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     # PostgreSQL: this batch's commit need not wait for the disk (see fastpath.relax_commit:
     # a batch lost to a server crash is renewed again by the next run).
     fastpath.relax_commit()
-    fast = fastpath.enabled()
     # Lock order: billing accounts (primary-key order), then ledger accounts (post_many).
     account_ids = sorted(
         set(Service.objects.filter(pk__in=service_ids).values_list("billing_account_id", flat=True))
@@ -359,7 +358,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     invoices = issue_invoices(
         drafts=drafts,
         settle=True,
-        insert=fastpath.copy_insert if fast else None,
+        insert=fastpath.bulk_insert,
         written=write_renewals,
     )
     paid = [

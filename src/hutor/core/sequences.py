@@ -43,7 +43,7 @@ def next_values(name: str, count: int, *, start: int = 1) -> range:
 
 
 def reserve_ids(model: type[Model], count: int) -> list[int]:
-    """Draw `count` primary keys from `model`'s own id sequence, in one query (PostgreSQL only).
+    """Draw `count` primary keys from `model`'s own id sequence, in one query.
 
     For writers that insert rows with their ids already set (COPY), so rows of one statement
     can reference each other. Values are taken as INSERT would take them (nextval), never
@@ -51,11 +51,25 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     primary keys may have (document numbers are next_values()'s business, not these).
     """
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        raise RuntimeError("reserve_ids() needs PostgreSQL sequences")
     if count < 1:
         return []
     meta = model._meta
+    if connection.vendor == "sqlite":
+        # SQLite has no sequence to draw from: the ids after the larger of the table's max id
+        # and its AUTOINCREMENT counter, under the write lock the transaction holds (BEGIN
+        # IMMEDIATE). The caller inserts them in this transaction, before reserving again.
+        if not connection.in_atomic_block:
+            raise RuntimeError("reserve_ids() on SQLite needs the caller's transaction")
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX({q(meta.pk.column)}) FROM {q(meta.db_table)}")  # noqa: S608 (names from the model)
+            top = cursor.fetchone()[0] or 0
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+            row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + count))
+    if connection.vendor != "postgresql":
+        raise RuntimeError("reserve_ids() needs PostgreSQL or SQLite")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",

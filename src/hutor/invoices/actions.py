@@ -230,6 +230,7 @@ def issue_invoices(
                     sender=Invoice,
                     invoices=[invoices[k] for k in paying],
                     lines=[line for k in paying for line in lines[k]],
+                    insert=insert,  # receivers may write their rows the same way
                 )
 
         if insert is not None:

@@ -14,5 +14,6 @@ set (issue_invoices explains why): a receiver reads the lines, not the number.
 from django.dispatch import Signal
 
 invoice_paid = Signal()  # sender=Invoice, invoice=<Invoice>
-invoices_paid = Signal()  # sender=Invoice, invoices=[<Invoice>], lines=[<InvoiceLine> of them]
+# sender=Invoice, invoices=[<Invoice>], lines=[<InvoiceLine> of them], insert=<row writer or None>
+invoices_paid = Signal()
 invoice_cancelled = Signal()  # sender=Invoice, invoice=<Invoice>

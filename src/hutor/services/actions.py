@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -407,7 +408,11 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
 
 
 def apply_paid_renewals(
-    *, invoices: list[Invoice], lines: list[InvoiceLine], actor: str = Actor.PAYMENT
+    *,
+    invoices: list[Invoice],
+    lines: list[InvoiceLine],
+    actor: str = Actor.PAYMENT,
+    insert: Callable[[list[PaidPeriod]], object] | None = None,
 ) -> list[int]:
     """The bulk twin of apply_paid_invoice: what just-paid invoices do to their services, for
     the billing run's batches (the `invoices_paid` signal, services/receivers.py).
@@ -418,7 +423,8 @@ def apply_paid_renewals(
     service extends each by the renewal rule (calculations.renewal_period, as
     apply_paid_invoice does), records the paid period with what was paid for it, and
     reactivates a lapsed service through the lifecycle; services that reach the same new
-    paid-until date take one UPDATE. Any other invoice (an order, a tariff change) goes
+    paid-until date take one UPDATE, and the paid periods are written by `insert` when the
+    caller passes its row writer. Any other invoice (an order, a tariff change) goes
     through apply_paid_invoice itself, so both stay one rule. Returns the reactivated ids.
     """
     if not invoices:
@@ -476,6 +482,9 @@ def apply_paid_renewals(
             current[line.service_id] = (status, end, months)
     for (end, months), ids in by_end.items():
         Service.objects.filter(pk__in=ids).update(paid_until=end, period_months=months)
-    PaidPeriod.objects.bulk_create(periods, batch_size=1000)
+    if insert is not None:  # the billing run's row writer (COPY, executemany)
+        insert(periods)
+    else:
+        PaidPeriod.objects.bulk_create(periods)
     # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice).
     return lifecycle.reactivate_many(extended, actor=actor)

@@ -25,4 +25,4 @@ def on_invoice_cancelled(sender: type[Invoice], invoice: Invoice, **kwargs: Any)
 def on_invoices_paid(
     sender: type[Invoice], invoices: list[Invoice], lines: list[InvoiceLine], **kwargs: Any
 ) -> None:
-    apply_paid_renewals(invoices=invoices, lines=lines)
+    apply_paid_renewals(invoices=invoices, lines=lines, insert=kwargs.get("insert"))
