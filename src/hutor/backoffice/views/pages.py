@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from hutor.backoffice import actions, queries, roles, search
@@ -22,7 +23,7 @@ from hutor.notifications.models import OutboxEmail
 from hutor.payments import actions as payment_actions
 from hutor.payments.actions import describe_review
 from hutor.payments.gateways import get_gateway
-from hutor.payments.models import Payment, PaymentStatus
+from hutor.payments.models import Gateway, Payment, PaymentStatus
 from hutor.payments.refunds import can_retry as can_retry_refund
 from hutor.payments.refunds import failure_text as refund_failure_text
 from hutor.services.models import Service
@@ -137,9 +138,15 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
         supports_refunds = get_gateway(item.method.gateway).supports_refunds
     except LookupError:
         supports_refunds = False
-    link = ""
+    link = document_pdf = ""
     if item.status == PaymentStatus.PENDING:
         link = settings.HUTOR_BASE_URL + payment_actions.payment_link(item)
+        if item.method.gateway == Gateway.BANK_TRANSFER:
+            # The receipt or bill to print for the customer (the link's own page shows it).
+            document_pdf = reverse(
+                "payments:pay_document_pdf",
+                args=[item.number, payment_actions.link_token(item)],
+            )
     refunds = [
         (
             refund,
@@ -157,6 +164,7 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
             "account": item.billing_account,
             "supports_refunds": supports_refunds,
             "link": link,
+            "document_pdf": document_pdf,
             "refundable": actions.refundable(item),
             "refunds": refunds,
             "review_reasons": reasons,
