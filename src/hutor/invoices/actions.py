@@ -249,27 +249,19 @@ def issue_invoices(
         if insert is None:
             write_lines()
         if notify:
+            # One email per invoice: one paid at once is announced as paid (with its PDF), as
+            # queue_paid_email() leaves it when a settlement beats the "issued" email.
+            paid = set(paying)
             enqueue_many(
                 emails=[
                     EmailDraft(
-                        key=f"invoice-issued:{invoice.number}",
-                        template="invoice_issued",
+                        key=f"invoice-{'paid' if k in paid else 'issued'}:{invoice.number}",
+                        template="invoice_paid" if k in paid else "invoice_issued",
                         billing_account=draft.billing_account,
                         language=invoice.language,
                         params={"invoice": invoice.number},
                     )
-                    for draft, invoice in zip(drafts, invoices, strict=True)
-                ]
-                # Those paid at once are announced as paid too, as _pay() does one by one.
-                + [
-                    EmailDraft(
-                        key=f"invoice-paid:{invoices[k].number}",
-                        template="invoice_paid",
-                        billing_account=drafts[k].billing_account,
-                        language=invoices[k].language,
-                        params={"invoice": invoices[k].number},
-                    )
-                    for k in paying
+                    for k, (draft, invoice) in enumerate(zip(drafts, invoices, strict=True))
                 ],
                 insert=None if insert is None else _skipping_queued(insert),
             )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from hutor.invoices import documents, links
 from hutor.invoices.models import Invoice
-from hutor.notifications.actions import enqueue
+from hutor.notifications.actions import enqueue, withdraw
 from hutor.notifications.models import OutboxEmail
 from hutor.notifications.registry import Attachment, RenderedEmail, register
 
@@ -41,7 +41,11 @@ def queue_paid_email(invoice: Invoice) -> None:
     """Queue the "invoice paid" email, once per invoice (key `invoice-paid:<number>`).
 
     Call it inside the transaction that marks the invoice paid: invoices.actions does for every
-    settlement (issue_invoices queues the same rows for the invoices it pays at once)."""
+    settlement (issue_invoices queues the same rows for the invoices it pays at once). An
+    invoice paid before its "invoice issued" email went out (paid at once from the balance, an
+    auto-renewal) is announced once, as paid: that email is withdrawn, so the customer does
+    not get "please pay" and "paid" together."""
+    withdraw(key=f"invoice-issued:{invoice.number}")
     enqueue(
         key=f"invoice-paid:{invoice.number}",
         template="invoice_paid",

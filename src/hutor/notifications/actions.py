@@ -175,3 +175,14 @@ def enqueue_many(
         insert(rows)
     else:
         OutboxEmail.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def withdraw(*, key: str) -> bool:
+    """Take back a queued email that no worker has tried yet (pending, no attempt), in the
+    caller's transaction; one a worker has claimed or sent stays. Returns whether it was
+    withdrawn. (An invoice paid before its "issued" email went out is announced once, as
+    paid: invoices.emails.queue_paid_email.)"""
+    deleted, _ = OutboxEmail.objects.filter(
+        key=key, status=EmailStatus.PENDING, attempts=0
+    ).delete()
+    return bool(deleted)
