@@ -14,6 +14,10 @@ from allauth.mfa.utils import decrypt
 from django.test import Client
 
 from hutor.backoffice.auth import DESK_SESSION
+from hutor.backoffice.models import Role
+from hutor.core.money import Money
+from hutor.payments.gateways.base import RefundResult
+from hutor.payments.gateways.demo import DemoGateway
 
 PASSWORD = "staff-Pass-2026!"
 
@@ -186,3 +190,22 @@ def fail_for_good(world, monkeypatch):
         return email, task, DownPanel
 
     return make
+
+
+class RefundingDemo(DemoGateway):
+    """The demo payment service, able to refund (as YooKassa or Stripe are)."""
+
+    supports_refunds = True
+    refunds: list[tuple[str, Money]] = []
+    status = "succeeded"  # what the service answers
+
+    def refund(self, refund):
+        self.refunds.append((refund.payment.number, refund.money))
+        return RefundResult(status=self.status, refund_id=f"R-{len(self.refunds)}")
+
+
+@pytest.fixture
+def admin(world, staff_factory):
+    """(a desk client, its user): an administrator, who may do every desk action."""
+    user = staff_factory(Role.ADMIN)
+    return desk_session(Client(), user), user

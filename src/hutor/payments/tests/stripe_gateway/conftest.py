@@ -1,4 +1,4 @@
-"""Fixtures of the YooKassa tests: the fake API on a random port, and a payment method that
+"""Fixtures of the Stripe tests: the fake API on a random port, and a payment method that
 talks to it; only loopback is reachable while they run."""
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ import pytest
 
 from hutor.core.money import Money
 from hutor.payments.actions import start_top_up
-from hutor.payments.models import (
-    Gateway,
-    PaymentMethod,
-)
-from hutor.payments.tests.yookassa.fake import (
+from hutor.payments.models import Gateway, PaymentMethod
+from hutor.payments.tests.stripe_gateway.fake import (
     SECRET_KEY,
-    SHOP_ID,
-    FakeYooKassa,
+    WEBHOOK_SECRET,
+    FakeStripe,
     Handler,
 )
 
@@ -26,7 +23,7 @@ from hutor.payments.tests.yookassa.fake import (
 @pytest.fixture(autouse=True)
 def _only_loopback(monkeypatch):
     """Only 127.0.0.1 is reachable (the fake API, the database): a test that would reach the
-    real YooKassa fails instead of leaving the machine."""
+    real Stripe fails instead of leaving the machine."""
     real_connect = socket.socket.connect
     real_getaddrinfo = socket.getaddrinfo
     loopback = {"127.0.0.1", "::1", "localhost"}
@@ -47,12 +44,12 @@ def _only_loopback(monkeypatch):
 
 @pytest.fixture
 def api():
-    fake = FakeYooKassa()
+    fake = FakeStripe()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.fake = fake
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
-    fake.api_base = f"http://127.0.0.1:{server.server_port}/v3/"
+    fake.api_base = f"http://127.0.0.1:{server.server_port}"
     yield fake
     server.shutdown()
     server.server_close()
@@ -70,15 +67,14 @@ def account(account_factory):
 @pytest.fixture
 def method(db, api):
     return PaymentMethod.objects.create(
-        slug="yookassa",
-        gateway=Gateway.YOOKASSA,
-        name_ru="ЮKassa",
-        name_en="YooKassa",
+        slug="stripe",
+        gateway=Gateway.STRIPE,
+        name_ru="Stripe",
+        name_en="Stripe",
         settings={
-            "shop_id": SHOP_ID,
             "secret_key": SECRET_KEY,
+            "webhook_secret": WEBHOOK_SECRET,
             "api_base": api.api_base,
-            "allowed_ips": ["185.71.76.0/27", "2a02:5180::/32"],
         },
     )
 

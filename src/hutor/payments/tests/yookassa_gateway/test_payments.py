@@ -25,7 +25,7 @@ from hutor.payments.models import (
     Payment,
     PaymentStatus,
 )
-from hutor.payments.tests.yookassa.fake import (
+from hutor.payments.tests.yookassa_gateway.fake import (
     ELSEWHERE,
     SECRET_KEY,
     YOOKASSA,

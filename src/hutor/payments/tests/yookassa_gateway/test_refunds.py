@@ -17,7 +17,7 @@ from hutor.payments.models import (
     Refund,
     RefundStatus,
 )
-from hutor.payments.tests.yookassa.fake import (
+from hutor.payments.tests.yookassa_gateway.fake import (
     notify,
     started,
 )
