@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +37,9 @@ from hutor.invoices.exceptions import InvoiceError
 from hutor.ledger.exceptions import LedgerError
 from hutor.payments.exceptions import PaymentError
 from hutor.services.exceptions import ServiceError
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import BillingAccount
 
 # Errors the actions raise with a message for the person who asked: shown as one line.
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
@@ -75,6 +78,21 @@ class HutorCommand(BaseCommand):
                 return super().execute(*args, **options)
             except DOMAIN_ERRORS as exc:
                 raise CommandError(str(exc), returncode=1) from exc
+
+    def billing_account(self, text: str) -> BillingAccount:
+        """The billing account an `--account` argument names (its check digit verified), or a
+        one-line error in the run's language."""
+        from hutor.accounts import numbers
+        from hutor.accounts.models import BillingAccount
+
+        try:
+            number = numbers.parse(text)
+        except numbers.InvalidAccountNumber as exc:
+            raise CommandError(str(exc)) from exc
+        account = BillingAccount.objects.filter(number=number).first()
+        if account is None:
+            raise CommandError(_("no billing account %(number)s") % {"number": number})
+        return account
 
     def run_from_argv(self, argv: list[str]) -> None:
         # Django's own, but the error line is worded in the run's language, without the

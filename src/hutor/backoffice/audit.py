@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,17 +64,22 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
 
 def record(
     *,
-    staff: User,
+    staff: User | None,
     action: str,
     reason: str,
     billing_account: BillingAccount | None = None,
     object_type: str = "",
     object_id: str | int = "",
     changes: Mapping[str, Any] | None = None,
+    actor: str = "",
 ) -> AuditEntry:
-    """Append an audit entry; call it inside the action's transaction."""
+    """Append an audit entry; call it inside the action's transaction. Who acted is the staff
+    login, or for a command run without one, the named system actor (`command_actor`)."""
+    if staff is None and not actor:
+        raise ValueError("an audit entry needs a staff member or a named actor")
     return AuditEntry.objects.create(
         staff=staff,
+        actor=actor if staff is None else "",
         action=action,
         reason=require_reason(reason),
         billing_account=billing_account,
@@ -81,6 +88,39 @@ def record(
         changes=plain(dict(changes or {})),
         created_at=clock.now(),
     )
+
+
+def command_actor(email: str = "") -> tuple[User | None, str]:
+    """Who a `hutor` command acts as: the staff login its `--user` names, or else the named
+    system actor "cli:<operating-system user>". Raises LookupError (its message in the active
+    language) for an email that is no active staff login."""
+    if email:
+        from hutor.accounts.models import User
+
+        user = User.objects.filter(email__iexact=email.strip(), is_staff=True, is_active=True)
+        found = user.first()
+        if found is None:
+            raise LookupError(_("no staff user %(email)s") % {"email": email})
+        return found, ""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        name = str(os.getuid())
+    return None, f"{COMMAND_LINE}:{name}"[:64]
+
+
+COMMAND_LINE = "cli"
+
+
+def actor_words(entry: AuditEntry) -> str:
+    """Who acted, as the reader reads it: the staff member's email, or «Командная строка
+    (root)» / "Command line (root)" for a command run by the operating-system user root."""
+    if entry.staff_id is not None and entry.staff is not None:
+        return entry.staff.email
+    kind, _sep, name = entry.actor.partition(":")
+    if kind == COMMAND_LINE:
+        return gettext("Command line (%(user)s)") % {"user": name or "?"}
+    return entry.actor or "—"
 
 
 # --- Reading the audit log ----------------------------------------------------------------------
@@ -103,6 +143,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "service.extend": gettext_lazy("Service extended"),
     "service.terminate": gettext_lazy("Service terminated"),
     "payment.manual": gettext_lazy("Manual payment recorded"),
+    "bank.import": gettext_lazy("Bank statement imported"),
+    "bank.assign": gettext_lazy("Bank payment credited to a billing account"),
+    "bank.not_ours": gettext_lazy("Bank payment marked not ours"),
     "balance.adjust": gettext_lazy("Balance adjusted"),
     "refund.balance": gettext_lazy("Refund to the balance"),
     "refund.gateway": gettext_lazy("Refund through the payment service"),
@@ -115,6 +158,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "staff.reset_totp": gettext_lazy("Staff authenticator reset"),
     "catalog.toggle": gettext_lazy("Tariff put on or taken off sale"),
     "payment_method.toggle": gettext_lazy("Payment method switched on or off"),
+    "payment_method.add": gettext_lazy("Payment method added"),
+    "payment_method.update": gettext_lazy("Payment method changed"),
     "provider.update": gettext_lazy("Provider's requisites changed"),
 }
 
@@ -124,6 +169,9 @@ FIELD_LABELS: dict[str, Promise] = {
     "authenticators_removed": gettext_lazy("authenticators removed"),
     "contact_email": gettext_lazy("contact email"),
     "copy": gettext_lazy("copy of the email"),
+    "credited": gettext_lazy("credited"),
+    "documents": gettext_lazy("documents"),
+    "duplicates": gettext_lazy("duplicates"),
     "direction": gettext_lazy("direction"),
     "document": gettext_lazy("bank document"),
     "document_date": gettext_lazy("document date"),
@@ -144,17 +192,31 @@ FIELD_LABELS: dict[str, Promise] = {
     "period_months": gettext_lazy("period, months"),
     "provisioning_task": gettext_lazy("provisioning task"),
     "reference": gettext_lazy("reference"),
+    "settings_changed": gettext_lazy("settings changed"),
+    "gateway": gettext_lazy("payment service"),
+    "currency": gettext_lazy("currency"),
+    "is_test_mode": gettext_lazy("test mode"),
+    "name_ru": gettext_lazy("name in Russian"),
+    "name_en": gettext_lazy("name in English"),
+    "min_amount": gettext_lazy("smallest amount"),
+    "max_amount": gettext_lazy("largest amount"),
+    "position": gettext_lazy("position"),
     "refund_id": gettext_lazy("refund id"),
     "refunded_before": gettext_lazy("refunded before"),
+    "rejected_file": gettext_lazy("file rejected"),
     "role": gettext_lazy("role"),
     "status": gettext_lazy("status"),
     "tariff": gettext_lazy("tariff"),
     "template": gettext_lazy("email"),
     "to": gettext_lazy("to"),
+    "top_up_settled": gettext_lazy("settled the customer's waiting top-up"),
+    "unmatched": gettext_lazy("unmatched"),
 }
 
 OBJECT_LABELS: dict[str, Promise] = {
     "account": gettext_lazy("billing account"),
+    "bank_line": gettext_lazy("bank payment"),
+    "bank_statement": gettext_lazy("bank statement"),
     "email": gettext_lazy("email"),
     "entry": gettext_lazy("journal entry"),
     "invoice": gettext_lazy("invoice"),

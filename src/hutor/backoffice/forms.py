@@ -16,7 +16,8 @@ from hutor.backoffice.models import Role
 from hutor.catalog.models import TariffPrice
 from hutor.core.forms import AmountField
 from hutor.core.models import Provider
-from hutor.payments.models import PaymentMethod
+from hutor.core.templatetags.money import format_money
+from hutor.payments.models import Payment, PaymentMethod
 
 # The dates a desk filter takes: wide enough for any record, narrow enough that a day before
 # or after is still a date.
@@ -128,6 +129,36 @@ class ManualPaymentForm(AmountMixin, ReasonForm):
     document_date = forms.DateField(
         label=_("Bank document date"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    top_up = forms.ChoiceField(
+        label=_("The customer's bank top-up this money pays"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A top-up whose bank document the customer printed waits for this money: settle it, "
+            "and it is credited as that payment instead of a new one beside it."
+        ),
+    )
+
+    def offer_top_ups(self, waiting: list[Payment]) -> None:
+        """Offer the account's waiting bank top-ups (none: the field is left out). The default
+        settles the one of the same amount, when there is exactly one."""
+        if not waiting:
+            del self.fields["top_up"]
+            return
+        field = self.fields["top_up"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("by-amount", _("The waiting top-up of the same amount, if there is exactly one")),
+            *(
+                (
+                    p.number,
+                    f"{p.number} · {format_money(p.money)} · {p.created_at:%d.%m.%Y}",
+                )
+                for p in waiting
+            ),
+            ("", _("None: record a payment of its own")),
+        ]
+        field.initial = "by-amount"
 
 
 class AdjustForm(AmountMixin, ReasonForm):

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,15 +81,20 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntry(models.Model):
-    """Who did what, when, why, and what it changed: one row per desk action, written in the
-    same transaction as the action itself, so an action without its entry cannot exist."""
+    """Who did what, when, why, and what it changed: one row per desk or command-line action,
+    written in the same transaction as the action itself, so an action without its entry cannot
+    exist. Who is a staff login, or, for a `hutor` command run without `--user`, the named
+    system actor `actor` (the operating-system user who ran it, e.g. "cli:root")."""
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
+    actor = models.CharField(_("actor"), max_length=64, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     billing_account = models.ForeignKey(
         "accounts.BillingAccount",
@@ -114,9 +120,14 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["billing_account", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(staff__isnull=False) | ~Q(actor=""), name="audit_entry_has_someone"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.staff} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.staff or self.actor} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

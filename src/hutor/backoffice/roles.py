@@ -39,6 +39,9 @@ ACTIONS: dict[str, str] = {
     "queue.retry": Role.SALES,  # a failed email or provisioning task back to the worker
     # Accountant: move money, and what is worth money.
     "payment.manual": Role.ACCOUNTANT,
+    "bank.import": Role.ACCOUNTANT,
+    "bank.assign": Role.ACCOUNTANT,
+    "bank.not_ours": Role.ACCOUNTANT,
     "balance.adjust": Role.ACCOUNTANT,
     "refund.balance": Role.ACCOUNTANT,
     "refund.gateway": Role.ACCOUNTANT,
@@ -61,6 +64,7 @@ PAGES: dict[str, str] = {
     "reports.sales": Role.SALES,  # outstanding invoices, expiring services
     "reports.finance": Role.ACCOUNTANT,  # payments, revenue, suspensions
     "audit": Role.ACCOUNTANT,
+    "bank": Role.ACCOUNTANT,  # statements, their reports, the queue of unmatched payments
     "admin": Role.ADMIN,
 }
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hutor.backoffice.views import act, admin, login, pages, reporting, review
+from hutor.backoffice.views import act, admin, bank, login, pages, reporting, review
 from hutor.backoffice.views import queue as queue_views
 
 app_name = "desk"
@@ -46,6 +46,14 @@ urlpatterns = [
     path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),
     path("services/<int:pk>/terminate/", act.service_terminate, name="service_terminate"),
     path("services/<int:pk>/extend/", act.service_extend, name="service_extend"),
+    # Bank: statements, their reports, the queue of incoming payments nobody's yet.
+    path("bank/", bank.overview, name="bank"),
+    path("bank/upload/", bank.upload, name="bank_upload"),
+    path("bank/record/", bank.record, name="bank_record"),
+    path("bank/statements/<int:pk>/", bank.statement, name="bank_statement"),
+    path("bank/queue/", bank.queue, name="bank_queue"),
+    path("bank/lines/<int:pk>/assign/", bank.assign, name="bank_assign"),
+    path("bank/lines/<int:pk>/not-ours/", bank.not_ours, name="bank_not_ours"),
     path("queue/", queue_views.failed_work, name="queue"),
     path("queue/<slug:kind>/<int:pk>/retry/", queue_views.retry, name="queue_retry"),
     # Reports.

@@ -114,5 +114,5 @@ class RefundAdmin(admin.ModelAdmin):
         return False
 
 
-# The bank statements' admin (upload, report, unmatched queue, manual payments).
-from hutor.payments.bank import admin as _bank_admin  # noqa: E402, F401
+# Bank statements, their reports, the unmatched queue and manual payments are worked in the
+# desk (/desk/bank/, backoffice/views/bank.py), not here.

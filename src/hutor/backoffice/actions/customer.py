@@ -219,9 +219,16 @@ def cancel_invoice(*, staff: User, invoice: Invoice, reason: str) -> Invoice:
 
 
 def create_payment_link(
-    *, staff: User, account: BillingAccount, method: PaymentMethod, amount: Money, reason: str
+    *,
+    staff: User | None,
+    account: BillingAccount,
+    method: PaymentMethod,
+    amount: Money,
+    reason: str,
+    actor: str = "",
 ) -> tuple[Payment, str]:
-    """A top-up payment (S5: no invoice) and the link that lets the customer pay it."""
+    """A top-up payment (S5: no invoice) and the link that lets the customer pay it. The desk
+    passes the staff member; `hutor payments new` its `--user`, or the named system actor."""
     require_reason(reason)
     positive_amount(amount, account)
     with transaction.atomic():
@@ -234,6 +241,7 @@ def create_payment_link(
         url = settings.HUTOR_BASE_URL + payment_actions.payment_link(payment)
         record(
             staff=staff,
+            actor=actor,
             action="payment_link.create",
             reason=reason,
             billing_account=account,

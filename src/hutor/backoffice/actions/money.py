@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -33,19 +33,26 @@ if TYPE_CHECKING:
 
 def record_manual_payment(
     *,
-    staff: User,
+    staff: User | None,
     account: BillingAccount,
     amount: Money,
     document_number: str,
     document_date: dt.date,
     reason: str,
+    top_up: Payment | Literal["by-amount"] | None = None,
+    allow_similar: bool = False,
+    actor: str = "",
 ) -> Payment:
     """Credit a payment that reached the provider's bank account and that the statement import
     did not match (or money brought to the office), through the bank module's own manual
     payment (hutor.payments.bank.actions.record_manual_payment): bank -> customer balance,
     kind TOP_UP, a succeeded bank-transfer Payment, keyed by the document reference, then open
     invoices are settled. A document entered twice credits once (AlreadyDone the second time);
-    the same reference with another account, amount or date is refused."""
+    the same reference with another account, amount or date is refused.
+
+    `top_up`, the customer's waiting bank top-up this money pays, becomes that payment (see the
+    bank action). The desk passes the staff member; `hutor payments record` passes its `--user`,
+    or no staff and the named system actor (audit.command_actor)."""
     require_reason(reason)
     positive_amount(amount, account)
     with transaction.atomic():
@@ -54,6 +61,7 @@ def record_manual_payment(
                 billing_account=account, status=InvoiceStatus.UNPAID
             ).values_list("number", flat=True)
         )
+        waiting = {p.number for p in bank_actions.waiting_top_ups(account)}
         try:
             line, created = bank_actions.record_manual_payment(
                 billing_account=account,
@@ -62,6 +70,8 @@ def record_manual_payment(
                 reference=document_number,
                 user=staff,
                 note=reason,
+                allow_similar=allow_similar,
+                top_up=top_up,
             )
         except PaymentError as exc:
             raise DeskError(str(exc)) from exc
@@ -78,6 +88,7 @@ def record_manual_payment(
         )
         record(
             staff=staff,
+            actor=actor,
             action="payment.manual",
             reason=reason,
             billing_account=account,
@@ -88,6 +99,7 @@ def record_manual_payment(
                 "document": line.document_number,
                 "document_date": document_date,
                 "payment": payment.number,
+                "top_up_settled": payment.number in waiting,
                 "entry": payment.credit_entry_id,
                 "invoices_paid": sorted(unpaid - still_unpaid),
             },

@@ -25,3 +25,8 @@ def audit_object(object_type: str) -> str:
 @register.simple_tag
 def audit_changes(entry: AuditEntry) -> list[audit.ChangeRow]:
     return audit.change_rows(entry.changes, entry.object_type)
+
+
+@register.filter
+def audit_actor(entry: AuditEntry) -> str:
+    return audit.actor_words(entry)

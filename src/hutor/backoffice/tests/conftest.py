@@ -72,6 +72,25 @@ def desk_session(client: Client, user) -> Client:
     return client
 
 
+def queued_bank_line(number: str, amount: str = "700.00"):
+    """An incoming payment waiting in the unmatched queue (as a statement import leaves one)."""
+    from hutor.core import clock
+    from hutor.payments.models import BankLineStatus, BankStatementLine
+
+    return BankStatementLine.objects.create(
+        document_kind="Платежное поручение",
+        document_number=number,
+        document_date=clock.today(),
+        amount=amount,
+        currency="RUB",
+        payer_name="ООО «Неизвестно»",
+        purpose="Оплата по счёту",
+        status=BankLineStatus.UNMATCHED,
+        idempotency_key=f"test:unmatched:{number}",
+        created_at=clock.now(),
+    )
+
+
 @pytest.fixture
 def desk_client(staff_factory):
     """desk_client(role) -> (a test client logged in to the desk, its staff user)."""

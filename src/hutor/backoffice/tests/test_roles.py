@@ -14,8 +14,9 @@ from django.urls import reverse
 from hutor.backoffice import roles
 from hutor.backoffice import urls as desk_urls
 from hutor.backoffice.models import AuditEntry, Role, StaffProfile
-from hutor.backoffice.tests.conftest import desk_session
+from hutor.backoffice.tests.conftest import desk_session, queued_bank_line
 from hutor.core.money import Money
+from hutor.payments.bank import actions as bank_actions
 from hutor.payments.refunds import open_refund
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     tariff = world.catalog.start.pk
     method = world.methods.demo.pk
     refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
+    statement = bank_actions.import_statement(content=b"", file_name="empty.txt").pk  # rejected
+    line = queued_bank_line("901").pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -110,6 +113,17 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("payment_method_toggle", r("payment_method_toggle", method), "POST", Role.ADMIN),
         ("provider", r("provider"), "GET", Role.ADMIN),
         ("provider", r("provider"), "POST", Role.ADMIN),
+        ("bank", r("bank"), "GET", Role.ACCOUNTANT),
+        ("bank_upload", r("bank_upload"), "POST", Role.ACCOUNTANT),
+        ("bank_record", r("bank_record"), "GET", Role.ACCOUNTANT),
+        ("bank_record", r("bank_record") + "?account=" + acc, "GET", Role.ACCOUNTANT),
+        ("bank_statement", r("bank_statement", statement), "GET", Role.ACCOUNTANT),
+        ("bank_queue", r("bank_queue"), "GET", Role.ACCOUNTANT),
+        ("bank_queue", r("bank_queue") + "?show=not-ours&q=x", "GET", Role.ACCOUNTANT),
+        ("bank_assign", r("bank_assign", line), "GET", Role.ACCOUNTANT),
+        ("bank_assign", r("bank_assign", line), "POST", Role.ACCOUNTANT),
+        ("bank_not_ours", r("bank_not_ours", line), "GET", Role.ACCOUNTANT),
+        ("bank_not_ours", r("bank_not_ours", line), "POST", Role.ACCOUNTANT),
     ]
     return rows
 

@@ -33,6 +33,7 @@ from hutor.backoffice.views.review import refund_message
 from hutor.core.templatetags.money import format_money
 from hutor.invoices.models import Invoice
 from hutor.notifications.models import OutboxEmail
+from hutor.payments.bank import actions as bank_actions
 from hutor.payments.models import Payment
 from hutor.services.models import Service
 
@@ -382,8 +383,12 @@ def manual_payment(request: HttpRequest, number: str) -> HttpResponse:
     account = account_or_404(number)
     form = ManualPaymentForm(_post(request))
     form.currency = account.currency
+    waiting = bank_actions.waiting_top_ups(account)
+    form.offer_top_ups(waiting)
 
     def perform(data: dict[str, Any]) -> tuple[str, str]:
+        chosen = data.get("top_up") or None
+        top_up = next((p for p in waiting if p.number == chosen), chosen)
         payment = actions.record_manual_payment(
             staff=staff_of(request),
             account=account,
@@ -391,6 +396,7 @@ def manual_payment(request: HttpRequest, number: str) -> HttpResponse:
             document_number=data["document_number"],
             document_date=data["document_date"],
             reason=data["reason"],
+            top_up=top_up,
         )
         message = _("%(amount)s is credited: payment %(number)s.") % {
             "amount": format_money(data["amount"]),

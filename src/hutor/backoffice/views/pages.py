@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hutor.backoffice import actions, queries, roles, search
+from hutor.backoffice import audit as audit_words
 from hutor.backoffice.forms import AuditFilterForm, NoteForm
 from hutor.backoffice.models import AuditEntry, Role
 from hutor.backoffice.views.common import account_or_404, render_desk
@@ -178,7 +179,8 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
 @roles.require_page("audit")
 def audit(request: HttpRequest) -> HttpResponse:
     """The audit log, searchable by staff member, billing account, action and date."""
-    codes = sorted(roles.ACTIONS)
+    codes = sorted(set(roles.ACTIONS) | set(audit_words.ACTION_LABELS))  # desk's and commands'
+
     form = AuditFilterForm(request.GET or None, actions=codes)
     entries = AuditEntry.objects.select_related("staff", "billing_account")
     if form.is_valid():
@@ -187,6 +189,7 @@ def audit(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(
                 Q(staff__email__icontains=data["staff"])
                 | Q(staff__full_name__icontains=data["staff"])
+                | Q(actor__icontains=data["staff"])
             )
         if data["account"]:
             entries = entries.filter(billing_account__number=data["account"].strip())

@@ -525,6 +525,11 @@ def _resolve(line: BankStatementLine, reason: str, user: User | None) -> None:
 
 # Manual payments live beside, in bank/manual.py, the unmatched queue in bank/unmatched.py and
 # the report's words in bank/report.py; imported here so callers keep one address.
-from hutor.payments.bank.manual import manual_key, record_manual_payment  # noqa: E402, F401
+from hutor.payments.bank.manual import (  # noqa: E402, F401
+    BY_AMOUNT,
+    manual_key,
+    record_manual_payment,
+    waiting_top_ups,
+)
 from hutor.payments.bank.report import report_text  # noqa: E402, F401
 from hutor.payments.bank.unmatched import assign_line, mark_not_ours  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.db import IntegrityError, transaction
 from django.utils import formats
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from hutor.accounts.models import BillingAccount
 from hutor.core import clock
 from hutor.core.money import Money
+from hutor.core.templatetags.money import format_money
 from hutor.payments.bank.actions import (  # the shared crediting path
     MANUAL_KIND,
     MAX_REFERENCE,
@@ -32,7 +33,15 @@ from hutor.payments.models import (
     BankLineStatus,
     BankMatchRule,
     BankStatementLine,
+    Gateway,
+    Payment,
+    PaymentStatus,
 )
+
+# `top_up=BY_AMOUNT`: settle the account's one waiting bank top-up of the same amount, if it
+# has exactly one; otherwise record a payment of its own.
+BY_AMOUNT: Literal["by-amount"] = "by-amount"
+WAITING = (PaymentStatus.PENDING, PaymentStatus.EXPIRED)
 
 
 def manual_key(reference: str) -> str:
@@ -48,9 +57,16 @@ def record_manual_payment(
     user: User | None = None,
     note: str = "",
     allow_similar: bool = False,
+    top_up: Payment | Literal["by-amount"] | None = None,
 ) -> tuple[BankStatementLine, bool]:
     """Record a payment an accountant saw on the bank account (or in the cash desk) and credit
     it like a statement document. Returns (its line, recorded now).
+
+    `top_up` is the customer's waiting bank top-up this money pays (the one whose document the
+    customer printed): it is marked succeeded and carries the credit, instead of a new payment
+    beside it that leaves it «waiting» for ever. It must be this account's, by bank transfer,
+    pending or expired, and of this amount, else nothing is recorded. BY_AMOUNT picks the
+    account's only waiting top-up of this amount, if there is exactly one.
 
     Idempotent on the document reference («п/п 123»): the same reference with the same account,
     amount and date returns the first record and credits nothing; with other values it is
@@ -144,6 +160,7 @@ def record_manual_payment(
             payer=billing_account.name,
             settlement_account=_provider().settlement_account,
             method=bank_method(amount.currency),
+            quoted=_settled_top_up(billing_account, amount, top_up),
             user=user,
         )
         line.status = BankLineStatus.CREDITED
@@ -163,6 +180,51 @@ def record_manual_payment(
             ]
         )
     return line, True
+
+
+def waiting_top_ups(billing_account: BillingAccount) -> list[Payment]:
+    """The account's bank-transfer top-ups whose money has not arrived (pending, or expired: the
+    money may come anyway), newest first: what a manual payment may settle."""
+    return list(
+        Payment.objects.filter(
+            billing_account=billing_account,
+            method__gateway=Gateway.BANK_TRANSFER,
+            status__in=WAITING,
+        )
+        .select_related("method")
+        .order_by("-created_at", "-pk")[:20]
+    )
+
+
+def _settled_top_up(
+    billing_account: BillingAccount,
+    amount: Money,
+    top_up: Payment | Literal["by-amount"] | None,
+) -> Payment | None:
+    if top_up is None:
+        return None
+    if top_up == BY_AMOUNT:
+        same = [p for p in waiting_top_ups(billing_account) if p.money == amount]
+        return same[0] if len(same) == 1 else None
+    assert isinstance(top_up, Payment)
+    params = {"payment": top_up.number, "account": billing_account.number}
+    if top_up.billing_account_id != billing_account.pk:
+        raise BankActionRefused(
+            _("payment %(payment)s is not billing account %(account)s's") % params
+        )
+    if top_up.method.gateway != Gateway.BANK_TRANSFER or top_up.status not in WAITING:
+        raise BankActionRefused(
+            _("payment %(payment)s is not a bank top-up waiting for its money") % params
+        )
+    if top_up.money != amount:
+        raise BankActionRefused(
+            _(
+                "payment %(payment)s is for %(expected)s, not %(amount)s: record the money "
+                "without settling it, or correct the amount"
+            )
+            % {**params, "expected": format_money(top_up.money), "amount": format_money(amount)}
+        )
+    return top_up
 
 
 def _similar_statement_line(

@@ -81,7 +81,7 @@ def test_the_migration_turns_known_old_sentences_into_codes():
 
 
 @pytest.mark.django_db
-def test_the_admin_shows_a_rejected_file_in_the_readers_language(client, django_user_model):
+def test_the_desk_shows_a_rejected_file_in_the_readers_language(client, django_user_model):
     from hutor.conftest import open_desk_session
     from hutor.payments.bank import actions
 
@@ -91,7 +91,7 @@ def test_the_admin_shows_a_rejected_file_in_the_readers_language(client, django_
         email="admin@test-hosting.ru", password="Admin-pass-2026"
     )
     open_desk_session(client, admin)
-    url = f"/admin/payments/bankstatement/{statement.pk}/change/"
+    url = f"/desk/bank/statements/{statement.pk}/"
     russian = client.get(url).content.decode()
     assert "файл пуст" in russian and "the file is empty" not in russian
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -13,7 +13,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from hutor.accounts.models import AccountKind
+from hutor.accounts.models import AccountKind, User
+from hutor.backoffice.models import AuditEntry
 from hutor.conftest import open_desk_session
 from hutor.core.money import Money
 from hutor.invoices.models import InvoiceStatus
@@ -401,7 +402,7 @@ def test_hutor_bank_import_unmatched_assign_not_ours(customers, tmp_path, settin
     assert_ledger_clean()
 
 
-# --- Admin --------------------------------------------------------------------------------------
+# --- The desk's bank pages ---------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -414,43 +415,83 @@ def staff_client(client, django_user_model):
     return client
 
 
-def test_the_admin_uploads_a_statement_and_works_the_queue(customers, staff_client):
+def test_the_desk_uploads_a_statement_and_works_the_queue(customers, staff_client):
+    with translation.override("ru"):
+        overview = staff_client.get("/desk/bank/").content.decode()
+    assert "Загрузить выписку" in overview and 'href="/admin/' not in overview
     with FIRST.open("rb") as upload:
-        response = staff_client.post("/admin/payments/bankstatement/add/", {"file": upload})
+        response = staff_client.post("/desk/bank/upload/", {"file": upload})
     stmt = BankStatement.objects.get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/{stmt.pk}/change/")
+    assert (
+        response.status_code == 302 and response["Location"] == f"/desk/bank/statements/{stmt.pk}/"
+    )
     page = staff_client.get(response["Location"]).content.decode()
-    # The admin is in Russian (the default), and so are the report and the reasons.
-    assert "зачислено — 6" in page and "контрольная цифра" in page
+    # The desk is in Russian (the default), and so are the report and the reasons.
+    assert "6 зачислено" in page and "контрольная цифра" in page
     assert "6 credited" not in page and "check digit" not in page
-    queue = staff_client.get("/admin/payments/bankstatementline/?status__exact=unmatched")
+    assert "Файл" in staff_client.get("/desk/bank/").content.decode()  # listed on the bank page
+    queue = staff_client.get("/desk/bank/queue/")
     assert queue.status_code == 200 and "Кузнецова" in queue.content.decode()
+    assert "Кузнецова" in staff_client.get("/desk/bank/queue/?q=Кузнецова").content.decode()
+    assert "Кузнецова" not in staff_client.get("/desk/bank/queue/?q=Сидоров").content.decode()
 
     typo = BankStatementLine.objects.get(document_number="3")
-    url = f"/admin/payments/bankstatementline/resolve/assign/?ids={typo.pk}"
+    url = f"/desk/bank/lines/{typo.pk}/assign/"
     assert "Кузнецова" in staff_client.get(url).content.decode()
     refused = staff_client.post(url, {"account": "1000016", "reason": "typo"})
     assert refused.status_code == 200 and "1000016" in refused.content.decode()
     typo.refresh_from_db()
     assert typo.status == "unmatched"
     done = staff_client.post(url, {"account": "1000028", "reason": "Confirmed by phone"})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done["Location"] == "/desk/bank/queue/"
     typo.refresh_from_db()
     assert typo.status == "credited" and typo.resolved_by == staff_client.user
+    # Assigned once: its page is gone from the queue, a second post finds nothing to assign.
+    assert staff_client.post(url, {"account": "1000028", "reason": "again"}).status_code == 404
 
     loan = BankStatementLine.objects.get(document_number="77")
-    response = staff_client.post(
-        "/admin/payments/bankstatementline/",
-        {"action": "not_ours_action", "_selected_action": [loan.pk]},
-    )
-    assert response.status_code == 302 and "not-ours" in response["Location"]
-    staff_client.post(response["Location"], {"reason": "A loan repayment; returned"})
+    url = f"/desk/bank/lines/{loan.pk}/not-ours/"
+    staff_client.post(url, {"reason": "A loan repayment; returned"})
     loan.refresh_from_db()
     assert loan.status == "not_ours" and loan.resolution_reason == "A loan repayment; returned"
-    assert (
-        staff_client.get(f"/admin/payments/bankstatementline/{loan.pk}/change/").status_code == 200
+    aside = staff_client.get("/desk/bank/queue/?show=not-ours").content.decode()
+    assert "A loan repayment; returned" in aside
+    # The report shows each document as it is now, the assigned one included.
+    page = staff_client.get(f"/desk/bank/statements/{stmt.pk}/").content.decode()
+    assert "Confirmed by phone" in page and "/desk/accounts/1000028/" in page
+    actions_done = list(
+        AuditEntry.objects.order_by("pk").values_list("action", "staff_id", "object_id")
     )
+    user = staff_client.user.pk
+    assert actions_done == [
+        ("bank.import", user, str(stmt.pk)),
+        ("bank.assign", user, str(typo.pk)),
+        ("bank.not_ours", user, str(loan.pk)),
+    ]
     assert_ledger_clean()
+
+
+def test_the_bank_commands_are_audited_as_their_operator(customers, tmp_path):
+    import getpass
+
+    run("bank", "import", str(FIRST))
+    typo = BankStatementLine.objects.get(document_number="3")
+    run("bank", "assign", str(typo.pk), "--account", "1000028", "--reason", "By phone")
+    staff = User.objects.create_user(
+        email="acc@test-hosting.ru", password="Acc-pass-2026", is_staff=True
+    )
+    loan = BankStatementLine.objects.get(document_number="77")
+    run("bank", "not-ours", str(loan.pk), "--reason", "Loan", "--user", "acc@test-hosting.ru")
+    entries = list(AuditEntry.objects.order_by("pk"))
+    assert [(e.action, e.staff, e.actor) for e in entries] == [
+        ("bank.import", None, f"cli:{getpass.getuser()}"),
+        ("bank.assign", None, f"cli:{getpass.getuser()}"),
+        ("bank.not_ours", staff, ""),
+    ]
+    assert entries[1].billing_account == customers["petrov"]
+    with pytest.raises(CommandError, match="no staff user"):
+        run("bank", "import", str(FIRST), "--user", "nobody@example.com")
+    assert AuditEntry.objects.count() == 3 and BankStatement.objects.count() == 1
 
 
 # --- Concurrency (PostgreSQL) -------------------------------------------------------------------

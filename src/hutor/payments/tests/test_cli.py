@@ -1,4 +1,5 @@
 import datetime as dt
+import getpass
 import io
 import re
 
@@ -6,6 +7,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from hutor.backoffice.models import AuditEntry
 from hutor.core.money import Money
 from hutor.payments.actions import expire_payments, start_top_up
 from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
@@ -74,6 +76,21 @@ def test_payment_methods_add_set_enable_disable_and_list_masks_secrets():
         )
     with pytest.raises(CommandError):
         run("payment-methods", "set", "nope", "-s", "a=b")
+    # Each change is in the audit log, as who ran the command; the names of the settings
+    # changed, never their values.
+    entries = list(AuditEntry.objects.order_by("pk"))
+    assert [(e.action, e.object_id, e.actor) for e in entries] == [
+        ("payment_method.add", "wm", f"cli:{getpass.getuser()}"),
+        ("payment_method.update", "wm", f"cli:{getpass.getuser()}"),
+        ("payment_method.toggle", "wm", f"cli:{getpass.getuser()}"),
+        ("payment_method.toggle", "wm", f"cli:{getpass.getuser()}"),
+    ]
+    assert entries[1].changes == {
+        "is_test_mode": {"from": True, "to": False},
+        "min_amount": {"from": "100.00", "to": "50.00"},
+        "settings_changed": ["secret_key"],
+    }
+    assert "secret" not in str([e.changes for e in entries]).replace("secret_key", "")
 
 
 def test_payments_new_prints_the_number_and_a_working_link(
@@ -85,6 +102,12 @@ def test_payments_new_prints_the_number_and_a_working_link(
     )
     payment = Payment.objects.get()
     assert payment.number in out and payment.money == Money("100.00")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_id, entry.billing_account) == (
+        "payment_link.create",
+        payment.number,
+        account,
+    )
     path = re.search(r"https?://[^/]+(/pay/link/\S+)", out).group(1)
     response = client.get(path)  # no login needed: the payer may not have a password yet
     assert (

@@ -2,6 +2,7 @@
 (bank -> balance, open invoices settled, email), idempotent on the document reference."""
 
 import datetime as dt
+import getpass
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from hutor.backoffice.models import AuditEntry
 from hutor.conftest import open_desk_session
 from hutor.core.money import Money
 from hutor.invoices.models import InvoiceStatus
@@ -18,6 +20,7 @@ from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry, Posting
 from hutor.notifications.models import OutboxEmail
 from hutor.notifications.registry import renderer_for
+from hutor.payments.actions import start_top_up
 from hutor.payments.bank import actions
 from hutor.payments.models import BankLineStatus, BankStatementLine, Payment, PaymentStatus
 from hutor.services.actions import order_invoice, place_order
@@ -200,29 +203,117 @@ def test_hutor_payments_record(account):
     assert checks.run().ok
 
 
-def test_the_admin_records_a_manual_payment(client, account, django_user_model):
-    admin_user = django_user_model.objects.create_superuser(
+def record_args(account, amount: str, reference: str, *extra: str) -> list[str]:
+    return [
+        "payments",
+        "record",
+        "--account",
+        account.number,
+        "--amount",
+        amount,
+        "--date",
+        "2026-11-20",
+        "--reference",
+        reference,
+        *extra,
+    ]
+
+
+def test_a_recorded_payment_settles_the_customers_waiting_bank_top_up(account, payment_methods):
+    """Issue 12, item 13: `hutor payments record ... 5000` left the customer's pending bank
+    top-up of 5 000 «waiting» beside a new credited payment. Failed before: two payments."""
+    waiting = start_top_up(
+        billing_account=account, method=payment_methods.bank, amount=Money("5000.00")
+    )
+    out = run(*record_args(account, "5000", "п/п 41"))
+    assert f"payment {waiting.number}: 5000.00 RUB credited" in out
+    assert f"waiting top-up {waiting.number} is paid by it" in out
+    waiting.refresh_from_db()
+    assert waiting.status == PaymentStatus.SUCCEEDED and Payment.objects.count() == 1
+    assert ledger_queries.balance(account) == Money("5000.00")
+    line = BankStatementLine.objects.get()
+    assert line.payment == waiting
+    # The command is in the audit log, as the operating-system user who ran it.
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.staff, entry.actor) == (
+        "payment.manual",
+        None,
+        f"cli:{getpass.getuser()}",
+    )
+    assert entry.changes["top_up_settled"] is True and entry.billing_account == account
+    assert checks.run().ok
+
+
+def test_which_waiting_top_up_a_recorded_payment_settles(account, payment_methods, staff):
+    bank = payment_methods.bank
+    first = start_top_up(billing_account=account, method=bank, amount=Money("300.00"))
+    second = start_top_up(billing_account=account, method=bank, amount=Money("300.00"))
+    other = start_top_up(billing_account=account, method=bank, amount=Money("800.00"))
+    # Two waiting top-ups of this amount: no guessing, a payment of its own.
+    out = run(*record_args(account, "300", "п/п 1"))
+    assert "is paid by it" not in out
+    assert Payment.objects.count() == 4
+    for p in (first, second):
+        p.refresh_from_db()
+        assert p.status == PaymentStatus.PENDING
+    # Named: that one, whatever the others; as the staff member --user names.
+    out = run(
+        *record_args(account, "300", "п/п 2", "--top-up", second.number, "--user", staff.email)
+    )
+    second.refresh_from_db()
+    assert second.status == PaymentStatus.SUCCEEDED and "is paid by it" in out
+    assert AuditEntry.objects.order_by("-pk")[0].staff == staff
+    # Another amount than the named top-up's: refused, nothing recorded.
+    with pytest.raises(CommandError, match=r"is for ₽800\.00, not ₽750\.00"):
+        run(*record_args(account, "750", "п/п 3", "--top-up", other.number))
+    assert not BankStatementLine.objects.filter(document_number="п/п 3").exists()
+    with pytest.raises(CommandError, match="no payment 29999999"):
+        run(*record_args(account, "750", "п/п 3", "--top-up", "29999999"))
+    # `none`: the one waiting top-up of this amount stays waiting.
+    run(*record_args(account, "800", "п/п 4", "--top-up", "none"))
+    other.refresh_from_db()
+    assert other.status == PaymentStatus.PENDING
+    assert ledger_queries.balance(account) == Money("1400.00")
+    assert checks.run().ok
+
+
+def test_the_desk_enters_a_payment_that_settles_a_waiting_top_up(client, account, payment_methods):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser(
         email="admin@test-hosting.ru", password="Admin-pass-2026"
     )
     open_desk_session(client, admin_user)
-    url = "/admin/payments/bankstatementline/record/"
-    assert client.get(url).status_code == 200
-    form = {
-        "account": account.number,
-        "amount": "250.00",
-        "date": "2026-11-20",
-        "reference": "п/п 777",
-        "note": "from the online bank",
-    }
-    response = client.post(url, form)
-    line = BankStatementLine.objects.get()
-    assert response.status_code == 302 and line.resolved_by == admin_user
-    assert client.post(url, form).status_code == 302  # the same again: nothing new
-    assert Payment.objects.count() == 1
-    typo = client.post(url, {**form, "account": "1000016"})
+    waiting = start_top_up(
+        billing_account=account, method=payment_methods.bank, amount=Money("5000.00")
+    )
+    # The bank page asks whose payment it is; a mistyped number is refused there.
+    typo = client.get("/desk/bank/record/?account=1000016")
     assert typo.status_code == 200 and "1000016" in typo.content.decode()
-    conflict = client.post(url, {**form, "amount": "300.00"})
-    # The admin is in Russian (the default): so is the refusal, with no English in it.
+    found = client.get(f"/desk/bank/record/?account={account.number}")
+    url = f"/desk/accounts/{account.number}/bank-payment/"
+    assert found.status_code == 302 and found["Location"] == url
+    form = client.get(url).content.decode()
+    assert waiting.number in form and 'value="by-amount" ' in form and "checked" in form
+    data = {
+        "amount": "5 000,00",
+        "document_number": "п/п 777",
+        "document_date": "2026-11-20",
+        "top_up": "by-amount",
+        "reason": "from the online bank",
+    }
+    response = client.post(url, data)
+    assert (
+        response.status_code == 302 and response["Location"] == f"/desk/payments/{waiting.number}/"
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == PaymentStatus.SUCCEEDED and Payment.objects.count() == 1
+    assert client.post(url, data).status_code == 302  # the same again: nothing new
+    assert Payment.objects.count() == 1
+    conflict = client.post(url, {**data, "amount": "300,00"})
+    # The desk is in Russian (the default): so is the refusal, with no English in it.
     assert conflict.status_code == 200 and "уже внесён" in conflict.content.decode()
     assert "already recorded" not in conflict.content.decode()
-    assert ledger_queries.balance(account) == Money("250.00")
+    entry = AuditEntry.objects.get()
+    assert entry.staff == admin_user and entry.changes["top_up_settled"] is True
+    assert ledger_queries.balance(account) == Money("5000.00")

@@ -5,6 +5,9 @@
     hutor bank assign LINE --account N --reason TEXT
     hutor bank not-ours LINE --reason TEXT
 
+Every change is written to the desk's audit log, as the staff member `--user` names or else as
+the operating-system user who ran the command ("cli:<user>"), through the desk's own actions.
+
 `import` exits 0 when the file was read (even with unmatched or rejected documents: they are in
 the report and the queue) and 1 when the whole file was rejected or a request is refused
 (one line on stderr). Output is in HUTOR_CLI_LANGUAGE (hutor/commands.py).
@@ -15,13 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hutor.accounts import numbers
-from hutor.accounts.models import BillingAccount, User
+from hutor.accounts.models import User
+from hutor.backoffice.actions import bank as desk_bank
+from hutor.backoffice.audit import command_actor
+from hutor.backoffice.exceptions import DeskError
 from hutor.commands import HutorCommand
 from hutor.payments.bank import actions
 from hutor.payments.bank.report import line_document
@@ -51,13 +55,12 @@ class Command(HutorCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "do_" + action.replace("-", "_"))(**options)
 
-    def _user(self, email: str) -> User | None:
-        if not email:
-            return None
-        user = get_user_model().objects.filter(email__iexact=email, is_staff=True).first()
-        if user is None:
-            raise CommandError(_("no staff user %(email)s") % {"email": email})
-        return user
+    def _actor(self, email: str) -> tuple[User | None, str]:
+        """Who the audit log records: the `--user` staff member, or the named system actor."""
+        try:
+            return command_actor(email)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
 
     def _line(self, line_id: int) -> BankStatementLine:
         line = BankStatementLine.objects.filter(pk=line_id).first()
@@ -73,8 +76,9 @@ class Command(HutorCommand):
             raise CommandError(
                 _("cannot read %(file)s: %(error)s") % {"file": file, "error": _file_error(exc)}
             ) from exc
-        statement = actions.import_statement(
-            content=content, file_name=path.name, uploaded_by=self._user(user)
+        staff, actor = self._actor(user)
+        statement = desk_bank.import_statement(
+            staff=staff, actor=actor, content=content, file_name=path.name
         )
         self.stdout.write(actions.report_text(statement))
         if statement.is_rejected:
@@ -102,21 +106,18 @@ class Command(HutorCommand):
         self.stdout.write(_("%(count)s unmatched") % {"count": count})
 
     def do_assign(self, *, line: int, account: str, reason: str, user: str, **options: Any) -> None:
+        billing_account = self.billing_account(account)
+        number = billing_account.number
+        staff, actor = self._actor(user)
         try:
-            number = numbers.parse(account)
-        except numbers.InvalidAccountNumber as exc:
-            raise CommandError(str(exc)) from exc
-        billing_account = BillingAccount.objects.filter(number=number).first()
-        if billing_account is None:
-            raise CommandError(_("no billing account %(number)s") % {"number": number})
-        try:
-            done = actions.assign_line(
+            done = desk_bank.assign_line(
+                staff=staff,
+                actor=actor,
                 line=self._line(line),
-                billing_account=billing_account,
+                account=billing_account,
                 reason=reason,
-                user=self._user(user),
             )
-        except actions.BankActionRefused as exc:
+        except DeskError as exc:
             raise CommandError(str(exc)) from exc
         assert done.payment is not None
         self.stdout.write(
@@ -133,11 +134,12 @@ class Command(HutorCommand):
         )
 
     def do_not_ours(self, *, line: int, reason: str, user: str, **options: Any) -> None:
+        staff, actor = self._actor(user)
         try:
-            done = actions.mark_not_ours(
-                line=self._line(line), reason=reason, user=self._user(user)
+            done = desk_bank.mark_not_ours(
+                staff=staff, actor=actor, line=self._line(line), reason=reason
             )
-        except actions.BankActionRefused as exc:
+        except DeskError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             _("line #%(line)s: marked not ours; nothing credited") % {"line": done.pk}

@@ -1,6 +1,8 @@
 """`hutor payment-methods list|add|set|enable|disable`: configure payment methods.
 
-Secrets are never printed back in full (the admin shows them the same way).
+Secrets are never printed back in full (the admin shows them the same way). Every change is
+written to the desk's audit log (the names of the settings changed, never their values), as the
+staff member `--user` names or else as the operating-system user who ran the command.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hutor.backoffice.audit import command_actor, diff, record
 from hutor.commands import HutorCommand
 from hutor.payments.admin import mask
 from hutor.payments.models import Gateway, PaymentMethod
@@ -77,11 +80,41 @@ class Command(HutorCommand):
             help=_("one of %(fields)s") % {"fields": ", ".join(sorted(FIELDS))},
         )
         set_.add_argument("--test-mode", choices=["on", "off"])
-        sub.add_parser("enable", help=_("offer a method to customers")).add_argument("slug")
-        sub.add_parser("disable", help=_("stop offering a method")).add_argument("slug")
+        enable = sub.add_parser("enable", help=_("offer a method to customers"))
+        enable.add_argument("slug")
+        disable = sub.add_parser("disable", help=_("stop offering a method"))
+        disable.add_argument("slug")
+        for command in (add, set_, enable, disable):
+            command.add_argument("--user", default="", help=_("staff email recorded as who did it"))
+            command.add_argument("--note", default="", help=_("why (kept in the audit log)"))
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
+
+    def _audit(
+        self,
+        method: PaymentMethod,
+        action: str,
+        changes: dict[str, Any],
+        *,
+        user: str = "",
+        note: str = "",
+        **options: Any,
+    ) -> None:
+        """The audit entry of a change, in the change's transaction."""
+        try:
+            staff, actor = command_actor(user)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        record(
+            staff=staff,
+            actor=actor,
+            action=action,
+            reason=note or _("from the command line"),
+            object_type="payment_method",
+            object_id=method.slug,
+            changes=changes,
+        )
 
     def _get(self, slug: str) -> PaymentMethod:
         method = PaymentMethod.objects.filter(slug=slug).first()
@@ -117,16 +150,28 @@ class Command(HutorCommand):
     ) -> None:
         if PaymentMethod.objects.filter(slug=slug).exists():
             raise CommandError(_("payment method «%(slug)s» exists; use `set`") % {"slug": slug})
-        method = PaymentMethod.objects.create(
-            slug=slug,
-            gateway=gateway,
-            name_ru=name_ru,
-            name_en=name_en,
-            currency=currency.upper(),
-            is_test_mode=test_mode,
-            is_enabled=not disabled,
-            settings=_pairs(pairs),
-        )
+        with transaction.atomic():
+            method = PaymentMethod.objects.create(
+                slug=slug,
+                gateway=gateway,
+                name_ru=name_ru,
+                name_en=name_en,
+                currency=currency.upper(),
+                is_test_mode=test_mode,
+                is_enabled=not disabled,
+                settings=_pairs(pairs),
+            )
+            self._audit(
+                method,
+                "payment_method.add",
+                {
+                    "gateway": gateway,
+                    "currency": method.currency,
+                    "is_enabled": method.is_enabled,
+                    "settings_changed": sorted(method.settings),
+                },
+                **options,
+            )
         self._show(method)
 
     def do_set(
@@ -140,6 +185,7 @@ class Command(HutorCommand):
     ) -> None:
         with transaction.atomic():
             method = self._get(slug)
+            before = {name: getattr(method, name) for name in (*FIELDS, "is_test_mode")}
             method.settings = {**method.settings, **_pairs(pairs)}
             for name, value in _pairs(field).items():
                 if name not in FIELDS:
@@ -152,16 +198,36 @@ class Command(HutorCommand):
                 method.is_test_mode = test_mode == "on"
             method.full_clean()
             method.save()
+            method.refresh_from_db()
+            after = {name: getattr(method, name) for name in (*FIELDS, "is_test_mode")}
+            self._audit(
+                method,
+                "payment_method.update",
+                {
+                    **diff(before, after),
+                    **({"settings_changed": sorted(_pairs(pairs))} if pairs else {}),
+                },
+                **options,
+            )
         self._show(method)
 
     def do_enable(self, *, slug: str, **options: Any) -> None:
-        method = self._get(slug)
-        method.is_enabled = True
-        method.save(update_fields=["is_enabled"])
-        self._show(method)
+        self._switch(slug, True, **options)
 
     def do_disable(self, *, slug: str, **options: Any) -> None:
-        method = self._get(slug)
-        method.is_enabled = False
-        method.save(update_fields=["is_enabled"])
+        self._switch(slug, False, **options)
+
+    def _switch(self, slug: str, enabled: bool, **options: Any) -> None:
+        with transaction.atomic():
+            method = self._get(slug)
+            before = method.is_enabled
+            method.is_enabled = enabled
+            method.save(update_fields=["is_enabled"])
+            if before != enabled:
+                self._audit(
+                    method,
+                    "payment_method.toggle",
+                    {"is_enabled": {"from": before, "to": enabled}},
+                    **options,
+                )
         self._show(method)

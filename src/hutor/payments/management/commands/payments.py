@@ -1,23 +1,29 @@
 """`hutor payments new`: a payment link for sales; `hutor payments record`: a bank payment
-recorded by hand (more verbs live beside them)."""
+recorded by hand (more verbs live beside them).
+
+Both go through the desk's own actions, so each is written to the audit log: as the staff member
+`--user` names, or else as the operating-system user who ran the command ("cli:<user>").
+`record --top-up N` settles the customer's waiting bank top-up N with the money (by default the
+one of the same amount, when the account has exactly one; `--top-up none` records a payment of
+its own)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hutor.accounts import numbers
-from hutor.accounts.models import BillingAccount, User
+from hutor.accounts.models import User
+from hutor.backoffice import actions as desk
+from hutor.backoffice.audit import command_actor
+from hutor.backoffice.exceptions import AlreadyDone, DeskError
 from hutor.commands import HutorCommand
-from hutor.core.money import AmountInputError, InvalidAmount, Money, parse_amount
-from hutor.payments.actions import payment_link, start_top_up
-from hutor.payments.exceptions import PaymentError
-from hutor.payments.models import PaymentMethod
+from hutor.core.money import AmountInputError, Money, parse_amount
+from hutor.payments.bank.manual import BY_AMOUNT, manual_key, waiting_top_ups
+from hutor.payments.models import BankStatementLine, Payment, PaymentMethod
 
 
 def _amount(text: str, currency: str) -> Money:
@@ -31,7 +37,8 @@ def _amount(text: str, currency: str) -> Money:
 
 class Command(HutorCommand):
     help = gettext_lazy(
-        "Payments: `new` creates a pending top-up and prints its number and payment link."
+        "Payments: `new` creates a pending top-up and prints its number and payment link; "
+        "`record` credits a bank payment entered by hand."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,6 +47,7 @@ class Command(HutorCommand):
         new.add_argument("--account", required=True, help=_("billing account number"))
         new.add_argument("--amount", required=True, help=_("e.g. 100.00"))
         new.add_argument("--method", required=True, help=_("payment method slug"))
+        new.add_argument("--note", default="", help=_("why (kept in the audit log)"))
         record = sub.add_parser(
             "record",
             help=_("record a bank payment by hand and credit it (idempotent on --reference)"),
@@ -51,41 +59,57 @@ class Command(HutorCommand):
             "--reference", required=True, help=_("the bank document, e.g. «п/п 123»")
         )
         record.add_argument("--note", default="", help=_("why, or where the payment was seen"))
-        record.add_argument("--user", default="", help=_("staff email recorded as who did it"))
+        record.add_argument(
+            "--top-up",
+            default=BY_AMOUNT,
+            metavar="PAYMENT",
+            help=_(
+                "the customer's waiting bank top-up this money pays (default: the one of the same "
+                "amount, if the account has exactly one; `none`: a payment of its own)"
+            ),
+        )
         record.add_argument(
             "--force",
             action="store_true",
             help=_("record it even if a statement line looks alike"),
         )
+        for command in (new, record):
+            command.add_argument("--user", default="", help=_("staff email recorded as who did it"))
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
 
-    def do_new(self, *, account: str, amount: str, method: str, **options: Any) -> None:
+    def _actor(self, email: str) -> tuple[User | None, str]:
         try:
-            number = numbers.parse(account)
-        except numbers.InvalidAccountNumber as exc:
+            return command_actor(email)
+        except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        billing_account = BillingAccount.objects.filter(number=number).first()
-        if billing_account is None:
-            raise CommandError(_("no billing account %(number)s") % {"number": number})
+
+    def do_new(
+        self, *, account: str, amount: str, method: str, note: str, user: str, **options: Any
+    ) -> None:
+        billing_account = self.billing_account(account)
         payment_method = PaymentMethod.objects.filter(slug=method).first()
         if payment_method is None:
             raise CommandError(_("no payment method «%(slug)s»") % {"slug": method})
         money = _amount(amount, billing_account.currency)
+        staff, actor = self._actor(user)
         try:
-            payment = start_top_up(
-                billing_account=billing_account, method=payment_method, amount=money
+            payment, url = desk.create_payment_link(
+                staff=staff,
+                actor=actor,
+                account=billing_account,
+                method=payment_method,
+                amount=money,
+                reason=note or _("payment link from the command line"),
             )
-        except (InvalidAmount, PaymentError) as exc:
+        except DeskError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             _("payment %(payment)s: %(amount)s to billing account %(number)s")
-            % {"payment": payment.number, "amount": payment.money, "number": number}
+            % {"payment": payment.number, "amount": payment.money, "number": billing_account.number}
         )
-        self.stdout.write(
-            _("link: %(url)s") % {"url": settings.HUTOR_BASE_URL + payment_link(payment)}
-        )
+        self.stdout.write(_("link: %(url)s") % {"url": url})
 
     def do_record(
         self,
@@ -95,59 +119,40 @@ class Command(HutorCommand):
         date: str,
         reference: str,
         note: str,
+        top_up: str,
         user: str,
         force: bool,
         **options: Any,
     ) -> None:
         """`hutor payments record`: a payment an accountant saw on the bank account."""
-        from hutor.payments.bank import actions as bank  # the bank package imports this app's
-
-        try:
-            number = numbers.parse(account)
-        except numbers.InvalidAccountNumber as exc:
-            raise CommandError(str(exc)) from exc
-        billing_account = BillingAccount.objects.filter(number=number).first()
-        if billing_account is None:
-            raise CommandError(_("no billing account %(number)s") % {"number": number})
+        billing_account = self.billing_account(account)
+        number = billing_account.number
         try:
             day = dt.date.fromisoformat(date)
         except ValueError as exc:
             raise CommandError(
                 _("--date %(date)s is not a date like 2026-11-20") % {"date": date}
             ) from exc
-        staff = None
-        if user:
-            staff = User.objects.filter(email__iexact=user, is_staff=True).first()
-            if staff is None:
-                raise CommandError(_("no staff user %(email)s") % {"email": user})
+        staff, actor = self._actor(user)
         money = _amount(amount, billing_account.currency)
+        settles = _top_up(top_up)
+        waiting = {p.number for p in waiting_top_ups(billing_account)}
         try:
-            line, recorded = bank.record_manual_payment(
-                billing_account=billing_account,
+            payment = desk.record_manual_payment(
+                staff=staff,
+                actor=actor,
+                account=billing_account,
                 amount=money,
-                date=day,
-                reference=reference,
-                user=staff,
-                note=note,
+                document_number=reference,
+                document_date=day,
+                reason=note or _("bank payment «%(reference)s»") % {"reference": reference},
+                top_up=settles,
                 allow_similar=force,
             )
-        except (InvalidAmount, PaymentError) as exc:
-            raise CommandError(str(exc)) from exc
-        assert line.payment is not None
-        if recorded:
-            self.stdout.write(
-                _(
-                    "payment %(payment)s: %(amount)s credited to billing account %(number)s "
-                    "(%(document)s)"
-                )
-                % {
-                    "payment": line.payment.number,
-                    "amount": line.money,
-                    "number": number,
-                    "document": line.document_number,
-                }
+        except AlreadyDone:
+            line = BankStatementLine.objects.select_related("payment").get(
+                idempotency_key=manual_key(reference)
             )
-        else:
             self.stdout.write(
                 _(
                     "already recorded: «%(document)s» is payment %(payment)s (%(amount)s to "
@@ -155,8 +160,41 @@ class Command(HutorCommand):
                 )
                 % {
                     "document": line.document_number,
-                    "payment": line.payment.number,
+                    "payment": line.payment.number if line.payment else "?",
                     "amount": line.money,
                     "number": number,
                 }
             )
+            return
+        except DeskError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            _(
+                "payment %(payment)s: %(amount)s credited to billing account %(number)s "
+                "(%(document)s)"
+            )
+            % {
+                "payment": payment.number,
+                "amount": payment.money,
+                "number": number,
+                "document": " ".join(reference.split()),
+            }
+        )
+        if payment.number in waiting:
+            self.stdout.write(
+                _("the customer's waiting top-up %(payment)s is paid by it")
+                % {"payment": payment.number}
+            )
+
+
+def _top_up(text: str) -> Payment | Literal["by-amount"] | None:
+    """--top-up: a payment number, BY_AMOUNT (the default) or `none`."""
+    text = text.strip()
+    if text == BY_AMOUNT:
+        return BY_AMOUNT
+    if text.lower() in ("none", "no", "-"):
+        return None
+    payment = Payment.objects.select_related("method").filter(number=text).first()
+    if payment is None:
+        raise CommandError(_("--top-up: no payment %(number)s") % {"number": text}, returncode=2)
+    return payment
