@@ -131,6 +131,9 @@ INSTALLED_APPS = [
     "hutor.core",
     "hutor.notifications",
     "hutor.accounts",
+    # Servers sit below the catalog (a tariff names a server group); they use only the
+    # provisioning modules' registry, which imports no app's models (services/provisioning).
+    "hutor.servers",
     "hutor.catalog",
     "hutor.ledger",
     "hutor.invoices",

@@ -127,6 +127,10 @@ class EncryptedTextField(models.TextField):
     text differs on each save. A secret's column is written only when its value is new, so a
     row saved for another reason keeps its ciphertext."""
 
+    # For django-stubs: what may be assigned, what is read.
+    _pyi_private_set_type: Secret | str  # type: ignore[assignment]
+    _pyi_private_get_type: Secret  # type: ignore[assignment]
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Secret | None:
         if value is None:
             return None

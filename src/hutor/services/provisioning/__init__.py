@@ -17,7 +17,19 @@ from hutor.services.provisioning.manual import ManualModule
 if TYPE_CHECKING:
     from hutor.services.models import Service
 
+# The registry: a module plugs in by adding its class here under its name (`register`).
 MODULES: dict[str, type[ProvisioningModule]] = {"manual": ManualModule, "log": LogModule}
+
+
+def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
+    """Make a module known under its `name` (usable as a class decorator)."""
+    MODULES[module.name] = module
+    return module
+
+
+def registry() -> dict[str, type[ProvisioningModule]]:
+    """The registered modules by name (servers name theirs from these)."""
+    return MODULES
 
 
 def get_module(name: str) -> ProvisioningModule:
@@ -39,4 +51,12 @@ def perform(
     return result
 
 
-__all__ = ["MODULES", "ProvisioningModule", "ProvisioningResult", "get_module", "perform"]
+__all__ = [
+    "MODULES",
+    "ProvisioningModule",
+    "ProvisioningResult",
+    "get_module",
+    "perform",
+    "register",
+    "registry",
+]
