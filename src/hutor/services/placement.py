@@ -13,6 +13,8 @@ The servers app owns the servers; this module owns the service's side (`Service.
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -113,6 +115,33 @@ def place(*, service: Service) -> Service:
         service.provisioning_module = server.module
         service.save(update_fields=["server", "provisioning_module"])
     return service
+
+
+def ensure_password(*, service: Service) -> str:
+    """The service's password, generated and kept (encrypted) first if it has none."""
+    if not service.password:
+        with transaction.atomic():
+            locked = lifecycle.lock(service)
+            if not locked.password:
+                locked.password = Secret.of(generate_password())
+                locked.save(update_fields=["password"])
+            service.password = locked.password
+    return service.password.reveal()
+
+
+def generate_password(length: int = 16) -> str:
+    """Letters and digits, at least one of each kind control panels usually ask for."""
+    while True:
+        text = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        if (
+            any(c.islower() for c in text)
+            and any(c.isupper() for c in text)
+            and any(c.isdigit() for c in text)
+        ):
+            return text
+
+
+ALPHABET = string.ascii_letters + string.digits
 
 
 def record_result(

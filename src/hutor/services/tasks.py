@@ -39,7 +39,7 @@ TASKS: Queue[ProvisioningTask] = Queue(
     failed=ProvisioningStatus.FAILED,
     lease=dt.timedelta(minutes=10),
     in_order_per="service_id",
-    related=("service__tariff",),
+    related=("service__tariff", "service__server"),
 )
 RETRY_DELAYS = TASKS.delays
 CLAIM_LEASE = TASKS.lease
@@ -69,6 +69,7 @@ def run_due_tasks(*, limit: int = 50) -> TaskReport:
 
 def _run(task: ProvisioningTask) -> Finished:
     service = task.service
+    module = get_module(task.module)
     try:
         if service.server_id is None and service.tariff.server_group_id is not None:
             if task.operation != ProvisioningOperation.CREATE:
@@ -77,7 +78,16 @@ def _run(task: ProvisioningTask) -> Finished:
     except NeedsAttention as exc:
         # No retry helps until staff act: given up at once, its reason shown in the desk.
         return Finished(ProvisioningStatus.FAILED, {"last_error": str(exc)})
-    result = perform(get_module(task.module), service, task.operation, task.params or {})
-    if result.done:
-        return Finished(ProvisioningStatus.DONE, {"note": result.note, "done_at": clock.now()})
-    return Finished(ProvisioningStatus.TODO, {"note": result.note})
+    if task.operation == ProvisioningOperation.CREATE and module.wants_password:
+        # Kept before the call, so a retried create sets the same password.
+        placement.ensure_password(service=service)
+    result = perform(module, service, task.operation, task.params or {})
+    if not result.done:
+        return Finished(ProvisioningStatus.TODO, {"note": result.note})
+    placement.record_result(
+        service=service,
+        remote_id=result.remote_id,
+        password=result.password,
+        access=result.access,
+    )
+    return Finished(ProvisioningStatus.DONE, {"note": result.note, "done_at": clock.now()})
