@@ -36,6 +36,7 @@ from hutor.backoffice.exceptions import DeskError
 from hutor.invoices.exceptions import InvoiceError
 from hutor.ledger.exceptions import LedgerError
 from hutor.payments.exceptions import PaymentError
+from hutor.servers.exceptions import ServerError
 from hutor.services.exceptions import ServiceError
 
 # Errors the actions raise with a message for the person who asked: shown as one line.
@@ -45,6 +46,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     InvoiceError,
     LedgerError,
     PaymentError,
+    ServerError,
     ServiceError,
 )
 
