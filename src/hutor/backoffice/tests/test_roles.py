@@ -17,6 +17,8 @@ from hutor.backoffice.models import AuditEntry, Role, StaffProfile
 from hutor.backoffice.tests.conftest import desk_session
 from hutor.core.money import Money
 from hutor.payments.refunds import open_refund
+from hutor.servers import actions as servers
+from hutor.servers.models import Server, ServerGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,13 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     tariff = world.catalog.start.pk
     method = world.methods.demo.pk
     refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
+    group = ServerGroup.objects.filter(code="matrix").first() or servers.add_group(
+        code="matrix", name="Matrix"
+    )
+    server = (
+        Server.objects.filter(name="matrix1").first()
+        or servers.add_server(name="matrix1", group=group, module="log", host="m.example.net")
+    ).pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -110,6 +119,16 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("payment_method_toggle", r("payment_method_toggle", method), "POST", Role.ADMIN),
         ("provider", r("provider"), "GET", Role.ADMIN),
         ("provider", r("provider"), "POST", Role.ADMIN),
+        ("servers", r("servers"), "GET", Role.ADMIN),
+        ("server_add", r("server_add"), "GET", Role.ADMIN),
+        ("server_add", r("server_add"), "POST", Role.ADMIN),
+        ("server_edit", r("server_edit", server), "GET", Role.ADMIN),
+        ("server_edit", r("server_edit", server), "POST", Role.ADMIN),
+        ("server_groups", r("server_groups"), "GET", Role.ADMIN),
+        ("server_group_add", r("server_group_add"), "GET", Role.ADMIN),
+        ("server_group_add", r("server_group_add"), "POST", Role.ADMIN),
+        ("server_group_edit", r("server_group_edit", group.pk), "GET", Role.ADMIN),
+        ("server_group_edit", r("server_group_edit", group.pk), "POST", Role.ADMIN),
     ]
     return rows
 
