@@ -152,6 +152,11 @@ class EncryptedTextField(models.TextField):
         value = self.value_from_object(obj)
         return value.stored() if isinstance(value, Secret) else ""
 
+    def save_form_data(self, instance: models.Model, data: Any) -> None:
+        # A form never shows the stored secret, so an empty field means "keep it".
+        if data not in (None, ""):
+            super().save_form_data(instance, data)
+
     def formfield(
         self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
     ) -> Any:
