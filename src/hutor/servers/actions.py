@@ -118,6 +118,12 @@ def update_server(
                 shown = (lambda v: v.code) if name == "group" else (lambda v: v)
                 changes[name] = {"from": shown(before), "to": shown(value)}
                 setattr(server, name, value)
+        # Services created by one module cannot be driven by another.
+        if "module" in changes and server.services.exists():
+            raise ServerError(
+                _("The server holds services created by «%(module)s»; its module stays.")
+                % {"module": changes["module"]["from"]}
+            )
         if password:
             server.password = Secret.of(password)
             changes["password"] = "changed"

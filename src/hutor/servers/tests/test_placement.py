@@ -97,6 +97,8 @@ def test_no_room_leaves_the_create_task_needing_attention_and_billing_untouched(
     full = server(group, "tiny", capacity=1)
     first, second = order_and_pay(catalog, account_factory, top_up, n=2)
     assert first.server == full
+    with pytest.raises(ServerError):  # its services were created by "log"
+        servers.update_server(server=full, values={"module": "manual"})
     assert second.server is None and second.status == ServiceStatus.ACTIVE
     assert second.paid_until is not None
     assert balance(second.billing_account).amount == Decimal("0.00")  # paid, as ordered
