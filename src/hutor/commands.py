@@ -36,6 +36,7 @@ from hutor.backoffice.exceptions import DeskError
 from hutor.invoices.exceptions import InvoiceError
 from hutor.ledger.exceptions import LedgerError
 from hutor.payments.exceptions import PaymentError
+from hutor.servers.exceptions import ServerError
 from hutor.services.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     InvoiceError,
     LedgerError,
     PaymentError,
+    ServerError,
     ServiceError,
 )
 

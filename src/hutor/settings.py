@@ -70,6 +70,32 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _secrets_keys() -> list[str]:
+    """The Fernet keys that encrypt secrets at rest (server credentials, service passwords:
+    core/secrets.py): HUTOR_SECRETS_KEY, comma-separated, the first one encrypting and every
+    one decrypting (rotation: docs/operations.md); else the key kept in var/secrets_key (a
+    local checkout's: generated once with DEBUG on, like SECRET_KEY's); else none.
+
+    Without a key nothing fails here: an install that stores no secret needs none. The first
+    attempt to encrypt or decrypt one is refused with a one-line configuration error instead
+    (core.secrets.keyring), so nothing is ever encrypted with a key nobody chose."""
+    keys = [key.strip() for key in os.environ.get("HUTOR_SECRETS_KEY", "").split(",")]
+    if any(keys):
+        return [key for key in keys if key]
+    path = VAR_DIR / "secrets_key"
+    if path.exists():
+        return [path.read_text().strip()]
+    if not DEBUG:
+        return []
+    # Local use only: generated once, kept under var/ beside the database it protects.
+    from cryptography.fernet import Fernet
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(Fernet.generate_key().decode())
+    path.chmod(0o600)
+    return [path.read_text().strip()]
+
+
 def _base_url() -> str:
     """HUTOR_BASE_URL, else the address `make run` serves the checkout at (it writes
     var/base_url from PORT), else port 8000: links printed by commands in another shell then
@@ -82,6 +108,7 @@ def _base_url() -> str:
 
 
 SECRET_KEY = _secret_key()
+HUTOR_SECRETS_KEYS = _secrets_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 HUTOR_BASE_URL = _base_url()
 CSRF_TRUSTED_ORIGINS = [HUTOR_BASE_URL]
@@ -104,6 +131,9 @@ INSTALLED_APPS = [
     "hutor.core",
     "hutor.notifications",
     "hutor.accounts",
+    # Servers sit below the catalog (a tariff names a server group); they use only the
+    # provisioning modules' registry, which imports no app's models (services/provisioning).
+    "hutor.servers",
     "hutor.catalog",
     "hutor.ledger",
     "hutor.invoices",

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "hutor-tests-only-not-a-secret")
+# A fixed Fernet key (core/secrets.py): encrypted values in tests are made with it.
+os.environ.setdefault("HUTOR_SECRETS_KEY", "eyv3PAjW9orlNebYQNWuc9gqrVt869Cm8pzPTJBiHO4=")
 # Not the address a `make run` of this checkout wrote into var/base_url: tests expect port 8000.
 os.environ.setdefault("HUTOR_BASE_URL", "http://127.0.0.1:8000")
 

@@ -18,6 +18,8 @@ from hutor.core.forms import AmountField
 from hutor.core.models import Provider
 from hutor.core.templatetags.money import format_money
 from hutor.payments.models import Payment, PaymentMethod
+from hutor.servers.models import ServerGroup
+from hutor.services.provisioning import registry
 
 # The dates a desk filter takes: wide enough for any record, narrow enough that a day before
 # or after is still a date.
@@ -315,6 +317,67 @@ class ProviderForm(forms.ModelForm):
         if rate is not None and not 0 <= rate <= 100:
             raise forms.ValidationError(_("Enter a VAT rate from 0 to 100, or leave it empty."))
         return rate
+
+
+class ServerForm(ReasonForm):
+    """A server; the credential is write-only: never shown back, blank keeps the stored one."""
+
+    name = forms.SlugField(label=_("Name"), max_length=64)
+    group = forms.ModelChoiceField(label=_("Server group"), queryset=ServerGroup.objects.all())
+    module = forms.ChoiceField(label=_("Module"), choices=())
+    host = forms.CharField(label=_("Host"), max_length=253)
+    port = forms.IntegerField(
+        label=_("Port"),
+        required=False,
+        min_value=1,
+        max_value=65535,
+        help_text=_("Empty: the module's usual port."),
+    )
+    use_tls = forms.BooleanField(label=_("Connect over TLS"), required=False, initial=True)
+    username = forms.CharField(label=_("Username"), max_length=200, required=False)
+    password = forms.CharField(
+        label=_("Password or API token"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity, services"),
+        min_value=1,
+        initial=100,
+        help_text=_("A full server takes no new services."),
+    )
+    enabled = forms.BooleanField(label=_("Takes new services"), required=False, initial=True)
+    settings = forms.JSONField(
+        label=_("Module settings"),
+        required=False,
+        initial=dict,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "mono"}),
+        help_text=_('Not secret, as JSON: {"nameservers": ["ns1.example.net"]}.'),
+    )
+
+    def __init__(self, *args: Any, stored_password: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        module = self.fields["module"]
+        assert isinstance(module, forms.ChoiceField)
+        module.choices = [(name, name) for name in sorted(registry())]
+        if stored_password:
+            self.fields["password"].help_text = _(
+                "Stored: %(mask)s. Leave empty to keep it; type a new one to replace it."
+            ) % {"mask": stored_password}
+
+    def clean_settings(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("settings") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('Enter a JSON object, like {"node": "pve1"}.'))
+        return value
+
+
+class ServerGroupForm(ReasonForm):
+    code = forms.SlugField(
+        label=_("Code"), max_length=32, help_text=_("Tariffs name the group by it; kept.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
 
 
 class AuditFilterForm(forms.Form):

@@ -57,6 +57,8 @@ ACTIONS: dict[str, str] = {
     "catalog.toggle": Role.ADMIN,
     "payment_method.toggle": Role.ADMIN,
     "provider.update": Role.ADMIN,
+    "server.save": Role.ADMIN,  # a server added or changed (its credential write-only)
+    "server_group.save": Role.ADMIN,
 }
 
 # Pages that are not an action but need more than the support role.

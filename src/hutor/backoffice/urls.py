@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hutor.backoffice.views import act, admin, bank, login, pages, reporting, review
+from hutor.backoffice.views import act, admin, bank, login, pages, reporting, review, servers
 from hutor.backoffice.views import queue as queue_views
 
 app_name = "desk"
@@ -73,4 +73,10 @@ urlpatterns = [
         name="payment_method_toggle",
     ),
     path("admin/provider/", admin.provider, name="provider"),
+    path("admin/servers/", servers.servers, name="servers"),
+    path("admin/servers/new/", servers.server_edit, name="server_add"),
+    path("admin/servers/<int:pk>/", servers.server_edit, name="server_edit"),
+    path("admin/server-groups/", servers.server_groups, name="server_groups"),
+    path("admin/server-groups/new/", servers.server_group_edit, name="server_group_add"),
+    path("admin/server-groups/<int:pk>/", servers.server_group_edit, name="server_group_edit"),
 ]

@@ -29,8 +29,8 @@ class TariffFeatureInline(admin.TabularInline):
 
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_ru", "service_type", "position", "is_active"]
-    list_filter = ["service_type", "is_active"]
+    list_display = ["code", "name_ru", "service_type", "server_group", "position", "is_active"]
+    list_filter = ["service_type", "server_group", "is_active"]
     search_fields = ["code", "name_ru", "name_en"]
     inlines = [TariffPriceInline, TariffFeatureInline]
 

@@ -82,6 +82,21 @@ class Tariff(Bilingual):
     domain_zone = models.CharField(_("domain zone"), max_length=63, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Where its new services are created: the least-loaded enabled server of this group, whose
+    # module provisions them (services/placement.py); none: the "manual" module, staff to-dos.
+    server_group = models.ForeignKey(
+        "servers.ServerGroup",
+        verbose_name=_("server group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tariffs",
+    )
+    # What the group's module makes of this tariff ({"package": "basic"} for cPanel, a zone
+    # template for PowerDNS, cores and memory for Proxmox): each module documents its keys.
+    module_params = models.JSONField(
+        _("module parameters"), default=dict, db_default={}, blank=True
+    )
 
     class Meta:
         verbose_name = _("tariff")

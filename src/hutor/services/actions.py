@@ -21,7 +21,7 @@ from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
-from hutor.services import calculations, identifiers, lifecycle, tariffs
+from hutor.services import calculations, identifiers, lifecycle, placement, tariffs
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import (
     InvalidIdentifier,
@@ -131,6 +131,7 @@ def place_order(
             tariff=tariff,
             period_months=price.period_months,
             identifier=identifier,
+            provisioning_module=placement.module_for(tariff),
             created_at=clock.now(),
             order_token=order_token,
         )

@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hutor.core.secrets import masked
 from hutor.services.actions import cancel_order, complete_task, retry_task
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import ProvisioningTask, Service
@@ -30,8 +31,24 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ["status", "service_type", "auto_renew"]
     search_fields = ["identifier", "billing_account__number", "billing_account__contact_email"]
     raw_id_fields = ["billing_account"]
-    readonly_fields = ["created_at", "activated_at", "order_token"]
+    # The service's side of provisioning is written by services.placement only; its password
+    # never appears in a form (shown masked).
+    exclude = ["password"]
+    readonly_fields = [
+        "created_at",
+        "activated_at",
+        "order_token",
+        "server",
+        "remote_id",
+        "access",
+        "service_password",
+    ]
     inlines = [ProvisioningTaskInline]
+
+    @admin.display(description=_("password"))
+    def service_password(self, obj: Service) -> str:
+        return masked(obj.password)
+
     actions = ["cancel_unpaid_orders"]
 
     @admin.action(description=_("Cancel the selected unpaid orders"))

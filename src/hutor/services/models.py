@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from hutor.core.fields import AmountField, CurrencyField
 from hutor.core.queue import QueueJob
+from hutor.core.secrets import EncryptedTextField
 
 
 class ServiceStatus(models.TextChoices):
@@ -43,9 +44,25 @@ class Service(models.Model):
     auto_renew = models.BooleanField(_("auto-renew"), default=True)
     # The day of the last tariff change: at most one a day (see services.actions.change_tariff).
     tariff_changed_on = models.DateField(_("tariff changed on"), null=True, blank=True)
+    # The module that provisions it: its server's (every server of a group runs one module),
+    # set when it is ordered (services.placement.module_for); "manual" without a server group.
     provisioning_module = models.CharField(
         _("provisioning module"), max_length=32, default="manual"
     )
+    # Where it lives: chosen when its create task runs (services.placement.place), kept for
+    # every later call; its id on that server, and what the customer needs to use it.
+    server = models.ForeignKey(
+        "servers.Server",
+        verbose_name=_("server"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="services",
+    )
+    remote_id = models.CharField(_("remote id"), max_length=255, blank=True)
+    password = EncryptedTextField(_("password"), blank=True, default="")
+    # Access details that are not secret: {"login": …, "panel_url": …, "nameservers": [...]}.
+    access = models.JSONField(_("access details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"))
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     # The day the service was suspended or expired (the termination countdown starts here);
@@ -248,7 +265,9 @@ class ProvisioningStatus(models.TextChoices):
     RUNNING = "running", _("Running")  # claimed by a worker; reclaimed if its lease lapses
     TODO = "todo", _("To do")  # waiting for staff (manual module): marked done in the admin
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")  # gave up after the last retry; staff can retry it
+    # Gave up after the last retry, or at once when a retry cannot help until staff act (no
+    # server with room): staff retry it or mark it done by hand.
+    FAILED = "failed", _("Needs attention")
 
 
 class ProvisioningTask(QueueJob):

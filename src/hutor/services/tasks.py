@@ -11,6 +11,10 @@ are idempotent).
 Tasks of one service run in the order they were queued: a task waits while an earlier task of
 its service is still queued or running, so an unsuspend never overtakes the suspend before it.
 A failed or to-do task does not hold the later ones back; nothing here ever blocks billing.
+
+A service whose tariff names a server group is placed on a server when its create task runs
+(services.placement); when no server has room the task needs attention at once (the failed
+status, with the reason), since no retry helps before staff add room.
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from hutor.core import clock
 from hutor.core.queue import Finished, Queue
-from hutor.services.models import ProvisioningStatus, ProvisioningTask
+from hutor.services import placement
+from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
+from hutor.services.placement import NeedsAttention
 from hutor.services.provisioning import get_module, perform
 
 TASKS: Queue[ProvisioningTask] = Queue(
@@ -31,7 +39,7 @@ TASKS: Queue[ProvisioningTask] = Queue(
     failed=ProvisioningStatus.FAILED,
     lease=dt.timedelta(minutes=10),
     in_order_per="service_id",
-    related=("service__tariff",),
+    related=("service__tariff", "service__server"),
 )
 RETRY_DELAYS = TASKS.delays
 CLAIM_LEASE = TASKS.lease
@@ -55,12 +63,31 @@ def run_due_tasks(*, limit: int = 50) -> TaskReport:
         done=report.finished[ProvisioningStatus.DONE],
         todo=report.finished[ProvisioningStatus.TODO],
         retried=report.retried,
-        failed=report.failed,
+        failed=report.failed + report.finished[ProvisioningStatus.FAILED],
     )
 
 
 def _run(task: ProvisioningTask) -> Finished:
-    result = perform(get_module(task.module), task.service, task.operation, task.params or {})
-    if result.done:
-        return Finished(ProvisioningStatus.DONE, {"note": result.note, "done_at": clock.now()})
-    return Finished(ProvisioningStatus.TODO, {"note": result.note})
+    service = task.service
+    module = get_module(task.module)
+    try:
+        if service.server_id is None and service.tariff.server_group_id is not None:
+            if task.operation != ProvisioningOperation.CREATE:
+                raise NeedsAttention(_("The service is on no server: its creation did not run."))
+            service = placement.place(service=service)
+    except NeedsAttention as exc:
+        # No retry helps until staff act: given up at once, its reason shown in the desk.
+        return Finished(ProvisioningStatus.FAILED, {"last_error": str(exc)})
+    if task.operation == ProvisioningOperation.CREATE and module.wants_password:
+        # Kept before the call, so a retried create sets the same password.
+        placement.ensure_password(service=service)
+    result = perform(module, service, task.operation, task.params or {})
+    if not result.done:
+        return Finished(ProvisioningStatus.TODO, {"note": result.note})
+    placement.record_result(
+        service=service,
+        remote_id=result.remote_id,
+        password=result.password,
+        access=result.access,
+    )
+    return Finished(ProvisioningStatus.DONE, {"note": result.note, "done_at": clock.now()})

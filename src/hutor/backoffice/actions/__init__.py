@@ -58,6 +58,7 @@ from hutor.backoffice.actions.money import (
     retry_refund,
     review_payment,
 )
+from hutor.backoffice.actions.servers import save_server, save_server_group
 from hutor.backoffice.actions.services import (
     extend_service,
     suspend_service,
@@ -87,6 +88,8 @@ __all__ = [
     "resolve_refund",
     "retry_refund",
     "review_payment",
+    "save_server",
+    "save_server_group",
     "suspend_service",
     "terminate_service",
     "toggle_payment_method",

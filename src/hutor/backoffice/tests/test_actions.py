@@ -4,6 +4,7 @@ and what changed; and the money actions move exactly what they say, once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from hutor.notifications.models import OutboxEmail
 from hutor.payments.actions import credit_payment, start_top_up
 from hutor.payments.gateways import GATEWAYS
 from hutor.payments.models import BankStatement, Payment, PaymentStatus, Refund, RefundStatus
+from hutor.servers.models import ServerGroup
 from hutor.services.models import ProvisioningTask, ServiceStatus
 
 pytestmark = pytest.mark.django_db
@@ -571,6 +573,32 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
         reason="New phone number",
         phone={"from": "+7 495 000-00-00", "to": "+7 495 111-22-33"},
     )
+    done.add(entry.action)
+
+    entry = post(
+        "server_group_add", [], {"code": "hosting-1", "name": "Hosting", "reason": "New rack"}
+    )
+    check(entry, action="server_group.save", staff=staff, reason="New rack", code="hosting-1")
+    done.add(entry.action)
+    group = ServerGroup.objects.get(code="hosting-1")
+    entry = post(
+        "server_add",
+        [],
+        {
+            "name": "web1",
+            "group": group.pk,
+            "module": "log",
+            "host": "web1.example.net",
+            "use_tls": "on",
+            "password": "s3cret-token",
+            "capacity": "200",
+            "enabled": "on",
+            "settings": "{}",
+            "reason": "New server",
+        },
+    )
+    check(entry, action="server.save", staff=staff, reason="New server", password="set")
+    assert "s3cret-token" not in json.dumps(entry.changes)
     done.add(entry.action)
 
     # Every action the desk knows was performed, each with its entry.

@@ -26,6 +26,9 @@ def pages(world) -> dict[str, str]:
         "failures": "/desk/queue/",
         "audit": "/desk/audit/",
         "staff": "/desk/admin/staff/",
+        "servers": "/desk/admin/servers/",
+        "server-groups": "/desk/admin/server-groups/",
+        "server-add": "/desk/admin/servers/new/",
     }
 
 

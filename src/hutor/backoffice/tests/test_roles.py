@@ -18,6 +18,8 @@ from hutor.backoffice.tests.conftest import desk_session, queued_bank_line
 from hutor.core.money import Money
 from hutor.payments.bank import actions as bank_actions
 from hutor.payments.refunds import open_refund
+from hutor.servers import actions as servers
+from hutor.servers.models import Server, ServerGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,13 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
     statement = bank_actions.import_statement(content=b"", file_name="empty.txt").pk  # rejected
     line = queued_bank_line("901").pk
+    group = ServerGroup.objects.filter(code="matrix").first() or servers.add_group(
+        code="matrix", name="Matrix"
+    )
+    server = (
+        Server.objects.filter(name="matrix1").first()
+        or servers.add_server(name="matrix1", group=group, module="log", host="m.example.net")
+    ).pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -124,6 +133,16 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("bank_assign", r("bank_assign", line), "POST", Role.ACCOUNTANT),
         ("bank_not_ours", r("bank_not_ours", line), "GET", Role.ACCOUNTANT),
         ("bank_not_ours", r("bank_not_ours", line), "POST", Role.ACCOUNTANT),
+        ("servers", r("servers"), "GET", Role.ADMIN),
+        ("server_add", r("server_add"), "GET", Role.ADMIN),
+        ("server_add", r("server_add"), "POST", Role.ADMIN),
+        ("server_edit", r("server_edit", server), "GET", Role.ADMIN),
+        ("server_edit", r("server_edit", server), "POST", Role.ADMIN),
+        ("server_groups", r("server_groups"), "GET", Role.ADMIN),
+        ("server_group_add", r("server_group_add"), "GET", Role.ADMIN),
+        ("server_group_add", r("server_group_add"), "POST", Role.ADMIN),
+        ("server_group_edit", r("server_group_edit", group.pk), "GET", Role.ADMIN),
+        ("server_group_edit", r("server_group_edit", group.pk), "POST", Role.ADMIN),
     ]
     return rows
 

@@ -110,7 +110,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
 @roles.require_role(Role.SUPPORT)
 def service(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
-        Service.objects.select_related("billing_account", "tariff", "service_type"), pk=pk
+        Service.objects.select_related("billing_account", "tariff", "service_type", "server"), pk=pk
     )
     invoices = Invoice.objects.filter(lines__service=item).distinct().order_by("-issued_at", "-id")
     return render_desk(

@@ -1,8 +1,10 @@
-"""Provisioning modules: how a service is created, suspended, ... on a control panel or registrar.
+"""Provisioning modules: how a service is created, suspended, ... on a control panel, DNS
+server, hypervisor or registrar.
 
-A module implements `ProvisioningModule` (base.py) and is registered under a name; a service
-names its module in `Service.provisioning_module`. Real control-panel and registrar modules
-plug in here the same way as "manual" and "log".
+A module implements `ProvisioningModule` (base.py: the contract, its capabilities and result
+types) and is registered under its name (`register`); a server names its module, and a service
+records the module that provisions it (`Service.provisioning_module`). Real modules plug in
+here the same way as "manual" and "log". docs/provisioning.md has the contract and an example.
 """
 
 from __future__ import annotations
@@ -10,14 +12,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from hutor.services.provisioning.base import ProvisioningModule, ProvisioningResult
+from django.utils.translation import gettext as _
+
+from hutor.core.secrets import MASK, SecretError
+from hutor.services.provisioning.base import (
+    CAPABILITIES,
+    NotSupported,
+    ProvisioningContext,
+    ProvisioningError,
+    ProvisioningModule,
+    ProvisioningResult,
+    RemoteAccount,
+    RemoteState,
+    ServerAccess,
+    SyncResult,
+)
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
 
 if TYPE_CHECKING:
+    from hutor.servers.models import Server
     from hutor.services.models import Service
 
+# The lifecycle's operations, each a method of the same name
+# (services.models.ProvisioningOperation).
+OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew")
+
+# The registry: a module plugs in by adding its class here under its name (`register`).
 MODULES: dict[str, type[ProvisioningModule]] = {"manual": ManualModule, "log": LogModule}
+
+
+def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
+    """Make a module known under its `name` (usable as a class decorator)."""
+    MODULES[module.name] = module
+    return module
+
+
+def registry() -> dict[str, type[ProvisioningModule]]:
+    """The registered modules by name (servers name theirs from these)."""
+    return MODULES
 
 
 def get_module(name: str) -> ProvisioningModule:
@@ -27,16 +60,71 @@ def get_module(name: str) -> ProvisioningModule:
         raise LookupError(f"unknown provisioning module {name!r}") from None
 
 
+def context_for(service: Service, params: Mapping[str, str] | None = None) -> ProvisioningContext:
+    """The context of a call for the service: its tariff's module parameters and its server
+    (the credential decrypted now, for this call only)."""
+    server = service.server if service.server_id is not None else None
+    return ProvisioningContext(
+        service=service,
+        params=dict(service.tariff.module_params or {}),
+        server=ServerAccess.of(server) if server is not None else None,
+        operation_params=dict(params or {}),
+    )
+
+
 def perform(
     module: ProvisioningModule, service: Service, operation: str, params: Mapping[str, str]
 ) -> ProvisioningResult:
-    """Call one operation of a module (services.models.ProvisioningOperation values)."""
-    if operation == "change_tariff":
-        return module.change_tariff(service, old_tariff_code=params.get("old_tariff_code", ""))
-    if operation not in ("create", "suspend", "unsuspend", "terminate"):
+    """Call one lifecycle operation of a module (services.models.ProvisioningOperation values).
+    An operation the module does not declare is done with nothing to do."""
+    if operation not in OPERATIONS:
         raise LookupError(f"unknown provisioning operation {operation!r}")
-    result: ProvisioningResult = getattr(module, operation)(service)
+    if not module.supports(operation):
+        return ProvisioningResult(done=True, note=f"{module.name}: no {operation} (not supported)")
+    result: ProvisioningResult = getattr(module, operation)(context_for(service, params))
     return result
 
 
-__all__ = ["MODULES", "ProvisioningModule", "ProvisioningResult", "get_module", "perform"]
+def check_server(server: Server) -> tuple[bool | None, str]:
+    """Ask a server's module to reach it (the `check` capability), outside any transaction:
+    (True, what it answered), (False, the error) or (None, why it was not checked); one line
+    either way, the credential never in it."""
+    if server.module not in MODULES:
+        return False, _("unknown module «%(module)s»") % {"module": server.module}
+    module = get_module(server.module)
+    if not module.supports("check"):
+        return None, _("the module «%(module)s» cannot check a server") % {"module": server.module}
+    try:
+        access = ServerAccess.of(server)
+    except SecretError as exc:
+        return False, str(exc)
+    try:
+        answer = module.check(access)
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if access.password:
+            text = text.replace(access.password, MASK)
+        return False, " ".join(text.split())
+    return True, " ".join(str(answer).split())
+
+
+__all__ = [
+    "CAPABILITIES",
+    "MODULES",
+    "OPERATIONS",
+    "NotSupported",
+    "ProvisioningContext",
+    "ProvisioningError",
+    "ProvisioningModule",
+    "ProvisioningResult",
+    "RemoteAccount",
+    "RemoteState",
+    "ServerAccess",
+    "SyncResult",
+    "check_server",
+    "context_for",
+    "get_module",
+    "perform",
+    "register",
+    "registry",
+]

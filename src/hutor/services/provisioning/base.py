@@ -1,46 +1,227 @@
+"""The provisioning contract: what billing asks of a control panel, DNS server, hypervisor or
+registrar, and what it gets back (docs/provisioning.md has the table and an example).
+
+A module declares the capabilities it has (`capabilities`); billing calls only those: an
+operation a module does not declare is done with nothing to do (a DNS zone has no tariff to
+change). Every call is made by `hutor worker` from a durable task (services.tasks), outside any
+transaction, and retried with backoff when it raises; so each must be idempotent on the remote
+side: creating an account that exists with the same owner is success, terminating a missing
+one is success, suspending a suspended one is success.
+
+Imports no app's models at run time: the servers app names modules from this registry.
+"""
+
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from hutor.servers.models import Server
     from hutor.services.models import Service
+
+# Every capability a module may declare. The first five are the lifecycle's operations
+# (services.lifecycle queues them); the rest are asked for by staff, the panel, reconciliation.
+CAPABILITIES = frozenset(
+    {
+        "create",  # the account/zone/VM exists after it
+        "suspend",  # access stopped, data kept
+        "unsuspend",  # back as before
+        "terminate",  # removed with its data
+        "change_tariff",  # the remote side follows the tariff's module parameters
+        "renew",  # extend where the remote side has its own expiry (registrars)
+        "sync",  # the remote state and usage of one service
+        "list",  # every account a server holds, for reconciliation
+        "reset_password",  # a new password set on the remote side
+        "login_url",  # a single sign-on link into the control panel
+        "check",  # can the server be reached with its credentials
+    }
+)
+
+
+class ProvisioningError(Exception):
+    """The remote side refused or failed (its message kept for staff). Raised by a module: the
+    task is retried with backoff, then needs attention."""
+
+
+class NotSupported(ProvisioningError):
+    """A capability the module does not declare was asked for."""
+
+
+class RemoteState:
+    """How the remote side holds a service (`SyncResult.state`, `RemoteAccount.state`)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    MISSING = "missing"  # the server does not know it
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ServerAccess:
+    """The server a call goes to, its credential decrypted for the call (never printed: the
+    password is left out of repr)."""
+
+    name: str
+    module: str
+    host: str
+    port: int | None
+    use_tls: bool
+    username: str
+    password: str = field(repr=False)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, server: Server) -> ServerAccess:
+        return cls(
+            name=server.name,
+            module=server.module,
+            host=server.host,
+            port=server.port,
+            use_tls=server.use_tls,
+            username=server.username,
+            password=server.password.reveal() if server.password else "",
+            settings=dict(server.settings or {}),
+        )
+
+    def base_url(self, default_port: int) -> str:
+        """scheme://host:port, for a module speaking HTTP(S)."""
+        scheme = "https" if self.use_tls else "http"
+        return f"{scheme}://{self.host}:{self.port or default_port}"
+
+
+@dataclass(frozen=True)
+class ProvisioningContext:
+    """What a call gets: the service (with its tariff), the tariff's module parameters, the
+    server with its credential, and the operation's own parameters (a tariff change's
+    `old_tariff_code`)."""
+
+    service: Service
+    params: Mapping[str, Any]
+    server: ServerAccess | None = None
+    operation_params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def remote_id(self) -> str:
+        """The service's id on its server, once created (`ProvisioningResult.remote_id`)."""
+        return self.service.remote_id
+
+    @property
+    def password(self) -> str:
+        """The service's password (decrypted), for a module that sets one on create."""
+        return self.service.password.reveal() if self.service.password else ""
+
+    @property
+    def old_tariff_code(self) -> str:
+        return self.operation_params.get("old_tariff_code", "")
 
 
 @dataclass(frozen=True)
 class ProvisioningResult:
-    """done: the operation happened; False means it waits for someone (a staff to-do)."""
+    """done: the operation happened; False means it waits for someone (a staff to-do).
+
+    A create may report the service's id on the server, the password it set and the access
+    details a customer needs (login, panel address, nameservers, IP): they are kept on the
+    service (services.placement.record_result), the password encrypted."""
 
     done: bool
     note: str = ""
+    remote_id: str = ""
+    password: str = field(default="", repr=False)
+    access: Mapping[str, Any] = field(default_factory=dict)
+    state: str = ""  # RemoteState, when the call learnt it
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The remote state of one service and its usage ({"disk_mb": 120, "traffic_mb": …})."""
+
+    state: str
+    usage: Mapping[str, Any] = field(default_factory=dict)
+    access: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteAccount:
+    """One account (site, zone, VM) a server holds, for reconciliation with billing."""
+
+    remote_id: str
+    state: str
+    owner: str = ""  # the login or contact the server knows it by
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ProvisioningModule(abc.ABC):
-    """The five things billing asks of a control panel or registrar.
+    """A control panel, DNS server, hypervisor or registrar, behind the calls billing makes.
 
-    Calls are made by `hutor worker` after the billing decision is committed to the service
-    row (services.tasks), and retried with backoff when they raise; so a module must be
-    idempotent (a retried call for an operation already performed reports done). A result with
-    done=False leaves the task a to-do for staff.
+    Subclasses set `name`, declare `capabilities` and implement exactly those methods; the rest
+    raise NotSupported. A result with done=False leaves the task a to-do for staff; raising
+    ProvisioningError (or any error) makes the worker retry it with backoff, then leaves it
+    needing attention.
     """
 
-    name: str
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
     # False for a module whose calls only make a staff to-do and touch nothing outside Hutor
     # (manual): its task is a to-do from the start instead of waiting for the worker.
     queued: ClassVar[bool] = True
+    # True: before the first create, a password is generated and kept (encrypted) on the
+    # service, so a retried create sets the same one (`ProvisioningContext.password`).
+    wants_password: ClassVar[bool] = False
 
-    @abc.abstractmethod
-    def create(self, service: Service) -> ProvisioningResult: ...
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = cls.capabilities - CAPABILITIES
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown capabilities {sorted(unknown)}")
+        missing = [c for c in cls.capabilities if getattr(cls, c) is getattr(ProvisioningModule, c)]
+        if missing:
+            raise TypeError(f"{cls.__name__} declares {sorted(missing)} but does not implement it")
 
-    @abc.abstractmethod
-    def suspend(self, service: Service) -> ProvisioningResult: ...
+    @classmethod
+    def supports(cls, capability: str) -> bool:
+        return capability in cls.capabilities
 
-    @abc.abstractmethod
-    def unsuspend(self, service: Service) -> ProvisioningResult: ...
+    def _unsupported(self, capability: str) -> NotSupported:
+        return NotSupported(f"module {self.name!r} does not support {capability!r}")
 
-    @abc.abstractmethod
-    def terminate(self, service: Service) -> ProvisioningResult: ...
+    # The lifecycle's operations (services.lifecycle.TRANSITIONS).
+    def create(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        raise self._unsupported("create")
 
-    @abc.abstractmethod
-    def change_tariff(self, service: Service, *, old_tariff_code: str) -> ProvisioningResult: ...
+    def suspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        raise self._unsupported("suspend")
+
+    def unsuspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        raise self._unsupported("unsuspend")
+
+    def terminate(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        raise self._unsupported("terminate")
+
+    def change_tariff(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        """The service is now on `ctx.service.tariff` (`ctx.params` are its parameters);
+        `ctx.old_tariff_code` names the one it left."""
+        raise self._unsupported("change_tariff")
+
+    def renew(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        raise self._unsupported("renew")
+
+    # Asked for by staff, the panel and reconciliation.
+    def sync(self, ctx: ProvisioningContext) -> SyncResult:
+        raise self._unsupported("sync")
+
+    def list(self, server: ServerAccess) -> Sequence[RemoteAccount]:
+        raise self._unsupported("list")
+
+    def reset_password(self, ctx: ProvisioningContext, *, password: str) -> ProvisioningResult:
+        raise self._unsupported("reset_password")
+
+    def login_url(self, ctx: ProvisioningContext) -> str:
+        raise self._unsupported("login_url")
+
+    def check(self, server: ServerAccess) -> str:
+        """Reach the server with its credential; return a short description (a version) or
+        raise ProvisioningError with what went wrong."""
+        raise self._unsupported("check")

@@ -1,35 +1,36 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from hutor.services.provisioning.base import ProvisioningModule, ProvisioningResult
-
-if TYPE_CHECKING:
-    from hutor.services.models import Service
+from hutor.services.provisioning.base import (
+    ProvisioningContext,
+    ProvisioningModule,
+    ProvisioningResult,
+)
 
 
 class ManualModule(ProvisioningModule):
     """Nothing is automated: every operation becomes a to-do for staff (ProvisioningTask)."""
 
     name = "manual"
+    capabilities = frozenset({"create", "suspend", "unsuspend", "terminate", "change_tariff"})
     queued = False
 
-    def _todo(self, what: str, service: Service) -> ProvisioningResult:
+    def _todo(self, what: str, ctx: ProvisioningContext) -> ProvisioningResult:
+        service = ctx.service
         return ProvisioningResult(
             done=False, note=f"{what}: {service.tariff.code} {service.identifier}"
         )
 
-    def create(self, service: Service) -> ProvisioningResult:
-        return self._todo("create", service)
+    def create(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        return self._todo("create", ctx)
 
-    def suspend(self, service: Service) -> ProvisioningResult:
-        return self._todo("suspend", service)
+    def suspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        return self._todo("suspend", ctx)
 
-    def unsuspend(self, service: Service) -> ProvisioningResult:
-        return self._todo("unsuspend", service)
+    def unsuspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        return self._todo("unsuspend", ctx)
 
-    def terminate(self, service: Service) -> ProvisioningResult:
-        return self._todo("terminate", service)
+    def terminate(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        return self._todo("terminate", ctx)
 
-    def change_tariff(self, service: Service, *, old_tariff_code: str) -> ProvisioningResult:
-        return self._todo(f"change tariff from {old_tariff_code}", service)
+    def change_tariff(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        return self._todo(f"change tariff from {ctx.old_tariff_code}", ctx)

@@ -1,0 +1,2 @@
+class ServerError(Exception):
+    """A refused change of a server or server group, with a message for the person asking."""
