@@ -29,6 +29,7 @@ from hutor.services.provisioning.base import (
 )
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
+from hutor.services.provisioning.script import ScriptModule
 
 if TYPE_CHECKING:
     from hutor.servers.models import Server
@@ -39,7 +40,11 @@ if TYPE_CHECKING:
 OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew")
 
 # The registry: a module plugs in by adding its class here under its name (`register`).
-MODULES: dict[str, type[ProvisioningModule]] = {"manual": ManualModule, "log": LogModule}
+MODULES: dict[str, type[ProvisioningModule]] = {
+    "manual": ManualModule,
+    "log": LogModule,
+    "script": ScriptModule,
+}
 
 
 def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
