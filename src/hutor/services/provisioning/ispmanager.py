@@ -101,12 +101,13 @@ def truthy(value: Any) -> bool:
 
 def login_for(ctx: ProvisioningContext) -> str:
     """The panel login of a service: the one it was created with, else its domain's first
-    label in Latin letters and digits (up to 16) followed by the service's number, else
-    "u<number>". Deterministic, so a retried create asks for the same name; lowercase Latin
-    and digits starting with a letter, within the panel's 32 characters."""
+    label (after "www.") in Latin letters and digits (up to 16) followed by the service's
+    number, else "u<number>". Deterministic, so a retried create asks for the same name;
+    lowercase Latin and digits starting with a letter, within the panel's 32 characters."""
     if ctx.remote_id:
         return ctx.remote_id
-    label = ctx.service.identifier.strip().lower().split(".")[0]
+    labels = ctx.service.identifier.strip().lower().split(".")
+    label = labels[1] if labels[0] == "www" and len(labels) > 2 else labels[0]
     base = "" if label.startswith("xn--") else re.sub(r"[^a-z0-9]", "", label)
     base = base.lstrip("0123456789")[:BASE_MAX]
     return f"{base or 'u'}{ctx.service.pk}"[:LOGIN_MAX]

@@ -290,6 +290,7 @@ def test_check_reaches_the_panel(panel, order, server):
     [
         ("example.ru", "example{pk}"),
         ("My-Shop.COM", "myshop{pk}"),
+        ("www.blog.example.ru", "blog{pk}"),
         ("2gis-fan.ru", "gisfan{pk}"),
         ("пример.рф", "u{pk}"),
         ("averyveryverylongdomainname.ru", "averyveryverylon{pk}"),
