@@ -133,3 +133,6 @@ __all__ = [
     "register",
     "registry",
 ]
+
+# Modules that register themselves when imported (last: they import `register` from here).
+from hutor.services.provisioning import ispmanager as _ispmanager  # noqa: E402,F401
