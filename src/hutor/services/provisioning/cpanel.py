@@ -233,6 +233,10 @@ class CpanelModule(ProvisioningModule):
         create), on another domain the name is taken (refused)."""
         whm = self._client(ctx)
         user, domain, package = self._user(ctx), self._domain(ctx), self._package(ctx)
+        if not ctx.password:
+            # The worker keeps one before the first create (wants_password); without it WHM
+            # would make one nobody could read back (showpass=n).
+            raise CpanelError("cpanel: the service has no password to create its account with")
         existing = whm.find(user)
         if existing is None:
             answer = whm.call(

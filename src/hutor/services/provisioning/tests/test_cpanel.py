@@ -214,6 +214,17 @@ def test_a_username_taken_by_another_domain_is_refused_without_creating(ordered,
     assert "createacct" not in [f for f, _p in whm.fake.calls]
 
 
+def test_no_create_without_the_kept_password(hosting, whm, catalog, account_factory):
+    customer = account_factory()
+    service = place_order(
+        billing_account=customer, price=catalog.price(catalog.start, 1), identifier="b-site.ru"
+    )
+    service = placement.place(service=service)  # placed, but its password not kept yet
+    with pytest.raises(ProvisioningError, match="no password"):
+        get_module("cpanel").create(context_for(service))
+    assert whm.fake.calls == []
+
+
 def test_an_account_limit_reached_is_a_refusal(ordered, whm):
     whm.fake.max_accounts = 0
     with pytest.raises(CpanelRefused, match="maximum number of accounts"):
