@@ -72,8 +72,8 @@ def test_refusals_are_one_line_errors():
     run("group-add", "g", "G")
     with pytest.raises(CommandError, match="no server group «nope»"):
         run("add", "x", "--group", "nope", "--module", "log", "--host", "h")
-    with pytest.raises(CommandError, match="Unknown provisioning module «cpanel»"):
-        run("add", "x", "--group", "g", "--module", "cpanel", "--host", "h")
+    with pytest.raises(CommandError, match="Unknown provisioning module «plesk»"):
+        run("add", "x", "--group", "g", "--module", "plesk", "--host", "h")
     with pytest.raises(CommandError, match="no password on stdin"):
         run("add", "x", "--group", "g", "--module", "log", "--host", "h", "--password-stdin")
     with pytest.raises(CommandError, match="no server «y»"):

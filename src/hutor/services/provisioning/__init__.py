@@ -27,6 +27,7 @@ from hutor.services.provisioning.base import (
     ServerAccess,
     SyncResult,
 )
+from hutor.services.provisioning.cpanel import CpanelModule
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
 from hutor.services.provisioning.script import ScriptModule
@@ -51,6 +52,9 @@ def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
     """Make a module known under its `name` (usable as a class decorator)."""
     MODULES[module.name] = module
     return module
+
+
+register(CpanelModule)
 
 
 def registry() -> dict[str, type[ProvisioningModule]]:
