@@ -128,3 +128,5 @@ __all__ = [
     "register",
     "registry",
 ]
+
+from hutor.services.provisioning import proxmox as _proxmox  # noqa: E402,F401  registers "proxmox"
