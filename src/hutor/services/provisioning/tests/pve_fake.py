@@ -172,7 +172,9 @@ class FakeProxmox:
         raw = url.query if method in ("GET", "DELETE") else body.decode()
         params = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
         try:
-            # PVE/HTTPServer.pm auth_handler: a token that does not verify is
+            # The header: "Authorization: PVEAPIToken=USER@REALM!TOKENID=UUID"
+            # (https://pve.proxmox.com/pve-docs/pve-admin-guide.html#pveum_tokens, "API
+            # Tokens"). PVE/HTTPServer.pm auth_handler: a token that does not verify is
             # "Authentication failed!" (HTTP 401, no body; pve-http-server AnyEvent.pm).
             if req.headers.get("Authorization") != f"PVEAPIToken={TOKEN_ID}={SECRET}":
                 raise Fail(401, "Authentication failed!")
