@@ -5,12 +5,14 @@ password, synced, listed and destroyed, each call checked on the fake's state.""
 
 from __future__ import annotations
 
+import io
 import urllib.parse
 
 import pytest
+from django.core.management import call_command
+from django.utils import translation
 
 from hutor.servers import actions as servers
-from hutor.services import provisioning
 from hutor.services.models import ProvisioningStatus
 from hutor.services.provisioning import (
     NotSupported,
@@ -140,8 +142,20 @@ def test_the_whole_lifecycle(pve, vps_order, pve_server):
     assert module.sync(ctx).state == RemoteState.MISSING
 
 
-def test_the_server_check_names_the_version(pve_server):
-    assert provisioning.check_server(pve_server) == (True, "Proxmox VE 9.0.3 (release 9.0)")
+def test_hutor_servers_check_names_the_version(pve_server):
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("servers", "check", "pve1", stdout=out)
+    assert out.getvalue().strip() == "pve1: OK (Proxmox VE 9.0.3 (release 9.0))"
+
+
+def test_a_create_while_the_server_is_down_waits_for_a_retry(pve, vps_order):
+    service = vps_order()
+    pve.stop()
+    worker()
+    task = service.provisioning.get(operation="create")
+    assert (task.status, task.attempts) == (ProvisioningStatus.PENDING, 1)
+    assert "pve1: cannot reach 127.0.0.1: ConnectionError" in task.last_error
 
 
 def test_pause_mode_keeps_the_vm_in_ram(pve, vps_order, pve_server, pve_settings):
