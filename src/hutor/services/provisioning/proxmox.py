@@ -125,10 +125,12 @@ class ProxmoxClient:
             return getattr(resource, method)(**params)
         except ResourceException as exc:
             detail = str(exc.content).strip()
-            if exc.errors:
+            # Per-parameter errors of a 400; proxmoxer puts {"errors": body} for a bodyless one.
+            if isinstance(exc.errors, dict) and exc.errors and "errors" not in exc.errors:
                 detail += f" {exc.errors}"
             text = f"{self.server.name}: {method.upper()} {path}: HTTP {exc.status_code} {detail}"
-            permanent = exc.status_code < 500 or any(p in detail for p in _PERMANENT_500)
+            permanent = exc.status_code < 500 and exc.status_code not in (408, 429)
+            permanent = permanent or any(p in detail for p in _PERMANENT_500)
             raise (ProxmoxRefused if permanent else ProxmoxError)(text) from None
         except requests.exceptions.SSLError:
             raise ProxmoxRefused(

@@ -214,6 +214,7 @@ def test_a_wrong_token_is_refused(pve_server, pve_settings):
     with pytest.raises(ProxmoxRefused, match="HTTP 401 Authentication failed!") as caught:
         get_module("proxmox").check(wrong)
     assert isinstance(caught.value, ProvisioningError)
+    assert str(caught.value) == "pve1: GET version: HTTP 401 Authentication failed!"
     assert "not-the-secret" not in str(caught.value)
 
 
