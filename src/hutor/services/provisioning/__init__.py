@@ -28,8 +28,10 @@ from hutor.services.provisioning.base import (
     SyncResult,
 )
 from hutor.services.provisioning.cpanel import CpanelModule
+from hutor.services.provisioning.ispmanager import IspmanagerModule
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
+from hutor.services.provisioning.proxmox import ProxmoxModule
 from hutor.services.provisioning.script import ScriptModule
 
 if TYPE_CHECKING:
@@ -40,11 +42,18 @@ if TYPE_CHECKING:
 # (services.models.ProvisioningOperation).
 OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew")
 
-# The registry: a module plugs in by adding its class here under its name (`register`).
+# The modules shipped; a provider's own module plugs in with `register` (e.g. in its app's
+# AppConfig.ready()).
 MODULES: dict[str, type[ProvisioningModule]] = {
-    "manual": ManualModule,
-    "log": LogModule,
-    "script": ScriptModule,
+    module.name: module
+    for module in (
+        ManualModule,
+        LogModule,
+        ScriptModule,
+        CpanelModule,
+        IspmanagerModule,
+        ProxmoxModule,
+    )
 }
 
 
@@ -52,9 +61,6 @@ def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
     """Make a module known under its `name` (usable as a class decorator)."""
     MODULES[module.name] = module
     return module
-
-
-register(CpanelModule)
 
 
 def registry() -> dict[str, type[ProvisioningModule]]:
@@ -137,6 +143,3 @@ __all__ = [
     "register",
     "registry",
 ]
-
-# Modules that register themselves when imported (last: they import `register` from here).
-from hutor.services.provisioning import ispmanager as _ispmanager  # noqa: E402,F401

@@ -39,7 +39,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from hutor.services.provisioning import register
 from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
@@ -211,8 +210,7 @@ class Panel:
             raise self.refused(exc) from None
 
 
-@register
-class Ispmanager(ProvisioningModule):
+class IspmanagerModule(ProvisioningModule):
     """ISPmanager 6: a user per service from the tariff's template, its web (and mail)
     domain, suspension, template change, password, single sign-on by a login key."""
 
