@@ -10,7 +10,7 @@ from django.db import connection
 from hypothesis import HealthCheck, settings
 
 # The real PowerDNS server fixture, for any app's tests (services, provisioning modules).
-from hutor.services.provisioning.tests.pdns_server import installed_version, pdns  # noqa: F401
+from hutor.testing_pdns import installed_version, pdns  # noqa: F401
 
 settings.register_profile(
     "hutor",

@@ -26,7 +26,7 @@ from hutor.services.provisioning.powerdns import (
     ZoneMissing,
     ZoneTaken,
 )
-from hutor.services.provisioning.tests.pdns_server import PdnsServer, require_pdns, start
+from hutor.testing_pdns import PdnsServer, require_pdns, start
 
 NAMESERVERS = ["ns1.hoster.test", "ns2.hoster.test."]
 TEMPLATE = [

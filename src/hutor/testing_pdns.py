@@ -4,9 +4,10 @@ fresh SQLite database made from the schema the backend package ships, its HTTP A
 stopped when the tests end.
 
 `pdns` is a session fixture (made available to every test by hutor/conftest.py): tests share
-the one server and delete the zones they create. Where pdns_server is not installed the tests
-that use it are skipped, saying so, except in CI (CI=true), where that is a failure: .ci/run
-installs the packages.
+the one server and delete the zones they create. This module imports nothing of Hutor's at
+import time (the root conftest loads it before the apps), only when a server is started.
+Where pdns_server is not installed the tests that use it are skipped, saying so, except in CI
+(CI=true), where that is a failure: .ci/run installs the packages.
 
 Nothing here touches a system PowerDNS service (Debian's package may start one on port 53):
 the server is ours, with its own configuration directory, sockets, database and ports.
@@ -25,10 +26,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from hutor.services.provisioning.powerdns import PowerDNSClient, PowerDNSError
+if TYPE_CHECKING:
+    from hutor.services.provisioning.powerdns import PowerDNSClient
 
 SCHEMA_PLACES = (
     Path("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"),
@@ -59,7 +62,7 @@ def installed_version() -> str | None:
     if binary is None:
         return None
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - the installed pdns_server, no shell
             [binary, "--version"], capture_output=True, text=True, timeout=10, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -80,6 +83,8 @@ class PdnsServer:
     process: subprocess.Popen[bytes]
 
     def client(self, *, timeout: float = 10.0) -> PowerDNSClient:
+        from hutor.services.provisioning.powerdns import PowerDNSClient
+
         return PowerDNSClient(self.api_url, self.api_key, timeout=timeout)
 
     def log(self) -> str:
@@ -144,6 +149,8 @@ def write_config(directory: Path, *, api_key: str, dns_port: int, api_port: int)
 
 def start(directory: Path) -> PdnsServer:
     """Start pdns_server in `directory` and wait until its API answers with our key."""
+    from hutor.services.provisioning.powerdns import PowerDNSError
+
     binary = pdns_server_binary()
     if binary is None:
         raise RuntimeError("pdns_server is not installed")
@@ -155,7 +162,7 @@ def start(directory: Path) -> PdnsServer:
         dns_port, api_port = free_port(), free_port()
         write_config(here, api_key=api_key, dns_port=dns_port, api_port=api_port)
         with open(here / "pdns.log", "wb") as log:
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - the installed pdns_server, no shell
                 [binary, f"--config-dir={here}"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
