@@ -177,12 +177,16 @@ def start(directory: Path) -> PdnsServer:
             process=process,
         )
         deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                server.version = server.client(timeout=2).check()
-                return server
-            except PowerDNSError:
-                time.sleep(0.1)
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    server.version = server.client(timeout=2).check()
+                    return server
+                except PowerDNSError:
+                    time.sleep(0.1)
+        except BaseException:
+            server.stop()  # never leave a server behind, whatever interrupted the wait
+            raise
         server.stop()
         failures.append(f"attempt {attempt} (exit code {process.returncode}):\n{server.log()}")
     raise RuntimeError("pdns_server did not start:\n" + "\n".join(failures))
