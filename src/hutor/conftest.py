@@ -9,6 +9,9 @@ import pytest
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
+# The real PowerDNS server fixture, for any app's tests (services, provisioning modules).
+from hutor.testing_pdns import installed_version, pdns  # noqa: F401
+
 settings.register_profile(
     "hutor",
     deadline=None,
@@ -17,11 +20,14 @@ settings.register_profile(
 settings.load_profile("hutor")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     from django.conf import settings as dj
 
     db = dj.DATABASES["default"]
-    return f"hutor database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}"
+    return [
+        f"hutor database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}",
+        f"pdns_server: {installed_version() or 'not installed'}",
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
