@@ -29,7 +29,7 @@ from hutor.core.queue import Finished, Queue
 from hutor.services import placement
 from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
 from hutor.services.placement import NeedsAttention
-from hutor.services.provisioning import get_module, perform
+from hutor.services.provisioning import ProvisioningRefused, get_module, perform
 
 TASKS: Queue[ProvisioningTask] = Queue(
     model=ProvisioningTask,
@@ -81,7 +81,11 @@ def _run(task: ProvisioningTask) -> Finished:
     if task.operation == ProvisioningOperation.CREATE and module.wants_password:
         # Kept before the call, so a retried create sets the same password.
         placement.ensure_password(service=service)
-    result = perform(module, service, task.operation, task.params or {})
+    try:
+        result = perform(module, service, task.operation, task.params or {})
+    except ProvisioningRefused as exc:
+        # The server said no (a name taken, a quota): no retry helps until staff act.
+        return Finished(ProvisioningStatus.FAILED, {"last_error": str(exc)[:2000]})
     if not result.done:
         return Finished(ProvisioningStatus.TODO, {"note": result.note})
     placement.record_result(

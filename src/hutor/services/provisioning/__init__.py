@@ -21,6 +21,7 @@ from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
     ProvisioningModule,
+    ProvisioningRefused,
     ProvisioningResult,
     RemoteAccount,
     RemoteState,
@@ -31,6 +32,7 @@ from hutor.services.provisioning.cpanel import CpanelModule
 from hutor.services.provisioning.ispmanager import IspmanagerModule
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
+from hutor.services.provisioning.powerdns_module import PowerDNSModule
 from hutor.services.provisioning.proxmox import ProxmoxModule
 from hutor.services.provisioning.script import ScriptModule
 
@@ -53,6 +55,7 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         CpanelModule,
         IspmanagerModule,
         ProxmoxModule,
+        PowerDNSModule,
     )
 }
 
@@ -131,6 +134,7 @@ __all__ = [
     "ProvisioningContext",
     "ProvisioningError",
     "ProvisioningModule",
+    "ProvisioningRefused",
     "ProvisioningResult",
     "RemoteAccount",
     "RemoteState",

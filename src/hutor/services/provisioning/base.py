@@ -46,6 +46,12 @@ class ProvisioningError(Exception):
     task is retried with backoff, then needs attention."""
 
 
+class ProvisioningRefused(ProvisioningError):
+    """The remote side refused, and no retry will change it (a name taken, a quota reached, a
+    tariff's parameter the server does not know): the task needs attention at once, with the
+    server's message, for staff to fix the cause and retry. Billing is not touched."""
+
+
 class NotSupported(ProvisioningError):
     """A capability the module does not declare was asked for."""
 

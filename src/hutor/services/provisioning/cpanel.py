@@ -28,6 +28,7 @@ from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
     ProvisioningModule,
+    ProvisioningRefused,
     ProvisioningResult,
     RemoteAccount,
     RemoteState,
@@ -47,7 +48,7 @@ class CpanelError(ProvisioningError):
     the credential: a retry may help (after staff fix a credential, the next retry does)."""
 
 
-class CpanelRefused(CpanelError):
+class CpanelRefused(CpanelError, ProvisioningRefused):
     """The WHM server refused the operation (metadata.result 0): a name or domain taken, an
     account limit reached, an unknown hosting plan. Retrying the same call will not help."""
 

@@ -43,6 +43,7 @@ from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
     ProvisioningModule,
+    ProvisioningRefused,
     ProvisioningResult,
     RemoteAccount,
     RemoteState,
@@ -61,7 +62,7 @@ REFUSALS = frozenset({"exists", "missed", "value", "limit", "access", "license"}
 TRUE_WORDS = frozenset({"1", "yes", "true", "on"})
 
 
-class IspmanagerRefused(ProvisioningError):
+class IspmanagerRefused(ProvisioningRefused):
     """The panel refused (a name taken, a limit reached, a value it does not accept, an object
     it does not have): retrying cannot help, staff must act. Other ProvisioningErrors (the
     panel unreachable, a 5xx, a credential rejected) may pass with a retry."""

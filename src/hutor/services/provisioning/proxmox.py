@@ -37,6 +37,7 @@ from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
     ProvisioningModule,
+    ProvisioningRefused,
     ProvisioningResult,
     RemoteAccount,
     RemoteState,
@@ -58,7 +59,7 @@ class ProxmoxError(ProvisioningError):
     """Proxmox VE could not be reached or failed (retried by the worker)."""
 
 
-class ProxmoxRefused(ProxmoxError):
+class ProxmoxRefused(ProxmoxError, ProvisioningRefused):
     """Proxmox VE refused the request, or the settings cannot work: staff must act, a retry
     alone will not help."""
 

@@ -47,6 +47,7 @@ from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningError,
     ProvisioningModule,
+    ProvisioningRefused,
     ProvisioningResult,
     RemoteAccount,
     RemoteState,
@@ -61,7 +62,7 @@ OUTPUT_LIMIT = 1_000_000  # bytes of stdout read as the answer
 STATES = {RemoteState.ACTIVE, RemoteState.SUSPENDED, RemoteState.MISSING, RemoteState.UNKNOWN}
 
 
-class ScriptRefused(ProvisioningError):
+class ScriptRefused(ProvisioningRefused):
     """The script answered {"ok": false, "error": …}: the remote side refused (a name taken, a
     quota), and retrying will not change it."""
 

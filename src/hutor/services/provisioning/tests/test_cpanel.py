@@ -294,7 +294,8 @@ def test_a_refused_create_leaves_billing_untouched(whm, hosting, catalog, accoun
     call_command("worker", "--once", stdout=io.StringIO())
     service.refresh_from_db()
     task = service.provisioning.get()
-    assert task.status != ProvisioningStatus.DONE
+    # A refusal: it needs attention at once (no retry helps), with WHM's reason.
+    assert (task.status, task.attempts) == (ProvisioningStatus.FAILED, 1)
     assert "maximum number of accounts" in task.last_error
     assert service.status == ServiceStatus.ACTIVE and not service.remote_id
     assert balance(customer).amount == Decimal("0.00")  # paid, as ordered; nothing refunded

@@ -102,10 +102,12 @@ def worker():
     call_command("worker", "--once", stdout=io.StringIO())
 
 
-def last_error(service) -> str:
-    """The create task's state after a worker pass: not done, the panel's words kept."""
+def last_error(service, *, refused: bool = False) -> str:
+    """The create task's state after a worker pass: not done, the panel's words kept; a
+    refusal needs attention at once (failed), anything else is retried with backoff."""
     task = Service.objects.get(pk=service.pk).provisioning.get()
-    assert task.status == ProvisioningStatus.PENDING  # retried with backoff
+    expected = ProvisioningStatus.FAILED if refused else ProvisioningStatus.PENDING
+    assert task.status == expected and task.attempts == 1
     return task.last_error
 
 
@@ -219,7 +221,7 @@ def test_a_domain_on_the_panel_under_another_user_is_refused(panel, order):
     fake.webdomains["busy.ru"] = "other"
     service = order(domain="busy.ru")
     worker()
-    assert "busy.ru" in last_error(service)
+    assert "busy.ru" in last_error(service, refused=True)
     with pytest.raises(IspmanagerRefused, match=r"busy\.ru is on the panel under another user"):
         get_module("ispmanager").create(ctx_of(service))
     assert fake.webdomains == {"busy.ru": "other"}
@@ -229,7 +231,7 @@ def test_the_panels_limit_is_a_refusal_with_its_message(panel, order):
     panel.fake.user_limit = 0
     service = order()
     worker()
-    assert "limit on the number of users" in last_error(service)
+    assert "limit on the number of users" in last_error(service, refused=True)
     with pytest.raises(IspmanagerRefused, match="limit on the number of users") as refused:
         get_module("ispmanager").create(ctx_of(service))
     assert refused.value.kind == "limit"
@@ -240,7 +242,8 @@ def test_a_tariff_without_a_template_creates_nothing(panel, order, catalog):
     catalog.start.refresh_from_db()
     service = order()
     worker()
-    assert "ISPmanager" in last_error(service) and "preset" in last_error(service)
+    error = last_error(service, refused=True)
+    assert "ISPmanager" in error and "preset" in error
     with pytest.raises(IspmanagerRefused, match="no ISPmanager template"):
         get_module("ispmanager").create(ctx_of(service))
     assert panel.fake.users == {} and panel.fake.requests == []

@@ -145,6 +145,7 @@ def test_a_refusal_is_a_refusal_and_billing_is_untouched(
     worker()
     task = service.provisioning.get()
     assert "domain taken.ru is hosted by another customer" in task.last_error
+    assert (task.status, task.attempts) == (ProvisioningStatus.FAILED, 1)  # no retry helps
     service.refresh_from_db()
     assert service.status == "active" and accounts(scripts) == {}
     with pytest.raises(ScriptRefused, match="hosted by another customer"):
