@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The local demo: SQLite under var/, mail to var/mail/, http://127.0.0.1:$(PORT).
-# The worker (email delivery) runs beside the web server; Ctrl-C stops both.
+# The worker (email delivery, provisioning) runs beside the web server, and PowerDNS when
+# `hutor demo` configured it under var/pdns/ (Debian's pdns-server installed); Ctrl-C stops all.
 RUN_ENV = DEBUG=$${DEBUG-1} HUTOR_BASE_URL=$${HUTOR_BASE_URL-http://127.0.0.1:$(PORT)}
 
 # The part of `make run` before serving: the database and the demo data, and var/base_url, the
@@ -28,8 +29,11 @@ setup: $(STAMP)
 	$(RUN_ENV) $(BIN)/hutor demo
 
 run: setup
-	@$(RUN_ENV) sh -c '$(BIN)/hutor worker & worker=$$!; \
-	  trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	@$(RUN_ENV) sh -c 'pdns=""; conf="$${HUTOR_VAR_DIR:-var}/pdns"; \
+	  if [ -f "$$conf/pdns.conf" ]; then \
+	    PATH="$$PATH:/usr/sbin" pdns_server --config-dir="$$conf" >"$$conf/pdns.log" 2>&1 & pdns=$$!; fi; \
+	  $(BIN)/hutor worker & worker=$$!; \
+	  trap "kill $$worker $$pdns 2>/dev/null; wait $$worker $$pdns" EXIT INT TERM; \
 	  $(BIN)/hutor runserver 127.0.0.1:$(PORT)' 
 
 test: lint typecheck pytest

@@ -1,6 +1,8 @@
 """Settings for the test suite: the normal settings with a fixed key and a fast hasher."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "hutor-tests-only-not-a-secret")
 # A fixed Fernet key (core/secrets.py): encrypted values in tests are made with it.
@@ -23,3 +25,7 @@ if not (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")):
 # The suite's command tests read English output; hutor/tests/test_cli_language.py runs the
 # commands in both languages and proves that Russian is the default of the real settings.
 HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "en")
+
+# What the code writes under var/ in a test (the demo's PowerDNS configuration) goes to a
+# folder of this run, never into the checkout's own var/.
+VAR_DIR = Path(tempfile.mkdtemp(prefix="hutor-test-var-"))

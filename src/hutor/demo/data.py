@@ -29,6 +29,7 @@ from hutor.catalog.models import (
 )
 from hutor.core.models import Provider
 from hutor.core.money import Money
+from hutor.demo import dns as demo_dns
 from hutor.demo.catalog import CATALOG, PROVIDER, TariffSpec
 from hutor.ledger.actions import clearing_account, customer_account, post
 from hutor.ledger.models import EntryKind
@@ -56,6 +57,8 @@ class LoadResult:
     customer: BillingAccount | None
     # The demo customer's password when the account was opened now (None: it already existed).
     customer_password: str | None
+    # Where the demo's PowerDNS listens; None: not installed, hosting uses the "log" module.
+    dns: demo_dns.DemoDNS | None = None
 
 
 def load_catalog() -> tuple[int, int, int]:
@@ -214,6 +217,8 @@ def load(*, admin_password: str | None = None) -> LoadResult:
         customer, customer_password = ensure_demo_customer()
         if customer is not None and customer.currency == CURRENCY:
             top_up_demo_customer(customer)
+        dns_server = demo_dns.configure()
+        demo_dns.load(dns_server)
     return LoadResult(
         service_types=service_types,
         tariffs=tariffs,
@@ -222,4 +227,5 @@ def load(*, admin_password: str | None = None) -> LoadResult:
         admin_password=given_admin_password,
         customer=customer,
         customer_password=customer_password,
+        dns=dns_server,
     )

@@ -36,6 +36,24 @@ class Command(HutorCommand):
             )
         )
         self.stdout.write(_("Storefront: %(url)s") % {"url": base + reverse("panel:storefront")})
+        if result.dns is not None:
+            self.stdout.write(
+                _(
+                    "DNS:        PowerDNS on 127.0.0.1:%(port)s (API :%(api)s): each hosting "
+                    "order paid gets its zone; try `dig @127.0.0.1 -p %(port)s <domain>`"
+                )
+                % {"port": result.dns.dns_port, "api": result.dns.api_port}
+            )
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "DNS:        PowerDNS is not installed (apt install pdns-server "
+                        "pdns-backend-sqlite3): hosting orders are provisioned by the "
+                        "«log» module, which only logs each call"
+                    )
+                )
+            )
 
         kept = _("(kept: set when the demo was first loaded; default %(password)s)")
         if result.admin_password is not None:
