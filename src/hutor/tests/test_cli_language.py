@@ -29,6 +29,8 @@ ALLOWED = [
     r"\b[A-Z]{3}\b",  # currency codes
     r"--[a-z-]+",
     r"hutor-admin|hutor-demo",  # the demo's passwords
+    r"`[^`]*`",  # a command to type, as it is typed
+    r"\bPowerDNS\b",  # a product's name
 ]
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
