@@ -80,6 +80,10 @@ class UnknownServer(ServiceError):
     """`--server` names no server."""
 
 
+class ServerNotListed(Exception):
+    """A server's accounts could not be listed (the daily run counts it as an error)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -303,6 +307,7 @@ __all__: Sequence[str] = [
     "KINDS",
     "Finding",
     "Report",
+    "ServerNotListed",
     "ServerReport",
     "UnknownServer",
     "check",

@@ -10,9 +10,10 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from hutor.billing.models import BillingRun, RunStatus
 from hutor.catalog.models import Tariff
 from hutor.servers import actions as servers
 from hutor.services import lifecycle, reconcile
@@ -130,6 +131,11 @@ def test_drift_made_by_hand_is_reported_then_fixed(
         ("unknown", "-", "foreign.test.", "-", "active", "someone"),
     }
     assert "differences: 4" in out
+    # The daily billing run reports it too, as a step that does not fail the run.
+    call_command("billing", "run", stdout=io.StringIO())
+    run = BillingRun.objects.latest("pk")
+    assert run.status == RunStatus.DONE
+    assert run.counts["reconcile"] == {"servers": 1, "drift": 4}
     # Reported only: nothing queued, billing untouched.
     assert not Service.objects.filter(provisioning__status=ProvisioningStatus.PENDING).exists()
 
@@ -172,3 +178,11 @@ def test_a_server_that_cannot_be_listed_is_an_error(pdns, dns_server):
     servers.update_server(server=dns_server, values={}, password="wrong-key")
     code, _out, err = reconcile_command("--server", "ns-api")
     assert code == 1 and "ns-api" in err and "wrong-key" not in err
+    # In the daily run: logged and counted (the command exits 1 as for any counted error),
+    # every other step done, the run not failed.
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("billing", "run", stdout=io.StringIO())
+    run = BillingRun.objects.latest("pk")
+    assert run.status == RunStatus.DONE and run.error_count == 1
+    assert run.errors[0]["object"] == "server ns-api" and "wrong-key" not in str(run.errors)
+    assert [r.error != "" for r in reconcile.latest()] == [True]
