@@ -12,7 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
 
+from hutor.accounts.models import User
+from hutor.backoffice.models import Role, StaffProfile
+from hutor.backoffice.tests.conftest import desk_session
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.catalog.models import Tariff
 from hutor.servers import actions as servers
@@ -50,6 +55,18 @@ def drift(output: str) -> set[tuple[str, ...]]:
         fields = line.split(" — ")[0].split()[1:]
         rows.add(tuple(f.split("=")[-1] for f in fields))
     return rows
+
+
+def desk() -> Client:
+    """A support member's desk session (the desk's tests log in the same way)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user = User.objects.create_user(
+        email="support@staff.example", password="staff-Pass-2026!", is_staff=True
+    )
+    StaffProfile.objects.create(user=user, role=Role.SUPPORT)
+    TOTP.activate(user, generate_totp_secret())
+    return desk_session(Client(), user)
 
 
 def owner(service: Service) -> str:
@@ -136,6 +153,12 @@ def test_drift_made_by_hand_is_reported_then_fixed(
     run = BillingRun.objects.latest("pk")
     assert run.status == RunStatus.DONE
     assert run.counts["reconcile"] == {"servers": 1, "drift": 4}
+    # The desk's failures page lists them, with links to the services.
+    page = desk().get(reverse("desk:queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Drift between billing and servers" in page
+    for service in (lost, paused, gone):
+        assert f'href="{reverse("desk:service", args=[service.pk])}"' in page
+    assert "foreign.test." in page and "on the server, unknown to billing" in page
     # Reported only: nothing queued, billing untouched.
     assert not Service.objects.filter(provisioning__status=ProvisioningStatus.PENDING).exists()
 
@@ -178,6 +201,10 @@ def test_a_server_that_cannot_be_listed_is_an_error(pdns, dns_server):
     servers.update_server(server=dns_server, values={}, password="wrong-key")
     code, _out, err = reconcile_command("--server", "ns-api")
     assert code == 1 and "ns-api" in err and "wrong-key" not in err
+    with override_settings(HUTOR_CLI_LANGUAGE="ru"):
+        code, out, err = reconcile_command()
+    assert code == 1 and err.startswith("ошибка: сервер ns-api: ")
+    assert "Проверено серверов: 1; расхождений: 0; ошибок: 1." in out
     # In the daily run: logged and counted (the command exits 1 as for any counted error),
     # every other step done, the run not failed.
     with pytest.raises(CommandError, match="1 error"):
