@@ -25,6 +25,7 @@ from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
+from hutor.services import reconcile
 
 __all__ = ["STEPS", "RunInProgress", "Step", "run_billing"]
 
@@ -42,6 +43,8 @@ class Step:
 _batch_size: ContextVar[int | None] = ContextVar("hutor_billing_batch_size", default=None)
 # Processes of the renewal step for the current run (the command's --jobs).
 _jobs: ContextVar[int | None] = ContextVar("hutor_billing_jobs", default=None)
+# Whether the current run is a dry run (its steps inside one transaction rolled back).
+_dry_run: ContextVar[bool] = ContextVar("hutor_billing_dry_run", default=False)
 
 
 def _renewals(today: dt.date, report: StepReport) -> None:
@@ -50,6 +53,28 @@ def _renewals(today: dt.date, report: StepReport) -> None:
     # Several jobs: one `hutor billing run --shard k/N` process each (billing/shards.py), part
     # of this run (they take none of its locks and write no record of their own).
     shards.renew(today=today, report=report, batch_size=batch_size, jobs=jobs)
+
+
+def _reconcile(today: dt.date, report: StepReport) -> None:
+    """Report-only reconciliation of the servers with billing (services/reconcile.py): the
+    desk shows what differs. Never fails the run: a server that cannot be listed, or any error
+    here, is logged and counted. Skipped in a dry run, whose steps run inside a transaction
+    (no network call inside a transaction)."""
+    if _dry_run.get():
+        return
+    try:
+        result = reconcile.run()
+    except Exception as exc:
+        report.error("reconcile", exc)
+        return
+    for server in result.servers:
+        report.add("servers")
+        if server.error:
+            report.error(f"server {server.server}", reconcile.ServerNotListed(server.error))
+            continue
+        report.add("drift", len(server.findings))
+        for finding in server.findings:
+            report.example(f"{server.server}: {finding.kind} {finding.remote_id}")
 
 
 # In this order: money first (a renewal paid today is not reminded of, nor suspended), then
@@ -76,6 +101,8 @@ STEPS = [
         "suspensions", "Suspend and expire", lambda d, r: actions.lapse_services(today=d, report=r)
     ),
     Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
+    # Last, once the day's suspensions and terminations are queued.
+    Step("reconcile", "Compare servers with billing", _reconcile),
 ]
 
 
@@ -104,9 +131,11 @@ def run_billing(
     """
     token = _batch_size.set(batch_size)
     jobs_token = _jobs.set(jobs)
+    dry_token = _dry_run.set(dry_run)
     try:
         return _run(date, dry_run, progress, on_step)
     finally:
+        _dry_run.reset(dry_token)
         _jobs.reset(jobs_token)
         _batch_size.reset(token)
 

@@ -15,6 +15,7 @@ from hutor.backoffice.forms import ReasonForm
 from hutor.backoffice.models import Role
 from hutor.backoffice.views.common import action_page, render_desk, staff_of
 from hutor.notifications.models import EmailStatus, OutboxEmail
+from hutor.services import reconcile
 from hutor.services.models import ProvisioningStatus, ProvisioningTask
 
 # Rows shown per kind, newest first; more than this is a broken mail server or control panel,
@@ -24,7 +25,8 @@ SHOWN = 100
 
 @roles.require_role(Role.SUPPORT)
 def failed_work(request: HttpRequest) -> HttpResponse:
-    """Failed emails and failed provisioning tasks, with their error and a retry."""
+    """Failed emails and failed provisioning tasks, with their error and a retry; and the drift
+    the last reconciliation found between billing and the servers."""
     emails = OutboxEmail.objects.filter(status=EmailStatus.FAILED).select_related("billing_account")
     tasks = ProvisioningTask.objects.filter(status=ProvisioningStatus.FAILED).select_related(
         "service__billing_account"
@@ -37,6 +39,10 @@ def failed_work(request: HttpRequest) -> HttpResponse:
             "email_count": emails.count(),
             "tasks": tasks.order_by("-created_at", "-id")[:SHOWN],
             "task_count": tasks.count(),
+            "drift": [
+                {"report": r, "at": reconcile.checked_at(r), "findings": r.findings[:SHOWN]}
+                for r in reconcile.latest()
+            ],
         },
     )
 

@@ -42,6 +42,7 @@ STEP_TITLES = {
     "reminders": gettext_lazy("Reminders"),
     "suspensions": gettext_lazy("Suspend and expire"),
     "terminations": gettext_lazy("Terminate"),
+    "reconcile": gettext_lazy("Compare servers with billing"),
 }
 
 
