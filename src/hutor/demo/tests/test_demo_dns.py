@@ -53,7 +53,7 @@ def test_a_hosting_order_paid_in_the_demo_gets_its_zone(var_dir, top_up):
     # `make run` starts pdns_server with this configuration beside the worker.
     binary = pdns_server_binary()
     assert binary is not None
-    process = subprocess.Popen(  # noqa: S603 - the installed pdns_server
+    process = subprocess.Popen(
         [binary, f"--config-dir={var_dir / 'pdns'}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
