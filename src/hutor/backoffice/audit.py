@@ -153,6 +153,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "refund.resolve": gettext_lazy("Refund concluded by hand"),
     "payment.review": gettext_lazy("Payment reviewed"),
     "queue.retry": gettext_lazy("Failed email or task sent back to the worker"),
+    "service.rerun_create": gettext_lazy("Service creation queued again"),
+    "service.control_panel": gettext_lazy("Control panel opened as the customer"),
     "staff.create": gettext_lazy("Staff member added"),
     "staff.update": gettext_lazy("Staff member changed"),
     "staff.reset_totp": gettext_lazy("Staff authenticator reset"),

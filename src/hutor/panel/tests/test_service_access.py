@@ -30,8 +30,10 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "services" / "provisioning" / "t
 PASSWORD = "Pass-word-2026"
 
 
-def script_hosting(folder: Path, catalog, module: str = "script"):
-    """Tariff "start" provisioned on server "script1" by hosting.py copied into `folder`."""
+def script_hosting(folder: Path, catalog, module: str = "script", tariff=None):
+    """Tariff "start" (or `tariff`) provisioned on server "script1" by hosting.py copied into
+    `folder`."""
+    tariff = tariff or catalog.start
     shutil.copytree(SCRIPTS, folder)
     group = servers.add_group(code="scripted", name="Scripted hosting")
     server = servers.add_server(
@@ -43,10 +45,8 @@ def script_hosting(folder: Path, catalog, module: str = "script"):
         password="script-token",
         settings={"executable": str(folder / "hosting.py"), "timeout": 20},
     )
-    Tariff.objects.filter(pk=catalog.start.pk).update(
-        server_group=group, module_params={"plan": "basic"}
-    )
-    catalog.start.refresh_from_db()
+    Tariff.objects.filter(pk=tariff.pk).update(server_group=group, module_params={"plan": "basic"})
+    tariff.refresh_from_db()
     return server
 
 
@@ -71,7 +71,7 @@ def ordered(catalog, account_factory, identifier: str = "romashka.ru") -> tuple[
     service = place_order(
         billing_account=account, price=catalog.price(catalog.start, 1), identifier=identifier
     )
-    client = Client()
+    client = Client(headers={"accept-language": "en"})  # the messages below are in English
     client.force_login(account.user)
     return service, client
 
