@@ -201,6 +201,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "is_active": gettext_lazy("login allowed"),
     "is_enabled": gettext_lazy("offered to customers"),
     "lapsed_on": gettext_lazy("unpaid since"),
+    "last_error": gettext_lazy("last error"),
     "method": gettext_lazy("payment method"),
     "note": gettext_lazy("note"),
     "paid_until": gettext_lazy("paid until"),

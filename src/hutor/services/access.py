@@ -34,6 +34,7 @@ from hutor.services.models import (
     ServiceStatus,
 )
 from hutor.services.provisioning import SyncResult, context_for, get_module
+from hutor.services.tasks import TASKS
 
 log = logging.getLogger("hutor.provisioning")
 
@@ -170,11 +171,23 @@ def sync(*, service: Service) -> SyncResult:
 
 
 def rerun_create(*, service: Service) -> ProvisioningTask:
-    """Queue the service's create again (staff, after fixing what made it fail), in the
-    caller's transaction under the service's lock (services.lifecycle.lock). Modules are
-    idempotent: an account that exists is success."""
+    """Queue the service's create again (staff, after fixing what made it fail, or when the
+    server lost the account), in the caller's transaction under the service's lock
+    (services.lifecycle.lock). A failed create is itself sent back to the worker with a fresh
+    set of tries (the queue's requeue: no dead letter is left behind for someone to retry
+    later); otherwise a new create task is queued. Modules are idempotent: an account that
+    exists is success."""
     if service.status != ServiceStatus.ACTIVE:
         raise ServiceError(_("Only an active service can be created again."))
     if service.provisioning.filter(status__in=UNFINISHED).exists():
         raise ServiceError(_("A task of this service is still queued or running."))
+    latest = (
+        service.provisioning.filter(operation=ProvisioningOperation.CREATE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None and latest.status == ProvisioningStatus.FAILED:
+        requeued = TASKS.requeue(latest.pk)
+        if requeued is not None:
+            return requeued
     return provision(service=service, operation=ProvisioningOperation.CREATE)

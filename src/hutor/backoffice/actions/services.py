@@ -102,7 +102,8 @@ def extend_service(*, staff: User, service: Service, until: dt.date, reason: str
 
 def rerun_create(*, staff: User, service: Service, reason: str) -> ProvisioningTask:
     """Queue the service's create again (after staff fixed what made it fail: room on a
-    server, a name freed); the worker calls the module, which finds an existing account."""
+    server, a name freed; its failed create goes back to the worker) or when the server lost
+    the account; the worker calls the module, which finds an existing account."""
     require_reason(reason)
     with transaction.atomic():
         service = lifecycle.lock(service)
@@ -117,7 +118,11 @@ def rerun_create(*, staff: User, service: Service, reason: str) -> ProvisioningT
             billing_account=service.billing_account,
             object_type="service",
             object_id=service.pk,
-            changes={"provisioning_task": task.pk, "module": task.module},
+            changes={
+                "provisioning_task": task.pk,
+                "module": task.module,
+                "last_error": task.last_error[:300],  # what made the failed create fail
+            },
         )
     return task
 

@@ -59,7 +59,7 @@ def _access_rows(service: Service) -> list[dict[str, object]]:
         if value in (None, "", []):
             continue
         if isinstance(value, list | tuple):
-            rows.append({"key": key, "label": label, "values": [str(v) for v in value]})
+            rows.append({"key": key, "label": label, "lines": [str(v) for v in value]})
         else:
             text = str(value)
             link = key == "panel_url" and text.startswith(("https://", "http://"))
