@@ -167,3 +167,22 @@ def test_a_module_without_reset_or_login_shows_no_buttons(
     response = client.post(reverse("panel:service_log_in", args=[service.pk]), follow=True)
     assert response.status_code == 200
     assert "not available for this service" in response.content.decode()
+
+
+def test_name_servers_and_an_ip_are_listed(scripts, catalog, account_factory, top_up):
+    script = scripts / "hosting.py"
+    script.write_text(
+        script.read_text().replace(
+            '"panel_url": "https://panel.example.net/"',
+            '"panel_url": "https://panel.example.net/", "ip": "192.0.2.10", '
+            '"nameservers": ["ns1.example.net", "ns2.example.net"], "vmid": 7',
+        )
+    )
+    service, client = ordered(catalog, account_factory)
+    top_up(service.billing_account, "199.00")
+    worker()
+    html = page(client, service)
+    assert '<span class="access-line mono">ns1.example.net</span>' in html
+    assert '<span class="access-line mono">ns2.example.net</span>' in html
+    assert "192.0.2.10" in html and "Name servers" in html
+    assert "vmid" not in html  # for staff
