@@ -63,7 +63,7 @@ urlpatterns = [
     ),
     path("services/<int:pk>/sync/", provisioning.service_sync, name="service_sync"),
     path(
-        "services/<int:pk>/control-panel/",
+        "services/<int:pk>/log-in/",
         provisioning.service_control_panel,
         name="service_control_panel",
     ),
