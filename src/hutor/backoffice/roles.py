@@ -37,6 +37,8 @@ ACTIONS: dict[str, str] = {
     "service.suspend": Role.SALES,
     "service.unsuspend": Role.SALES,
     "queue.retry": Role.SALES,  # a failed email or provisioning task back to the worker
+    "service.rerun_create": Role.SALES,  # the service's create queued again
+    "service.control_panel": Role.SALES,  # into its control panel as the customer (login_url)
     # Accountant: move money, and what is worth money.
     "payment.manual": Role.ACCOUNTANT,
     "bank.import": Role.ACCOUNTANT,

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from hutor.backoffice.views import act, admin, bank, login, pages, reporting, review, servers
+from hutor.backoffice.views import (
+    act,
+    admin,
+    bank,
+    login,
+    pages,
+    provisioning,
+    reporting,
+    review,
+    servers,
+)
 from hutor.backoffice.views import queue as queue_views
 
 app_name = "desk"
@@ -46,6 +56,17 @@ urlpatterns = [
     path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),
     path("services/<int:pk>/terminate/", act.service_terminate, name="service_terminate"),
     path("services/<int:pk>/extend/", act.service_extend, name="service_extend"),
+    path(
+        "services/<int:pk>/create-again/",
+        provisioning.service_rerun_create,
+        name="service_rerun_create",
+    ),
+    path("services/<int:pk>/sync/", provisioning.service_sync, name="service_sync"),
+    path(
+        "services/<int:pk>/log-in/",
+        provisioning.service_control_panel,
+        name="service_control_panel",
+    ),
     # Bank: statements, their reports, the queue of incoming payments nobody's yet.
     path("bank/", bank.overview, name="bank"),
     path("bank/upload/", bank.upload, name="bank_upload"),

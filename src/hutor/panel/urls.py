@@ -40,6 +40,12 @@ urlpatterns = [
         name="service_auto_renew",
     ),
     path("panel/services/<int:pk>/cancel/", services.service_cancel, name="service_cancel"),
+    path(
+        "panel/services/<int:pk>/password/",
+        services.service_reset_password,
+        name="service_reset_password",
+    ),
+    path("panel/services/<int:pk>/log-in/", services.service_log_in, name="service_log_in"),
     path("panel/invoices/", invoices.invoice_list, name="invoices"),
     path("panel/invoices/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("panel/invoices/<str:number>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),

@@ -63,6 +63,9 @@ class Service(models.Model):
     password = EncryptedTextField(_("password"), blank=True, default="")
     # Access details that are not secret: {"login": …, "panel_url": …, "nameservers": [...]}.
     access = models.JSONField(_("access details"), default=dict, blank=True)
+    # When the customer's panel showed the password (once, then masked): cleared when a reset
+    # sets a new one, so the new one is shown once too (services.access.reveal_password).
+    password_shown_at = models.DateTimeField(_("password shown at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     # The day the service was suspended or expired (the termination countdown starts here);

@@ -61,6 +61,8 @@ from hutor.backoffice.actions.money import (
 from hutor.backoffice.actions.servers import save_server, save_server_group
 from hutor.backoffice.actions.services import (
     extend_service,
+    open_control_panel,
+    rerun_create,
     suspend_service,
     terminate_service,
     unsuspend_service,
@@ -75,6 +77,7 @@ __all__ = [
     "create_payment_link",
     "create_staff",
     "extend_service",
+    "open_control_panel",
     "place_order",
     "record_manual_payment",
     "refund_to_balance",
@@ -82,6 +85,7 @@ __all__ = [
     "refundable",
     "refunded_amount",
     "renew_service",
+    "rerun_create",
     "resend_activation",
     "resend_email",
     "reset_staff_totp",

@@ -9,10 +9,10 @@ from django.db import transaction
 
 from hutor.backoffice.audit import record, require_reason
 from hutor.backoffice.exceptions import DeskError
+from hutor.services import access, lifecycle
 from hutor.services import actions as service_actions
-from hutor.services import lifecycle
 from hutor.services.exceptions import ServiceError
-from hutor.services.models import Service, ServiceEvent
+from hutor.services.models import ProvisioningTask, Service, ServiceEvent
 
 if TYPE_CHECKING:
     from hutor.accounts.models import User
@@ -95,3 +95,55 @@ def extend_service(*, staff: User, service: Service, until: dt.date, reason: str
             changes=changes,
         )
     return service
+
+
+# --- Provisioning: the service on its server ----------------------------------------------------
+
+
+def rerun_create(*, staff: User, service: Service, reason: str) -> ProvisioningTask:
+    """Queue the service's create again (after staff fixed what made it fail: room on a
+    server, a name freed; its failed create goes back to the worker) or when the server lost
+    the account; the worker calls the module, which finds an existing account."""
+    require_reason(reason)
+    with transaction.atomic():
+        service = lifecycle.lock(service)
+        try:
+            task = access.rerun_create(service=service)
+        except ServiceError as exc:
+            raise DeskError(str(exc)) from exc
+        record(
+            staff=staff,
+            action="service.rerun_create",
+            reason=reason,
+            billing_account=service.billing_account,
+            object_type="service",
+            object_id=service.pk,
+            changes={
+                "provisioning_task": task.pk,
+                "module": task.module,
+                "last_error": task.last_error[:300],  # what made the failed create fail
+            },
+        )
+    return task
+
+
+def open_control_panel(*, staff: User, service: Service, reason: str) -> str:
+    """The single sign-on link into the service's control panel, as its customer. The module
+    is asked outside any transaction; the link is handed over only once the audit entry is
+    saved."""
+    require_reason(reason)
+    try:
+        url = access.login_url(service=service)
+    except access.AccessError as exc:
+        raise DeskError(" ".join(filter(None, [str(exc), exc.detail]))) from exc
+    with transaction.atomic():
+        record(
+            staff=staff,
+            action="service.control_panel",
+            reason=reason,
+            billing_account=service.billing_account,
+            object_type="service",
+            object_id=service.pk,
+            changes={"module": service.provisioning_module},
+        )
+    return url

@@ -16,6 +16,7 @@ from hutor.accounts.models import User
 from hutor.backoffice import actions, roles
 from hutor.backoffice.models import AuditEntry, Note, Role, StaffProfile
 from hutor.backoffice.tests.conftest import RefundingDemo, queued_bank_line
+from hutor.backoffice.tests.test_service_provisioning import scripted_service, worker
 from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.invoices.models import InvoiceStatus
@@ -46,7 +47,7 @@ def check(audit: AuditEntry, /, *, action: str, staff, reason: str, account=None
 
 
 def test_every_action_is_audited_with_who_why_and_what_changed(
-    admin, world, monkeypatch, fail_for_good
+    admin, world, monkeypatch, fail_for_good, tmp_path
 ):
     client, staff = admin
     monkeypatch.setitem(GATEWAYS, "demo", RefundingDemo)
@@ -599,6 +600,20 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     )
     check(entry, action="server.save", staff=staff, reason="New server", password="set")
     assert "s3cret-token" not in json.dumps(entry.changes)
+    done.add(entry.action)
+
+    # Provisioning: a service's create queued again; its control panel opened as the customer
+    # (the "script" module with a real provider's script, which makes single sign-on links).
+    scripted = scripted_service(world, tmp_path)
+    entry = post("service_rerun_create", [scripted.pk], {"reason": "Account lost"})
+    task = scripted.provisioning.order_by("-pk")[0]
+    assert task.operation == "create"
+    check(entry, action="service.rerun_create", staff=staff, reason="Account lost", account=acc)
+    assert entry.changes["provisioning_task"] == task.pk
+    done.add(entry.action)
+    worker()
+    entry = post("service_control_panel", [scripted.pk], {"reason": "Ticket 5521"})
+    check(entry, action="service.control_panel", staff=staff, reason="Ticket 5521", account=acc)
     done.add(entry.action)
 
     # Every action the desk knows was performed, each with its entry.

@@ -27,6 +27,7 @@ from hutor.payments.gateways import get_gateway
 from hutor.payments.models import Gateway, Payment, PaymentStatus
 from hutor.payments.refunds import can_retry as can_retry_refund
 from hutor.payments.refunds import failure_text as refund_failure_text
+from hutor.services import access
 from hutor.services.models import Service
 
 
@@ -121,6 +122,9 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
             "account": item.billing_account,
             "invoices": invoices,
             "tasks": item.provisioning.all()[:50],
+            "module_state": access.module_state(item),
+            "supports_sync": access.supports(item, "sync"),
+            "supports_login": access.supports(item, "login_url"),
             "periods": item.paid_periods.select_related("invoice").order_by("-start", "-id")[:50],
             "events": item.events.select_related("user").order_by("-at", "-id")[:50],
             "audit": AuditEntry.objects.filter(

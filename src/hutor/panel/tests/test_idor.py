@@ -45,6 +45,8 @@ def object_urls(victim):
         "/panel/services/{pk}/tariff/#post": "POST",
         "/panel/services/{pk}/auto-renew/": "POST",
         "/panel/services/{pk}/cancel/": "POST",
+        "/panel/services/{pk}/password/": "POST",
+        "/panel/services/{pk}/log-in/": "POST",
         "/panel/invoices/{number}/": "GET",
         "/panel/invoices/{number}/pdf/": "GET",
         "/panel/invoices/{number}/pay/": "POST",
@@ -63,7 +65,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 13, patterns  # the 13 object routes tested below
+    assert len(patterns) == 15, patterns  # the 15 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):

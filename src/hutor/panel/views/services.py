@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
@@ -13,9 +15,9 @@ from hutor.panel import submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
-from hutor.services import actions, lifecycle
+from hutor.services import access, actions, lifecycle
 from hutor.services.exceptions import ServiceError
-from hutor.services.models import Service, ServiceEvent
+from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
 
 def _service(request: HttpRequest, pk: int) -> Service:
@@ -36,11 +38,44 @@ def service_list(request: HttpRequest) -> HttpResponse:
     return render(request, "panel/services/list.html", {"services": services})
 
 
+# The access details a module reports (Service.access) that a customer needs, in this order;
+# other keys (a VM's number on the hypervisor) are for staff.
+ACCESS_LABELS = {
+    "panel_url": gettext_lazy("Control panel"),
+    "login": gettext_lazy("Login"),
+    "domain": gettext_lazy("Domain"),
+    "zone": gettext_lazy("DNS zone"),
+    "hostname": gettext_lazy("Host name"),
+    "ip": gettext_lazy("IP address"),
+    "nameservers": gettext_lazy("Name servers"),
+}
+
+
+def _access_rows(service: Service) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    details = service.access if isinstance(service.access, dict) else {}
+    for key, label in ACCESS_LABELS.items():
+        value = details.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list | tuple):
+            rows.append({"key": key, "label": label, "lines": [str(v) for v in value]})
+        else:
+            text = str(value)
+            link = key == "panel_url" and text.startswith(("https://", "http://"))
+            rows.append({"key": key, "label": label, "value": text, "link": link})
+    return rows
+
+
 @customer_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
     invoices = service.invoice_lines.select_related("invoice").order_by("-invoice__issued_at")[:20]
-    return render(
+    state = access.module_state(service)
+    ready = state == access.READY and service.status == ServiceStatus.ACTIVE
+    # Shown once: the first time the page is opened after the service is created, then masked.
+    password = access.reveal_password(service) if state == access.READY else ""
+    response = render(
         request,
         "panel/services/detail.html",
         {
@@ -49,8 +84,43 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_renewal": actions.open_renewal(service),
             "prices": service.tariff.prices.filter(is_active=True).order_by("period_months"),
             "renewable": service.status in actions.RENEWABLE,
+            "state": state,
+            "access_rows": _access_rows(service) if state == access.READY else [],
+            "password": password,
+            "can_reset_password": ready and access.supports(service, "reset_password"),
+            "can_log_in": ready and access.supports(service, "login_url"),
         },
     )
+    if password:
+        add_never_cache_headers(response)  # the password never lingers in a cache
+    return response
+
+
+@customer_required
+@require_POST
+def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new password set by the service's module, then shown once on the service page."""
+    service = _service(request, pk)
+    try:
+        access.reset_password(service=service)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("A new password is set. It is shown below once: save it."))
+    return redirect("panel:service_detail", pk=service.pk)
+
+
+@customer_required
+@require_POST
+def service_log_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Into the service's control panel, by the single sign-on link its module makes."""
+    service = _service(request, pk)
+    try:
+        url = access.login_url(service=service)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("panel:service_detail", pk=service.pk)
+    return redirect(url)
 
 
 @customer_required
