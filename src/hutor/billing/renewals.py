@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from hutor.accounts.models import BillingAccount
 from hutor.billing import fastpath
@@ -156,16 +156,16 @@ def renew_due(
         TariffChange.objects.filter(service=OuterRef("pk"), status=TariffChangeStatus.PENDING)
     )
     # One pass over the due services (each shard makes its own, beside the others).
-    rows: list[tuple[int, int, bool]] = list(
-        due.annotate(upgrading=upgrading)
-        .order_by("billing_account_id", "pk")
-        .values_list("pk", "billing_account_id", "upgrading")
-    )
     if shard is not None:
         k, n = shard
-        rows = [row for row in rows if row[1] % n == k]
-    ids = [pk for pk, _account, upgrading in rows if not upgrading]
-    single_ids = [pk for pk, _account, upgrading in rows if upgrading]
+        due = due.alias(shard=F("billing_account_id") % n).filter(shard=k)
+    rows = list(
+        due.annotate(upgrading=upgrading)
+        .order_by("billing_account_id", "pk")
+        .values_list("pk", "upgrading")
+    )
+    ids = [pk for pk, upgrading in rows if not upgrading]
+    single_ids = [pk for pk, upgrading in rows if upgrading]
     singles = (
         list(
             Service.objects.filter(pk__among=single_ids)
