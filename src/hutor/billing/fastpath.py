@@ -155,7 +155,7 @@ def _without_existing(objs: Sequence[Model], skip_existing: str | None) -> Seque
     model = type(objs[0])
     values = [getattr(obj, skip_existing) for obj in objs]
     present = set(
-        model._default_manager.filter(**{f"{skip_existing}__in": values}).values_list(
+        model._default_manager.filter(**{f"{skip_existing}__among": values}).values_list(
             skip_existing, flat=True
         )
     )

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from hutor.accounts.models import BillingAccount
 from hutor.billing import fastpath
@@ -117,6 +117,9 @@ class _Context:
             if (code, price.currency) not in revenue:
                 revenue.add((code, price.currency))
                 ledger.revenue_account(code, price.currency)
+        # Service types by id: a batch's services read without them (one per service type,
+        # not a model instance per service).
+        self.type_codes = dict(ServiceType.objects.values_list("pk", "code"))
         self._prefixes: dict[tuple[int, str], str] = {}
         self._dates: dict[tuple[dt.date, dt.date, str], str] = {}
 
@@ -152,15 +155,26 @@ def renew_due(
     upgrading = Exists(
         TariffChange.objects.filter(service=OuterRef("pk"), status=TariffChangeStatus.PENDING)
     )
-    singles = list(due.filter(upgrading).order_by("pk").select_related("billing_account"))
-    rows = due.exclude(upgrading).order_by("billing_account_id", "pk")
+    # One pass over the due services (each shard makes its own, beside the others).
     if shard is not None:
         k, n = shard
-        pairs = rows.values_list("pk", "billing_account_id")
-        ids = [pk for pk, account in pairs if account % n == k]
-        singles = [s for s in singles if s.billing_account_id % n == k]
-    else:
-        ids = list(rows.values_list("pk", flat=True))
+        due = due.alias(shard=F("billing_account_id") % n).filter(shard=k)
+    rows = list(
+        due.annotate(upgrading=upgrading)
+        .order_by("billing_account_id", "pk")
+        .values_list("pk", "upgrading")
+    )
+    ids = [pk for pk, upgrading in rows if not upgrading]
+    single_ids = [pk for pk, upgrading in rows if upgrading]
+    singles = (
+        list(
+            Service.objects.filter(pk__among=single_ids)
+            .order_by("pk")
+            .select_related("billing_account")
+        )
+        if single_ids
+        else []
+    )
     report.add("due", len(ids) + len(singles))
     if not ids and not singles:
         return
@@ -245,28 +259,34 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     fastpath.relax_commit()
     # Lock order: billing accounts (primary-key order), then ledger accounts (post_many).
     account_ids = sorted(
-        set(Service.objects.filter(pk__in=service_ids).values_list("billing_account_id", flat=True))
+        set(
+            Service.objects.filter(pk__among=service_ids).values_list(
+                "billing_account_id", flat=True
+            )
+        )
     )
     list(
         BillingAccount.objects.select_for_update()
-        .filter(pk__in=account_ids)
+        .filter(pk__among=account_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     # Every writer of a service takes its billing account's lock first (services.actions,
     # billing.actions), so the services need no row locks of their own here.
     services = list(
-        Service.objects.filter(pk__in=service_ids)
-        .select_related("billing_account", "service_type")
+        Service.objects.filter(pk__among=service_ids)
+        .select_related("billing_account")
         .order_by("billing_account_id", "pk")
     )
     # Read again under the locks: a run beside this one, or the customer, may have renewed.
     claimed = set(
-        Renewal.objects.filter(service_id__in=service_ids).values_list("service_id", "period_start")
+        Renewal.objects.filter(service_id__among=service_ids).values_list(
+            "service_id", "period_start"
+        )
     )
     open_renewals = set(
         InvoiceLine.objects.filter(
-            service_id__in=service_ids,
+            service_id__among=service_ids,
             kind=LineKind.PERIOD,
             invoice__status=InvoiceStatus.UNPAID,
         ).values_list("service_id", flat=True)
@@ -283,7 +303,9 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             or not renewal_due(
                 today=today,
                 paid_until=paid_until,
-                days_before=per_type(context.days_before, service.service_type.code),
+                days_before=per_type(
+                    context.days_before, context.type_codes[service.service_type_id]
+                ),
             )
         ):
             counts["not_due"] += 1
@@ -323,7 +345,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
                 LineDraft(
                     kind=LineKind.PERIOD,
                     service=service,
-                    service_type_code=service.service_type.code,
+                    service_type_code=context.type_codes[service.service_type_id],
                     tariff_code=price.tariff.code,
                     description_ru=context.text(
                         price, service.identifier, plan.start, plan.end, "ru"

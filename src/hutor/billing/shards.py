@@ -136,6 +136,9 @@ def _command(k: int, jobs: int, today: dt.date, batch_size: int) -> list[str]:
         "-m",
         "hutor.cli",
         "billing",
+        # The run's own process has the same settings and code: the system checks (URLs,
+        # templates, admin) would only cost each shard its start.
+        "--skip-checks",
         "run",
         "--shard",
         f"{k}/{jobs}",

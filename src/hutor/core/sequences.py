@@ -70,9 +70,22 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         return list(range(start, start + count))
     if connection.vendor != "postgresql":
         raise RuntimeError("reserve_ids() needs PostgreSQL or SQLite")
+    key = (connection.settings_dict["NAME"], meta.db_table, meta.pk.column)
+    sequence = _id_sequences.get(key)
     with connection.cursor() as cursor:
+        if sequence is None:
+            # Looked up once: pg_get_serial_sequence() searches the catalog each time it is
+            # called, which inside the query below would be once per id.
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [connection.ops.quote_name(meta.db_table), meta.pk.column],
+            )
+            sequence = _id_sequences[key] = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(meta.db_table), meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# The id sequence of each (database, table, column), as pg_get_serial_sequence() names it.
+_id_sequences: dict[tuple[str, str, str], str] = {}

@@ -293,12 +293,12 @@ def _payable(
     # An account with an older unpaid invoice pays that first (settlement order), not these.
     waiting = set(
         Invoice.objects.filter(
-            billing_account_id__in=account_ids, status=InvoiceStatus.UNPAID
+            billing_account_id__among=account_ids, status=InvoiceStatus.UNPAID
         ).values_list("billing_account_id", flat=True)
     )
     customers: dict[int, LedgerAccount] = {}
     for la in LedgerAccount.objects.filter(
-        billing_account_id__in=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
+        billing_account_id__among=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
     ):
         assert la.billing_account_id is not None  # a customer balance belongs to an account
         customers[la.billing_account_id] = la

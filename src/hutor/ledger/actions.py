@@ -159,7 +159,7 @@ def post_many(
         if customers:
             list(
                 BillingAccount.objects.select_for_update()
-                .filter(pk__in=customers)
+                .filter(pk__among=customers)
                 .order_by("pk")
                 .values("pk")
             )
@@ -167,14 +167,14 @@ def post_many(
         locked = {
             account.pk: account
             for account in LedgerAccount.objects.select_for_update()
-            .filter(pk__in=touched)
+            .filter(pk__among=touched)
             .order_by("pk")
         }
         # Idempotency keys are looked up once the accounts are locked (see post()); the unique
         # constraint stays the last word against a concurrent writer without those locks.
         keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
         existing: dict[str, JournalEntry] = (
-            {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__in=keys)}
+            {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)}
             if keys
             else {}
         )
@@ -246,11 +246,13 @@ def _write_balances(changed: list[tuple[Decimal, int]]) -> None:
     table = connection.ops.quote_name(LedgerAccount._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            rows = ", ".join(["(%s::numeric, %s::bigint)"] * len(changed))
+            # Two array parameters, not two per row: the statement's text and its binding
+            # stay small whatever the number of accounts.
+            balances, ids = zip(*changed, strict=True)
             cursor.execute(
-                f"UPDATE {table} AS a SET balance = v.balance FROM (VALUES {rows}) "  # noqa: S608
-                "AS v(balance, id) WHERE a.id = v.id",
-                [value for row in changed for value in row],
+                f"UPDATE {table} AS a SET balance = v.balance "  # noqa: S608
+                "FROM unnest(%s::numeric[], %s::bigint[]) AS v(balance, id) WHERE a.id = v.id",
+                [list(balances), list(ids)],
             )
         else:
             cursor.executemany(f"UPDATE {table} SET balance = %s WHERE id = %s", changed)  # noqa: S608

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
@@ -423,10 +423,11 @@ def apply_paid_renewals(
     first). An invoice whose every line is a period line of an active, suspended or expired
     service extends each by the renewal rule (calculations.renewal_period, as
     apply_paid_invoice does), records the paid period with what was paid for it, and
-    reactivates a lapsed service through the lifecycle; services that reach the same new
-    paid-until date take one UPDATE, and the paid periods are written by `insert` when the
-    caller passes its row writer. Any other invoice (an order, a tariff change) goes
-    through apply_paid_invoice itself, so both stay one rule. Returns the reactivated ids.
+    reactivates a lapsed service through the lifecycle; the services are updated in one
+    statement (one per new paid-until date on SQLite), and the paid periods are written by
+    `insert` when the caller passes its row writer. Any other invoice (an order, a tariff
+    change) goes through apply_paid_invoice itself, so both stay one rule. Returns the
+    reactivated ids.
     """
     if not invoices:
         return []
@@ -439,12 +440,12 @@ def apply_paid_renewals(
     current = {
         pk: (status, paid_until, months)
         for pk, status, paid_until, months in Service.objects.filter(
-            pk__in=service_ids
+            pk__among=service_ids
         ).values_list("pk", "status", "paid_until", "period_months")
     }
-    by_end: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
+    extended: dict[int, tuple[dt.date, int]] = {}  # service id -> new (paid_until, months)
     periods: list[PaidPeriod] = []
-    extended: list[int] = []
+    lapsed: list[int] = []  # extended while suspended or expired: to reactivate
     for invoice in invoices:
         own = by_invoice.get(invoice.pk, [])
         if not own or any(
@@ -462,8 +463,9 @@ def apply_paid_renewals(
             start, end = calculations.renewal_period(
                 today=today, paid_until=paid_until, period_months=months
             )
-            by_end[(end, months)].append(line.service_id)
-            extended.append(line.service_id)
+            extended[line.service_id] = (end, months)
+            if status != ServiceStatus.ACTIVE:
+                lapsed.append(line.service_id)
             periods.append(
                 PaidPeriod(
                     service_id=line.service_id,
@@ -481,11 +483,34 @@ def apply_paid_renewals(
             )
             # Read once: a service renewed twice in one call extends from its first new date.
             current[line.service_id] = (status, end, months)
-    for (end, months), ids in by_end.items():
-        Service.objects.filter(pk__in=ids).update(paid_until=end, period_months=months)
+    _extend_many(extended)
     if insert is not None:  # the billing run's row writer (COPY, executemany)
         insert(periods)
     else:
         PaidPeriod.objects.bulk_create(periods)
-    # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice).
-    return lifecycle.reactivate_many(extended, actor=actor)
+    # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice);
+    # the active ones (nearly all) need no second look.
+    return lifecycle.reactivate_many(lapsed, actor=actor) if lapsed else []
+
+
+def _extend_many(extended: dict[int, tuple[dt.date, int]]) -> None:
+    """Set each service's paid-until date and billing period: on PostgreSQL in one UPDATE
+    from three array parameters, elsewhere one UPDATE per (date, period)."""
+    if not extended:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Service._meta.db_table)
+        ids = list(extended)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS s SET paid_until = v.paid_until, period_months = v.months "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::date[], %s::integer[]) AS v(id, paid_until, months) "
+                "WHERE s.id = v.id",
+                [ids, [extended[pk][0] for pk in ids], [extended[pk][1] for pk in ids]],
+            )
+        return
+    groups: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
+    for pk, until_months in extended.items():
+        groups[until_months].append(pk)
+    for (until, months), group in groups.items():
+        Service.objects.filter(pk__among=group).update(paid_until=until, period_months=months)

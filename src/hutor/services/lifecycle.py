@@ -195,11 +195,11 @@ def reactivate_many(service_ids: Sequence[int], *, actor: str) -> list[int]:
     active with one UPDATE, and each gets its provisioning task and event. Returns their ids."""
     transition = TRANSITIONS["reactivate"]
     lapsed = list(
-        Service.objects.filter(pk__in=service_ids, status__in=transition.sources).order_by("pk")
+        Service.objects.filter(pk__among=service_ids, status__in=transition.sources).order_by("pk")
     )
     if not lapsed:
         return []
-    Service.objects.filter(pk__in=[s.pk for s in lapsed]).update(
+    Service.objects.filter(pk__among=[s.pk for s in lapsed]).update(
         status=transition.target, lapsed_on=None
     )
     now = clock.now()
