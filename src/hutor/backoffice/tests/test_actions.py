@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from hutor.accounts.models import User
 from hutor.backoffice import actions, roles
-from hutor.backoffice.models import AuditEntry, Note, Role, StaffProfile
-from hutor.backoffice.tests.conftest import RefundingDemo, queued_bank_line
+from hutor.backoffice.models import Note, Role, StaffProfile
+from hutor.backoffice.tests.audited import bank_actions_audited, check, last_entry
+from hutor.backoffice.tests.conftest import RefundingDemo
 from hutor.backoffice.tests.test_service_provisioning import scripted_service, worker
 from hutor.core.models import Provider
 from hutor.core.money import Money
@@ -25,25 +26,11 @@ from hutor.ledger.models import EntryKind, JournalEntry
 from hutor.notifications.models import OutboxEmail
 from hutor.payments.actions import credit_payment, start_top_up
 from hutor.payments.gateways import GATEWAYS
-from hutor.payments.models import BankStatement, Payment, PaymentStatus, Refund, RefundStatus
+from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from hutor.servers.models import ServerGroup
 from hutor.services.models import ProvisioningTask, ServiceStatus
 
 pytestmark = pytest.mark.django_db
-
-
-def last_entry() -> AuditEntry:
-    return AuditEntry.objects.order_by("-id")[0]
-
-
-def check(audit: AuditEntry, /, *, action: str, staff, reason: str, account=None, **facts) -> None:
-    assert audit.action == action
-    assert audit.staff == staff
-    assert audit.reason == reason
-    assert audit.billing_account == account
-    assert audit.created_at is not None
-    for key, value in facts.items():
-        assert audit.changes[key] == value, (key, audit.changes)
 
 
 def test_every_action_is_audited_with_who_why_and_what_changed(
@@ -256,55 +243,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     )
     done.add(entry.action)
 
-    # Bank: a statement uploaded (this one is rejected: it is empty), a queued payment credited
-    # to its account, another set aside as not ours.
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    entry = post("bank_upload", [], {"file": SimpleUploadedFile("kl_to_1c.txt", b" ")})
-    statement = BankStatement.objects.get()
-    assert statement.is_rejected and statement.uploaded_by == staff
-    check(
-        entry,
-        action="bank.import",
-        staff=staff,
-        reason="kl_to_1c.txt",
-        documents=0,
-        credited=0,
-        rejected_file=True,
-    )
-    done.add(entry.action)
-
-    line = queued_bank_line("902", "700.00")
-    balance = ledger_queries.balance(acc)
-    entry = post("bank_assign", [line.pk], {"account": acc.number, "reason": "Called: hers"})
-    line.refresh_from_db()
-    assert line.status == "credited" and line.resolved_by == staff
-    assert ledger_queries.balance(acc) == balance + Money("700.00")
-    check(
-        entry,
-        action="bank.assign",
-        staff=staff,
-        reason="Called: hers",
-        account=acc,
-        amount="700.00 RUB",
-        document="902",
-        payment=line.payment.number,
-    )
-    done.add(entry.action)
-
-    line = queued_bank_line("903", "55.00")
-    entry = post("bank_not_ours", [line.pk], {"reason": "A loan repayment; returned"})
-    line.refresh_from_db()
-    assert line.status == "not_ours"
-    check(
-        entry,
-        action="bank.not_ours",
-        staff=staff,
-        reason="A loan repayment; returned",
-        amount="55.00 RUB",
-        document="903",
-    )
-    done.add(entry.action)
+    done |= bank_actions_audited(post, staff, acc)
 
     balance = ledger_queries.balance(acc)
     entry = post(

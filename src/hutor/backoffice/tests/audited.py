@@ -1,0 +1,79 @@
+"""Parts of the every-action audit test (test_actions.py), kept apart to keep that file
+readable: how an entry is checked, and the bank's actions performed through their pages."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from hutor.backoffice.models import AuditEntry
+from hutor.backoffice.tests.conftest import queued_bank_line
+from hutor.core.money import Money
+from hutor.ledger import queries as ledger_queries
+from hutor.payments.models import BankStatement
+
+
+def last_entry() -> AuditEntry:
+    return AuditEntry.objects.order_by("-id")[0]
+
+
+def check(audit: AuditEntry, /, *, action: str, staff, reason: str, account=None, **facts) -> None:
+    assert audit.action == action
+    assert audit.staff == staff
+    assert audit.reason == reason
+    assert audit.billing_account == account
+    assert audit.created_at is not None
+    for key, value in facts.items():
+        assert audit.changes[key] == value, (key, audit.changes)
+
+
+def bank_actions_audited(post, staff, acc) -> set[str]:
+    """The bank's actions through their desk pages, each checked; returns their codes."""
+    done: set[str] = set()
+    # Bank: a statement uploaded (this one is rejected: it is empty), a queued payment credited
+    # to its account, another set aside as not ours.
+    entry = post("bank_upload", [], {"file": SimpleUploadedFile("kl_to_1c.txt", b" ")})
+    statement = BankStatement.objects.get()
+    assert statement.is_rejected and statement.uploaded_by == staff
+    check(
+        entry,
+        action="bank.import",
+        staff=staff,
+        reason="kl_to_1c.txt",
+        documents=0,
+        credited=0,
+        rejected_file=True,
+    )
+    done.add(entry.action)
+
+    line = queued_bank_line("902", "700.00")
+    balance = ledger_queries.balance(acc)
+    entry = post("bank_assign", [line.pk], {"account": acc.number, "reason": "Called: hers"})
+    line.refresh_from_db()
+    assert line.status == "credited" and line.resolved_by == staff
+    assert ledger_queries.balance(acc) == balance + Money("700.00")
+    check(
+        entry,
+        action="bank.assign",
+        staff=staff,
+        reason="Called: hers",
+        account=acc,
+        amount="700.00 RUB",
+        document="902",
+        payment=line.payment.number,
+    )
+    done.add(entry.action)
+
+    line = queued_bank_line("903", "55.00")
+    entry = post("bank_not_ours", [line.pk], {"reason": "A loan repayment; returned"})
+    line.refresh_from_db()
+    assert line.status == "not_ours"
+    check(
+        entry,
+        action="bank.not_ours",
+        staff=staff,
+        reason="A loan repayment; returned",
+        amount="55.00 RUB",
+        document="903",
+    )
+    done.add(entry.action)
+    return done
