@@ -123,6 +123,12 @@ class _Context:
         self._prefixes: dict[tuple[int, str], str] = {}
         self._dates: dict[tuple[dt.date, dt.date, str], str] = {}
 
+    def type_code(self, service: Service) -> str:
+        code = self.type_codes.get(service.service_type_id)
+        if code is None:  # a service type created since the run began
+            code = self.type_codes[service.service_type_id] = service.service_type.code
+        return code
+
     @cached_property
     def days_before(self) -> dict[str, int]:
         return dict(settings.HUTOR_BILLING_RENEW_DAYS_BEFORE)
@@ -303,9 +309,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             or not renewal_due(
                 today=today,
                 paid_until=paid_until,
-                days_before=per_type(
-                    context.days_before, context.type_codes[service.service_type_id]
-                ),
+                days_before=per_type(context.days_before, context.type_code(service)),
             )
         ):
             counts["not_due"] += 1
@@ -345,7 +349,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
                 LineDraft(
                     kind=LineKind.PERIOD,
                     service=service,
-                    service_type_code=context.type_codes[service.service_type_id],
+                    service_type_code=context.type_code(service),
                     tariff_code=price.tariff.code,
                     description_ru=context.text(
                         price, service.identifier, plan.start, plan.end, "ru"
