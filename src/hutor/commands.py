@@ -15,6 +15,7 @@ like cli.py: it knows every app's errors.)
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,21 @@ def cli_language() -> str:
     wanted = str(getattr(settings, "HUTOR_CLI_LANGUAGE", "") or settings.LANGUAGE_CODE)
     known = {code for code, _name in settings.LANGUAGES}
     return wanted if wanted in known else settings.LANGUAGE_CODE
+
+
+def key_value_pairs(values: list[str]) -> dict[str, Any]:
+    """`-s KEY=VALUE` arguments as a dict; a VALUE that parses as JSON (numbers, true, lists) is
+    taken as such. A malformed one is a one-line error."""
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(_("expected KEY=VALUE, got «%(item)s»") % {"item": item})
+        try:
+            result[key] = json.loads(value)
+        except json.JSONDecodeError:
+            result[key] = value
+    return result
 
 
 class HutorCommand(BaseCommand):

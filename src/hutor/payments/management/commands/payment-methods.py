@@ -16,24 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hutor.backoffice.audit import command_actor, diff, record
-from hutor.commands import HutorCommand
+from hutor.commands import HutorCommand, key_value_pairs
 from hutor.payments.admin import mask
 from hutor.payments.models import Gateway, PaymentMethod
-
-
-def _pairs(values: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; a VALUE that parses as JSON (numbers, true, lists) is taken as such."""
-    result: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(_("expected KEY=VALUE, got «%(item)s»") % {"item": item})
-        try:
-            result[key] = json.loads(value)
-        except json.JSONDecodeError:
-            result[key] = value
-    return result
-
 
 FIELDS = {"name_ru", "name_en", "currency", "min_amount", "max_amount", "position"}
 
@@ -159,7 +144,7 @@ class Command(HutorCommand):
                 currency=currency.upper(),
                 is_test_mode=test_mode,
                 is_enabled=not disabled,
-                settings=_pairs(pairs),
+                settings=key_value_pairs(pairs),
             )
             self._audit(
                 method,
@@ -186,8 +171,8 @@ class Command(HutorCommand):
         with transaction.atomic():
             method = self._get(slug)
             before = {name: getattr(method, name) for name in (*FIELDS, "is_test_mode")}
-            method.settings = {**method.settings, **_pairs(pairs)}
-            for name, value in _pairs(field).items():
+            method.settings = {**method.settings, **key_value_pairs(pairs)}
+            for name, value in key_value_pairs(field).items():
                 if name not in FIELDS:
                     raise CommandError(
                         _("unknown field «%(name)s»; one of %(fields)s")
@@ -205,7 +190,7 @@ class Command(HutorCommand):
                 "payment_method.update",
                 {
                     **diff(before, after),
-                    **({"settings_changed": sorted(_pairs(pairs))} if pairs else {}),
+                    **({"settings_changed": sorted(key_value_pairs(pairs))} if pairs else {}),
                 },
                 **options,
             )

@@ -14,26 +14,12 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hutor.commands import HutorCommand
+from hutor.commands import HutorCommand, key_value_pairs
 from hutor.core.secrets import masked
 from hutor.servers import actions
 from hutor.servers.models import Server, ServerGroup
 from hutor.services.placement import loads
 from hutor.services.provisioning import check_server
-
-
-def _pairs(values: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; a VALUE that parses as JSON (numbers, lists) is taken as such."""
-    result: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(_("expected KEY=VALUE, got «%(item)s»") % {"item": item})
-        try:
-            result[key] = json.loads(value)
-        except json.JSONDecodeError:
-            result[key] = value
-    return result
 
 
 def _on_off(value: str | None) -> bool | None:
@@ -145,7 +131,7 @@ class Command(HutorCommand):
             use_tls=_on_off(options["tls"]) is not False,
             username=options["username"] or "",
             password=self._password(options["password_stdin"]),
-            settings=_pairs(options["pairs"]),
+            settings=key_value_pairs(options["pairs"]),
             capacity=options["capacity"] or 100,
             enabled=_on_off(options["enabled"]) is not False,
         )
@@ -164,7 +150,7 @@ class Command(HutorCommand):
         if options["enabled"] is not None:
             values["enabled"] = options["enabled"] == "on"
         if options["pairs"]:
-            values["settings"] = {**server.settings, **_pairs(options["pairs"])}
+            values["settings"] = {**server.settings, **key_value_pairs(options["pairs"])}
         actions.update_server(
             server=server, values=values, password=self._password(options["password_stdin"])
         )

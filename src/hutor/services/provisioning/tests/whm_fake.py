@@ -15,7 +15,6 @@ behaviour is chosen.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import secrets
 import ssl
@@ -26,10 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from hutor.services.provisioning.tests.tls import self_signed_cert
 
 # createacct's optional parameters (https://api.docs.cpanel.net/openapi/whm/operation/createacct/).
 _CREATEACCT_OPTIONAL = (
@@ -413,44 +409,12 @@ def _handler(fake: FakeWhm) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, made for the test run."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "whm.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "whm.pem", folder / "whm.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 class Serving:
     """The fake on a free 127.0.0.1 port over HTTPS, in a thread."""
 
     def __init__(self, fake: FakeWhm, folder: Path) -> None:
         self.fake = fake
-        self.cert, key = self_signed(folder)
+        self.cert, key = self_signed_cert(folder, "whm.test")
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, key)
