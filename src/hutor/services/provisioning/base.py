@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from hutor.servers.models import Server
     from hutor.services.models import Service
+    from hutor.services.provisioning.registrar import Registrant
 
 # Every capability a module may declare. The first five are the lifecycle's operations
 # (services.lifecycle queues them); the rest are asked for by staff, the panel, reconciliation.
@@ -37,8 +38,29 @@ CAPABILITIES = frozenset(
         "reset_password",  # a new password set on the remote side
         "login_url",  # a single sign-on link into the control panel
         "check",  # can the server be reached with its credentials
+        # A registrar's (registrar.RegistrarModule): domains.
+        "availability",  # is a name free to register, several at once
+        "info",  # the registry's status, expiry date, nameservers, lock
+        "transfer_in",  # with the auth code the losing registrar gave
+        "transfer_out",  # unlock and give the auth code
+        "set_nameservers",
+        "update_contacts",  # the registrant's data changed
+        "lock",  # clientTransferProhibited on or off
+        # A certificate authority's (ca.CertificateAuthorityModule): SSL certificates.
+        "validation",  # what must be published to prove control of the names
+        "status",  # where the order is: validating, issued, ...
+        "download",  # the issued certificate and its chain
+        "reissue",  # a new certificate for a new key (CSR) in the same order
+        "revoke",
     }
 )
+
+
+def unimplemented(method: Any) -> Any:
+    """Marks a contract's default method (which raises NotSupported): a module that declares
+    the capability must override it."""
+    method.unimplemented = True
+    return method
 
 
 class ProvisioningError(Exception):
@@ -102,12 +124,18 @@ class ServerAccess:
 class ProvisioningContext:
     """What a call gets: the service (with its tariff), the tariff's module parameters, the
     server with its credential, and the operation's own parameters (a tariff change's
-    `old_tariff_code`)."""
+    `old_tariff_code`, a domain's `years`). A domain's call also gets its registrant, its
+    nameservers and, for a transfer in, the auth code (registrar.py); a certificate's, the
+    CSR (ca.py)."""
 
     service: Service
     params: Mapping[str, Any]
     server: ServerAccess | None = None
     operation_params: Mapping[str, str] = field(default_factory=dict)
+    registrant: Registrant | None = None
+    nameservers: tuple[str, ...] = ()
+    auth_code: str = field(default="", repr=False)
+    csr_pem: str = ""
 
     @property
     def remote_id(self) -> str:
@@ -182,7 +210,11 @@ class ProvisioningModule(abc.ABC):
         unknown = cls.capabilities - CAPABILITIES
         if unknown:
             raise TypeError(f"{cls.__name__}: unknown capabilities {sorted(unknown)}")
-        missing = [c for c in cls.capabilities if getattr(cls, c) is getattr(ProvisioningModule, c)]
+        missing = [
+            c
+            for c in cls.capabilities
+            if getattr(cls, c, None) is None or getattr(getattr(cls, c), "unimplemented", False)
+        ]
         if missing:
             raise TypeError(f"{cls.__name__} declares {sorted(missing)} but does not implement it")
 
@@ -194,39 +226,50 @@ class ProvisioningModule(abc.ABC):
         return NotSupported(f"module {self.name!r} does not support {capability!r}")
 
     # The lifecycle's operations (services.lifecycle.TRANSITIONS).
+    @unimplemented
     def create(self, ctx: ProvisioningContext) -> ProvisioningResult:
         raise self._unsupported("create")
 
+    @unimplemented
     def suspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
         raise self._unsupported("suspend")
 
+    @unimplemented
     def unsuspend(self, ctx: ProvisioningContext) -> ProvisioningResult:
         raise self._unsupported("unsuspend")
 
+    @unimplemented
     def terminate(self, ctx: ProvisioningContext) -> ProvisioningResult:
         raise self._unsupported("terminate")
 
+    @unimplemented
     def change_tariff(self, ctx: ProvisioningContext) -> ProvisioningResult:
         """The service is now on `ctx.service.tariff` (`ctx.params` are its parameters);
         `ctx.old_tariff_code` names the one it left."""
         raise self._unsupported("change_tariff")
 
+    @unimplemented
     def renew(self, ctx: ProvisioningContext) -> ProvisioningResult:
         raise self._unsupported("renew")
 
     # Asked for by staff, the panel and reconciliation.
+    @unimplemented
     def sync(self, ctx: ProvisioningContext) -> SyncResult:
         raise self._unsupported("sync")
 
+    @unimplemented
     def list(self, server: ServerAccess) -> Sequence[RemoteAccount]:
         raise self._unsupported("list")
 
+    @unimplemented
     def reset_password(self, ctx: ProvisioningContext, *, password: str) -> ProvisioningResult:
         raise self._unsupported("reset_password")
 
+    @unimplemented
     def login_url(self, ctx: ProvisioningContext) -> str:
         raise self._unsupported("login_url")
 
+    @unimplemented
     def check(self, server: ServerAccess) -> str:
         """Reach the server with its credential; return a short description (a version) or
         raise ProvisioningError with what went wrong."""
