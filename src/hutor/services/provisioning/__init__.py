@@ -9,8 +9,8 @@ here the same way as "manual" and "log". docs/provisioning.md has the contract a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -78,15 +78,32 @@ def get_module(name: str) -> ProvisioningModule:
         raise LookupError(f"unknown provisioning module {name!r}") from None
 
 
+# What other apps add to a call's context: each provider gets the service and returns
+# ProvisioningContext fields ({"registrant": …, "nameservers": …} from the domains app), or {}.
+ContextProvider = Callable[["Service"], Mapping[str, Any]]
+CONTEXT_PROVIDERS: list[ContextProvider] = []
+
+
+def provide_context(provider: ContextProvider) -> ContextProvider:
+    """Add a context provider (in the providing app's AppConfig.ready())."""
+    if provider not in CONTEXT_PROVIDERS:
+        CONTEXT_PROVIDERS.append(provider)
+    return provider
+
+
 def context_for(service: Service, params: Mapping[str, str] | None = None) -> ProvisioningContext:
     """The context of a call for the service: its tariff's module parameters and its server
-    (the credential decrypted now, for this call only)."""
+    (the credential decrypted now, for this call only), and what the providers add."""
     server = service.server if service.server_id is not None else None
+    extra: dict[str, Any] = {}
+    for provider in CONTEXT_PROVIDERS:
+        extra.update(provider(service))
     return ProvisioningContext(
         service=service,
         params=dict(service.tariff.module_params or {}),
         server=ServerAccess.of(server) if server is not None else None,
         operation_params=dict(params or {}),
+        **extra,
     )
 
 
@@ -144,6 +161,7 @@ __all__ = [
     "context_for",
     "get_module",
     "perform",
+    "provide_context",
     "register",
     "registry",
 ]
