@@ -154,6 +154,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "payment.review": gettext_lazy("Payment reviewed"),
     "queue.retry": gettext_lazy("Failed email or task sent back to the worker"),
     "service.rerun_create": gettext_lazy("Service creation queued again"),
+    "queue.complete": gettext_lazy("Provisioning task marked done by hand"),
     "service.control_panel": gettext_lazy("Control panel opened as the customer"),
     "staff.create": gettext_lazy("Staff member added"),
     "staff.update": gettext_lazy("Staff member changed"),

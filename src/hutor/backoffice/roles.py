@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "service.suspend": Role.SALES,
     "service.unsuspend": Role.SALES,
     "queue.retry": Role.SALES,  # a failed email or provisioning task back to the worker
+    "queue.complete": Role.SALES,  # a to-do or failed provisioning task marked done by hand
     "service.rerun_create": Role.SALES,  # the service's create queued again
     "service.control_panel": Role.SALES,  # into its control panel as the customer (login_url)
     # Accountant: move money, and what is worth money.

@@ -77,6 +77,7 @@ urlpatterns = [
     path("bank/lines/<int:pk>/not-ours/", bank.not_ours, name="bank_not_ours"),
     path("queue/", queue_views.failed_work, name="queue"),
     path("queue/<slug:kind>/<int:pk>/retry/", queue_views.retry, name="queue_retry"),
+    path("queue/task/<int:pk>/done/", queue_views.complete, name="queue_complete"),
     # Reports.
     path("reports/", reporting.overview, name="reports"),
     path("reports/<slug:slug>/", reporting.report, name="report"),

@@ -39,6 +39,7 @@ from hutor.services.models import (
     ServiceEvent,
     ServiceStatus,
 )
+from hutor.services.provisioning import module_renews
 from hutor.services.tariffs import (
     change_tariff,
     open_period_invoices,
@@ -201,6 +202,7 @@ def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
             start = renewal_start(service)
         else:
             continue  # terminated or cancelled meanwhile: the money stays paid, nothing to do
+        before = service.paid_until
         end = add_months(start, months)
         PaidPeriod.objects.create(
             service=service,
@@ -222,8 +224,10 @@ def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
         service.save(update_fields=["paid_until", "period_months"])
         if service.status == ServiceStatus.PENDING:
             lifecycle.move(service, "activate", actor=actor)
-        elif service.status != ServiceStatus.ACTIVE:
+            continue
+        if service.status != ServiceStatus.ACTIVE:
             lifecycle.move(service, "reactivate", actor=actor)
+        lifecycle.renew_remote([(service, before, months)])
 
 
 def apply_cancelled_invoice(invoice: Invoice) -> None:
@@ -437,12 +441,17 @@ def apply_paid_renewals(
     for line in lines:
         by_invoice.setdefault(line.invoice_id, []).append(line)
     service_ids = {line.service_id for line in lines if line.service_id is not None}
-    current = {
-        pk: (status, paid_until, months)
-        for pk, status, paid_until, months in Service.objects.filter(
-            pk__among=service_ids
-        ).values_list("pk", "status", "paid_until", "period_months")
-    }
+    current: dict[int, tuple[str, dt.date | None, int]] = {}
+    # The services whose module renews on the remote side too (registrars, CAs): they get a
+    # renew task; the rest (nearly all) need no second look.
+    renewing: set[int] = set()
+    for pk, status, paid_until, months, module in Service.objects.filter(
+        pk__among=service_ids
+    ).values_list("pk", "status", "paid_until", "period_months", "provisioning_module"):
+        current[pk] = (status, paid_until, months)
+        if module_renews(module):
+            renewing.add(pk)
+    remote: list[tuple[int, dt.date | None, int]] = []
     extended: dict[int, tuple[dt.date, int]] = {}  # service id -> new (paid_until, months)
     periods: list[PaidPeriod] = []
     lapsed: list[int] = []  # extended while suspended or expired: to reactivate
@@ -466,6 +475,8 @@ def apply_paid_renewals(
             extended[line.service_id] = (end, months)
             if status != ServiceStatus.ACTIVE:
                 lapsed.append(line.service_id)
+            if line.service_id in renewing:
+                remote.append((line.service_id, paid_until, months))
             periods.append(
                 PaidPeriod(
                     service_id=line.service_id,
@@ -490,7 +501,11 @@ def apply_paid_renewals(
         PaidPeriod.objects.bulk_create(periods)
     # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice);
     # the active ones (nearly all) need no second look.
-    return lifecycle.reactivate_many(lapsed, actor=actor) if lapsed else []
+    reactivated = lifecycle.reactivate_many(lapsed, actor=actor) if lapsed else []
+    if remote:
+        services = Service.objects.in_bulk([pk for pk, _before, _months in remote])
+        lifecycle.renew_remote([(services[pk], before, m) for pk, before, m in remote])
+    return reactivated
 
 
 def _extend_many(extended: dict[int, tuple[dt.date, int]]) -> None:

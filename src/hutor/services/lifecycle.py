@@ -259,6 +259,24 @@ def _withdraw_open_invoices(service: Service) -> list[str]:
     return cancelled
 
 
+def renew_remote(renewed: Sequence[tuple[Service, dt.date | None, int]]) -> list[ProvisioningTask]:
+    """After a paid renewal: a `renew` task for each renewed service whose module declares it
+    (a registrar or a CA: the remote side has its own expiry), in the caller's transaction.
+
+    `renewed` holds (service, the paid-until date before the renewal, the months paid). The task
+    carries the months, the whole years (domains) and the expiry billing believed in before,
+    which a registry's renew command names (EPP's curExpDate). Other modules renew nothing."""
+    tasks = []
+    for service, before, months in renewed:
+        if not get_module(service.provisioning_module).supports("renew"):
+            continue
+        params = {"months": str(months), "years": str(max(1, months // 12))}
+        if before is not None:
+            params["expires_on"] = before.isoformat()
+        tasks.append(provision(service=service, operation="renew", **params))
+    return tasks
+
+
 def provision(*, service: Service, operation: str, **params: str) -> ProvisioningTask:
     """Queue a call of the service's provisioning module, in the caller's transaction.
 

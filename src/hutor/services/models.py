@@ -261,6 +261,7 @@ class ProvisioningOperation(models.TextChoices):
     UNSUSPEND = "unsuspend", _("Unsuspend")
     TERMINATE = "terminate", _("Terminate")
     CHANGE_TARIFF = "change_tariff", _("Change tariff")
+    RENEW = "renew", _("Renew")
 
 
 class ProvisioningStatus(models.TextChoices):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from hutor.servers.models import Server
 from hutor.services import lifecycle
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceStatus
+from hutor.services.provisioning.csr import make_private_key
 
 if TYPE_CHECKING:
     from hutor.catalog.models import Tariff
@@ -119,11 +120,23 @@ def place(*, service: Service) -> Service:
 
 def ensure_password(*, service: Service) -> str:
     """The service's password, generated and kept (encrypted) first if it has none."""
+    return _ensure_secret(service, generate_password)
+
+
+def ensure_private_key(*, service: Service) -> str:
+    """A certificate service's private key (ca.py), generated and kept (encrypted, in the
+    service's secret) first if it has none: a retried order uses the same key."""
+    return _ensure_secret(service, make_private_key)
+
+
+def _ensure_secret(service: Service, make: Callable[[], str]) -> str:
+    """The service's secret (a password or a private key), made and kept first if it has none,
+    under the service's lock: two workers never keep two different ones."""
     if not service.password:
         with transaction.atomic():
             locked = lifecycle.lock(service)
             if not locked.password:
-                locked.password = Secret.of(generate_password())
+                locked.password = Secret.of(make())
                 locked.save(update_fields=["password"])
             service.password = locked.password
     return service.password.reveal()

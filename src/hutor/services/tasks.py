@@ -81,6 +81,9 @@ def _run(task: ProvisioningTask) -> Finished:
     if task.operation == ProvisioningOperation.CREATE and module.wants_password:
         # Kept before the call, so a retried create sets the same password.
         placement.ensure_password(service=service)
+    if module.wants_private_key and not service.access.get("csr_pem"):
+        # A certificate's key, made by Hutor unless the customer gave a CSR of their own.
+        placement.ensure_private_key(service=service)
     try:
         result = perform(module, service, task.operation, task.params or {})
     except ProvisioningRefused as exc:

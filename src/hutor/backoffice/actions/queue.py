@@ -1,4 +1,6 @@
-"""Dead letters: staff send a failed email or provisioning task back to the worker.
+"""Dead letters: staff send a failed email or provisioning task back to the worker, or mark a
+provisioning task done by hand (a to-do of the manual module, or a failed one staff did on the
+server themselves).
 
 The queue's own rule (core.queue.Queue.requeue: only a dead job, a fresh set of tries) is
 applied by the app that owns the table (notifications.actions.retry, services.actions.
@@ -78,3 +80,29 @@ def retry_task(*, staff: User, task: ProvisioningTask, reason: str) -> Provision
             },
         )
     return retried
+
+
+def complete_task(*, staff: User, task: ProvisioningTask, reason: str) -> ProvisioningTask:
+    """Mark a to-do or a failed provisioning task done: staff did the work on the server by
+    hand (the reason says what). Nothing is called; later tasks of the service go on."""
+    require_reason(reason)
+    with transaction.atomic():
+        try:
+            done = service_actions.complete_task(task=task, note=reason)
+        except ServiceError as exc:
+            raise AlreadyDone(str(exc)) from exc  # done or retried by someone else meanwhile
+        record(
+            staff=staff,
+            action="queue.complete",
+            reason=reason,
+            billing_account=task.service.billing_account,
+            object_type="provisioning_task",
+            object_id=task.pk,
+            changes={
+                "status": {"from": task.status, "to": done.status},
+                "operation": task.operation,
+                "service": task.service_id,
+                "last_error": task.last_error[:ERROR_IN_AUDIT],
+            },
+        )
+    return done

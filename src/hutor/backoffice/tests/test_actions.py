@@ -28,6 +28,7 @@ from hutor.payments.actions import credit_payment, start_top_up
 from hutor.payments.gateways import GATEWAYS
 from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from hutor.servers.models import ServerGroup
+from hutor.services.actions import provision
 from hutor.services.models import ProvisioningTask, ServiceStatus
 
 pytestmark = pytest.mark.django_db
@@ -499,6 +500,18 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     entry = post("queue_retry", ["task", failed_task.pk], {"reason": "Panel is back"})
     check(entry, action="queue.retry", staff=staff, reason="Panel is back", account=acc)
     assert ProvisioningTask.objects.get(pk=failed_task.pk).status == "pending"
+    done.add(entry.action)
+    todo = provision(service=world.hosting, operation="unsuspend")
+    ProvisioningTask.objects.filter(pk=todo.pk).update(status="todo")
+    entry = post("queue_complete", [todo.pk], {"reason": "Unsuspended by hand"})
+    check(
+        entry,
+        action="queue.complete",
+        staff=staff,
+        reason="Unsuspended by hand",
+        account=acc,
+        status={"from": "todo", "to": "done"},
+    )
     done.add(entry.action)
 
     provider = Provider.current()

@@ -149,3 +149,60 @@ def test_a_retry_without_a_reason_or_of_an_unknown_kind_changes_nothing(
     assert client.get(retry_url("payment", email.pk)).status_code == 404
     assert client.get(retry_url("email", 999999)).status_code == 404
     assert not AuditEntry.objects.filter(action="queue.retry").exists()
+
+
+def done_url(pk: int) -> str:
+    return reverse("desk:queue_complete", args=[pk])
+
+
+def test_sales_marks_a_failed_task_done_by_hand_nothing_is_called_and_the_audit_says_why(
+    world, fail_for_good, desk_client
+):
+    _email, task, _panel = fail_for_good()
+    support, _ = desk_client(Role.SUPPORT)
+    assert done_url(task.pk) not in support.get(PAGE).content.decode()
+    assert support.post(done_url(task.pk), {"reason": "Did it"}).status_code == 403
+
+    client, staff = desk_client(Role.SALES)
+    page = client.get(PAGE, **EN).content.decode()
+    assert done_url(task.pk) in page and "Mark done" in page
+    form = client.get(done_url(task.pk), **EN).content.decode()
+    assert "Nothing is sent to the server" in form
+    assert client.post(done_url(task.pk), {"reason": " "}).status_code == 200  # reason asked
+    assert ProvisioningTask.objects.get(pk=task.pk).status == "failed"
+
+    reason = "Suspended in the panel by hand, ticket 1042"
+    response = client.post(done_url(task.pk), {"reason": reason})
+    assert response.status_code == 302 and response["Location"] == PAGE
+    task.refresh_from_db()
+    assert task.status == "done" and task.done_at is not None and reason in task.note
+    entry = AuditEntry.objects.get(action="queue.complete")
+    assert (entry.staff, entry.reason, entry.billing_account) == (staff, reason, world.account)
+    assert entry.changes["status"] == {"from": "failed", "to": "done"}
+    assert "control panel unreachable" in entry.changes["last_error"]
+    assert run_due_tasks().done == 0  # the module is not called: the work was done by hand
+    # A second click finds it done: said so, nothing recorded twice.
+    client.post(done_url(task.pk), {"reason": reason})
+    assert AuditEntry.objects.filter(action="queue.complete").count() == 1
+    assert task.pk not in [t.pk for t in client.get(PAGE).context["tasks"]]
+    # The service page's task history offers neither button for a done task.
+    service_page = client.get(reverse("desk:service", args=[task.service_id])).content.decode()
+    assert done_url(task.pk) not in service_page
+
+
+def test_the_manual_modules_to_dos_are_listed_and_marked_done_from_the_desk(world, desk_client):
+    from hutor.services.actions import provision
+
+    hosting = world.hosting  # the catalog's hosting has no server group: the manual module
+    assert hosting.provisioning_module == "manual"
+    todo = provision(service=hosting, operation="suspend")
+    assert todo.status == "todo"
+    client, _ = desk_client(Role.SALES)
+    page = client.get(PAGE).content.decode()
+    assert "Задания для сотрудников" in page and done_url(todo.pk) in page
+    service_page = client.get(reverse("desk:service", args=[hosting.pk])).content.decode()
+    assert done_url(todo.pk) in service_page
+    client.post(done_url(todo.pk), {"reason": "Suspended by hand"})
+    todo.refresh_from_db()
+    assert todo.status == "done"
+    assert todo.pk not in [t.pk for t in client.get(PAGE).context["todos"]]

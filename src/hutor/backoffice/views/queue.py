@@ -1,4 +1,5 @@
-"""Dead letters: the emails and provisioning tasks the worker gave up on, and their retry."""
+"""Dead letters: the emails and provisioning tasks the worker gave up on, and their retry; the
+provisioning to-dos waiting for staff, and marking a task done by hand."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def failed_work(request: HttpRequest) -> HttpResponse:
     tasks = ProvisioningTask.objects.filter(status=ProvisioningStatus.FAILED).select_related(
         "service__billing_account"
     )
+    todos = ProvisioningTask.objects.filter(status=ProvisioningStatus.TODO).select_related(
+        "service__billing_account"
+    )
     return render_desk(
         request,
         "backoffice/queue.html",
@@ -39,6 +43,8 @@ def failed_work(request: HttpRequest) -> HttpResponse:
             "email_count": emails.count(),
             "tasks": tasks.order_by("-created_at", "-id")[:SHOWN],
             "task_count": tasks.count(),
+            "todos": todos.order_by("created_at", "id")[:SHOWN],
+            "todo_count": todos.count(),
             "drift": [
                 {"report": r, "at": reconcile.checked_at(r), "findings": r.findings[:SHOWN]}
                 for r in reconcile.latest()
@@ -88,8 +94,7 @@ def retry(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         if later.exclude(status=ProvisioningStatus.FAILED).exists():
             intro += " " + _(
                 "A later task of this service has been queued or run since: retrying this "
-                "one may undo it. If the work was done by hand, mark the task done in the "
-                "administration instead."
+                "one may undo it. If the work was done by hand, mark the task done instead."
             )
         page = {
             "title": _("Retry a failed provisioning task"),
@@ -106,4 +111,31 @@ def retry(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         done_url=done_url,
         button=_("Retry"),
         **page,
+    )
+
+
+@roles.require_action("queue.complete")
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reason form, then the audited "done by hand" of one to-do or failed task."""
+    task = get_object_or_404(
+        ProvisioningTask.objects.select_related("service__billing_account"), pk=pk
+    )
+
+    def perform(data: dict[str, Any]) -> str:
+        actions.complete_task(staff=staff_of(request), task=task, reason=data["reason"])
+        return _("The task «%(task)s» is marked done.") % {"task": task}
+
+    return action_page(
+        request,
+        form=ReasonForm(request.POST if request.method == "POST" else None),
+        perform=perform,
+        done_url=reverse("desk:queue"),
+        title=_("Mark a provisioning task done by hand"),
+        account=task.service.billing_account,
+        subject=str(task),
+        intro=_(
+            "Nothing is sent to the server: the task is recorded as done because the work was "
+            "done there by hand. Say in the reason what was done, for whoever looks next."
+        ),
+        button=_("Mark done"),
     )

@@ -29,6 +29,7 @@ from hutor.services.provisioning.base import (
     SyncResult,
 )
 from hutor.services.provisioning.cpanel import CpanelModule
+from hutor.services.provisioning.csr import certificate_names, make_csr
 from hutor.services.provisioning.ispmanager import IspmanagerModule
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
@@ -58,6 +59,13 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         PowerDNSModule,
     )
 }
+
+
+def module_renews(name: str) -> bool:
+    """Does the named module renew on the remote side (the `renew` capability)? Asked per row
+    by the billing run's bulk renewal path: a lookup, no instance made."""
+    module = MODULES.get(name)
+    return module is not None and module.supports("renew")
 
 
 def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
@@ -95,16 +103,30 @@ def context_for(service: Service, params: Mapping[str, str] | None = None) -> Pr
     """The context of a call for the service: its tariff's module parameters and its server
     (the credential decrypted now, for this call only), and what the providers add."""
     server = service.server if service.server_id is not None else None
+    params_of_tariff = dict(service.tariff.module_params or {})
     extra: dict[str, Any] = {}
+    module = MODULES.get(service.provisioning_module)
+    if module is not None and module.wants_private_key:
+        extra["csr_pem"] = certificate_request(service, params_of_tariff)
     for provider in CONTEXT_PROVIDERS:
         extra.update(provider(service))
     return ProvisioningContext(
         service=service,
-        params=dict(service.tariff.module_params or {}),
+        params=params_of_tariff,
         server=ServerAccess.of(server) if server is not None else None,
         operation_params=dict(params or {}),
         **extra,
     )
+
+
+def certificate_request(service: Service, params: Mapping[str, Any]) -> str:
+    """The CSR a certificate service is ordered with: the customer's own, or one Hutor makes
+    from the key it keeps for the service (csr.py); "" before the key exists."""
+    given = str(service.access.get("csr_pem") or "")
+    if given or not service.password:
+        return given
+    names = certificate_names(service.identifier, dict(params))
+    return make_csr(service.password.reveal(), names)
 
 
 def perform(
@@ -160,6 +182,7 @@ __all__ = [
     "check_server",
     "context_for",
     "get_module",
+    "module_renews",
     "perform",
     "provide_context",
     "register",

@@ -204,6 +204,9 @@ class ProvisioningModule(abc.ABC):
     # True: before the first create, a password is generated and kept (encrypted) on the
     # service, so a retried create sets the same one (`ProvisioningContext.password`).
     wants_password: ClassVar[bool] = False
+    # True (a CA): a private key is generated and kept (encrypted) on the service before a
+    # call, and the call's `csr_pem` is a CSR of it for the service's names (ca.py).
+    wants_private_key: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

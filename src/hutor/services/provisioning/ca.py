@@ -109,9 +109,9 @@ class CertificateAuthorityModule(ProvisioningModule):
     Subclasses declare `capabilities` from base.CAPABILITIES (which includes CA_CAPABILITIES)
     and implement those methods; the rest raise NotSupported."""
 
-    # Before the first create, a private key is generated and kept (encrypted) on the service,
-    # and `ctx.csr_pem` is a CSR of it for the service's names, unless the order came with the
-    # customer's own CSR.
+    # Before the first call, a private key is generated and kept (encrypted) on the service,
+    # and `ctx.csr_pem` is a CSR of it for the service's names (csr.py), unless the order came
+    # with the customer's own CSR (`service.access["csr_pem"]`).
     wants_private_key = True
 
     @unimplemented
