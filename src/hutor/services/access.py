@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hutor.core import clock
 from hutor.core.secrets import MASK
@@ -89,7 +90,7 @@ def reveal_password(service: Service) -> str:
     """The service's password the first time it is asked for once the service is created, and
     "" ever after (until a reset). The mark is set by one conditional UPDATE, so two pages
     opened at once do not both show it."""
-    if not service.password or service.password_shown_at is not None:
+    if not has_password(service) or service.password_shown_at is not None:
         return ""
     if module_state(service) != READY:
         return ""
@@ -99,6 +100,47 @@ def reveal_password(service: Service) -> str:
     )
     service.password_shown_at = now
     return service.password.reveal() if marked else ""
+
+
+# The access details a module reports (Service.access) that a customer needs, in this order;
+# other keys (a VM's number on the hypervisor) are for staff.
+ACCESS_LABELS = {
+    "panel_url": gettext_lazy("Control panel"),
+    "login": gettext_lazy("Login"),
+    "domain": gettext_lazy("Domain"),
+    "zone": gettext_lazy("DNS zone"),
+    "hostname": gettext_lazy("Host name"),
+    "ip": gettext_lazy("IP address"),
+    "nameservers": gettext_lazy("Name servers"),
+}
+
+
+def access_rows(service: Service) -> list[dict[str, object]]:
+    """The customer's access details of a service, labelled, for its panel page and its
+    "ready" email: [{"key", "label", "value", "link"} or {"key", "label", "lines"}]."""
+    rows: list[dict[str, object]] = []
+    details = service.access if isinstance(service.access, dict) else {}
+    for key, label in ACCESS_LABELS.items():
+        value = details.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list | tuple):
+            rows.append({"key": key, "label": label, "lines": [str(v) for v in value]})
+        else:
+            text = str(value)
+            link = key == "panel_url" and text.startswith(("https://", "http://"))
+            rows.append({"key": key, "label": label, "value": text, "link": link})
+    return rows
+
+
+def has_password(service: Service) -> bool:
+    """Does the service have a password for the customer (a certificate's secret is its key)?"""
+    if not service.password:
+        return False
+    try:
+        return not get_module(service.provisioning_module).wants_private_key
+    except LookupError:
+        return True
 
 
 def _ready(service: Service, capability: str) -> None:

@@ -8,4 +8,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services")
 
     def ready(self) -> None:
-        from hutor.services import receivers  # noqa: F401 - connects the invoice signals
+        from hutor.services import (
+            emails,  # noqa: F401 - registers the "service ready" email
+            receivers,  # noqa: F401 - connects the invoice signals
+        )

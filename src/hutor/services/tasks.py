@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from hutor.core import clock
 from hutor.core.queue import Finished, Queue
-from hutor.services import placement
+from hutor.services import emails, placement
 from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
 from hutor.services.placement import NeedsAttention
 from hutor.services.provisioning import ProvisioningRefused, get_module, perform
@@ -97,4 +97,6 @@ def _run(task: ProvisioningTask) -> Finished:
         password=result.password,
         access=result.access,
     )
+    if task.operation == ProvisioningOperation.CREATE:
+        emails.queue_ready(service)  # once per service, whatever number of creates it took
     return Finished(ProvisioningStatus.DONE, {"note": result.note, "done_at": clock.now()})

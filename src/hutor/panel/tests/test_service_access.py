@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -186,3 +187,53 @@ def test_name_servers_and_an_ip_are_listed(scripts, catalog, account_factory, to
     assert '<span class="access-line mono">ns2.example.net</span>' in html
     assert "192.0.2.10" in html and "Name servers" in html
     assert "vmid" not in html  # for staff
+
+
+def test_the_ready_email_carries_the_access_details_and_leads_to_the_password_shown_once(
+    scripts, catalog, account_factory, top_up, mailoutbox
+):
+    from hutor.notifications.actions import deliver_due
+    from hutor.notifications.models import OutboxEmail
+    from hutor.services import access
+
+    service, client = ordered(catalog, account_factory)
+    top_up(service.billing_account, "199.00")
+    assert not OutboxEmail.objects.filter(template="service_ready").exists()  # not created yet
+    worker()  # the create task runs, then the worker delivers the email it queued
+    deliver_due()
+    service.refresh_from_db()
+    password = service.password.reveal()
+    (ready,) = [m for m in mailoutbox if "готова" in m.subject]
+    assert ready.to == [service.billing_account.contact_email]
+    assert "romashka.ru" in ready.subject
+    html = ready.alternatives[0][0]
+    for text in (ready.body, html):
+        assert service.access["login"] in text and "Логин" in text
+        assert password not in text  # never in the email
+        assert "показан там один раз" in text
+        assert reverse("panel:service_detail", args=[service.pk]) in text
+    # The link leads to the page that shows the password once.
+    assert password in page(client, service) and password not in page(client, service)
+
+    # A create run again by staff sends nothing new.
+    with transaction.atomic():
+        access.rerun_create(service=service)
+    worker()
+    deliver_due()
+    assert OutboxEmail.objects.filter(template="service_ready").count() == 1
+
+
+def test_the_ready_email_speaks_english_to_an_english_account(
+    scripts, catalog, account_factory, top_up, mailoutbox
+):
+    from hutor.notifications.actions import deliver_due
+
+    service, _client = ordered(catalog, account_factory)
+    type(service.billing_account).objects.filter(pk=service.billing_account_id).update(
+        language="en"
+    )
+    top_up(service.billing_account, "199.00")
+    worker()
+    deliver_due()
+    (ready,) = [m for m in mailoutbox if "is ready" in m.subject]
+    assert "Login" in ready.body and "shown there once" in ready.body

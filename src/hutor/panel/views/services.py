@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
@@ -38,35 +37,6 @@ def service_list(request: HttpRequest) -> HttpResponse:
     return render(request, "panel/services/list.html", {"services": services})
 
 
-# The access details a module reports (Service.access) that a customer needs, in this order;
-# other keys (a VM's number on the hypervisor) are for staff.
-ACCESS_LABELS = {
-    "panel_url": gettext_lazy("Control panel"),
-    "login": gettext_lazy("Login"),
-    "domain": gettext_lazy("Domain"),
-    "zone": gettext_lazy("DNS zone"),
-    "hostname": gettext_lazy("Host name"),
-    "ip": gettext_lazy("IP address"),
-    "nameservers": gettext_lazy("Name servers"),
-}
-
-
-def _access_rows(service: Service) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    details = service.access if isinstance(service.access, dict) else {}
-    for key, label in ACCESS_LABELS.items():
-        value = details.get(key)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list | tuple):
-            rows.append({"key": key, "label": label, "lines": [str(v) for v in value]})
-        else:
-            text = str(value)
-            link = key == "panel_url" and text.startswith(("https://", "http://"))
-            rows.append({"key": key, "label": label, "value": text, "link": link})
-    return rows
-
-
 @customer_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
@@ -85,7 +55,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "prices": service.tariff.prices.filter(is_active=True).order_by("period_months"),
             "renewable": service.status in actions.RENEWABLE,
             "state": state,
-            "access_rows": _access_rows(service) if state == access.READY else [],
+            "access_rows": access.access_rows(service) if state == access.READY else [],
             "password": password,
             "can_reset_password": ready and access.supports(service, "reset_password"),
             "can_log_in": ready and access.supports(service, "login_url"),
