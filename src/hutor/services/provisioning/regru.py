@@ -429,7 +429,7 @@ class RegruModule(RegistrarModule):
         for name in names:
             try:
                 asked.append((name, ascii_name(name)))
-            except Exception:  # idna's errors: not a name anyone can register
+            except (UnicodeError, ValueError):  # idna's IDNAError: not a name to register
                 answers[name] = Availability(name=name, available=False, reason="invalid name")
         if asked:
             answer = RegruClient(server).call(
