@@ -35,6 +35,7 @@ from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
 from hutor.services.provisioning.powerdns_module import PowerDNSModule
 from hutor.services.provisioning.proxmox import ProxmoxModule
+from hutor.services.provisioning.regru import RegruModule
 from hutor.services.provisioning.script import ScriptModule
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         IspmanagerModule,
         ProxmoxModule,
         PowerDNSModule,
+        RegruModule,
     )
 }
 
