@@ -28,6 +28,7 @@ from hutor.services.provisioning import (
     ProvisioningError,
     RemoteState,
     ServerAccess,
+    check_server,
     context_for,
     get_module,
     provide_context,
@@ -353,6 +354,15 @@ def test_a_renewal_is_a_new_order_for_a_new_csr(ordered, gogetssl, csrs):
     placement.record_result(service=service, remote_id=renewed.remote_id, access=renewed.access)
     fake.complete_dcv(int(renewed.remote_id))
     issued_by_fake(get_module("gogetssl").download(context_for(service)).certificate_pem, fake, key)
+
+
+def test_the_server_check_logs_in_and_reads_the_balance(ssl_tariff, gogetssl):
+    assert check_server(ssl_tariff.server) == (True, "GoGetSSL API: balance 100.00 USD")
+    servers.update_server(server=ssl_tariff.server, values={}, password="not-the-password")
+    ssl_tariff.server.refresh_from_db()
+    ok, text = check_server(ssl_tariff.server)
+    assert ok is False and "refused the API credential" in text
+    assert "not-the-password" not in text
 
 
 def test_a_tariff_without_a_product_is_refused(ordered, gogetssl, ssl_tariff):
