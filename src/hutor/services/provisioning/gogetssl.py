@@ -86,10 +86,10 @@ class _RedactAuthKey(logging.Filter):
     """urllib3 logs every request line with its URL at DEBUG: the session key is masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
+        if isinstance(record.args, tuple):
             record.args = tuple(
                 _AUTH_KEY_IN_URL.sub(rf"\g<1>{MASK}", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+                for a in record.args
             )
         if isinstance(record.msg, str):
             record.msg = _AUTH_KEY_IN_URL.sub(rf"\g<1>{MASK}", record.msg)
