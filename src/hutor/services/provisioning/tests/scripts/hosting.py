@@ -5,6 +5,7 @@ as a small host's script might keep them in a file or a panel's database."""
 
 import json
 import sys
+import time
 from pathlib import Path
 
 STATE = Path("accounts.json")
@@ -60,6 +61,13 @@ if operation == "create":
     elif account["owner"] != service["billing_account"]:
         refuse("login " + login + " belongs to someone else")
     save(accounts)
+    with open("creates.log", "a") as log:  # each call that reached the server
+        log.write(login + "\n")
+    hang = Path("hang-after-create")
+    if hang.exists():  # the worker test's cue: the work is done, now wait to be killed
+        hang.unlink()
+        Path("created-and-hanging").touch()
+        time.sleep(600)
     answer(
         remote_id=login,
         note="created " + login,
