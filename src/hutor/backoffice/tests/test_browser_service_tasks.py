@@ -33,8 +33,14 @@ def test_the_service_page_shows_the_tasks_and_the_queue_the_failed_ones(
         price=catalog.price(catalog.start, 1),
         identifier="taken.ru",
     )
+    place_order(
+        billing_account=account,
+        price=catalog.price(catalog.vps1, 1),
+        identifier="vps1.romashka.ru",
+    )
     top_up(account, "199.00")
     top_up(other.billing_account, "199.00")
+    top_up(account, "10000.00")  # pays the VPS: its create is a to-do for staff
     worker()  # both refused: the domain is hosted by another customer
     script = folder / "hosting.py"
     script.write_text(script.read_text().replace('"taken.ru"', '"nobody.example"'))
@@ -70,7 +76,29 @@ def test_the_service_page_shows_the_tasks_and_the_queue_the_failed_ones(
     rows = page.locator("#tasks tbody tr")
     expect(rows).to_have_count(1)  # the other customer's refusal; the first one was sent back
     expect(rows).to_contain_text("hosted by another customer")
+    todos = page.get_by_test_id("todo-row")
+    expect(todos).to_have_count(1)  # the VPS, on no server group: the manual module's to-do
+    expect(todos).to_contain_text("Создать: VPS «VPS-1»")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(page, "desk-queue-ru-1280")
+
+    # The refusal was dealt with on the server by hand: marked done, with the reason.
+    rows.get_by_role("link", name="Отметить выполненным").click()
+    page.get_by_label("Причина").fill("Аккаунт создан вручную, заявка 1042")
+    page.get_by_role("button", name="Отметить выполненным").click()
+    expect(page.locator("#tasks")).to_contain_text("Невыполненных заданий нет.")
+    todos.get_by_role("link", name="Отметить выполненным").click()
+    page.get_by_label("Причина").fill("VPS собран вручную")
+    page.get_by_role("button", name="Отметить выполненным").click()
+    expect(page.get_by_test_id("todo-row")).to_have_count(0)
     context.close()
+
+    phone = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server.url, staff_factory(Role.SUPPORT))  # a second code: another person
+    page.goto(f"{live_server.url}/desk/queue/")
+    expect(page.locator("#todos")).to_contain_text("Nothing to do.")
+    screenshot(page, "desk-queue-en-phone")
+    phone.close()
     assert errors == []

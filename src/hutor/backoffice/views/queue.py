@@ -33,7 +33,7 @@ def failed_work(request: HttpRequest) -> HttpResponse:
         "service__billing_account"
     )
     todos = ProvisioningTask.objects.filter(status=ProvisioningStatus.TODO).select_related(
-        "service__billing_account"
+        "service__billing_account", "service__tariff", "service__service_type"
     )
     return render_desk(
         request,
