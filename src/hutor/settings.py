@@ -279,6 +279,8 @@ HUTOR_ANON_ORDERS_PER_HOUR = env_int("HUTOR_ANON_ORDERS_PER_HOUR", 200)
 # Requests to change a contact email (each mails a link to the new address), likewise.
 HUTOR_EMAIL_CHANGES_PER_IP_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_IP_HOUR", 5)
 HUTOR_EMAIL_CHANGES_PER_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_HOUR", 100)
+# A customer's control panel calls (new password, single sign-on) per service and hour.
+HUTOR_SERVICE_CALLS_PER_HOUR = env_int("HUTOR_SERVICE_CALLS_PER_HOUR", 20)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

@@ -14,6 +14,11 @@ the contact email (a confirmation link goes to the new address), counted alike:
     HUTOR_EMAIL_CHANGES_PER_IP_HOUR  email change requests from one client address (default 5)
     HUTOR_EMAIL_CHANGES_PER_HOUR     email change requests from everyone (default 100)
 
+A customer's buttons that call the service's control panel (a new password, single sign-on)
+are counted per service, so that a script or a stuck key cannot hammer the provider's server:
+
+    HUTOR_SERVICE_CALLS_PER_HOUR    panel calls for one service, both kinds together (default 20)
+
 0 turns a limit off. The counters live in the Django cache (the store shared by every web
 process: set CACHE_URL when there are several) and are counted with atomic increments
 (`cache.add` then `cache.incr`), so concurrent requests cannot both take the last place. The
@@ -75,3 +80,9 @@ def take_email_change(request: HttpRequest) -> bool:
     if not _take(f"email-changes:ip:{address}", settings.HUTOR_EMAIL_CHANGES_PER_IP_HOUR):
         return False
     return _take("email-changes:all", settings.HUTOR_EMAIL_CHANGES_PER_HOUR)
+
+
+def take_service_call(service_id: int) -> bool:
+    """Count a customer's control panel call for a service (a password reset, a single sign-on
+    link); False when over the hour's limit (then call nothing)."""
+    return _take(f"service-calls:{service_id}", settings.HUTOR_SERVICE_CALLS_PER_HOUR)

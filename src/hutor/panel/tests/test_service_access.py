@@ -237,3 +237,27 @@ def test_the_ready_email_speaks_english_to_an_english_account(
     deliver_due()
     (ready,) = [m for m in mailoutbox if "is ready" in m.subject]
     assert "Login" in ready.body and "shown there once" in ready.body
+
+
+def test_control_panel_calls_are_limited_per_service_and_hour(
+    scripts, catalog, account_factory, top_up, settings
+):
+    settings.HUTOR_SERVICE_CALLS_PER_HOUR = 3
+    service, client = ordered(catalog, account_factory)
+    top_up(service.billing_account, "199.00")
+    worker()
+    reset = reverse("panel:service_reset_password", args=[service.pk])
+    log_in = reverse("panel:service_log_in", args=[service.pk])
+    assert client.post(reset).status_code == 302
+    assert client.post(log_in)["Location"].startswith("https://panel.example.net/login")
+    assert client.post(reset).status_code == 302
+    service.refresh_from_db()
+    password = service.password.reveal()
+    # The fourth call in the hour: said so, nothing called, the password unchanged.
+    (scripts / "hosting.py").write_text("#!/bin/sh\necho called >> called.log\nexit 3\n")
+    for url in (reset, log_in):
+        html = client.post(url, follow=True).content.decode()
+        assert "Too many requests to the control panel" in html
+    assert not (scripts / "called.log").exists()
+    service.refresh_from_db()
+    assert service.password.reveal() == password

@@ -5,18 +5,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.catalog.models import Tariff
 from hutor.core.forms import object_id
 from hutor.ledger import queries as ledger_queries
-from hutor.panel import submissions
+from hutor.panel import limits, submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 from hutor.services import access, actions, lifecycle
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
+
+TOO_MANY_CALLS = gettext_lazy(
+    "Too many requests to the control panel for this service in the last hour. "
+    "Please try again later."
+)
 
 
 def _service(request: HttpRequest, pk: int) -> Service:
@@ -71,6 +77,9 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """A new password set by the service's module, then shown once on the service page."""
     service = _service(request, pk)
+    if not limits.take_service_call(service.pk):
+        messages.error(request, TOO_MANY_CALLS)
+        return redirect("panel:service_detail", pk=service.pk)
     try:
         access.reset_password(service=service)
     except ServiceError as exc:
@@ -85,6 +94,9 @@ def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 def service_log_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Into the service's control panel, by the single sign-on link its module makes."""
     service = _service(request, pk)
+    if not limits.take_service_call(service.pk):
+        messages.error(request, TOO_MANY_CALLS)
+        return redirect("panel:service_detail", pk=service.pk)
     try:
         url = access.login_url(service=service)
     except ServiceError as exc:
