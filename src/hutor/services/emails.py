@@ -51,3 +51,29 @@ def service_ready(email: OutboxEmail) -> RenderedEmail:
         text=render_to_string("services/email/service_ready.txt", context),
         html=render_to_string("services/email/service_ready.html", context),
     )
+
+
+@register("registration_refused")
+def registration_refused(email: OutboxEmail) -> RenderedEmail:
+    from hutor.core.money import Money
+    from hutor.services import refusals
+
+    service = Service.objects.select_related("tariff", "billing_account").get(
+        pk=email.params["service_id"]
+    )
+    event = service.events.filter(code="refuse").order_by("-at", "-id").first()
+    params = event.params if event is not None else {}
+    context = {
+        "service": service,
+        "account": service.billing_account,
+        "reason": refusals.reason_text(params.get("code", "")),
+        "detail": params.get("detail", ""),
+        "refunded": Money(params.get("refunded") or "0", service.billing_account.currency),
+        "panel_url": settings.HUTOR_BASE_URL + reverse("panel:home"),
+    }
+    return RenderedEmail(
+        subject=_("Domain %(name)s was not registered: the money is back on your balance")
+        % {"name": service.identifier},
+        text=render_to_string("services/email/registration_refused.txt", context),
+        html=render_to_string("services/email/registration_refused.html", context),
+    )

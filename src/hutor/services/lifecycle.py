@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
@@ -65,14 +65,14 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.PENDING}),
         S.ACTIVE,
         "create",
-        _lazy("Only a service waiting for payment can be activated."),
+        gettext_lazy("Only a service waiting for payment can be activated."),
     ),
     # Unpaid past the grace period (or by staff): data kept, access stopped.
     "suspend": Transition(
         frozenset({S.ACTIVE}),
         S.SUSPENDED,
         "suspend",
-        _lazy("Only an active service can be suspended."),
+        gettext_lazy("Only an active service can be suspended."),
         sets_lapsed_on=True,
     ),
     # A domain unpaid at paid-until: the registrar lets it expire; no call needed.
@@ -80,7 +80,7 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.ACTIVE}),
         S.EXPIRED,
         None,
-        _lazy("Only an active domain can expire."),
+        gettext_lazy("Only an active domain can expire."),
         sets_lapsed_on=True,
     ),
     # Paid again (or by staff): back at once; for a domain, restored from expiry.
@@ -88,7 +88,7 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.SUSPENDED, S.EXPIRED}),
         S.ACTIVE,
         "unsuspend",
-        _lazy("Only a suspended service can be unsuspended."),
+        gettext_lazy("Only a suspended service can be unsuspended."),
         clears_lapsed_on=True,
     ),
     # Removed for good, with its data; its unpaid invoices for it alone are withdrawn.
@@ -96,7 +96,16 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.ACTIVE, S.SUSPENDED, S.EXPIRED}),
         S.TERMINATED,
         "terminate",
-        _lazy("Only an active or suspended service can be terminated."),
+        gettext_lazy("Only an active or suspended service can be terminated."),
+        auto_renew_off=True,
+    ),
+    # A domain's registration refused by the registry (the name taken meanwhile): the price
+    # goes back to the balance (services.refusals); nothing is left to call.
+    "refuse": Transition(
+        frozenset({S.ACTIVE}),
+        S.TERMINATED,
+        None,
+        gettext_lazy("Only an active service can be refused."),
         auto_renew_off=True,
     ),
     # An order withdrawn before it was paid.
@@ -104,7 +113,7 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.PENDING}),
         S.CANCELLED,
         None,
-        _lazy("Only an order that is not paid yet can be cancelled."),
+        gettext_lazy("Only an order that is not paid yet can be cancelled."),
         auto_renew_off=True,
     ),
 }

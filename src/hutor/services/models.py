@@ -208,6 +208,7 @@ class EventCode(models.TextChoices):
     REACTIVATE = "reactivate", _("Reactivated")
     TERMINATE = "terminate", _("Terminated")
     CANCEL = "cancel", pgettext_lazy("service event", "Order cancelled")
+    REFUSE = "refuse", _("Refused by the registry, refunded")
     AUTO_RENEW_ON = "auto_renew_on", _("Auto-renewal turned on")
     AUTO_RENEW_OFF = "auto_renew_off", _("Auto-renewal turned off")
     TARIFF_CHANGE = "tariff_change", _("Tariff changed")

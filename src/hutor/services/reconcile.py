@@ -33,7 +33,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hutor.core import clock
 from hutor.core.secrets import MASK
@@ -52,11 +52,11 @@ LEFTOVER = "leftover"
 UNKNOWN = "unknown"
 
 KINDS = {
-    MISSING: _lazy("in billing, missing on the server"),
-    SUSPENDED_THERE: _lazy("active in billing, suspended on the server"),
-    ACTIVE_THERE: _lazy("suspended in billing, active on the server"),
-    LEFTOVER: _lazy("terminated in billing, still on the server"),
-    UNKNOWN: _lazy("on the server, unknown to billing"),
+    MISSING: gettext_lazy("in billing, missing on the server"),
+    SUSPENDED_THERE: gettext_lazy("active in billing, suspended on the server"),
+    ACTIVE_THERE: gettext_lazy("suspended in billing, active on the server"),
+    LEFTOVER: gettext_lazy("terminated in billing, still on the server"),
+    UNKNOWN: gettext_lazy("on the server, unknown to billing"),
 }
 
 # (kind, billing status) → the lifecycle transitions whose module calls bring the server in

@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 
 from hutor.core import clock
 from hutor.core.queue import Finished, Queue
-from hutor.services import emails, placement
+from hutor.services import emails, placement, refusals
 from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
 from hutor.services.placement import NeedsAttention
 from hutor.services.provisioning import ProvisioningRefused, get_module, perform
+from hutor.services.provisioning.registrar import RegistrarModule
 
 TASKS: Queue[ProvisioningTask] = Queue(
     model=ProvisioningTask,
@@ -87,6 +88,14 @@ def _run(task: ProvisioningTask) -> Finished:
     try:
         result = perform(module, service, task.operation, task.params or {})
     except ProvisioningRefused as exc:
+        if task.operation == ProvisioningOperation.CREATE and isinstance(module, RegistrarModule):
+            # A registration the registry refused: nobody can register that name; the
+            # customer gets the price back and is told why (services.refusals).
+            refusals.refuse(service_id=service.pk, code=exc.code, detail=str(exc))
+            note = _("Refused by the registry, the price refunded: %(reason)s") % {
+                "reason": str(exc)[:1900]
+            }
+            return Finished(ProvisioningStatus.DONE, {"note": note, "done_at": clock.now()})
         # The server said no (a name taken, a quota): no retry helps until staff act.
         return Finished(ProvisioningStatus.FAILED, {"last_error": str(exc)[:2000]})
     if not result.done:

@@ -34,6 +34,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     pay = world.payment.number
     svc = world.hosting.pk
     email = world.account.emails.first().pk
+    task = world.hosting.provisioning.first().pk  # the manual module's create to-do
     tariff = world.catalog.start.pk
     method = world.methods.demo.pk
     refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
@@ -105,6 +106,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("queue", r("queue"), "GET", Role.SUPPORT),
         ("queue_retry", r("queue_retry", "email", email), "GET", Role.SALES),
         ("queue_retry", r("queue_retry", "email", email), "POST", Role.SALES),
+        ("queue_complete", r("queue_complete", task), "GET", Role.SALES),
+        ("queue_complete", r("queue_complete", task), "POST", Role.SALES),
         ("service_rerun_create", r("service_rerun_create", svc), "GET", Role.SALES),
         ("service_rerun_create", r("service_rerun_create", svc), "POST", Role.SALES),
         ("service_sync", r("service_sync", svc), "POST", Role.SUPPORT),

@@ -15,7 +15,7 @@ from hutor.panel import limits, submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
-from hutor.services import access, actions, lifecycle
+from hutor.services import access, actions, lifecycle, refusals
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
@@ -65,6 +65,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "password": password,
             "can_reset_password": ready and access.supports(service, "reset_password"),
             "can_log_in": ready and access.supports(service, "login_url"),
+            "refusal": refusals.refusal_of(service),
         },
     )
     if password:

@@ -71,7 +71,15 @@ class ProvisioningError(Exception):
 class ProvisioningRefused(ProvisioningError):
     """The remote side refused, and no retry will change it (a name taken, a quota reached, a
     tariff's parameter the server does not know): the task needs attention at once, with the
-    server's message, for staff to fix the cause and retry. Billing is not touched."""
+    server's message, for staff to fix the cause and retry. Billing is not touched, but for a
+    domain's registration (registrar.py): the customer gets the price back at once.
+
+    `code` says why in a word the customer can be told in their language (registrar.Refusal);
+    the message is the remote side's own words."""
+
+    def __init__(self, message: str = "", *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class NotSupported(ProvisioningError):

@@ -51,6 +51,16 @@ REGISTRAR_CAPABILITIES = frozenset(
 )
 
 
+class Refusal:
+    """Why a registry refused a domain (`ProvisioningRefused.code`), in words a customer is
+    told: the registry's own message goes beside it."""
+
+    TAKEN = "taken"  # registered by someone else (EPP 2302)
+    NOT_ALLOWED = "not_allowed"  # the zone's rules forbid it: reserved, blocked (2306, 2308)
+    CONTACT = "contact"  # the registrant's data was refused
+    OTHER = ""
+
+
 def ascii_name(name: str) -> str:
     """The registry's form of a domain name: lower case, IDN labels in Punycode (IDNA 2008,
     with UTS 46 mapping: "Пример.РФ" -> "xn--e1afmkfd.xn--p1ai")."""
