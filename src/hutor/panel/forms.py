@@ -15,6 +15,7 @@ from hutor.core.money import Money
 from hutor.core.templatetags.money import format_money
 from hutor.services.actions import validate_identifier
 from hutor.services.exceptions import InvalidIdentifier
+from hutor.services.identifiers import zone_of
 
 
 class PriceChoiceField(forms.ModelChoiceField):
@@ -30,6 +31,25 @@ class PriceChoiceField(forms.ModelChoiceField):
             fee = format_money(Money(price.setup_fee, price.currency))
             label += " + " + str(_("setup fee %(amount)s") % {"amount": fee})
         return label
+
+
+def domain_zones() -> dict[str, TariffPrice]:
+    """{zone: the price of a year's registration} for every zone the catalog sells."""
+    prices = (
+        TariffPrice.objects.filter(
+            is_active=True,
+            tariff__is_active=True,
+            tariff__service_type__is_active=True,
+            period_months=12,
+        )
+        .exclude(tariff__domain_zone="")
+        .select_related("tariff__service_type")
+        .order_by("tariff__domain_zone", "pk")
+    )
+    zones: dict[str, TariffPrice] = {}
+    for price in prices:
+        zones.setdefault(price.tariff.domain_zone, price)
+    return zones
 
 
 class OrderForm(forms.Form):
@@ -52,6 +72,11 @@ class OrderForm(forms.Form):
     kpp = forms.CharField(label=_("KPP"), max_length=9, required=False)
     address = forms.CharField(label=_("Address"), max_length=500, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    register_domain = forms.BooleanField(
+        label=_("Also register this domain name"),
+        required=False,
+        help_text=_("One order and one invoice: the domain is registered once it is paid."),
+    )
     accept_offer = forms.BooleanField(
         label=_("I accept the public offer and the terms of service"),
         error_messages={"required": _("Please accept the offer to place an order.")},
@@ -87,6 +112,11 @@ class OrderForm(forms.Form):
         if logged_in:
             for name in self.CUSTOMER_FIELDS:
                 del self.fields[name]
+        # A hosting's domain may be registered in the same order, where the catalog sells its zone.
+        self.domain_price: TariffPrice | None = None
+        self.domain_zones = domain_zones() if kind == IdentifierKind.DOMAIN else {}
+        if tariff.domain_zone or not self.domain_zones:
+            del self.fields["register_domain"]
 
     def clean_identifier(self) -> str:
         try:
@@ -96,6 +126,14 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("register_domain") and data.get("identifier"):
+            zone = zone_of(data["identifier"])
+            self.domain_price = self.domain_zones.get(zone)
+            if self.domain_price is None:
+                self.add_error(
+                    "register_domain",
+                    _("We do not register domains in .%(zone)s.") % {"zone": zone},
+                )
         if "kind" not in self.fields:
             return data
         kind = data.get("kind")

@@ -23,7 +23,8 @@ from hutor.catalog.models import Tariff
 from hutor.invoices import links
 from hutor.panel import limits
 from hutor.panel.forms import OrderForm
-from hutor.services.actions import order_invoice, place_order
+from hutor.services import availability
+from hutor.services.actions import OrderItem, order_invoice, place_orders
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service
 
@@ -68,6 +69,8 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 ),
             )
             status = 429
+        elif form.is_valid() and not _domain_free(form):
+            pass  # said on the form: the domain is registered already
         elif form.is_valid():
             try:
                 service = _place(request, form, account)
@@ -152,14 +155,34 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
                 phone=data.get("phone", ""),
                 language=(request.LANGUAGE_CODE or "ru")[:2],
             )
-        service = place_order(
-            billing_account=account,
-            price=data["price"],
-            identifier=data.get("identifier", ""),
-            order_token=data["order_token"],
-        )
+        items = [OrderItem(data["price"], data.get("identifier", ""))]
+        if form.domain_price is not None:  # "also register this domain": the same order
+            items.append(OrderItem(form.domain_price, data["identifier"]))
+        service = place_orders(
+            billing_account=account, items=items, order_token=data["order_token"]
+        )[0]
     _remember(request, service)
     return service
+
+
+def _domain_free(form: OrderForm) -> bool:
+    """Ask the zone's registrar whether the domain to register with the hosting is free
+    (outside any transaction); a taken one is said on the form. Unknown counts as free: a name
+    taken meanwhile is refunded when the registry refuses it."""
+    if form.domain_price is None:
+        return True
+    (answer,) = availability.check([(form.domain_price.tariff, form.cleaned_data["identifier"])])
+    if answer.available is False:
+        form.add_error(
+            "register_domain",
+            _(
+                "The domain %(name)s is already registered. If it is yours, order the hosting "
+                "without registering it and point its nameservers here."
+            )
+            % {"name": answer.name},
+        )
+        return False
+    return True
 
 
 def _remember(request: HttpRequest, service: Service) -> None:

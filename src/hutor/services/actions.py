@@ -7,7 +7,6 @@ re-exported here, so other apps call `services.actions` only).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -15,16 +14,14 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from hutor.accounts.actions import lock as lock_billing_account
-from hutor.catalog.models import IdentifierKind, TariffPrice
+from hutor.catalog.models import TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
-from hutor.services import calculations, identifiers, lifecycle, placement, tariffs
+from hutor.services import calculations, lifecycle, tariffs
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import (
-    InvalidIdentifier,
     RenewalNotAllowed,
     ServiceError,
     ServiceNotPending,
@@ -39,6 +36,12 @@ from hutor.services.models import (
     ServiceEvent,
     ServiceStatus,
 )
+from hutor.services.orders import OrderItem as OrderItem  # re-exported: orders are placed here
+from hutor.services.orders import order_invoice as order_invoice
+from hutor.services.orders import ordered_together as ordered_together
+from hutor.services.orders import place_order as place_order
+from hutor.services.orders import place_orders as place_orders
+from hutor.services.orders import validate_identifier as validate_identifier
 from hutor.services.provisioning import module_renews
 from hutor.services.tariffs import (
     change_tariff,
@@ -53,12 +56,10 @@ from hutor.services.texts import (
     line_prefix,
     line_text,
     period_line_texts,
-    setup_text,
 )
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import BillingAccount, User
-    from hutor.catalog.models import Tariff
+    from hutor.accounts.models import User
 
 __all__ = [
     "RENEWABLE",
@@ -80,103 +81,6 @@ __all__ = [
 ]
 
 Actor = ServiceEvent.Actor
-
-
-def validate_identifier(tariff: Tariff, text: str) -> str:
-    """The service's identifier in normal form, checked against what the tariff sells."""
-    kind = tariff.service_type.identifier_kind
-    if kind == IdentifierKind.NONE:
-        return ""
-    domain = identifiers.normalize_domain(text)
-    if tariff.domain_zone and identifiers.zone_of(domain) != tariff.domain_zone:
-        raise InvalidIdentifier(
-            _("This tariff registers domains in .%(zone)s; %(domain)s is in another zone.")
-            % {"zone": tariff.domain_zone, "domain": domain}
-        )
-    if kind == IdentifierKind.HOSTNAME and len(domain.split(".")) < 2:
-        raise InvalidIdentifier(_("Enter a full hostname, like vps1.example.com."))
-    return domain
-
-
-def place_order(
-    *,
-    billing_account: BillingAccount,
-    price: TariffPrice,
-    identifier: str = "",
-    order_token: uuid.UUID | None = None,
-) -> Service:
-    """Order a service: a pending service and its invoice (numbered now, emailed), settled at
-    once if the balance covers it.
-
-    With an `order_token` (the order form's one-time token) a repeated call returns the service
-    the first call created: a double-clicked or resubmitted form orders once.
-    """
-    tariff = price.tariff
-    if not (price.is_active and tariff.is_active and tariff.service_type.is_active):
-        raise ServiceError(_("This tariff or period is not available for ordering."))
-    if price.currency != billing_account.currency:
-        raise ServiceError(_("This price is not in the currency of your billing account."))
-    identifier = validate_identifier(tariff, identifier)
-    with transaction.atomic():
-        lock_billing_account(billing_account)
-        if order_token is not None:
-            existing = Service.objects.filter(order_token=order_token).first()
-            if existing is not None:
-                if existing.billing_account_id != billing_account.pk:
-                    raise ServiceError(_("This order form was already used."))
-                return existing
-        today = clock.today()
-        service = Service.objects.create(
-            billing_account=billing_account,
-            service_type=tariff.service_type,
-            tariff=tariff,
-            period_months=price.period_months,
-            identifier=identifier,
-            provisioning_module=placement.module_for(tariff),
-            created_at=clock.now(),
-            order_token=order_token,
-        )
-        end = add_months(today, price.period_months)
-        texts = period_line_texts(price, identifier, today, end)
-        lines = [
-            LineDraft(
-                kind=LineKind.PERIOD,
-                service=service,
-                service_type_code=tariff.service_type.code,
-                tariff_code=tariff.code,
-                description_ru=texts["ru"],
-                description_en=texts["en"],
-                period_start=today,
-                period_end=end,
-                period_months=price.period_months,
-                amount=Money(price.price, price.currency),
-            )
-        ]
-        if price.setup_fee > 0:
-            lines.append(
-                LineDraft(
-                    kind=LineKind.SETUP,
-                    service=service,
-                    service_type_code=tariff.service_type.code,
-                    tariff_code=tariff.code,
-                    description_ru=setup_text(price, "ru"),
-                    description_en=setup_text(price, "en"),
-                    amount=Money(price.setup_fee, price.currency),
-                )
-            )
-        issue_invoice(billing_account=billing_account, kind=InvoiceKind.ORDER, lines=lines)
-        settle_open_invoices(billing_account=billing_account)
-    service.refresh_from_db()
-    return service
-
-
-def order_invoice(service: Service) -> Invoice | None:
-    """The invoice that ordered the service (the first one with a line for it)."""
-    return (
-        Invoice.objects.filter(lines__service=service, kind=InvoiceKind.ORDER)
-        .order_by("issued_at", "id")
-        .first()
-    )
 
 
 def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:

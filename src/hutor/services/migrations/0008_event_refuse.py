@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('services', '0007_provisioning_renew'),
+        ("services", "0007_provisioning_renew"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='serviceevent',
-            name='code',
-            field=models.CharField(choices=[('activate', 'Activated'), ('suspend', 'Suspended'), ('expire', 'Expired'), ('reactivate', 'Reactivated'), ('terminate', 'Terminated'), ('cancel', 'Order cancelled'), ('refuse', 'Refused by the registry, refunded'), ('auto_renew_on', 'Auto-renewal turned on'), ('auto_renew_off', 'Auto-renewal turned off'), ('tariff_change', 'Tariff changed'), ('extend', 'Paid-until extended')], max_length=32, verbose_name='event'),
+            model_name="serviceevent",
+            name="code",
+            field=models.CharField(
+                choices=[
+                    ("activate", "Activated"),
+                    ("suspend", "Suspended"),
+                    ("expire", "Expired"),
+                    ("reactivate", "Reactivated"),
+                    ("terminate", "Terminated"),
+                    ("cancel", "Order cancelled"),
+                    ("refuse", "Refused by the registry, refunded"),
+                    ("auto_renew_on", "Auto-renewal turned on"),
+                    ("auto_renew_off", "Auto-renewal turned off"),
+                    ("tariff_change", "Tariff changed"),
+                    ("extend", "Paid-until extended"),
+                ],
+                max_length=32,
+                verbose_name="event",
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -238,3 +239,34 @@ def test_a_late_paid_order_starts_on_the_day_it_is_paid(catalog, account_factory
 )
 def test_add_months_clamps_to_the_end_of_the_month(start, months, expected):
     assert add_months(start, months) == expected
+
+
+def test_a_hosting_and_its_domain_are_one_order_one_invoice_two_lines(
+    catalog, account_factory, top_up
+):
+    from hutor.services.actions import OrderItem, place_orders
+
+    account = account_factory()
+    token = uuid.uuid4()
+    items = [
+        OrderItem(catalog.price(catalog.start, 1), "romashka.ru"),
+        OrderItem(catalog.price(catalog.ru, 12), "Romashka.RU"),
+    ]
+    hosting, domain = place_orders(billing_account=account, items=items, order_token=token)
+    assert (hosting.tariff, domain.tariff) == (catalog.start, catalog.ru)
+    assert domain.identifier == "romashka.ru" and domain.period_months == 12
+    invoice = order_invoice(hosting)
+    assert order_invoice(domain) == invoice and invoice.status == "unpaid"
+    assert [(line.service_id, line.amount) for line in invoice.lines.order_by("position")] == [
+        (hosting.pk, Decimal("199.00")),
+        (domain.pk, Decimal("199.00")),
+    ]
+    assert invoice.total == Decimal("398.00")
+    # The same form again: the same two services, no second invoice.
+    again = place_orders(billing_account=account, items=items, order_token=token)
+    assert [s.pk for s in again] == [hosting.pk, domain.pk]
+    assert account.invoices.count() == 1
+    top_up(account, "398.00")
+    hosting.refresh_from_db()
+    domain.refresh_from_db()
+    assert (hosting.status, domain.status) == ("active", "active")
