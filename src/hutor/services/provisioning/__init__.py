@@ -29,6 +29,7 @@ from hutor.services.provisioning.base import (
     SyncResult,
 )
 from hutor.services.provisioning.cpanel import CpanelModule
+from hutor.services.provisioning.epp import EppRegistrar
 from hutor.services.provisioning.ispmanager import IspmanagerModule
 from hutor.services.provisioning.log import LogModule
 from hutor.services.provisioning.manual import ManualModule
@@ -56,6 +57,7 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         IspmanagerModule,
         ProxmoxModule,
         PowerDNSModule,
+        EppRegistrar,
     )
 }
 
