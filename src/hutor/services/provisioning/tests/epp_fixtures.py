@@ -51,10 +51,10 @@ COMPANY = Registrant(
 
 
 @contextmanager
-def running(folder: Path) -> Iterator[EppServer]:
+def running(folder: Path, client_ca: Path | None = None) -> Iterator[EppServer]:
     """The server with two registrars; fails when anything Hutor sent (or the server
     answered) was outside the RFC schemas."""
-    server = EppServer(folder, {CLID: PASSWORD, OTHER: OTHER_PASSWORD}).start()
+    server = EppServer(folder, {CLID: PASSWORD, OTHER: OTHER_PASSWORD}, client_ca).start()
     try:
         yield server
     finally:

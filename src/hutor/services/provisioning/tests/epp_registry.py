@@ -150,6 +150,11 @@ class Registry:
         self.contacts[handle] = contact
         return contact
 
+    def add_host(self, name: str, sponsor: str) -> Host:
+        host = Host(name, self._roid("H"), sponsor, [], self.now())
+        self.hosts[name] = host
+        return host
+
     def add_domain(self, name: str, sponsor: str, *, registrant: str = "", years: int = 1):
         registrant = (
             registrant or self.add_contact(f"{sponsor[:8]}-r{len(self.domains)}", sponsor).id

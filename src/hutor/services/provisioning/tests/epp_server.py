@@ -11,10 +11,11 @@ epp-1.0 and eppcom-1.0, RFC 5731 domain-1.0, RFC 5732 host-1.0, RFC 5733 contact
 error", so the test fails. Every answer it sends is validated too (an invalid answer is a
 violation of the server's own, also failing the test).
 
-Tests can make it misbehave: `drop_next = n` closes the connection on each of the next n commands
-without doing it; `drop_after_next` does the next command and closes without answering (the answer
-lost); `fail_next = 2400` (or 2500, ...) answers the next command with that code;
-`drop_all()` closes every open connection (a server restart, an idle timeout).
+Tests can make it misbehave: `drop_next = n` closes the connection on each of the next n
+commands without doing them; `lose_answer_of = "domain:create"` does the next such command
+and closes without answering (the answer lost); `fail_next = 2400` (or 2500, ...) answers
+the next command with that code; `drop_all()` closes every open connection (a server restart,
+an idle timeout).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ class _Connection:
 class EppServer:
     """The server; `registry` holds its objects, `clients` the registrars' passwords."""
 
-    def __init__(self, folder: Path, clients: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, clients: dict[str, str], client_ca: Path | None = None
+    ) -> None:
         self.registry = Registry()
         self.clients = dict(clients)
         self.violations: list[str] = []
@@ -125,7 +128,7 @@ class EppServer:
         self.answered: list[int] = []  # the result code of each answer, in order
         self.logins = 0
         self.drop_next = 0  # how many of the next commands to drop
-        self.drop_after_next = False
+        self.lose_answer_of = ""  # "domain:create": do the next one, then drop (no answer)
         self.fail_next: int | None = None
         self.lock = threading.Lock()
         self._svtrid = itertools.count(1)
@@ -133,6 +136,9 @@ class EppServer:
         self.cert, key = self_signed_cert(folder, "epp.test")
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._context.load_cert_chain(self.cert, key)
+        if client_ca is not None:  # a registry that demands the registrar's certificate
+            self._context.verify_mode = ssl.CERT_REQUIRED
+            self._context.load_verify_locations(client_ca)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._stopped = threading.Event()
@@ -232,7 +238,9 @@ class EppServer:
         with self.lock:
             drop = self.drop_next > 0
             self.drop_next = max(0, self.drop_next - 1)
-            drop_after, self.drop_after_next = self.drop_after_next, False
+            drop_after = bool(self.lose_answer_of) and self.lose_answer_of == label
+            if drop_after:
+                self.lose_answer_of = ""
             fail, self.fail_next = self.fail_next, None
         if drop:
             return False

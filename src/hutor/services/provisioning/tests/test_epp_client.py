@@ -6,6 +6,7 @@ order the RFCs want them, and each result code mapped to what billing does with 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -51,9 +52,10 @@ def domain(registry, catalog, account_factory):
     return make
 
 
-def test_the_conversation_every_command_valid(epp, registry, domain):
+def test_the_conversation_every_command_valid(epp, registry, domain, caplog):
     """login, check, contact create, host objects, domain create, info, renew, transfer
     request, logout: one session, every command valid, every answer in the RFC's shape."""
+    caplog.set_level(logging.DEBUG)
     module = get_module("epp")
     access = ServerAccess.of(registry)
     epp.registry.add_domain("taken.ru", OTHER)
@@ -114,6 +116,7 @@ def test_the_conversation_every_command_valid(epp, registry, domain):
     assert epp.logins == 1  # one session for every call
     assert epp.answered == [1000] * 9 + [1001, 1500]
     assert epp.violations == []
+    assert PASSWORD not in caplog.text and other.auth not in caplog.text
 
 
 def test_a_company_registrant_in_latin_and_local_form(epp, registry, domain):
@@ -232,3 +235,19 @@ def test_contact_check_answers_per_id(epp, registry):
     finally:
         session.logout()
     assert epp.received == ["login", "contact:check", "logout"]
+
+
+def test_a_registry_demanding_a_client_certificate(tmp_path, catalog, account_factory):
+    from hutor.servers import actions as servers
+    from hutor.services.provisioning.tests.tls import self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path, "registrar")
+    with running(tmp_path, client_ca=cert) as server:
+        registry = add_registry(server)
+        service = order_domain(catalog, account_factory, "example.ru")
+        with pytest.raises(EppError):  # no certificate: the handshake fails
+            get_module("epp").info(context(service, registry))
+        assert server.received == []
+        settings = {**registry.settings, "cert_file": str(cert), "key_file": str(key)}
+        servers.update_server(server=registry, values={"settings": settings})
+        assert get_module("epp").create(context(service, registry)).done
