@@ -27,8 +27,6 @@ import secrets
 import string
 from collections.abc import Sequence
 
-import idna
-
 from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningResult,
@@ -103,7 +101,10 @@ class EppRegistrar(RegistrarModule):
         name = ctx.remote_id or ctx.service.identifier
         if not name:
             raise EppRefused("epp: the service has no domain name")
-        return ascii_name(name)
+        try:
+            return ascii_name(name)
+        except UnicodeError:  # idna.IDNAError: no retry makes it a domain name
+            raise EppRefused(f"epp: {name!r} is not a valid domain name") from None
 
     @staticmethod
     def _info(epp: EppSession, name: str) -> objects.DomainData:
@@ -119,8 +120,11 @@ class EppRegistrar(RegistrarModule):
     def _nameservers(self, ctx: ProvisioningContext, server: ServerAccess) -> list[str]:
         given = ctx.nameservers or tuple(server.settings.get("nameservers") or ())
         hosts: list[str] = []
-        for host in given:
-            host = ascii_name(host)
+        for given_host in given:
+            try:
+                host = ascii_name(given_host)
+            except UnicodeError:
+                raise EppRefused(f"{server.name}: {given_host!r} is not a host name") from None
             if host not in hosts:
                 hosts.append(host)
         return hosts
@@ -241,7 +245,7 @@ class EppRegistrar(RegistrarModule):
         for name in names:
             try:
                 asked.append((name, ascii_name(name)))
-            except idna.IDNAError:
+            except UnicodeError:  # idna.IDNAError
                 asked.append((name, ""))
         batch = max(1, int(server.settings.get("check_batch") or 10))
         wanted = [a for _n, a in asked if a]
