@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import pytest
 
@@ -19,7 +20,11 @@ from hutor.services.provisioning import (
 )
 from hutor.services.provisioning.epp import EppError, close_sessions
 from hutor.services.provisioning.epp.client import EppSession
-from hutor.services.provisioning.epp.objects import contact_check, read_contact_check
+from hutor.services.provisioning.epp.objects import (
+    contact_check,
+    domain_delete,
+    read_contact_check,
+)
 from hutor.services.provisioning.tests.epp_fixtures import (
     CLID,
     OTHER,
@@ -251,3 +256,36 @@ def test_a_registry_demanding_a_client_certificate(tmp_path, catalog, account_fa
         settings = {**registry.settings, "cert_file": str(cert), "key_file": str(key)}
         servers.update_server(server=registry, values={"settings": settings})
         assert get_module("epp").create(context(service, registry)).done
+
+
+def test_an_idle_session_is_probed_with_hello(epp, registry, domain):
+    from hutor.servers import actions as servers
+
+    servers.update_server(
+        server=registry, values={"settings": {**registry.settings, "keepalive": 0.01}}
+    )
+    service = domain("example.ru")
+    module = get_module("epp")
+    module.create(context(service, registry))
+    time.sleep(0.05)
+    module.info(context(service, registry))
+    assert epp.received[-2:] == ["hello", "domain:info"] and epp.logins == 1
+    epp.drop_all()  # dropped while idle: the probe fails, the session is opened again
+    time.sleep(0.05)
+    module.info(context(service, registry))
+    # The probe went to the closed connection (the server never read it).
+    assert epp.received[-2:] == ["login", "domain:info"] and epp.received.count("hello") == 1
+    assert epp.logins == 2
+
+
+def test_domain_delete_by_its_sponsor_only(epp, registry):
+    epp.registry.add_domain("ours.ru", CLID)
+    epp.registry.add_domain("theirs.ru", OTHER)
+    session = EppSession(ServerAccess.of(registry))
+    try:
+        assert session.request("delete", domain_delete("ours.ru")).code == 1000
+        with pytest.raises(ProvisioningRefused, match="2201 Authorization error"):
+            session.request("delete", domain_delete("theirs.ru"), what="domain delete theirs.ru")
+    finally:
+        session.logout()
+    assert set(epp.registry.domains) == {"theirs.ru"}
