@@ -128,9 +128,8 @@ class EppSession:
         cmd = etree.SubElement(root, etree.QName(EPP_NS, "command"))
         cmd.append(login)
         etree.SubElement(cmd, etree.QName(EPP_NS, "clTRID")).text = new_cltrid()
-        response = self._checked("login", Response.of(self._roundtrip(root)))
+        self._checked("login", Response.of(self._roundtrip(root)))
         self._last_used = time.monotonic()
-        del response
 
     def _roundtrip(self, root: etree._Element) -> etree._Element:
         if self._sock is None:
@@ -151,7 +150,7 @@ class EppSession:
         keepalive = float(self.server.settings.get("keepalive") or KEEPALIVE)
         if time.monotonic() - self._last_used > keepalive:
             try:
-                self.hello()
+                self._hello()
             except (OSError, EppError):
                 self._drop()
                 self._connect()
@@ -197,14 +196,27 @@ class EppSession:
             return self._checked(what, Response.of(answer))
         raise AssertionError("unreachable")
 
-    def hello(self) -> Greeting:
-        """<hello> (RFC 5730 section 2.3): the server answers with a greeting; keeps the
-        session alive."""
-        if self._sock is None:
-            self._connect()
+    def _hello(self) -> Greeting:
         greeting = Greeting.of(self._roundtrip(hello()))
         self._last_used = time.monotonic()
         return greeting
+
+    def hello(self) -> Greeting:
+        """<hello> (RFC 5730 section 2.3), logging in first when no session is open; the
+        server answers with a greeting. A session found dropped is reopened once."""
+        for attempt in (1, 2):
+            try:
+                if self._sock is None:
+                    self._connect()
+                return self._hello()
+            except EppError:
+                self._drop()
+                raise
+            except (OSError, ssl.SSLError) as exc:
+                self._drop()
+                if attempt == 2 or isinstance(exc, ssl.SSLCertVerificationError):
+                    raise EppError(self._clean(f"{self._where('hello')}: {exc}")) from None
+        raise AssertionError("unreachable")
 
     def logout(self) -> None:
         """<logout> (RFC 5730 section 2.9.1.2): the server answers 1500 and closes."""

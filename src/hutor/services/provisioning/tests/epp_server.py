@@ -152,7 +152,7 @@ class EppServer:
 
     def stop(self) -> None:
         self._stopped.set()
-        self._listener.close()
+        _close(self._listener)  # shutdown wakes the thread blocked in accept()
         self.drop_all()
 
     def drop_all(self) -> None:

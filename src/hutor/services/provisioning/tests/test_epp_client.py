@@ -210,6 +210,12 @@ def test_check_logs_in_and_says_hello(epp, registry):
     assert ok, answer
     assert answer == f"EPP server Hutor test EPP server, logged in as {CLID}"
     assert epp.received == ["login", "hello"]
+    epp.drop_all()  # the pooled session is gone: the next check opens a new one
+    assert check_server(registry)[0] and epp.logins == 2
+
+    epp.stop()  # nothing listens any more
+    ok, answer = check_server(registry)
+    assert not ok and answer.startswith("EppError: registry hello:")
 
 
 def test_a_wrong_password_is_refused_and_never_shown(epp, registry):
