@@ -295,3 +295,64 @@ def test_domain_delete_by_its_sponsor_only(epp, registry):
     finally:
         session.logout()
     assert set(epp.registry.domains) == {"theirs.ru"}
+
+
+def test_the_servers_own_session_rules(epp):
+    """The test server answers as RFC 5730 says when a client breaks the session's rules:
+    a greeting on connect, 2002 for a command before login and for a second login, 1500 on
+    logout (each answer valid against the schemas, as every one is)."""
+    import socket
+    import ssl
+
+    from lxml import etree
+
+    from hutor.services.provisioning.epp.protocol import (
+        EPP_NS,
+        Greeting,
+        Response,
+        command,
+        frame,
+        parse,
+        read_frame,
+        to_bytes,
+    )
+
+    context = ssl.create_default_context(cafile=str(epp.cert))
+    raw = socket.create_connection(("127.0.0.1", epp.port), 5)
+    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+
+        def send(root):
+            sock.sendall(frame(to_bytes(root)))
+            return Response.of(parse(read_frame(sock)))
+
+        assert Greeting.of(parse(read_frame(sock))).server_id == "Hutor test EPP server"
+        early = send(command("check", contact_check(["X-1"]), cltrid="ABC-1"))
+        assert (early.code, early.message) == (2002, "Command use error")
+        assert (
+            early.root.findtext(f"{{{EPP_NS}}}response/{{{EPP_NS}}}trID/{{{EPP_NS}}}clTRID")
+            == "ABC-1"
+        )
+
+        def login():
+            root = etree.Element(etree.QName(EPP_NS, "epp"), nsmap={None: EPP_NS})
+            node = etree.SubElement(
+                etree.SubElement(root, etree.QName(EPP_NS, "command")),
+                etree.QName(EPP_NS, "login"),
+            )
+            for tag, text in (("clID", CLID), ("pw", PASSWORD)):
+                etree.SubElement(node, etree.QName(EPP_NS, tag)).text = text
+            options = etree.SubElement(node, etree.QName(EPP_NS, "options"))
+            etree.SubElement(options, etree.QName(EPP_NS, "version")).text = "1.0"
+            etree.SubElement(options, etree.QName(EPP_NS, "lang")).text = "en"
+            svcs = etree.SubElement(node, etree.QName(EPP_NS, "svcs"))
+            etree.SubElement(
+                svcs, etree.QName(EPP_NS, "objURI")
+            ).text = "urn:ietf:params:xml:ns:contact-1.0"
+            return send(root)
+
+        assert login().code == 1000
+        assert login().code == 2002  # a second login in one session
+        assert send(command("check", contact_check(["X-1"]))).code == 1000
+        assert send(command("logout")).code == 1500
+    assert epp.violations == ["contact:check before login", "a second login in one session"]
+    epp.violations.clear()  # the client's misuse, recorded as the server should
