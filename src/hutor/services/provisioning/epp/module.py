@@ -167,7 +167,8 @@ class EppRegistrar(RegistrarModule):
                 raise
             info = epp.request("info", objects.contact_info(handle), what=f"contact info {handle}")
             if objects.read_contact_sponsor(info) != server.username:
-                raise EppRefused(f"{exc} (the contact belongs to another registrar)") from None
+                taken = f"{exc} (the contact belongs to another registrar)"
+                raise EppRefused(taken, exc.code) from None
         return handle
 
     # -- the lifecycle -------------------------------------------------------------------
