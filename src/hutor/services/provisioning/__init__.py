@@ -30,6 +30,7 @@ from hutor.services.provisioning.base import (
 )
 from hutor.services.provisioning.cpanel import CpanelModule
 from hutor.services.provisioning.csr import certificate_names, make_csr
+from hutor.services.provisioning.epp import EppRegistrar
 from hutor.services.provisioning.gogetssl import GoGetSSLModule
 from hutor.services.provisioning.ispmanager import IspmanagerModule
 from hutor.services.provisioning.log import LogModule
@@ -61,6 +62,7 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         PowerDNSModule,
         RegruModule,
         GoGetSSLModule,
+        EppRegistrar,
     )
 }
 
