@@ -30,7 +30,7 @@ from hutor.services import emails, placement, refusals
 from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
 from hutor.services.placement import NeedsAttention
 from hutor.services.provisioning import ProvisioningRefused, get_module, perform
-from hutor.services.provisioning.registrar import RegistrarModule
+from hutor.services.provisioning.registrar import Refusal, RegistrarModule
 
 TASKS: Queue[ProvisioningTask] = Queue(
     model=ProvisioningTask,
@@ -88,10 +88,14 @@ def _run(task: ProvisioningTask) -> Finished:
     try:
         result = perform(module, service, task.operation, task.params or {})
     except ProvisioningRefused as exc:
-        if task.operation == ProvisioningOperation.CREATE and isinstance(module, RegistrarModule):
-            # A registration the registry refused: nobody can register that name; the
-            # customer gets the price back and is told why (services.refusals).
-            refusals.refuse(service_id=service.pk, code=exc.code, detail=str(exc))
+        if (
+            task.operation == ProvisioningOperation.CREATE
+            and isinstance(module, RegistrarModule)
+            and exc.refusal in Refusal.REFUNDED
+        ):
+            # The registry refused the name itself (taken, not allowed): nobody can register
+            # it; the customer gets the price back and is told why (services.refusals).
+            refusals.refuse(service_id=service.pk, code=exc.refusal, detail=str(exc))
             note = _("Refused by the registry, the price refunded: %(reason)s") % {
                 "reason": str(exc)[:1900]
             }

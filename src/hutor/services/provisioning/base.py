@@ -74,12 +74,14 @@ class ProvisioningRefused(ProvisioningError):
     server's message, for staff to fix the cause and retry. Billing is not touched, but for a
     domain's registration (registrar.py): the customer gets the price back at once.
 
-    `code` says why in a word the customer can be told in their language (registrar.Refusal);
+    `refusal` says why in a word the customer can be told in their language (registrar.Refusal:
+    set only where the name itself is refused, "taken" or "not_allowed", which refunds the
+    customer; a refusal that is the provider's to fix, such as a reseller balance, has none);
     the message is the remote side's own words."""
 
-    def __init__(self, message: str = "", *, code: str = "") -> None:
+    def __init__(self, message: str = "", *, refusal: str = "") -> None:
         super().__init__(message)
-        self.code = code
+        self.refusal = refusal
 
 
 class NotSupported(ProvisioningError):

@@ -52,13 +52,16 @@ REGISTRAR_CAPABILITIES = frozenset(
 
 
 class Refusal:
-    """Why a registry refused a domain (`ProvisioningRefused.code`), in words a customer is
-    told: the registry's own message goes beside it."""
+    """Why a registry refused a domain's registration (`ProvisioningRefused.refusal`), in words
+    a customer is told: the registry's own message goes beside it. TAKEN and NOT_ALLOWED refund
+    the customer at once (services.refusals); the others wait for staff."""
 
     TAKEN = "taken"  # registered by someone else (EPP 2302)
     NOT_ALLOWED = "not_allowed"  # the zone's rules forbid it: reserved, blocked (2306, 2308)
     CONTACT = "contact"  # the registrant's data was refused
     OTHER = ""
+
+    REFUNDED = frozenset({TAKEN, NOT_ALLOWED})
 
 
 def ascii_name(name: str) -> str:

@@ -43,6 +43,7 @@ from hutor.services.provisioning.base import (
 from hutor.services.provisioning.registrar import (
     Availability,
     DomainInfo,
+    Refusal,
     Registrant,
     RegistrarModule,
     ascii_name,
@@ -336,6 +337,8 @@ class RegruModule(RegistrarModule):
         except RegruRefused as exc:
             found = api.lookup(domain=name) if exc.code in EXISTS else None
             if found is None:
+                if exc.code in EXISTS:
+                    exc.refusal = Refusal.TAKEN  # someone else's: refunded (services.refusals)
                 raise
             return self._finish(api, ctx, found, wanted, note="exists")
         items = answer.get("domains") or []

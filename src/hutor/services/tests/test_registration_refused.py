@@ -38,7 +38,7 @@ class TakenRegistry(RegistrarModule):
         return [Availability(name=n, available=False, reason="In use") for n in names]
 
     def create(self, ctx):
-        raise ProvisioningRefused(TAKEN, code=Refusal.TAKEN)
+        raise ProvisioningRefused(TAKEN, refusal=Refusal.TAKEN)
 
 
 class OpenRegistry(TakenRegistry):

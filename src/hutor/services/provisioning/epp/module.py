@@ -38,6 +38,7 @@ from hutor.services.provisioning.epp.protocol import EppRefused
 from hutor.services.provisioning.registrar import (
     Availability,
     DomainInfo,
+    Refusal,
     RegistrarModule,
     ascii_name,
     unicode_name,
@@ -45,6 +46,9 @@ from hutor.services.provisioning.registrar import (
 )
 
 DEFAULT_PREFIX = "HUTOR-"
+# A domain create refused for the name by the zone's rules (RFC 5730 3: parameter value policy
+# error, data management policy violation): the customer is refunded, as for a name taken.
+NAME_REFUSED = frozenset({2306, 2308})
 # eppcom:trStatusType values of a transfer that went through or will (RFC 5730 section 2.9.3.4)
 TRANSFER_UNDER_WAY = ("pending", "clientApproved", "serverApproved")
 _PUNCTUATION = "!#$%*+-=?@"
@@ -202,10 +206,13 @@ class EppRegistrar(RegistrarModule):
                 expires = objects.read_expiry(response, "creData")
                 note = f"{name} registered"
             except EppRefused as exc:
+                if exc.code in NAME_REFUSED:
+                    exc.refusal = Refusal.NOT_ALLOWED  # the zone's rules: no retry registers it
                 if exc.code != 2302:
                     raise
                 data = self._info(epp, name)
                 if data.sponsor != server.username or data.registrant != handle:
+                    exc.refusal = Refusal.TAKEN  # someone else's: refunded (services.refusals)
                     raise
                 expires, note = data.expires_on, f"{name} was registered already (ours)"
         access: dict[str, object] = {"registrant_handle": handle, "nameservers": hosts}

@@ -5,9 +5,12 @@ paid and registered by the worker through real Hutor rows."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
+from hutor.ledger.queries import balance
+from hutor.notifications.actions import deliver_due
 from hutor.services import provisioning
 from hutor.services.models import ProvisioningStatus, ServiceStatus
 from hutor.services.provisioning import ProvisioningRefused, ServerAccess, get_module
@@ -266,17 +269,29 @@ def test_a_paid_domain_order_is_registered_by_the_worker(
     assert (registered.sponsor, registered.registrant) == (CLID, f"HUT-{service.pk}")
 
 
-def test_a_taken_name_fails_the_task_at_once_with_the_registrys_words(
-    epp, registry, domain, top_up, registrant_provider
+def test_a_name_taken_at_the_registry_refunds_the_price_once_with_the_registrys_words(
+    epp, registry, domain, top_up, registrant_provider, mailoutbox
 ):
+    """Issue 14's Must show: a registration refused with 2302 refunds the domain's price to
+    the balance, exactly once, with the reason shown and emailed (services.refusals)."""
     epp.registry.add_domain("taken.ru", OTHER)
     service = domain("taken.ru")
     top_up(service.billing_account, "199.00")
+    assert balance(service.billing_account).amount == Decimal("0.00")  # the order is paid
     run_due_tasks()
     task = service.provisioning.get()
-    assert (task.status, task.attempts) == (ProvisioningStatus.FAILED, 1)
-    assert "EPP 2302 Object exists" in task.last_error
-    assert PASSWORD not in task.last_error
+    assert (task.status, task.attempts) == (ProvisioningStatus.DONE, 1)
+    assert "EPP 2302 Object exists" in task.note and PASSWORD not in task.note
+    service.refresh_from_db()
+    assert service.status == ServiceStatus.TERMINATED
+    assert balance(service.billing_account).amount == Decimal("199.00")  # the price is back
+    run_due_tasks()  # nothing more to do, nothing refunded twice
+    assert balance(service.billing_account).amount == Decimal("199.00")
+    assert epp.registry.domains["taken.ru"].sponsor == OTHER  # untouched at the registry
+    deliver_due()
+    (letter,) = [m for m in mailoutbox if "taken.ru" in m.subject]
+    assert "это имя уже зарегистрировал кто-то другой" in letter.body
+    assert "2302 Object exists" in letter.body
 
 
 def test_a_failing_registry_leaves_the_task_to_retry(

@@ -264,19 +264,21 @@ def test_a_two_year_ru_order_is_registered_for_one_and_renewed_for_the_other(ord
     assert len(calls(regru.fake, "domain/create")) == 1
 
 
-def test_a_name_taken_needs_attention_with_the_registrys_words_and_billing_untouched(
-    ordered, regru
-):
+def test_a_name_taken_is_refunded_once_with_the_registrys_words(ordered, regru):
     regru.fake.add_taken("taken-name.ru")
     service = ordered("taken-name.ru")
+    assert balance(service.billing_account).amount == Decimal("0.00")  # the order is paid
     run_due_tasks()
     service.refresh_from_db()
     task = service.provisioning.get()
-    assert (task.status, task.attempts) == (ProvisioningStatus.FAILED, 1)
-    assert "Domain already exists, use whois service [DOMAIN_ALREADY_EXISTS]" in task.last_error
-    assert service.status == ServiceStatus.ACTIVE and not service.remote_id
-    assert balance(service.billing_account).amount == Decimal("0.00")  # paid; nothing refunded
-    assert regru.fake.balance == Decimal("5000")
+    assert (task.status, task.attempts) == (ProvisioningStatus.DONE, 1)
+    assert "Domain already exists, use whois service [DOMAIN_ALREADY_EXISTS]" in task.note
+    assert service.status == ServiceStatus.TERMINATED and not service.remote_id
+    paid = service.invoice_lines.get().amount
+    assert balance(service.billing_account).amount == paid  # refunded (services.refusals)
+    run_due_tasks()
+    assert balance(service.billing_account).amount == paid  # once
+    assert regru.fake.balance == Decimal("5000")  # the reseller was charged nothing
 
 
 def test_a_temporary_error_is_retried(ordered, regru, time_machine):
