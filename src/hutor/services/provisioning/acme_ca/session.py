@@ -199,8 +199,9 @@ def translated(server: ServerAccess | None) -> Iterator[None]:
         if exc.retryable:
             raise AcmeFailed(str(exc)) from None
         raise AcmeRefused(str(exc)) from None
-    except (acme_errors.Error, requests.RequestException, ValueError, KeyError) as exc:
-        # No answer, a reset, HTTP 5xx without a problem document, an answer that is not JSON.
+    except (acme_errors.Error, jose.errors.Error, requests.RequestException) as exc:
+        # No answer, a reset, HTTP 5xx without a problem document, an answer that is not JSON
+        # or not the object RFC 8555 describes.
         raise AcmeFailed(
             _("The certificate authority «%(server)s» did not answer properly: %(detail)s")
             % {"server": where, "detail": f"{type(exc).__name__}: {exc}"[:500]}
