@@ -16,6 +16,7 @@ A name neither can prove is refused before the CA is asked to validate anything.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from hutor.services.provisioning.acme_ca.session import AcmeRefused, Session
 from hutor.services.provisioning.base import ServerAccess
-from hutor.services.provisioning.powerdns import DEFAULT_TIMEOUT, PowerDNSClient
+from hutor.services.provisioning.powerdns import DEFAULT_TIMEOUT, PowerDNSClient, PowerDNSError
 
+log = logging.getLogger(__name__)
 CHALLENGE_TTL = 60  # seconds: resolvers forget an old challenge's TXT soon
 
 
@@ -104,14 +106,13 @@ class Publisher:
             path = Path(self.session.settings.webroot) / chosen.chall.path.lstrip("/")
             self._write(path, value)
         else:
-            shown = f"*.{name}" if wildcard else name
             raise AcmeRefused(
                 _(
                     "Hutor cannot prove control of %(name)s: its zone is not on the PowerDNS "
                     "server of the setting «dns_server», and %(why)s."
                 )
                 % {
-                    "name": shown,
+                    "name": shown_name(name, wildcard),
                     "why": _("a wildcard needs DNS-01")
                     if wildcard
                     else _("no «webroot» is set for HTTP-01"),
@@ -129,12 +130,20 @@ class Publisher:
             self.dns.replace_rrset(zone, record, "TXT", CHALLENGE_TTL, values)
 
     def remove(self) -> None:
-        """Remove what was published, whatever the outcome (a missing record is success)."""
+        """Remove what was published, whatever the outcome (a missing record is success). A
+        removal that fails is logged, never raised: it must not hide what the CA said, and a
+        stale challenge answer proves nothing to anyone."""
         for zone, record in self._records:
             assert self.dns is not None
-            self.dns.delete_rrset(zone, record, "TXT")
+            try:
+                self.dns.delete_rrset(zone, record, "TXT")
+            except PowerDNSError as exc:
+                log.warning("ACME challenge record %s TXT left in %s: %s", record, zone, exc)
         for path in self._files:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("ACME challenge file %s left: %s", path, exc)
 
     def _write(self, path: Path, value: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -318,6 +318,17 @@ def test_a_slow_ca_is_retried_and_an_unreachable_one_too(ssl, order, zone, pdns)
     assert "BEGIN" not in task.last_error  # never the account key
 
 
+def test_a_name_hutor_cannot_prove_is_refused_with_the_reason(order):
+    """Its zone is not on the PowerDNS server and no webroot is set: nothing to publish."""
+    elsewhere = f"elsewhere-{secrets.token_hex(4)}.example"
+    service = order(elsewhere)
+    task = service.provisioning.get(operation="create")
+    assert task.status == ProvisioningStatus.FAILED
+    assert task.attempts == 1
+    assert elsewhere in task.last_error
+    assert _("no «webroot» is set for HTTP-01") in task.last_error
+
+
 def test_a_csr_for_other_names_is_refused_before_the_ca_is_asked(order, zone):
     service = order(zone, [zone])  # the tariff wants www. too
     task = service.provisioning.get(operation="create")
