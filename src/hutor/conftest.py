@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 
 # The real PowerDNS server fixture, for any app's tests (services, provisioning modules).
 from hutor.testing_pdns import installed_version, pdns  # noqa: F401
+from hutor.testing_pebble import installed_version as pebble_version
+from hutor.testing_pebble import pebble  # noqa: F401
 
 settings.register_profile(
     "hutor",
@@ -27,6 +29,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"hutor database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}",
         f"pdns_server: {installed_version() or 'not installed'}",
+        f"pebble: {pebble_version() or 'not installed'}",
     ]
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from hutor.core.secrets import MASK, SecretError
+from hutor.services.provisioning.acme_ca import AcmeModule
 from hutor.services.provisioning.base import (
     CAPABILITIES,
     NotSupported,
@@ -63,6 +64,7 @@ MODULES: dict[str, type[ProvisioningModule]] = {
         RegruModule,
         GoGetSSLModule,
         EppRegistrar,
+        AcmeModule,
     )
 }
 

@@ -332,6 +332,32 @@ class PowerDNSClient:
             raise
         return True
 
+    def replace_rrset(
+        self, zone_name: str, name: str, rtype: str, ttl: int, contents: Iterable[str]
+    ) -> None:
+        """Set one RRset of a zone (every record of `name`, in ASCII, and `rtype`; contents in
+        zone-file form: TXT strings quoted) and nothing else: the ACME module's challenge
+        TXT records.
+        PATCH /servers/{server_id}/zones/{zone_id} with changetype REPLACE
+        (https://doc.powerdns.com/authoritative/http-api/zone.html, "Creating new RRset")."""
+        self._patch_rrset(
+            zone_name,
+            {
+                "name": _absolute(name),
+                "type": rtype,
+                "ttl": ttl,
+                "changetype": "REPLACE",
+                "records": [{"content": c, "disabled": False} for c in contents],
+            },
+        )
+
+    def delete_rrset(self, zone_name: str, name: str, rtype: str) -> None:
+        """Remove one RRset of a zone; a missing one is success. The same PATCH with
+        changetype DELETE (zone.html, "Deleting a RRset")."""
+        self._patch_rrset(
+            zone_name, {"name": _absolute(name), "type": rtype, "changetype": "DELETE"}
+        )
+
     # --- inside -----------------------------------------------------------------------------
 
     def _set_disabled(self, name: str, disabled: bool) -> bool:
@@ -357,6 +383,13 @@ class PowerDNSClient:
             return False
         self._call("PATCH", f"/zones/{_zone_path(zone.id)}", {"rrsets": changes})
         return True
+
+    def _patch_rrset(self, zone_name: str, rrset: dict[str, Any]) -> None:
+        zone = canonical_zone(zone_name)
+        found = self._find(zone)
+        if found is None:
+            raise ZoneMissing(zone=zone, url=self.api_url)
+        self._call("PATCH", f"/zones/{_zone_path(found.id)}", {"rrsets": [rrset]})
 
     def _find(self, zone: str) -> Zone | None:
         """GET /servers/{server_id}/zones?zone=NAME: "If no zone with that name exists, the
@@ -417,6 +450,11 @@ def _error_detail(exc: urllib.error.HTTPError) -> str:
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
         return str(answer["error"])[:500]
     return text[:500] or str(exc.reason)
+
+
+def _absolute(name: str) -> str:
+    # An ASCII name as PowerDNS keeps it; "_acme-challenge" is no IDNA label, so not idna's.
+    return name.strip().rstrip(".").lower() + "."
 
 
 def _zone_path(zone_id: str) -> str:
