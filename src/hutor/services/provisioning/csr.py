@@ -31,7 +31,7 @@ def make_csr(key_pem: str, names: Sequence[str]) -> str:
     key = serialization.load_pem_private_key(key_pem.encode("ascii"), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError("the service's private key is not an ECDSA key")
-    dns = list(dict.fromkeys(ascii_name(n) for n in names if n.strip()))
+    dns = list(dict.fromkeys(_dns_name(n) for n in names if n.strip()))
     if not dns:
         raise ValueError("a certificate needs at least one name")
     request = (
@@ -43,11 +43,20 @@ def make_csr(key_pem: str, names: Sequence[str]) -> str:
     return request.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def _dns_name(name: str) -> str:
+    """A name in the registry's form, a wildcard's "*." kept."""
+    name = name.strip()
+    if name.startswith("*."):
+        return "*." + ascii_name(name[2:])
+    return ascii_name(name)
+
+
 def certificate_names(identifier: str, params: dict) -> list[str]:
-    """The names a certificate service covers: its domain, then the tariff's `alt_names`
-    ("www" alone means www.<domain>)."""
+    """The names a certificate service covers: its domain, then the tariff's `alt_names`, where
+    "{domain}" stands for the service's domain ("www.{domain}", "*.{domain}") and a single label
+    means a name under it ("www")."""
     names = [identifier]
     for alt in params.get("alt_names") or []:
-        alt = str(alt).strip()
+        alt = str(alt).strip().replace("{domain}", identifier)
         names.append(f"{alt}.{identifier}" if alt and "." not in alt else alt)
     return names

@@ -46,6 +46,7 @@ from hutor.services.provisioning.ca import (
     IssuedCertificate,
     certificate_access,
 )
+from hutor.services.provisioning.csr import certificate_names as names_ordered
 from hutor.services.provisioning.zone_template import TemplateError, canonical_zone
 
 # RFC 5280 section 5.3.1 reason codes, by the names `revoke(reason=…)` takes.
@@ -68,12 +69,10 @@ ORDER_STATES = {
 
 def names_of(ctx: ProvisioningContext) -> list[str]:
     """The certificate's names in ASCII, the service's identifier first, each once."""
-    domain = ctx.service.identifier.strip()
-    wanted = [domain]
     extra = ctx.params.get("alt_names") or []
     if not isinstance(extra, list | tuple):
         raise AcmeRefused(_("The tariff's «alt_names» must be a list of names."))
-    wanted += [str(n).replace("{domain}", domain) for n in extra]
+    wanted = names_ordered(ctx.service.identifier.strip(), dict(ctx.params))
     names: list[str] = []
     for name in wanted:
         wildcard = name.startswith("*.")
