@@ -224,6 +224,8 @@ def start(directory: Path, *, dns_port: int) -> PebbleServer:
                 "ocspResponderURL": "",
                 "externalAccountBindingRequired": False,
                 "domainBlocklist": [BLOCKED],
+                # 90 days, as Let's Encrypt issues them: renewal comes within a year's service.
+                "certificateValidityPeriod": 90 * 24 * 3600,
             }
         }
         (here / "pebble-config.json").write_text(json.dumps(config, indent=2))

@@ -25,7 +25,7 @@ from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
-from hutor.services import reconcile
+from hutor.services import certificates, reconcile
 
 __all__ = ["STEPS", "RunInProgress", "Step", "run_billing"]
 
@@ -77,6 +77,14 @@ def _reconcile(today: dt.date, report: StepReport) -> None:
             report.example(f"{server.server}: {finding.kind} {finding.remote_id}")
 
 
+def _certificates(today: dt.date, report: StepReport) -> None:
+    """Renew tasks for certificates that renew without an invoice (ACME) and expire soon
+    (services/certificates.py); the worker makes the calls."""
+    for pk in certificates.queue_renewals(today):
+        report.add("queued")
+        report.example(f"service {pk}")
+
+
 # In this order: money first (a renewal paid today is not reminded of, nor suspended), then
 # reminders of what is still unpaid, then the consequences of not paying.
 STEPS = [
@@ -101,6 +109,7 @@ STEPS = [
         "suspensions", "Suspend and expire", lambda d, r: actions.lapse_services(today=d, report=r)
     ),
     Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
+    Step("certificates", "Renew certificates near expiry", _certificates),
     # Last, once the day's suspensions and terminations are queued.
     Step("reconcile", "Compare servers with billing", _reconcile),
 ]

@@ -46,6 +46,11 @@ urlpatterns = [
         name="service_reset_password",
     ),
     path("panel/services/<int:pk>/log-in/", services.service_log_in, name="service_log_in"),
+    path(
+        "panel/services/<int:pk>/certificate/<str:kind>",
+        services.service_certificate,
+        name="service_certificate",
+    ),
     path("panel/invoices/", invoices.invoice_list, name="invoices"),
     path("panel/invoices/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("panel/invoices/<str:number>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),

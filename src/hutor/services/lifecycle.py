@@ -40,7 +40,7 @@ from hutor.services.models import (
     ServiceEvent,
     ServiceStatus,
 )
-from hutor.services.provisioning import get_module, perform
+from hutor.services.provisioning import get_module, module_renews, perform
 
 if TYPE_CHECKING:
     from hutor.accounts.models import User
@@ -277,7 +277,7 @@ def renew_remote(renewed: Sequence[tuple[Service, dt.date | None, int]]) -> list
     which a registry's renew command names (EPP's curExpDate). Other modules renew nothing."""
     tasks = []
     for service, before, months in renewed:
-        if not get_module(service.provisioning_module).supports("renew"):
+        if not module_renews(service.provisioning_module):
             continue
         params = {"months": str(months), "years": str(max(1, months // 12))}
         if before is not None:

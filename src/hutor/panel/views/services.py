@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from hutor.panel import limits, submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
-from hutor.services import access, actions, lifecycle, refusals
+from hutor.services import access, actions, certificates, lifecycle, refusals
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
@@ -66,6 +66,8 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reset_password": ready and access.supports(service, "reset_password"),
             "can_log_in": ready and access.supports(service, "login_url"),
             "refusal": refusals.refusal_of(service),
+            "has_password": access.has_password(service),
+            "certificate": certificates.certificate_of(service),
         },
     )
     if password:
@@ -260,3 +262,18 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
         {"service": service, "options": options},
         status=status,
     )
+
+
+@customer_required
+def service_certificate(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A certificate service's files: the certificate with its chain, and the private key Hutor
+    made for it (PEM, or both as PKCS#12), to the service's owner only; never cached."""
+    service = _service(request, pk)
+    try:
+        name, content = certificates.download(service, kind)
+    except LookupError:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=certificates.DOWNLOADS[kind])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    add_never_cache_headers(response)
+    return response

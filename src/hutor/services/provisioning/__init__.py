@@ -70,10 +70,13 @@ MODULES: dict[str, type[ProvisioningModule]] = {
 
 
 def module_renews(name: str) -> bool:
-    """Does the named module renew on the remote side (the `renew` capability)? Asked per row
-    by the billing run's bulk renewal path: a lookup, no instance made."""
+    """Does a paid renewal of the named module's services renew on the remote side (the `renew`
+    capability)? Asked per row by the billing run's bulk renewal path: a lookup, no instance
+    made."""
     module = MODULES.get(name)
-    return module is not None and module.supports("renew")
+    if module is None or getattr(module, "renews_itself", False):
+        return False  # an ACME certificate is renewed by its expiry (services.certificates)
+    return module.supports("renew")
 
 
 def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from hutor.services.provisioning.base import (
     ProvisioningContext,
@@ -113,6 +113,9 @@ class CertificateAuthorityModule(ProvisioningModule):
     # and `ctx.csr_pem` is a CSR of it for the service's names (csr.py), unless the order came
     # with the customer's own CSR (`service.access["csr_pem"]`).
     wants_private_key = True
+    # True (ACME): a certificate is renewed before it expires by the daily run, with no invoice
+    # (services.certificates); False (a reseller): by its paid renewal invoice.
+    renews_itself: ClassVar[bool] = False
 
     @unimplemented
     def validation(self, ctx: ProvisioningContext) -> list[ValidationStep]:

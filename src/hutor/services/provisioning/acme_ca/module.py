@@ -93,6 +93,7 @@ class AcmeModule(CertificateAuthorityModule):
     capabilities = frozenset(
         {"create", "renew", "terminate", "status", "download", "reissue", "revoke", "check"}
     )
+    renews_itself = True  # free certificates: renewed by the daily run before they expire
 
     # --- the lifecycle ----------------------------------------------------------------------
 
