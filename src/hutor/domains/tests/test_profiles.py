@@ -251,7 +251,7 @@ def test_a_profile_of_another_account_is_refused_for_a_domain(account_factory, d
 def test_a_profile_a_live_domain_uses_cannot_be_deleted(account, domain):
     profile = actions.create_contact_profile(billing_account=account, **person())
     actions.set_domain_details(service=domain, contact_profile=profile)
-    with pytest.raises(ContactProfileInUse, match="romashka.ru"):
+    with pytest.raises(ContactProfileInUse, match=r"romashka\.ru"):
         actions.delete_contact_profile(profile=profile)
     assert ContactProfile.objects.filter(pk=profile.pk).exists()
     service_actions.cancel_order(service=domain)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from hutor.accounts.models import BillingAccount
 from hutor.domains import actions, queries
 from hutor.domains.exceptions import ContactProfileInUse
-from hutor.domains.models import ContactKind, ContactProfile, plain
+from hutor.domains.models import ContactKind, ContactProfile
 from hutor.panel.views.common import customer_required
 
 if TYPE_CHECKING:
@@ -97,15 +97,8 @@ class ContactProfileForm(forms.Form):
         autocomplete="tel",
     )
 
-    PERSON_FIELDS = (
-        "name",
-        "name_latin",
-        "birth_date",
-        "passport_number",
-        "passport_issued_by",
-        "passport_issued_on",
-        "inn_person",
-    )
+    PERSON_FIELDS = ("name", "name_latin", "birth_date", "inn_person")
+    PASSPORT_FIELDS = ("passport_number", "passport_issued_on", "passport_issued_by")
     COMPANY_FIELDS = ("org", "org_latin", "inn", "kpp", "ogrn", "legal_address")
     ADDRESS_FIELDS = ("country", "postcode", "region", "city", "street", "email", "phone")
 
@@ -147,6 +140,7 @@ def _context(form: ContactProfileForm, profile: ContactProfile | None) -> dict[s
         "profile": profile,
         "passport_on_file": profile is not None and profile.has_passport,
         "person_fields": [form[name] for name in ContactProfileForm.PERSON_FIELDS],
+        "passport_fields": [form[name] for name in ContactProfileForm.PASSPORT_FIELDS],
         "company_fields": [form[name] for name in ContactProfileForm.COMPANY_FIELDS],
         "address_fields": [form[name] for name in ContactProfileForm.ADDRESS_FIELDS],
     }
@@ -219,8 +213,4 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Contact profile «%(label)s» is deleted.") % {"label": profile.label}
             )
         return redirect("panel:contacts")
-    return render(
-        request,
-        "panel/contacts/delete.html",
-        {"profile": profile, "in_use": in_use, "passport": bool(plain(profile.passport_number))},
-    )
+    return render(request, "panel/contacts/delete.html", {"profile": profile, "in_use": in_use})
