@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "hutor.payments",
     "hutor.services",
     "hutor.billing",
+    "hutor.domains",
     "hutor.panel",
     "hutor.backoffice",
     "hutor.demo",

@@ -5,6 +5,7 @@ from hutor.panel import ordering
 from hutor.panel.views import (
     balance,
     bank,
+    contacts,
     home,
     invoices,
     payments,
@@ -75,6 +76,10 @@ urlpatterns = [
         profile.profile_email_confirm,
         name="profile_email_confirm",
     ),
+    path("panel/contacts/", contacts.contact_list, name="contacts"),
+    path("panel/contacts/new/", contacts.contact_create, name="contact_create"),
+    path("panel/contacts/<int:pk>/", contacts.contact_edit, name="contact_edit"),
+    path("panel/contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     # Before the order form's pattern, which would otherwise read "done" as a service type.
     path("order/done/<uuid:token>/", ordering.order_done, name="order_done"),
     path("order/<slug:type_code>/<slug:tariff_code>/", ordering.order, name="order"),

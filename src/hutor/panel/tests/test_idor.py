@@ -5,6 +5,9 @@ from django.urls import get_resolver
 
 from hutor.accounts.emails import email_change_token
 from hutor.core.money import Money
+from hutor.domains.actions import create_contact_profile
+from hutor.domains.models import ContactProfile
+from hutor.domains.tests.data import person
 from hutor.invoices.models import Invoice
 from hutor.payments.actions import start_top_up
 from hutor.services.actions import place_order
@@ -26,7 +29,9 @@ def victim(account_factory, catalog, payment_methods):
     invoice = Invoice.objects.get(billing_account=account)
     token = email_change_token(account, "new@example.com")
     bank = start_top_up(billing_account=account, method=payment_methods.bank, amount=Money("500"))
+    contact = create_contact_profile(billing_account=account, **person())
     return {
+        "contact": contact.pk,
         "pk": service.pk,
         "number": invoice.number,
         "payment": payment.number,
@@ -55,6 +60,10 @@ def object_urls(victim):
         "/panel/payments/{bank}/document/": "GET",
         "/panel/payments/{bank}/document.pdf": "GET",
         "/panel/profile/email/{token}/": "GET",
+        "/panel/contacts/{contact}/": "GET",
+        "/panel/contacts/{contact}/#post": "POST",
+        "/panel/contacts/{contact}/delete/": "GET",
+        "/panel/contacts/{contact}/delete/#post": "POST",
     }
 
 
@@ -65,7 +74,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 15, patterns  # the 15 object routes tested below
+    assert len(patterns) == 17, patterns  # the 17 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):
@@ -80,6 +89,7 @@ def test_another_customers_objects_are_404_everywhere(client, account_factory, v
     assert Invoice.objects.filter(billing_account=intruder).count() == 0
     # And the victim's objects are untouched.
     assert Invoice.objects.get(number=victim["number"]).status == "unpaid"
+    assert ContactProfile.objects.filter(pk=victim["contact"]).exists()
     intruder.refresh_from_db()
     assert intruder.contact_email != "new@example.com"
 
@@ -98,5 +108,7 @@ def test_anonymous_visitors_are_sent_to_login(client, victim):
         "/panel/balance.csv",
         "/panel/balance.xlsx",
         "/panel/top-up/",
+        "/panel/contacts/",
+        "/panel/contacts/new/",
     ]:
         assert "/login/" in client.get(url)["Location"]
