@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hutor.core import clock
@@ -126,18 +126,18 @@ class ContactProfile(models.Model):
             return bool(value)
 
         today = clock.today()
-        required("label", _gettext("Give the profile a label."))
+        required("label", gettext("Give the profile a label."))
         if self.kind not in ContactKind.values:
-            errors["kind"] = ValidationError(_gettext("Choose a person or a company."))
+            errors["kind"] = ValidationError(gettext("Choose a person or a company."))
         country = check("country", v.validate_country, self.country) or ""
-        if required("postcode", _gettext("Enter the postcode.")) and country:
+        if required("postcode", gettext("Enter the postcode.")) and country:
             check("postcode", v.validate_postcode, self.postcode, country=country)
         self.region = " ".join(self.region.split())
-        required("city", _gettext("Enter the city."))
-        required("street", _gettext("Enter the street, house and flat or office."))
-        if required("email", _gettext("Enter the email address.")):
+        required("city", gettext("Enter the city."))
+        required("street", gettext("Enter the street, house and flat or office."))
+        if required("email", gettext("Enter the email address.")):
             check("email", v.validate_email, self.email)
-        if required("phone", _gettext("Enter the phone number.")):
+        if required("phone", gettext("Enter the phone number.")):
             check("phone", v.normalize_phone, self.phone)
         if self.kind == ContactKind.COMPANY:
             self._clean_company(errors, check, required, country)
@@ -150,11 +150,11 @@ class ContactProfile(models.Model):
         self, errors: dict[str, Any], check: Any, required: Any, country: str, today: dt.date
     ) -> None:
         self.org = self.org_latin = self.kpp = self.ogrn = self.legal_address = ""
-        required("name", _gettext("Enter the full name."))
-        if required("name_latin", _gettext("Enter the full name in Latin letters.")):
+        required("name", gettext("Enter the full name."))
+        if required("name_latin", gettext("Enter the full name in Latin letters.")):
             check("name_latin", v.validate_latin, self.name_latin)
         if self.birth_date is None:
-            errors["birth_date"] = ValidationError(_gettext("Enter the birth date."))
+            errors["birth_date"] = ValidationError(gettext("Enter the birth date."))
         else:
             check("birth_date", v.validate_birth_date, self.birth_date, today=today)
         self.inn = "".join(self.inn.split())
@@ -168,9 +168,9 @@ class ContactProfile(models.Model):
             return  # a foreigner's passport is asked for by the registry only when it needs it
         if not number:
             errors["passport_number"] = ValidationError(
-                _gettext("A Russian registrant's passport is required: enter its number.")
+                gettext("A Russian registrant's passport is required: enter its number.")
                 if country == "RU"
-                else _gettext("Enter the passport number."),
+                else gettext("Enter the passport number."),
                 code="passport_required",
             )
         else:
@@ -178,11 +178,11 @@ class ContactProfile(models.Model):
         self.passport_issued_by = issued_by
         if not issued_by:
             errors["passport_issued_by"] = ValidationError(
-                _gettext("Enter who issued the passport.")
+                gettext("Enter who issued the passport.")
             )
         if issued_on is None:
             errors["passport_issued_on"] = ValidationError(
-                _gettext("Enter the passport's issue date.")
+                gettext("Enter the passport's issue date.")
             )
         else:
             try:
@@ -196,15 +196,15 @@ class ContactProfile(models.Model):
         self.name = self.name_latin = ""
         self.birth_date = None
         self.passport_number = self.passport_issued_by = self.passport_issued_on = ""
-        required("org", _gettext("Enter the company's name."))
-        if required("org_latin", _gettext("Enter the company's name in Latin letters.")):
+        required("org", gettext("Enter the company's name."))
+        if required("org_latin", gettext("Enter the company's name in Latin letters.")):
             check("org_latin", v.validate_latin, self.org_latin, company=True)
-        required("legal_address", _gettext("Enter the company's legal address."))
+        required("legal_address", gettext("Enter the company's legal address."))
         russian = country == "RU"
         # A Russian company's INN and KPP are required; a foreign one's are checked if given.
         if russian:
-            required("inn", _gettext("Enter the company's INN."))
-            required("kpp", _gettext("Enter the company's KPP."))
+            required("inn", gettext("Enter the company's INN."))
+            required("kpp", gettext("Enter the company's KPP."))
         self.inn, self.kpp = self.inn.strip(), self.kpp.strip()
         if self.inn:
             check("inn", v.validate_inn, self.inn, length=10)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -142,7 +142,7 @@ def payment_pay(request: HttpRequest, number: str) -> HttpResponse:
     except Exception:
         log.exception("starting payment %s failed", payment.number)
         messages.error(
-            request, gettext_now("The payment service is not available now. Please try later.")
+            request, gettext("The payment service is not available now. Please try later.")
         )
         return redirect("panel:payment_detail", number=payment.number)
     if action.method == "POST":
