@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from hutor.accounts.models import AccountKind
+from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.accounts.requisites import validate_inn, validate_kpp
 from hutor.catalog.models import BillingUnit, IdentifierKind, Tariff, TariffPrice
 from hutor.core.money import Money
 from hutor.core.templatetags.money import format_money
+from hutor.domains.models import ContactProfile
+from hutor.domains.queries import profiles_of
 from hutor.services.actions import validate_identifier
 from hutor.services.exceptions import InvalidIdentifier
 from hutor.services.identifiers import zone_of
@@ -77,6 +79,13 @@ class OrderForm(forms.Form):
         required=False,
         help_text=_("One order and one invoice: the domain is registered once it is paid."),
     )
+    contact_profile = forms.ModelChoiceField(
+        label=_("Domain owner"),
+        queryset=ContactProfile.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text=_("The person or company the domain is registered to (your contact profiles)."),
+    )
     accept_offer = forms.BooleanField(
         label=_("I accept the public offer and the terms of service"),
         error_messages={"required": _("Please accept the offer to place an order.")},
@@ -85,7 +94,14 @@ class OrderForm(forms.Form):
 
     CUSTOMER_FIELDS = ("email", "name", "kind", "inn", "kpp", "address", "phone")
 
-    def __init__(self, *args: Any, tariff: Tariff, logged_in: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        tariff: Tariff,
+        logged_in: bool,
+        account: BillingAccount | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("initial", {}).setdefault("order_token", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.tariff = tariff
@@ -115,8 +131,19 @@ class OrderForm(forms.Form):
         # A hosting's domain may be registered in the same order, where the catalog sells its zone.
         self.domain_price: TariffPrice | None = None
         self.domain_zones = domain_zones() if kind == IdentifierKind.DOMAIN else {}
-        if tariff.domain_zone or not self.domain_zones:
+        # A new customer has no contact profile yet: the form says how to register the domain.
+        self.domain_hint = bool(self.domain_zones) and not tariff.domain_zone and not logged_in
+        if tariff.domain_zone or not self.domain_zones or not logged_in:
             del self.fields["register_domain"]
+        self.contact_profiles = profiles_of(account) if account is not None else []
+        self.is_domain = bool(tariff.domain_zone)
+        owned = "register_domain" in self.fields or (self.is_domain and logged_in)
+        if owned and self.contact_profiles:
+            profile_field = self.fields["contact_profile"]
+            assert isinstance(profile_field, forms.ModelChoiceField)
+            profile_field.queryset = ContactProfile.objects.filter(billing_account=account)
+        else:
+            del self.fields["contact_profile"]
 
     def clean_identifier(self) -> str:
         try:
@@ -134,6 +161,19 @@ class OrderForm(forms.Form):
                     "register_domain",
                     _("We do not register domains in .%(zone)s.") % {"zone": zone},
                 )
+            elif "contact_profile" not in self.fields:
+                # A domain is registered to an owner whose details the registry needs.
+                self.add_error(
+                    "register_domain",
+                    _(
+                        "A domain is registered to its owner, whose details the registry "
+                        "needs: add a contact profile (Contacts in the billing panel) first."
+                    ),
+                )
+            elif data.get("contact_profile") is None:
+                self.add_error("contact_profile", _("Choose the domain's owner."))
+        if self.is_domain and "contact_profile" in self.fields and not data.get("contact_profile"):
+            self.add_error("contact_profile", _("Choose the domain's owner."))
         if "kind" not in self.fields:
             return data
         kind = data.get("kind")

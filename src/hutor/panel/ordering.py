@@ -20,6 +20,7 @@ from hutor.accounts.actions import open_billing_account
 from hutor.accounts.exceptions import EmailAlreadyRegistered
 from hutor.accounts.models import BillingAccount
 from hutor.catalog.models import Tariff
+from hutor.domains.actions import set_domain_details
 from hutor.invoices import links
 from hutor.panel import limits
 from hutor.panel.forms import OrderForm
@@ -50,7 +51,7 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
     if request.user.is_authenticated and account is None:
         # A staff login has no billing account; it orders on a customer's behalf in the desk.
         return render(request, "panel/order_unavailable.html", {"tariff": tariff}, status=403)
-    form = OrderForm(request.POST or None, tariff=tariff, logged_in=logged_in)
+    form = OrderForm(request.POST or None, tariff=tariff, logged_in=logged_in, account=account)
     status = 200
     if request.method == "POST":
         # The token first, before the form's and the email's checks: a repeated POST of an
@@ -158,9 +159,14 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
         items = [OrderItem(data["price"], data.get("identifier", ""))]
         if form.domain_price is not None:  # "also register this domain": the same order
             items.append(OrderItem(form.domain_price, data["identifier"]))
-        service = place_orders(
+        service, *domain = place_orders(
             billing_account=account, items=items, order_token=data["order_token"]
-        )[0]
+        )
+        owner = data.get("contact_profile")
+        if domain:  # its owner, for the registrar (in the order's transaction)
+            set_domain_details(service=domain[0], contact_profile=owner)
+        elif form.is_domain and owner is not None:
+            set_domain_details(service=service, contact_profile=owner)
     _remember(request, service)
     return service
 
