@@ -282,6 +282,8 @@ HUTOR_EMAIL_CHANGES_PER_IP_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_IP_HOUR", 5)
 HUTOR_EMAIL_CHANGES_PER_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_HOUR", 100)
 # A customer's control panel calls (new password, single sign-on) per service and hour.
 HUTOR_SERVICE_CALLS_PER_HOUR = env_int("HUTOR_SERVICE_CALLS_PER_HOUR", 20)
+# Domain searches on the storefront (each asks the registrars) per client address and hour.
+HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR = env_int("HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR", 60)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

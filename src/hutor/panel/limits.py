@@ -19,6 +19,10 @@ are counted per service, so that a script or a stuck key cannot hammer the provi
 
     HUTOR_SERVICE_CALLS_PER_HOUR    panel calls for one service, both kinds together (default 20)
 
+The storefront's domain search asks the registrars, counted per client address:
+
+    HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR   searches from one client address (default 60)
+
 0 turns a limit off. The counters live in the Django cache (the store shared by every web
 process: set CACHE_URL when there are several) and are counted with atomic increments
 (`cache.add` then `cache.incr`), so concurrent requests cannot both take the last place. The
@@ -86,3 +90,9 @@ def take_service_call(service_id: int) -> bool:
     """Count a customer's control panel call for a service (a password reset, a single sign-on
     link); False when over the hour's limit (then call nothing)."""
     return _take(f"service-calls:{service_id}", settings.HUTOR_SERVICE_CALLS_PER_HOUR)
+
+
+def take_domain_search(request: HttpRequest) -> bool:
+    """Count a domain search (it asks the registrars); False when over the hour's limit."""
+    address = client_address(request)
+    return _take(f"domain-searches:ip:{address}", settings.HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR)

@@ -51,7 +51,11 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
     if request.user.is_authenticated and account is None:
         # A staff login has no billing account; it orders on a customer's behalf in the desk.
         return render(request, "panel/order_unavailable.html", {"tariff": tariff}, status=403)
-    form = OrderForm(request.POST or None, tariff=tariff, logged_in=logged_in, account=account)
+    # The domain search's "Order" link brings the name it checked.
+    initial = {"identifier": request.GET.get("identifier", "")[:253]}
+    form = OrderForm(
+        request.POST or None, tariff=tariff, logged_in=logged_in, account=account, initial=initial
+    )
     status = 200
     if request.method == "POST":
         # The token first, before the form's and the email's checks: a repeated POST of an

@@ -6,6 +6,7 @@ from hutor.panel.views import (
     balance,
     bank,
     contacts,
+    domains,
     home,
     invoices,
     payments,
@@ -20,6 +21,7 @@ app_name = "panel"
 urlpatterns = [
     path("", public.storefront, name="storefront"),
     path("offer/", public.offer, name="offer"),
+    path("domains/", domains.domain_search, name="domain_search"),
     # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import idna
 
+from hutor.services.identifiers import ascii_form
 from hutor.services.provisioning.base import (
     ProvisioningContext,
     ProvisioningModule,
@@ -67,7 +68,7 @@ class Refusal:
 def ascii_name(name: str) -> str:
     """The registry's form of a domain name: lower case, IDN labels in Punycode (IDNA 2008,
     with UTS 46 mapping: "Пример.РФ" -> "xn--e1afmkfd.xn--p1ai")."""
-    return idna.encode(name.strip().rstrip("."), uts46=True).decode("ascii")
+    return ascii_form(name.strip().rstrip("."))
 
 
 def unicode_name(name: str) -> str:
