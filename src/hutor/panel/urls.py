@@ -49,6 +49,18 @@ urlpatterns = [
         name="service_reset_password",
     ),
     path("panel/services/<int:pk>/log-in/", services.service_log_in, name="service_log_in"),
+    path("panel/services/<int:pk>/domain/sync/", domains.domain_sync, name="domain_sync"),
+    path(
+        "panel/services/<int:pk>/domain/nameservers/",
+        domains.domain_nameservers,
+        name="domain_nameservers",
+    ),
+    path(
+        "panel/services/<int:pk>/domain/transfer-code/",
+        domains.domain_transfer_code,
+        name="domain_transfer_code",
+    ),
+    path("panel/services/<int:pk>/domain/lock/", domains.domain_lock, name="domain_lock"),
     path(
         "panel/services/<int:pk>/certificate/<str:kind>",
         services.service_certificate,

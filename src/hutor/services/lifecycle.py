@@ -253,6 +253,28 @@ def set_auto_renew(*, service: Service, on: bool, actor: str, user: User | None 
     return service
 
 
+def record(
+    service: Service,
+    code: str,
+    *,
+    actor: str,
+    user: User | None = None,
+    params: dict[str, Any] | None = None,
+) -> ServiceEvent:
+    """Record what happened to a service without a change of status (a domain's nameservers
+    changed, its transfer code given): the service's history, with who did it."""
+    return ServiceEvent.objects.create(
+        service=service,
+        code=code,
+        from_status=service.status,
+        to_status=service.status,
+        actor=actor,
+        user=user,
+        params=params or {},
+        at=clock.now(),
+    )
+
+
 def _withdraw_open_invoices(service: Service) -> list[str]:
     """Cancel the service's unpaid invoices that are for it alone: no payment is taken later
     for a service that is gone. (An invoice that also bills other services stays.)"""

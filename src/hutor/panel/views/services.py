@@ -15,6 +15,7 @@ from hutor.panel import limits, submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
+from hutor.panel.views.domains import domain_section
 from hutor.services import access, actions, certificates, lifecycle, refusals
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
@@ -68,6 +69,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusals.refusal_of(service),
             "has_password": access.has_password(service),
             "certificate": certificates.certificate_of(service),
+            "domain": domain_section(service),
         },
     )
     if password:

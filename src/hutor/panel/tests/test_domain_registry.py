@@ -1,0 +1,114 @@
+"""A registered domain's registry side on its service page (issue 14): the registry's expiry,
+statuses and lock as synced, the nameservers changed, the transfer code given (recorded in the
+service's history, never the code) and the transfer lock turned on and off, each a call of the
+EPP module to the test EPP server (which validates every command against the RFC schemas).
+The domain is ordered, paid and registered by the worker as in production."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hutor.domains.actions import create_contact_profile, set_domain_details
+from hutor.domains.tests.data import person
+from hutor.services.actions import place_order
+from hutor.services.models import ServiceEvent
+from hutor.services.provisioning.tests.epp_fixtures import CLID, add_registry, running
+from hutor.services.tasks import run_due_tasks
+
+pytestmark = pytest.mark.django_db
+
+HOSTS = ["ns1.hosting.example", "ns2.hosting.example"]
+
+
+@pytest.fixture
+def epp(tmp_path):
+    with running(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def registered(epp, catalog, account_factory, top_up):
+    add_registry(epp, nameservers=HOSTS)
+    catalog.ru.refresh_from_db()
+    account = account_factory()
+    owner = create_contact_profile(billing_account=account, **person(label="Я"))
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.ru, 12), identifier="romashka.ru"
+    )
+    set_domain_details(service=service, contact_profile=owner)
+    top_up(account, "199.00")
+    run_due_tasks()
+    service.refresh_from_db()
+    assert epp.registry.domains["romashka.ru"].sponsor == CLID
+    client = Client()
+    client.force_login(account.user)
+    return service, client
+
+
+def url(name: str, service) -> str:
+    return reverse(f"panel:{name}", args=[service.pk])
+
+
+def test_the_registry_side_is_shown_synced_and_changed(epp, registered):
+    service, client = registered
+    page = client.get(url("service_detail", service)).content.decode()
+    assert 'data-testid="service-domain"' in page and 'data-testid="domain-sync"' in page
+
+    client.post(url("domain_sync", service))
+    page = client.get(url("service_detail", service)).content.decode()
+    expires = epp.registry.domains["romashka.ru"].expires.date()
+    service.domain_details.refresh_from_db()
+    assert service.domain_details.registry_expires_on == expires
+    assert 'data-testid="domain-expires"' in page and expires.strftime("%Y") in page
+
+    new = ["ns1.example.net", "ns2.example.net", "ns3.example.net"]
+    response = client.post(url("domain_nameservers", service), {"nameservers": "\n".join(new)})
+    assert response.status_code == 302
+    assert sorted(epp.registry.domains["romashka.ru"].hosts) == new
+    event = service.events.get(code="nameservers")
+    assert (event.actor, event.params) == (ServiceEvent.Actor.CUSTOMER, {"hosts": new})
+
+    client.post(url("domain_lock", service), {"locked": "on"})
+    assert "clientTransferProhibited" in epp.registry.domains["romashka.ru"].statuses
+    service.domain_details.refresh_from_db()
+    assert service.domain_details.locked
+
+    response = client.post(url("domain_transfer_code", service))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    code = epp.registry.domains["romashka.ru"].auth
+    assert code in response.content.decode()
+    assert "clientTransferProhibited" not in epp.registry.domains["romashka.ru"].statuses
+    given = service.events.get(code="auth_code")
+    assert code not in str(given.params)  # who asked is recorded, never the code
+
+
+def test_bad_nameservers_are_a_message_and_nothing_changes(epp, registered):
+    service, client = registered
+    before = list(epp.registry.domains["romashka.ru"].hosts)
+    english = {"headers": {"accept-language": "en"}}
+    response = client.post(
+        url("domain_nameservers", service),
+        {"nameservers": "only-one.example"},
+        follow=True,
+        **english,
+    )
+    assert "from two to thirteen" in response.content.decode()
+    response = client.post(
+        url("domain_nameservers", service),
+        {"nameservers": "ns1.example.net\nhttp://bad/"},
+        follow=True,
+        **english,
+    )
+    assert "without http://" in response.content.decode()
+    assert epp.registry.domains["romashka.ru"].hosts == before
+    assert not service.events.filter(code="nameservers").exists()
+
+
+def test_another_customers_domain_is_404(registered, account_factory):
+    service, _client = registered
+    stranger = Client()
+    stranger.force_login(account_factory().user)
+    for name in ("domain_sync", "domain_nameservers", "domain_transfer_code", "domain_lock"):
+        assert stranger.post(url(name, service)).status_code == 404
