@@ -12,8 +12,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 
 from hutor.accounts.models import BillingAccount
+from hutor.services.models import Service
 
 
 class CustomerRequest(HttpRequest):
@@ -31,3 +33,12 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def customer_service(request: HttpRequest, pk: int) -> Service:
+    """One of the logged-in customer's services; another account's answers 404 (IDOR)."""
+    return get_object_or_404(
+        Service.objects.select_related("tariff", "service_type"),
+        pk=pk,
+        billing_account=request.account,  # type: ignore[attr-defined]
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from hutor.domains import registry
 from hutor.domains.models import DomainDetails
 from hutor.panel import limits
 from hutor.panel.forms import domain_zones
-from hutor.panel.views.common import customer_required
+from hutor.panel.views.common import customer_required, customer_service
 from hutor.services import availability
 from hutor.services.exceptions import InvalidIdentifier, ServiceError
 from hutor.services.identifiers import normalize_domain, zone_of
@@ -94,14 +94,6 @@ def domain_section(service: Service) -> dict[str, object] | None:
     }
 
 
-def _domain(request: HttpRequest, pk: int) -> Service:
-    return get_object_or_404(
-        Service.objects.select_related("tariff", "service_type"),
-        pk=pk,
-        billing_account=request.account,  # type: ignore[attr-defined]
-    )
-
-
 def _limited(request: HttpRequest, service: Service) -> bool:
     if limits.take_service_call(service.pk):
         return False
@@ -114,7 +106,7 @@ def _limited(request: HttpRequest, service: Service) -> bool:
 @customer_required
 @require_POST
 def domain_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _domain(request, pk)
+    service = customer_service(request, pk)
     if not _limited(request, service):
         try:
             registry.sync(service=service)
@@ -128,7 +120,7 @@ def domain_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_POST
 def domain_nameservers(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _domain(request, pk)
+    service = customer_service(request, pk)
     if not _limited(request, service):
         names = request.POST.get("nameservers", "").replace(",", "\n").splitlines()
         try:
@@ -149,7 +141,7 @@ def domain_nameservers(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def domain_transfer_code(request: HttpRequest, pk: int) -> HttpResponse:
     """The transfer code, shown on a page of its own (never in a message or a cache)."""
-    service = _domain(request, pk)
+    service = customer_service(request, pk)
     if _limited(request, service):
         return redirect("panel:service_detail", pk=service.pk)
     try:
@@ -171,7 +163,7 @@ def domain_transfer_code(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_POST
 def domain_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _domain(request, pk)
+    service = customer_service(request, pk)
     locked = request.POST.get("locked") == "on"
     if not _limited(request, service):
         try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +14,7 @@ from hutor.ledger import queries as ledger_queries
 from hutor.panel import limits, submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
-from hutor.panel.views.common import customer_required
+from hutor.panel.views.common import customer_required, customer_service
 from hutor.panel.views.domains import domain_section
 from hutor.services import access, actions, certificates, lifecycle, refusals
 from hutor.services.exceptions import ServiceError
@@ -24,14 +24,6 @@ TOO_MANY_CALLS = gettext_lazy(
     "Too many requests to the control panel for this service in the last hour. "
     "Please try again later."
 )
-
-
-def _service(request: HttpRequest, pk: int) -> Service:
-    return get_object_or_404(
-        Service.objects.select_related("tariff", "service_type"),
-        pk=pk,
-        billing_account=request.account,  # type: ignore[attr-defined]
-    )
 
 
 @customer_required
@@ -46,7 +38,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     invoices = service.invoice_lines.select_related("invoice").order_by("-invoice__issued_at")[:20]
     state = access.module_state(service)
     ready = state == access.READY and service.status == ServiceStatus.ACTIVE
@@ -81,7 +73,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """A new password set by the service's module, then shown once on the service page."""
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     if not limits.take_service_call(service.pk):
         messages.error(request, TOO_MANY_CALLS)
         return redirect("panel:service_detail", pk=service.pk)
@@ -98,7 +90,7 @@ def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_log_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Into the service's control panel, by the single sign-on link its module makes."""
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     if not limits.take_service_call(service.pk):
         messages.error(request, TOO_MANY_CALLS)
         return redirect("panel:service_detail", pk=service.pk)
@@ -113,7 +105,7 @@ def service_log_in(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_POST
 def service_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     try:
         service = lifecycle.set_auto_renew(
             service=service,
@@ -137,7 +129,7 @@ def service_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_POST
 def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     account = request.account  # type: ignore[attr-defined]
     try:
         token = submissions.read(request, account, FormAction.CANCEL_ORDER)
@@ -165,7 +157,7 @@ def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """S4, S6: choose a period -> an invoice with its number at once -> paid from the balance
     when it covers it, otherwise a one-click top-up of the missing amount."""
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     prices = service.tariff.prices.filter(is_active=True).order_by("period_months")
     status = 200
     if request.method == "POST":
@@ -209,7 +201,7 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows the prorated charge or credit of each possible tariff before the customer confirms."""
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     tariffs = Tariff.objects.filter(service_type=service.service_type, is_active=True).exclude(
         pk=service.tariff_id
     )
@@ -245,7 +237,7 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
             # the service on its new tariff (a downgrade credited, or no charge).
             if claim.submission.result.startswith("invoice:"):
                 return redirect("panel:invoice_detail", number=claim.result_key)
-            changed = _service(request, int(claim.result_key))
+            changed = customer_service(request, int(claim.result_key))
             messages.success(
                 request, _("The tariff is changed to %(name)s.") % {"name": changed.tariff.name}
             )
@@ -270,7 +262,7 @@ def service_change_tariff(request: HttpRequest, pk: int) -> HttpResponse:
 def service_certificate(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A certificate service's files: the certificate with its chain, and the private key Hutor
     made for it (PEM, or both as PKCS#12), to the service's owner only; never cached."""
-    service = _service(request, pk)
+    service = customer_service(request, pk)
     try:
         name, content = certificates.download(service, kind)
     except LookupError:
