@@ -468,6 +468,8 @@ HUTOR_BILLING_RENEW_DAYS_BEFORE = env_days("HUTOR_BILLING_RENEW_DAYS_BEFORE", "d
 # A certificate of a CA that renews without an invoice (ACME) is renewed this many days before
 # it expires, by the daily run (services/certificates.py).
 HUTOR_CERTIFICATE_RENEW_DAYS_BEFORE = env_int("HUTOR_CERTIFICATE_RENEW_DAYS_BEFORE", 30)
+# Domains asked about at their registry per daily run, the longest unsynced first.
+HUTOR_DOMAIN_SYNC_PER_RUN = env_int("HUTOR_DOMAIN_SYNC_PER_RUN", 500)
 # Reminders of an unpaid invoice, in days relative to its due date (negative: before it).
 HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
 # Service types that expire at paid-until instead of being suspended after a grace period.

@@ -25,6 +25,7 @@ from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
+from hutor.domains import sync as domain_sync
 from hutor.services import certificates, reconcile
 
 __all__ = ["STEPS", "RunInProgress", "Step", "run_billing"]
@@ -85,6 +86,24 @@ def _certificates(today: dt.date, report: StepReport) -> None:
         report.example(f"service {pk}")
 
 
+def _domains(today: dt.date, report: StepReport) -> None:
+    """The registry's view of each domain, kept and compared with billing (domains/sync.py):
+    report-only, never fails the run; skipped in a dry run (no network call inside its
+    transaction)."""
+    if _dry_run.get():
+        return
+    try:
+        result = domain_sync.sync_due()
+    except Exception as exc:
+        report.error("domains", exc)
+        return
+    report.add("synced", result.synced)
+    report.add("failed", result.failed)
+    report.add("drift", len(result.drift))
+    for drift in result.drift:
+        report.example(f"{drift.name}: {drift.kind}")
+
+
 # In this order: money first (a renewal paid today is not reminded of, nor suspended), then
 # reminders of what is still unpaid, then the consequences of not paying.
 STEPS = [
@@ -110,6 +129,7 @@ STEPS = [
     ),
     Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
     Step("certificates", "Renew certificates near expiry", _certificates),
+    Step("domains", "Sync domains with their registries", _domains),
     # Last, once the day's suspensions and terminations are queued.
     Step("reconcile", "Compare servers with billing", _reconcile),
 ]

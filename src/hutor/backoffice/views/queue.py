@@ -15,6 +15,7 @@ from hutor.backoffice.actions import queue as actions
 from hutor.backoffice.forms import ReasonForm
 from hutor.backoffice.models import Role
 from hutor.backoffice.views.common import action_page, render_desk, staff_of
+from hutor.domains import sync as domain_sync
 from hutor.notifications.models import EmailStatus, OutboxEmail
 from hutor.services import reconcile
 from hutor.services.models import ProvisioningStatus, ProvisioningTask
@@ -49,6 +50,7 @@ def failed_work(request: HttpRequest) -> HttpResponse:
                 {"report": r, "at": reconcile.checked_at(r), "findings": r.findings[:SHOWN]}
                 for r in reconcile.latest()
             ],
+            "domain_drift": domain_sync.drifting()[:SHOWN],
         },
     )
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from hutor.backoffice.tests.conftest import desk_client, staff_factory  # noqa: F401
 from hutor.domains.actions import create_contact_profile, set_domain_details
 from hutor.domains.tests.data import person
 from hutor.services.actions import place_order
@@ -112,3 +113,36 @@ def test_another_customers_domain_is_404(registered, account_factory):
     stranger.force_login(account_factory().user)
     for name in ("domain_sync", "domain_nameservers", "domain_transfer_code", "domain_lock"):
         assert stranger.post(url(name, service)).status_code == 404
+
+
+def test_the_daily_run_syncs_the_registry_and_reports_drift(
+    epp,
+    registered,
+    desk_client,  # noqa: F811
+):
+    import datetime as dt
+    import io
+
+    from django.core.management import call_command
+
+    from hutor.billing.models import BillingRun
+    from hutor.domains.sync import drifting
+
+    service, _client = registered
+    held = epp.registry.domains["romashka.ru"]
+    assert held.expires.date() == service.paid_until  # registered for the year paid
+    held.expires -= dt.timedelta(days=40)  # a renewal that never reached the registry
+    call_command("billing", "run", stdout=io.StringIO())
+    run = BillingRun.objects.latest("pk")
+    assert run.counts["domains"] == {"synced": 1, "drift": 1}  # zeros are left out
+    service.domain_details.refresh_from_db()
+    assert service.domain_details.registry_expires_on == held.expires.date()
+    assert [d.service_id for d in drifting()] == [service.pk]
+    service.refresh_from_db()
+    assert service.paid_until == (held.expires + dt.timedelta(days=40)).date()  # untouched
+    # The desk's failures page lists it.
+    from hutor.backoffice.models import Role
+
+    desk, _staff = desk_client(Role.SUPPORT)
+    page = desk.get(reverse("desk:queue")).content.decode()
+    assert 'data-testid="domain-drift-row"' in page and "romashka.ru" in page
