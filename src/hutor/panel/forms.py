@@ -79,6 +79,16 @@ class OrderForm(forms.Form):
         required=False,
         help_text=_("One order and one invoice: the domain is registered once it is paid."),
     )
+    auth_code = forms.CharField(
+        label=_("Transfer code (auth code)"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "Transferring a domain you own from another registrar: the code it gave you. "
+            "Leave empty to register a new domain."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     contact_profile = forms.ModelChoiceField(
         label=_("Domain owner"),
         queryset=ContactProfile.objects.none(),
@@ -137,6 +147,8 @@ class OrderForm(forms.Form):
             del self.fields["register_domain"]
         self.contact_profiles = profiles_of(account) if account is not None else []
         self.is_domain = bool(tariff.domain_zone)
+        if not self.is_domain:
+            del self.fields["auth_code"]
         owned = "register_domain" in self.fields or (self.is_domain and logged_in)
         if owned and self.contact_profiles:
             profile_field = self.fields["contact_profile"]
@@ -172,7 +184,13 @@ class OrderForm(forms.Form):
                 )
             elif data.get("contact_profile") is None:
                 self.add_error("contact_profile", _("Choose the domain's owner."))
-        if self.is_domain and "contact_profile" in self.fields and not data.get("contact_profile"):
+        transfer = bool((data.get("auth_code") or "").strip())
+        if (
+            self.is_domain
+            and not transfer  # a transfer keeps the owner the registry has
+            and "contact_profile" in self.fields
+            and not data.get("contact_profile")
+        ):
             self.add_error("contact_profile", _("Choose the domain's owner."))
         if "kind" not in self.fields:
             return data

@@ -167,18 +167,34 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
             billing_account=account, items=items, order_token=data["order_token"]
         )
         owner = data.get("contact_profile")
+        auth_code = (data.get("auth_code") or "").strip()
         if domain:  # its owner, for the registrar (in the order's transaction)
             set_domain_details(service=domain[0], contact_profile=owner)
-        elif form.is_domain and owner is not None:
-            set_domain_details(service=service, contact_profile=owner)
+        elif form.is_domain and (owner is not None or auth_code):
+            # A transfer in when the order carries the code (kept encrypted).
+            set_domain_details(service=service, contact_profile=owner, auth_code=auth_code)
     _remember(request, service)
     return service
 
 
 def _domain_free(form: OrderForm) -> bool:
-    """Ask the zone's registrar whether the domain to register with the hosting is free
-    (outside any transaction); a taken one is said on the form. Unknown counts as free: a name
-    taken meanwhile is refunded when the registry refuses it."""
+    """Ask the zone's registrar whether the domain to register (with a hosting, or on its own)
+    is free, outside any transaction; a taken one is said on the form (on its own: with the
+    way to transfer it). Unknown counts as free: a name taken meanwhile is refunded when the
+    registry refuses it. A transfer (an auth code given) wants the name taken."""
+    if form.domain_price is None and form.is_domain and not form.cleaned_data.get("auth_code"):
+        (answer,) = availability.check([(form.tariff, form.cleaned_data["identifier"])])
+        if answer.available is False:
+            form.add_error(
+                "identifier",
+                _(
+                    "The domain %(name)s is already registered. If it is yours, enter the "
+                    "transfer code from its registrar to transfer it here."
+                )
+                % {"name": answer.name},
+            )
+            return False
+        return True
     if form.domain_price is None:
         return True
     (answer,) = availability.check([(form.domain_price.tariff, form.cleaned_data["identifier"])])

@@ -146,3 +146,41 @@ def test_the_daily_run_syncs_the_registry_and_reports_drift(
     desk, _staff = desk_client(Role.SUPPORT)
     page = desk.get(reverse("desk:queue")).content.decode()
     assert 'data-testid="domain-drift-row"' in page and "romashka.ru" in page
+
+
+def test_a_taken_domain_is_transferred_in_with_its_code(epp, catalog, account_factory, top_up):
+    """The domain search's "Transfer it here": the order form takes the code from the losing
+    registrar (kept encrypted), and after payment the worker asks the registry for the
+    transfer (EPP <transfer op="request">), which waits for the other registrar."""
+    from hutor.domains.models import DomainDetails
+    from hutor.services.models import Service
+    from hutor.services.provisioning.tests.epp_fixtures import OTHER
+
+    add_registry(epp, nameservers=HOSTS)
+    held = epp.registry.add_domain("moving.ru", OTHER)
+    account = account_factory()
+    client = Client()
+    client.force_login(account.user)
+    url_ = "/order/domain/ru/"
+    form = client.get(url_, {"identifier": "moving.ru"}).content.decode()
+    assert 'data-testid="auth-code"' in form
+    token = form.split('name="order_token" value="')[1].split('"')[0]
+    data = {
+        "order_token": token,
+        "price": str(catalog.price(catalog.ru, 12).pk),
+        "identifier": "moving.ru",
+        "accept_offer": "on",
+    }
+    # Without the code the name is taken: the form says how to transfer it.
+    refused = client.post(url_, data, headers={"accept-language": "en"})
+    assert "enter the transfer code" in refused.content.decode()
+    assert not Service.objects.exists()
+    assert client.post(url_, data | {"auth_code": held.auth}).status_code == 302
+    service = Service.objects.get()
+    details = DomainDetails.objects.get(service=service)
+    assert details.auth_code.reveal() == held.auth and details.contact_profile is None
+    top_up(account, "199.00")
+    run_due_tasks()
+    task = service.provisioning.get()
+    assert task.status == "done", task.last_error
+    assert held.transfer is not None and held.transfer.gaining == CLID

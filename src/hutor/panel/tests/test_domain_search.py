@@ -59,7 +59,8 @@ def test_a_word_is_checked_in_every_zone_at_once_with_prices(client, catalog, re
     html = response.content.decode()
     assert "199,00" in html and "Занят" in html and "Свободен" in html
     assert "/order/domain/rf/?identifier=romashka.%D1%80%D1%84" in html
-    assert "/order/domain/ru/?identifier=romashka.ru" not in html  # taken: no order button
+    # Taken: no order button, a transfer instead (the order form's code field).
+    assert "/order/domain/ru/?identifier=romashka.ru#id_auth_code" in html
 
 
 def test_a_full_name_comes_first_and_idn_is_shown_in_unicode(client, catalog, registry):
