@@ -58,7 +58,11 @@ def test_a_hosting_and_its_domain_ordered_in_the_browser_are_registered_and_serv
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(live_server.url + "/order/hosting/start/")
     page.get_by_label("Доменное имя").fill(domain)
+    summary = page.locator("[data-domain-summary]")
+    expect(summary).to_be_hidden()
     page.get_by_label("Зарегистрировать и этот домен").check()
+    expect(summary).to_be_visible()  # the summary adds the zone's year
+    expect(summary).to_contain_text("199,00")
     expect(page.get_by_label("Владелец домена")).to_have_value(str(owner.pk))
     page.locator("input[name=accept_offer]").check()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280

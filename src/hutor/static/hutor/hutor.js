@@ -207,6 +207,35 @@
     }
     choices.addEventListener("change", update);
     update();
+    setUpDomainSummary(form);
+  }
+
+  /* "Also register this domain": the summary shows the year's price of the domain's zone while
+     the box is checked and the name is in a zone we sell. */
+  function setUpDomainSummary(form) {
+    var row = form.querySelector("[data-domain-summary]");
+    var box = form.querySelector("input[name=register_domain]");
+    var name = form.querySelector("input[name=identifier]");
+    if (!row || !box || !name) {
+      return;
+    }
+    var prices = {};
+    row.getAttribute("data-zone-prices").split(";").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at > 0) {
+        prices[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+    });
+    function update() {
+      var text = name.value.trim().toLowerCase().replace(/\.$/, "");
+      var zone = text.slice(text.lastIndexOf(".") + 1);
+      var price = text.indexOf(".") > 0 ? prices[zone] : undefined;
+      row.hidden = !(box.checked && price);
+      row.querySelector("[data-domain-price]").textContent = price || "";
+    }
+    box.addEventListener("change", update);
+    name.addEventListener("input", update);
+    update();
   }
 
   /* <button data-print hidden>: prints the page; hidden where there is no script. */
