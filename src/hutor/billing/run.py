@@ -80,10 +80,16 @@ def _reconcile(today: dt.date, report: StepReport) -> None:
 
 def _certificates(today: dt.date, report: StepReport) -> None:
     """Renew tasks for certificates that renew without an invoice (ACME) and expire soon
-    (services/certificates.py); the worker makes the calls."""
+    (services/certificates.py; the worker makes the calls), and a look at the orders waiting
+    for the customer's validation (a reseller's): issued ones are downloaded."""
     for pk in certificates.queue_renewals(today):
         report.add("queued")
         report.example(f"service {pk}")
+    if _dry_run.get():
+        return  # asking the CAs is a network call: not inside a dry run's transaction
+    issued, waiting = certificates.refresh_waiting()
+    report.add("issued", issued)
+    report.add("validating", waiting)
 
 
 def _domains(today: dt.date, report: StepReport) -> None:

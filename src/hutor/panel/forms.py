@@ -18,6 +18,8 @@ from hutor.domains.queries import profiles_of
 from hutor.services.actions import validate_identifier
 from hutor.services.exceptions import InvalidIdentifier
 from hutor.services.identifiers import zone_of
+from hutor.services.orders import validate_csr
+from hutor.services.placement import is_certificate_tariff
 
 
 class PriceChoiceField(forms.ModelChoiceField):
@@ -78,6 +80,16 @@ class OrderForm(forms.Form):
         label=_("Also register this domain name"),
         required=False,
         help_text=_("One order and one invoice: the domain is registered once it is paid."),
+    )
+    csr = forms.CharField(
+        label=_("Your certificate signing request (CSR), if you have one"),
+        required=False,
+        max_length=10000,
+        help_text=_(
+            "Leave empty and we make the key and the request for you (the key is kept "
+            "encrypted, downloadable by you only). With your own CSR the key stays with you."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
     )
     auth_code = forms.CharField(
         label=_("Transfer code (auth code)"),
@@ -142,10 +154,18 @@ class OrderForm(forms.Form):
         self.domain_price: TariffPrice | None = None
         self.domain_zones = domain_zones() if kind == IdentifierKind.DOMAIN else {}
         # A new customer has no contact profile yet: the form says how to register the domain.
-        self.domain_hint = bool(self.domain_zones) and not tariff.domain_zone and not logged_in
-        if tariff.domain_zone or not self.domain_zones or not logged_in:
+        self.domain_hint = (
+            bool(self.domain_zones)
+            and not tariff.domain_zone
+            and not logged_in
+            and not is_certificate_tariff(tariff)
+        )
+        certificate = is_certificate_tariff(tariff)
+        if tariff.domain_zone or not self.domain_zones or not logged_in or certificate:
             del self.fields["register_domain"]
         self.contact_profiles = profiles_of(account) if account is not None else []
+        if not certificate:
+            del self.fields["csr"]
         self.is_domain = bool(tariff.domain_zone)
         if not self.is_domain:
             del self.fields["auth_code"]
@@ -165,6 +185,12 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        csr = (data.get("csr") or "").strip()
+        if csr and data.get("identifier"):
+            try:
+                validate_csr(csr, data["identifier"])
+            except InvalidIdentifier as exc:
+                self.add_error("csr", str(exc))
         if data.get("register_domain") and data.get("identifier"):
             zone = zone_of(data["identifier"])
             self.domain_price = self.domain_zones.get(zone)

@@ -160,7 +160,7 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
                 phone=data.get("phone", ""),
                 language=(request.LANGUAGE_CODE or "ru")[:2],
             )
-        items = [OrderItem(data["price"], data.get("identifier", ""))]
+        items = [OrderItem(data["price"], data.get("identifier", ""), data.get("csr") or "")]
         if form.domain_price is not None:  # "also register this domain": the same order
             items.append(OrderItem(form.domain_price, data["identifier"]))
         service, *domain = place_orders(

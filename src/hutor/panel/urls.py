@@ -62,6 +62,11 @@ urlpatterns = [
     ),
     path("panel/services/<int:pk>/domain/lock/", domains.domain_lock, name="domain_lock"),
     path(
+        "panel/services/<int:pk>/certificate/check/",
+        services.service_certificate_check,
+        name="service_certificate_check",
+    ),
+    path(
         "panel/services/<int:pk>/certificate/<str:kind>",
         services.service_certificate,
         name="service_certificate",

@@ -15,6 +15,7 @@ on the failures page) gets no second one; a renewal done moves `expires_on` ahea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from cryptography import x509
@@ -22,8 +23,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from hutor.services import lifecycle
+from hutor.services import lifecycle, placement
+from hutor.services.exceptions import ServiceError
 from hutor.services.models import (
     ProvisioningOperation,
     ProvisioningStatus,
@@ -31,9 +34,19 @@ from hutor.services.models import (
     Service,
     ServiceStatus,
 )
-from hutor.services.provisioning import MODULES
-from hutor.services.provisioning.ca import CertificateAuthorityModule, IssuedCertificate
+from hutor.services.provisioning import MODULES, context_for, get_module
+from hutor.services.provisioning.ca import (
+    CertificateAuthorityModule,
+    CertificateState,
+    IssuedCertificate,
+)
 from hutor.services.provisioning.registrar import ascii_name
+
+log = logging.getLogger("hutor.provisioning")
+
+
+class CertificateError(ServiceError):
+    """A certificate's CA could not be asked (said to the person in plain words)."""
 
 
 def self_renewing_modules() -> list[str]:
@@ -85,6 +98,77 @@ def queue_renewals(today: dt.date) -> list[int]:
             lifecycle.provision(service=service, operation="renew", expires_on=expires)
             queued.append(pk)
     return queued
+
+
+# --- Certificates waiting for the customer's validation --------------------------------------
+
+
+def waiting() -> list[int]:
+    """Active certificate services whose order waits for validation (a reseller's DCV):
+    `access["state"]` is "validating"."""
+    modules = [
+        name
+        for name, module in MODULES.items()
+        if issubclass(module, CertificateAuthorityModule) and module.supports("sync")
+    ]
+    if not modules:
+        return []
+    return list(
+        Service.objects.filter(
+            status=ServiceStatus.ACTIVE,
+            provisioning_module__in=modules,
+            access__state=CertificateState.VALIDATING,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def refresh(*, service: Service) -> str:
+    """Ask the CA where the certificate's order is (`sync`, outside any transaction) and keep
+    what it says on the service: the certificate once issued, else the steps still to take.
+    Returns the order's state; CertificateError when the CA cannot be asked."""
+    module = MODULES.get(service.provisioning_module)
+    if module is None or not issubclass(module, CertificateAuthorityModule):
+        raise CertificateError(_("This is not available for this service."))
+    if not module.supports("sync") or service.status != ServiceStatus.ACTIVE:
+        raise CertificateError(_("This is not available for this service."))
+    try:
+        result = get_module(service.provisioning_module).sync(context_for(service))
+    except Exception as exc:
+        log.warning("certificate sync of service %s failed: %s", service.pk, type(exc).__name__)
+        raise CertificateError(
+            _("The certificate authority did not answer as expected. Please try again later.")
+        ) from exc
+    placement.record_result(service=service, access=result.access)
+    return str((service.access or {}).get("state", ""))
+
+
+def refresh_waiting() -> tuple[int, int]:
+    """The daily run's look at every certificate waiting for validation: (issued now, still
+    waiting or failed to ask)."""
+    issued = waiting_still = 0
+    for pk in waiting():
+        service = Service.objects.select_related("tariff", "server").get(pk=pk)
+        try:
+            state = refresh(service=service)
+        except CertificateError:
+            waiting_still += 1
+            continue
+        if state == CertificateState.ISSUED:
+            issued += 1
+        else:
+            waiting_still += 1
+    return issued, waiting_still
+
+
+def validation_of(service: Service) -> dict[str, Any] | None:
+    """What the service page shows of an order waiting for validation: the steps (a DNS record,
+    a file on the site, an approver email), and the CA's words."""
+    details = service.access if isinstance(service.access, dict) else {}
+    if details.get("state") != CertificateState.VALIDATING or not _is_certificate(service):
+        return None
+    return {"steps": list(details.get("validation") or []), "detail": details.get("detail", "")}
 
 
 # --- What the customer downloads (the panel's service page) ---------------------------------

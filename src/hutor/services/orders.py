@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,6 +54,8 @@ class OrderItem:
 
     price: TariffPrice
     identifier: str = ""
+    # A certificate's CSR the customer brought (ca.py: then Hutor makes no key for it).
+    csr_pem: str = ""
 
 
 def place_order(
@@ -91,7 +95,10 @@ def place_orders(
             raise ServiceError(_("This tariff or period is not available for ordering."))
         if item.price.currency != billing_account.currency:
             raise ServiceError(_("This price is not in the currency of your billing account."))
-        checked.append(OrderItem(item.price, validate_identifier(tariff, item.identifier)))
+        identifier = validate_identifier(tariff, item.identifier)
+        if item.csr_pem:
+            validate_csr(item.csr_pem, identifier)
+        checked.append(OrderItem(item.price, identifier, item.csr_pem.strip()))
     with transaction.atomic():
         lock_billing_account(billing_account)
         if order_token is not None:
@@ -149,6 +156,7 @@ def _new_service(
         provisioning_module=placement.module_for(tariff),
         created_at=clock.now(),
         order_token=order_token,
+        access={"csr_pem": item.csr_pem} if item.csr_pem else {},
     )
     end = add_months(today, price.period_months)
     texts = period_line_texts(price, identifier, today, end)
@@ -188,3 +196,27 @@ def order_invoice(service: Service) -> Invoice | None:
         .order_by("issued_at", "id")
         .first()
     )
+
+
+def validate_csr(pem: str, identifier: str) -> None:
+    """A customer's certificate signing request: PEM, signed by its key, naming the ordered
+    domain (as its common name or among its alternative names); InvalidIdentifier otherwise."""
+    try:
+        request = x509.load_pem_x509_csr(pem.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise InvalidIdentifier(
+            _("This is not a certificate signing request (a PEM block of a CSR).")
+        ) from None
+    if not request.is_signature_valid:
+        raise InvalidIdentifier(_("The request's signature does not match its key."))
+    names = [a.value for a in request.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    try:
+        san = request.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        names += san.value.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        pass
+    if identifiers.ascii_form(identifier) not in [str(n).lower() for n in names]:
+        raise InvalidIdentifier(
+            _("The request is not for %(domain)s: it names %(names)s.")
+            % {"domain": identifier, "names": ", ".join(map(str, names)) or "-"}
+        )

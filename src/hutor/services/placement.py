@@ -28,6 +28,8 @@ from hutor.servers.models import Server
 from hutor.services import lifecycle
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceStatus
+from hutor.services.provisioning import MODULES
+from hutor.services.provisioning.ca import CertificateAuthorityModule
 from hutor.services.provisioning.csr import make_private_key
 
 if TYPE_CHECKING:
@@ -54,6 +56,12 @@ def module_for(tariff: Tariff) -> str:
         .first()
     )
     return module or "manual"
+
+
+def is_certificate_tariff(tariff: Tariff) -> bool:
+    """Is the tariff sold by a certificate authority module (its group's)?"""
+    module = MODULES.get(module_for(tariff))
+    return module is not None and issubclass(module, CertificateAuthorityModule)
 
 
 def loads(server_ids: Iterable[int]) -> dict[int, int]:

@@ -53,6 +53,7 @@ def object_urls(victim):
         "/panel/services/{pk}/password/": "POST",
         "/panel/services/{pk}/log-in/": "POST",
         "/panel/services/{pk}/certificate/key.pem": "GET",
+        "/panel/services/{pk}/certificate/check/": "POST",
         "/panel/services/{pk}/domain/sync/": "POST",
         "/panel/services/{pk}/domain/nameservers/": "POST",
         "/panel/services/{pk}/domain/transfer-code/": "POST",
@@ -79,7 +80,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 22, patterns  # the 22 object routes tested below
+    assert len(patterns) == 23, patterns  # the 23 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):

@@ -61,6 +61,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusals.refusal_of(service),
             "has_password": access.has_password(service),
             "certificate": certificates.certificate_of(service),
+            "validation": certificates.validation_of(service),
             "domain": domain_section(service),
         },
     )
@@ -271,3 +272,23 @@ def service_certificate(request: HttpRequest, pk: int, kind: str) -> HttpRespons
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     add_never_cache_headers(response)
     return response
+
+
+@customer_required
+@require_POST
+def service_certificate_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the CA now whether the certificate is issued (after publishing the validation)."""
+    service = customer_service(request, pk)
+    if not limits.take_service_call(service.pk):
+        messages.error(request, TOO_MANY_CALLS)
+        return redirect("panel:service_detail", pk=service.pk)
+    try:
+        state = certificates.refresh(service=service)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        if state == "issued":
+            messages.success(request, _("The certificate is issued."))
+        else:
+            messages.info(request, _("The certificate authority is still waiting for validation."))
+    return redirect("panel:service_detail", pk=service.pk)
