@@ -47,7 +47,7 @@ from hutor.billing import fastpath
 from hutor.billing.calculations import per_type, renewal_due
 from hutor.billing.models import Renewal
 from hutor.billing.report import StepReport
-from hutor.catalog.models import ServiceType, TariffPrice
+from hutor.catalog.models import ServiceType, Tariff, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import InvoiceDraft, LineDraft, issue_invoices
@@ -69,17 +69,34 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[start : start + size]
 
 
+def tariff_days() -> dict[int, int]:
+    """{tariff id: its own days before paid-until} for the tariffs (zones) that set them."""
+    rows = Tariff.objects.filter(renew_days_before__isnull=False).values_list(
+        "pk", "renew_days_before"
+    )
+    return {pk: int(days or 0) for pk, days in rows}
+
+
 def due_services(today: dt.date) -> Any:
     """Services whose renewal invoice is due today and not issued yet (a queryset)."""
     table = settings.HUTOR_BILLING_RENEW_DAYS_BEFORE
     codes = dict(ServiceType.objects.values_list("code", "pk"))
     own = {code: days for code, days in table.items() if code in codes}
+    # Tariffs (zones) with days of their own, grouped by those days.
+    by_tariff: dict[int, list[int]] = {}
+    for tariff_id, days in tariff_days().items():
+        by_tariff.setdefault(days, []).append(tariff_id)
+    tariff_ids = [pk for ids in by_tariff.values() for pk in ids]
     due = Q(
         ~Q(service_type_id__in=[codes[c] for c in own]),
         paid_until__lte=today + dt.timedelta(days=per_type(table, "")),
     )
     for code, days in own.items():
         due |= Q(service_type_id=codes[code], paid_until__lte=today + dt.timedelta(days=days))
+    if tariff_ids:
+        due = Q(due, ~Q(tariff_id__in=tariff_ids))
+        for days, ids in by_tariff.items():
+            due |= Q(tariff_id__in=ids, paid_until__lte=today + dt.timedelta(days=days))
     return (
         Service.objects.filter(due, auto_renew=True, status__in=RENEWABLE, paid_until__isnull=False)
         .exclude(
@@ -132,6 +149,15 @@ class _Context:
     @cached_property
     def days_before(self) -> dict[str, int]:
         return dict(settings.HUTOR_BILLING_RENEW_DAYS_BEFORE)
+
+    @cached_property
+    def tariff_days(self) -> dict[int, int]:
+        return tariff_days()
+
+    def days_for(self, service: Service) -> int:
+        """Days before paid-until the service's renewal is due: its tariff's, else its type's."""
+        own = self.tariff_days.get(service.tariff_id)
+        return own if own is not None else per_type(self.days_before, self.type_code(service))
 
     def text(
         self, price: TariffPrice, identifier: str, start: dt.date, end: dt.date, lang: str
@@ -309,7 +335,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             or not renewal_due(
                 today=today,
                 paid_until=paid_until,
-                days_before=per_type(context.days_before, context.type_code(service)),
+                days_before=context.days_for(service),
             )
         ):
             counts["not_due"] += 1

@@ -80,6 +80,12 @@ class Tariff(Bilingual):
     code = models.SlugField(_("code"), max_length=64)
     # For domain registration tariffs: the zone they register, without the dot ("ru", "рф").
     domain_zone = models.CharField(_("domain zone"), max_length=63, blank=True)
+    # Days before paid-until its renewal invoice is issued, where this tariff (a zone) wants its
+    # own: a registry that expires domains early, a zone with a long transfer lock. Empty: the
+    # service type's (HUTOR_BILLING_RENEW_DAYS_BEFORE).
+    renew_days_before = models.PositiveSmallIntegerField(
+        _("renewal invoice, days before"), null=True, blank=True
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     # Where its new services are created: the least-loaded enabled server of this group, whose

@@ -105,3 +105,23 @@ def test_an_expired_domain_paid_again_is_restored_and_renewed_at_the_registry(
         # In the order queued: the renewal waits for the unsuspend before it.
         assert run_due_tasks().done + run_due_tasks().done == 2
     assert Registry.expiry["romashka.ru"] == dt.date(2028, 5, 1)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1])
+def test_a_zone_with_days_of_its_own_is_invoiced_that_early(
+    catalog, account_factory, active_service, batch_size
+):
+    """A zone's tariff may issue its renewal invoice earlier than its service type (the
+    registry expires domains before paid-until, or locks transfers near expiry)."""
+    from hutor.catalog.models import Tariff
+    from hutor.invoices.models import InvoiceLine
+
+    Tariff.objects.filter(pk=catalog.ru.pk).update(renew_days_before=60)
+    account = account_factory()
+    until = dt.date(2027, 4, 15)  # 45 days after the run's day
+    ru = active_service(account, catalog.ru, months=12, paid_until=until, identifier="a.ru")
+    rf = active_service(account, catalog.rf, months=12, paid_until=until, identifier="a.рф")
+    with time_machine.travel(dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC), tick=False):
+        run_billing(batch_size=batch_size)
+    assert InvoiceLine.objects.filter(service=ru).exists()  # within the zone's own 60 days
+    assert not InvoiceLine.objects.filter(service=rf).exists()  # the type's 30: not yet
