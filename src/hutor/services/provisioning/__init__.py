@@ -9,6 +9,7 @@ here the same way as "manual" and "log". docs/provisioning.md has the contract a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from hutor.servers.models import Server
     from hutor.services.models import Service
 
+log = logging.getLogger("hutor.provisioning")
+
 # The lifecycle's operations, each a method of the same name
 # (services.models.ProvisioningOperation).
 OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew")
@@ -77,6 +80,16 @@ def module_renews(name: str) -> bool:
     if module is None or getattr(module, "renews_itself", False):
         return False  # an ACME certificate is renewed by its expiry (services.certificates)
     return module.supports("renew")
+
+
+def close_all() -> None:
+    """Every module releases what it keeps between calls (the worker stopping); a failure is
+    logged, never raised: the process is going away anyway."""
+    for module in list(MODULES.values()):
+        try:
+            module.close()
+        except Exception:
+            log.exception("closing the %s module failed", module.name)
 
 
 def register(module: type[ProvisioningModule]) -> type[ProvisioningModule]:
@@ -191,6 +204,7 @@ __all__ = [
     "ServerAccess",
     "SyncResult",
     "check_server",
+    "close_all",
     "context_for",
     "get_module",
     "module_renews",

@@ -232,6 +232,12 @@ class ProvisioningModule(abc.ABC):
             raise TypeError(f"{cls.__name__} declares {sorted(missing)} but does not implement it")
 
     @classmethod
+    def close(cls) -> None:
+        """Release what the module keeps between calls (an EPP session pool): `hutor worker`
+        calls it when it stops. Nothing to do for most modules."""
+        return None
+
+    @classmethod
     def supports(cls, capability: str) -> bool:
         return capability in cls.capabilities
 

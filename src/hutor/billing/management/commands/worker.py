@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from hutor.commands import HutorCommand
 from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
+from hutor.services import provisioning
 from hutor.services.tasks import run_due_tasks
 
 log = logging.getLogger("hutor.worker")
@@ -99,3 +100,4 @@ class Command(HutorCommand):
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(0.2)
+        provisioning.close_all()  # stopped: registry sessions logged out

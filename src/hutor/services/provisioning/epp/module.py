@@ -33,7 +33,7 @@ from hutor.services.provisioning.base import (
     ServerAccess,
 )
 from hutor.services.provisioning.epp import objects
-from hutor.services.provisioning.epp.client import EppSession, session
+from hutor.services.provisioning.epp.client import EppSession, close_sessions, session
 from hutor.services.provisioning.epp.protocol import EppRefused
 from hutor.services.provisioning.registrar import (
     Availability,
@@ -91,6 +91,11 @@ class EppRegistrar(RegistrarModule):
             "check",
         }
     )
+
+    @classmethod
+    def close(cls) -> None:
+        """Log the pooled registry sessions out (the worker stopping)."""
+        close_sessions()
 
     # -- helpers -------------------------------------------------------------------------
 

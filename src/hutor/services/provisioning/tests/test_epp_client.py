@@ -356,3 +356,16 @@ def test_the_servers_own_session_rules(epp):
         assert send(command("logout")).code == 1500
     assert epp.violations == ["contact:check before login", "a second login in one session"]
     epp.violations.clear()  # the client's misuse, recorded as the server should
+
+
+def test_the_worker_stopping_logs_the_pooled_sessions_out(epp, registry):
+    """`hutor worker` stopping calls every module's close (provisioning.close_all): the EPP
+    module's pooled session says <logout/> instead of being dropped."""
+    from hutor.services import provisioning
+
+    get_module("epp").check(ServerAccess.of(registry))
+    assert epp.received[-1] == "hello"
+    provisioning.close_all()
+    assert epp.received[-1] == "logout"
+    provisioning.close_all()  # nothing left open: nothing sent
+    assert epp.received.count("logout") == 1
