@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hutor.domains.actions import record_registry_state
-from hutor.domains.models import DomainDetails
+from hutor.domains.actions import live_domains, record_registry_state
+from hutor.domains.models import ContactProfile, DomainDetails
 from hutor.services import lifecycle
 from hutor.services.exceptions import InvalidIdentifier, ServiceError
 from hutor.services.identifiers import normalize_domain
@@ -154,3 +154,26 @@ def set_lock(*, service: Service, locked: bool, actor: str, user: User | None = 
         lifecycle.record(
             service, "transfer_lock" if locked else "transfer_unlock", actor=actor, user=user
         )
+
+
+def push_contacts(*, profile: ContactProfile) -> tuple[list[str], list[str]]:
+    """After the profile changed: bring the registry's registrant of each registered domain
+    that uses it up to date (`update_contacts`, one call per domain, outside any transaction).
+    Returns (domains updated, domains whose registry could not be told: staff or a later edit
+    try again)."""
+    done: list[str] = []
+    failed: list[str] = []
+    for service in live_domains(profile):
+        if not supports(service, "update_contacts"):
+            continue
+        if service.status != ServiceStatus.ACTIVE or not service.remote_id:
+            continue
+        module = _ready(service, "update_contacts")
+        ctx = context_for(service)
+        try:
+            _call(service, "update_contacts", lambda: module.update_contacts(ctx))  # noqa: B023
+        except RegistryError:
+            failed.append(service.identifier)
+        else:
+            done.append(service.identifier)
+    return done, failed

@@ -184,3 +184,20 @@ def test_a_taken_domain_is_transferred_in_with_its_code(epp, catalog, account_fa
     task = service.provisioning.get()
     assert task.status == "done", task.last_error
     assert held.transfer is not None and held.transfer.gaining == CLID
+
+
+def test_an_edited_owner_is_updated_at_the_registry(epp, registered):
+    """The contact profile edited in the panel: the registry's registrant of every registered
+    domain that uses it is updated (EPP <contact:update>, validated against the schemas)."""
+    from hutor.panel.tests.test_contacts import form
+
+    service, client = registered
+    profile = service.domain_details.contact_profile
+    data = form(person(label=profile.label, street="ул. Новая, д. 7"))
+    data.update(passport_number="", passport_issued_by="", passport_issued_on="")
+    response = client.post(f"/panel/contacts/{profile.pk}/", data, follow=True)
+    assert "romashka.ru" in response.content.decode()  # "updated at the registry for"
+    handle = epp.registry.domains["romashka.ru"].registrant
+    sent = "".join("".join(n.itertext()) for n in epp.registry.contacts[handle].details)
+    assert "ул. Новая, д. 7" in sent
+    assert "contact:update" in epp.received

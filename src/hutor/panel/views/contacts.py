@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hutor.accounts.models import BillingAccount
-from hutor.domains import actions, queries
+from hutor.domains import actions, queries, registry
 from hutor.domains.exceptions import ContactProfileInUse
 from hutor.domains.models import ContactKind, ContactProfile
 from hutor.panel.views.common import customer_required
@@ -194,6 +194,22 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Contact profile «%(label)s» is saved.") % {"label": saved.label}
             )
+            updated, failed = registry.push_contacts(profile=saved)
+            if updated:
+                messages.success(
+                    request,
+                    _("The owner's details are updated at the registry for: %(names)s.")
+                    % {"names": ", ".join(updated)},
+                )
+            if failed:
+                messages.error(
+                    request,
+                    _(
+                        "The registry could not be told for: %(names)s. Save the profile "
+                        "again later, or ask support."
+                    )
+                    % {"names": ", ".join(failed)},
+                )
             return redirect("panel:contacts")
     return render(request, "panel/contacts/form.html", _context(form, profile))
 
