@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import ssl
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import idna
 
-from hutor.services.provisioning.tests.tls import self_signed_cert
+from hutor.services.provisioning.tests.tls import HttpsServing
 
 # 2.2.4.2 (#common_api_management_params): accepted by every function.
 MANAGEMENT = {"io_encoding", "output_format", "output_content_type", "lang", "show_input_params"}
@@ -514,20 +513,8 @@ def _handler(fake: FakeRegru) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class Serving:
+class Serving(HttpsServing):
     """The fake on a free 127.0.0.1 port over HTTPS, in a thread."""
 
     def __init__(self, fake: FakeRegru, folder: Path) -> None:
-        self.fake = fake
-        self.cert, key = self_signed_cert(folder, "regru.test")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, key)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(fake, _handler(fake), folder, "regru.test")

@@ -1,11 +1,16 @@
 """A self-signed certificate for the tests' HTTPS fakes of control panels (WHM, Proxmox VE),
-which serve self-signed certificates by default themselves."""
+which serve self-signed certificates by default themselves, and the one way those fakes are
+served (WHM, REG.RU, GoGetSSL): a threaded HTTPS server on a free 127.0.0.1 port."""
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -43,3 +48,26 @@ def self_signed_cert(directory: Path, name: str) -> tuple[Path, Path]:
         )
     )
     return cert_file, key_file
+
+
+class HttpsServing:
+    """`handler` served over HTTPS on a free 127.0.0.1 port in a thread, with a certificate
+    named `name` (its file in `cert`, for the module's `ca_file`); `fake` is the fake it
+    answers for."""
+
+    def __init__(
+        self, fake: Any, handler: type[BaseHTTPRequestHandler], folder: Path, name: str
+    ) -> None:
+        self.fake = fake
+        self.cert, key = self_signed_cert(folder, name)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
