@@ -470,6 +470,9 @@ HUTOR_BILLING_RENEW_DAYS_BEFORE = env_days("HUTOR_BILLING_RENEW_DAYS_BEFORE", "d
 HUTOR_CERTIFICATE_RENEW_DAYS_BEFORE = env_int("HUTOR_CERTIFICATE_RENEW_DAYS_BEFORE", 30)
 # Domains asked about at their registry per daily run, the longest unsynced first.
 HUTOR_DOMAIN_SYNC_PER_RUN = env_int("HUTOR_DOMAIN_SYNC_PER_RUN", 500)
+# A domain's paid-until takes its registry's expiry date when the two are at most this many days
+# apart (a registration done a day later, in the registry's time zone): services/expiry.py.
+HUTOR_DOMAIN_SYNC_ALIGN_DAYS = env_int("HUTOR_DOMAIN_SYNC_ALIGN_DAYS", 3)
 # Reminders of an unpaid invoice, in days relative to its due date (negative: before it).
 HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
 # Service types that expire at paid-until instead of being suspended after a grace period.

@@ -25,15 +25,15 @@ from hutor.billing.calculations import (
     termination_due,
 )
 from hutor.billing.report import StepReport
-from hutor.catalog.models import ServiceType
+from hutor.catalog.models import ServiceType, Tariff, TariffPrice
 from hutor.core import clock
 from hutor.invoices.actions import settle_open_invoices
-from hutor.invoices.models import Invoice, InvoiceStatus
+from hutor.invoices.models import Invoice, InvoiceStatus, LineKind
 from hutor.ledger.models import LedgerAccount
 from hutor.notifications.models import OutboxEmail
 from hutor.payments.actions import expire_payments
-from hutor.services import lifecycle
-from hutor.services.actions import cancel_order
+from hutor.services import expiry, lifecycle
+from hutor.services.actions import cancel_order, open_renewal, renew
 from hutor.services.exceptions import ServiceNotPending
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
@@ -118,6 +118,12 @@ def terminate_service(*, service_id: int, today: dt.date) -> bool:
             ServiceStatus.EXPIRED,
         ):
             return False
+        if service.status == ServiceStatus.EXPIRED:
+            # A domain: gone once past its zone's grace and redemption periods.
+            if expiry.phase(service, today) != expiry.Phase.GONE:
+                return False
+            lifecycle.move(service, "terminate", actor=RUN, today=today)
+            return True
         lapsed_on = service.lapsed_on or service.paid_until
         if lapsed_on is None or not termination_due(
             today=today,
@@ -127,6 +133,46 @@ def terminate_service(*, service_id: int, today: dt.date) -> bool:
             return False
         lifecycle.move(service, "terminate", actor=RUN, today=today)
     return True
+
+
+def into_redemption(*, today: dt.date, report: StepReport) -> None:
+    """Expired domains in their registry's redemption period whose renewal invoice (or, when
+    they auto-renew, lack of one) does not carry the zone's restore fee: the renewal is issued
+    again with it (services.actions.renew, which withdraws the one for the renewal alone), so
+    what the customer pays is what the registry will charge."""
+    services = (
+        Service.objects.filter(
+            status=ServiceStatus.EXPIRED,
+            service_type_id__in=_expiring_type_ids(),
+            tariff__redemption_days__gt=0,
+        )
+        .select_related("tariff", "service_type", "billing_account")
+        .order_by("pk")
+    )
+    for service in services:
+        if expiry.phase(service, today) != expiry.Phase.REDEMPTION:
+            continue
+        price = TariffPrice.objects.filter(
+            tariff_id=service.tariff_id,
+            period_months=service.period_months,
+            currency=service.billing_account.currency,
+            is_active=True,
+            restore_fee__gt=0,
+        ).first()
+        if price is None:
+            continue
+        invoice = open_renewal(service)
+        if invoice is None and not service.auto_renew:
+            continue  # the customer renews from the panel, and is shown the restore fee there
+        if invoice is not None and invoice.lines.filter(kind=LineKind.RESTORE).exists():
+            continue
+        try:
+            invoice = renew(service=service, price=price)
+        except Exception as exc:
+            report.error(f"service {service.pk}", exc)
+        else:
+            report.add("reissued")
+            report.example(f"service {service.pk} {service.identifier}: invoice {invoice.number}")
 
 
 # --- Steps --------------------------------------------------------------------------------------
@@ -286,12 +332,32 @@ def lapse_services(*, today: dt.date, report: StepReport) -> None:
             report.advance(done, total)
 
 
+def _gone_domains(today: dt.date) -> Q:
+    """Expired domains past their zone's grace and redemption periods (services.expiry)."""
+    default = settings.HUTOR_BILLING_TERMINATE_AFTER_DAYS
+    condition = Q(pk__in=[])
+    for days, redemption in (
+        Tariff.objects.filter(service__status=ServiceStatus.EXPIRED)
+        .values_list("grace_days", "redemption_days")
+        .distinct()
+    ):
+        end = (default if days is None else days) + redemption
+        zone = Q(tariff__grace_days=days) if days is not None else Q(tariff__grace_days=None)
+        condition |= zone & Q(
+            tariff__redemption_days=redemption, paid_until__lte=today - dt.timedelta(days=end)
+        )
+    return Q(status=ServiceStatus.EXPIRED) & condition
+
+
 def terminate_lapsed(*, today: dt.date, report: StepReport) -> None:
-    """Terminate services suspended (domains expired) HUTOR_BILLING_TERMINATE_AFTER_DAYS ago."""
+    """Terminate services suspended HUTOR_BILLING_TERMINATE_AFTER_DAYS ago, and expired domains
+    past their zone's grace and redemption periods."""
     cutoff = today - dt.timedelta(days=settings.HUTOR_BILLING_TERMINATE_AFTER_DAYS)
+    suspended = Q(status=ServiceStatus.SUSPENDED) & (
+        Q(lapsed_on__lte=cutoff) | Q(lapsed_on__isnull=True, paid_until__lte=cutoff)
+    )
     items = list(
-        Service.objects.filter(status__in=[ServiceStatus.SUSPENDED, ServiceStatus.EXPIRED])
-        .filter(Q(lapsed_on__lte=cutoff) | Q(lapsed_on__isnull=True, paid_until__lte=cutoff))
+        Service.objects.filter(suspended | _gone_domains(today))
         .order_by("pk")
         .values_list("pk", "identifier")
     )

@@ -54,7 +54,7 @@ from hutor.invoices.actions import InvoiceDraft, LineDraft, issue_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.ledger import actions as ledger
 from hutor.services.actions import RENEWABLE, line_dates, line_prefix, line_text, renew
-from hutor.services.calculations import RenewalPlan, renewal_plan
+from hutor.services.calculations import RenewalPlan, is_continuous, renewal_plan
 from hutor.services.models import Service, ServiceStatus, TariffChange, TariffChangeStatus
 
 Shard = tuple[int, int]  # (k, n): the billing accounts whose id % n == k
@@ -361,6 +361,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             paid_until=paid_until,
             period_months=price.period_months,
             price=Money(price.price, price.currency),
+            continuous=is_continuous(context.type_code(service)),
         )
         plans.append((service, price, plan))
         renews_from[service.pk] = paid_until  # the claim: Renewal.period_start

@@ -105,6 +105,8 @@ def _domains(today: dt.date, report: StepReport) -> None:
         return
     report.add("synced", result.synced)
     report.add("failed", result.failed)
+    report.add("aligned", result.aligned)
+    report.add("renewing", result.renewing)
     report.add("drift", len(result.drift))
     for drift in result.drift:
         report.example(f"{drift.name}: {drift.kind}")
@@ -117,6 +119,12 @@ STEPS = [
         "payments",
         "Expire stale payments",
         lambda d, r: actions.expire_stale_payments(today=d, report=r),
+    ),
+    # Before the renewals: a domain in redemption is billed its restore, not a bare renewal.
+    Step(
+        "redemption",
+        "Domains into redemption",
+        lambda d, r: actions.into_redemption(today=d, report=r),
     ),
     Step("renewals", "Renewal invoices", _renewals),
     Step(

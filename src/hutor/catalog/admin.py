@@ -37,5 +37,13 @@ class TariffAdmin(admin.ModelAdmin):
 
 @admin.register(TariffPrice)
 class TariffPriceAdmin(admin.ModelAdmin):
-    list_display = ["tariff", "period_months", "price", "setup_fee", "currency", "is_active"]
+    list_display = [
+        "tariff",
+        "period_months",
+        "price",
+        "setup_fee",
+        "restore_fee",
+        "currency",
+        "is_active",
+    ]
     list_filter = ["tariff__service_type", "period_months", "currency"]

@@ -86,6 +86,16 @@ class Tariff(Bilingual):
     renew_days_before = models.PositiveSmallIntegerField(
         _("renewal invoice, days before"), null=True, blank=True
     )
+    # An expired domain of this zone: the days its registry still renews it at the usual price
+    # (empty: HUTOR_BILLING_TERMINATE_AFTER_DAYS), then the days it can only be restored from
+    # redemption, at the price's restore fee on top (0: the zone has no redemption period).
+    # After both the registry deletes it, and the billing run terminates the service.
+    grace_days = models.PositiveSmallIntegerField(
+        _("renewal grace after expiry, days"), null=True, blank=True
+    )
+    redemption_days = models.PositiveSmallIntegerField(
+        _("redemption period, days"), default=0, db_default=0
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     # Where its new services are created: the least-loaded enabled server of this group, whose
@@ -148,6 +158,8 @@ class TariffPrice(models.Model):
     )
     price = AmountField(_("price"))
     setup_fee = AmountField(_("setup fee"), default=0)
+    # A domain restored from its registry's redemption period pays this on top of the renewal.
+    restore_fee = AmountField(_("restore fee"), default=0, db_default=0)
     currency = CurrencyField(_("currency"))
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -162,6 +174,9 @@ class TariffPrice(models.Model):
             models.CheckConstraint(condition=models.Q(price__gt=0), name="tariff_price_positive"),
             models.CheckConstraint(
                 condition=models.Q(setup_fee__gte=0), name="tariff_setup_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(restore_fee__gte=0), name="tariff_restore_fee_not_negative"
             ),
         ]
 

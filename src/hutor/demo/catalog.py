@@ -30,6 +30,11 @@ class TariffSpec:
     setup_fees: dict[int, str] = field(default_factory=dict)
     # domain registration tariffs: the zone they register, without the dot
     domain_zone: str = ""
+    # an expired domain of the zone: days renewed at the usual price, then days only restored
+    # from redemption for `restore_fee` on top (docs/domains.md, "Expiry")
+    grace_days: int | None = None
+    redemption_days: int = 0
+    restore_fee: str = "0"
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,10 @@ def _zone(
     description: tuple[str, str],
     year: str,
     two_years: str,
+    restore_fee: str = "",
 ) -> TariffSpec:
+    """A zone: .ru/.рф/.su renew for 30 days after expiry and are then released (no redemption);
+    a gTLD renews for 30 days, then is restored from a 30-day redemption for a fee."""
     return TariffSpec(
         code,
         zone,
@@ -117,6 +125,9 @@ def _zone(
         *description,
         prices={12: year, 24: two_years},
         domain_zone=zone.removeprefix("."),
+        grace_days=30,
+        redemption_days=30 if restore_fee else 0,
+        restore_fee=restore_fee or "0",
         features=(
             ("Управление DNS", "DNS management", YES),
             ("Скрытие данных в WHOIS", "WHOIS privacy", YES),
@@ -232,6 +243,7 @@ CATALOG: tuple[ServiceTypeSpec, ...] = (
                 ("Самая известная международная зона.", "The best-known international zone."),
                 "1190.00",
                 "2380.00",
+                restore_fee="7900.00",
             ),
             _zone(
                 "net",
@@ -239,6 +251,7 @@ CATALOG: tuple[ServiceTypeSpec, ...] = (
                 ("Международная зона для сетевых проектов.", "An international zone for networks."),
                 "1390.00",
                 "2780.00",
+                restore_fee="7900.00",
             ),
             _zone(
                 "org",
@@ -246,6 +259,7 @@ CATALOG: tuple[ServiceTypeSpec, ...] = (
                 ("Зона некоммерческих организаций.", "The zone of non-profit organisations."),
                 "1290.00",
                 "2580.00",
+                restore_fee="7900.00",
             ),
         ),
     ),

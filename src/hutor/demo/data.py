@@ -95,6 +95,8 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
             "description_ru": spec.description_ru,
             "description_en": spec.description_en,
             "domain_zone": spec.domain_zone,
+            "grace_days": spec.grace_days,
+            "redemption_days": spec.redemption_days,
             "position": position,
             "is_active": True,
         },
@@ -107,6 +109,7 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
             defaults={
                 "price": Decimal(price),
                 "setup_fee": Decimal(spec.setup_fees.get(period, "0")),
+                "restore_fee": Decimal(spec.restore_fee),
                 "is_active": True,
             },
         )

@@ -1,15 +1,21 @@
 """The daily registry sync (issue 14): the registry's expiry date is the truth about a domain,
 so the billing run asks the registrar what it holds of each active domain (`info`), keeps it
-on the domain's details, and reports the **drift** between the registry and billing:
+on the domain's details, and brings billing in step (services.expiry.follow_registry):
 
-    expires_before_paid   the registry lets it go before the date the customer paid for (a paid
-                          renewal did not reach the registry): staff renew it there
+    aligned               a few days apart (HUTOR_DOMAIN_SYNC_ALIGN_DAYS: a registration done a
+                          day later, the registry's time zone): paid-until takes its date
+    renewing              the registry's expiry a whole year or more before paid-until (a paid
+                          renewal never reached it): a renew task sends the missing years
+
+and reports the **drift** it leaves for staff:
+
+    expires_before_paid   an odd gap short of a year: staff look at the registry
     expires_after_paid    the registry keeps it longer than paid for (renewed there by hand, or
-                          by the registry's auto-renew): billing's date is left as paid
+                          by the registry's auto-renew): billing's date is left as paid, since
+                          it moves only for money (staff extend it in the desk where it was paid)
     not_ours              the registry does not hold it for us any more (transferred away,
                           deleted)
 
-Billing's paid-until date never moves on its own: money decides it, and a drift is for staff.
 The domains synced longest ago go first, at most HUTOR_DOMAIN_SYNC_PER_RUN a run, so a large
 portfolio is walked over several days without hammering the registry. Each call is made outside
 any transaction; one that fails is counted and left for the next run.
@@ -26,6 +32,7 @@ from django.db.models import F
 
 from hutor.domains import registry
 from hutor.domains.models import DomainDetails
+from hutor.services import expiry
 from hutor.services.models import Service, ServiceStatus
 from hutor.services.provisioning import MODULES
 from hutor.services.provisioning.registrar import RegistrarModule
@@ -46,6 +53,8 @@ class Drift:
 class SyncReport:
     synced: int = 0
     failed: int = 0
+    aligned: int = 0  # paid-until moved to the registry's date
+    renewing: int = 0  # a renew task queued (or waiting) for years the registry lacks
     drift: list[Drift] = field(default_factory=list)
 
 
@@ -78,12 +87,15 @@ def sync_due(*, limit: int | None = None) -> SyncReport:
                 report.drift.append(_drift(service, "not_ours", None))
             continue
         report.synced += 1
-        if info.expires_on is None or service.paid_until is None:
+        if info.expires_on is None:
             continue
-        if info.expires_on < service.paid_until:
-            report.drift.append(_drift(service, "expires_before_paid", info.expires_on))
-        elif info.expires_on > service.paid_until:
-            report.drift.append(_drift(service, "expires_after_paid", info.expires_on))
+        outcome = expiry.follow_registry(service_id=service.pk, expires_on=info.expires_on)
+        if outcome == expiry.Outcome.ALIGNED:
+            report.aligned += 1
+        elif outcome == expiry.Outcome.RENEWING:
+            report.renewing += 1
+        elif outcome != expiry.Outcome.IN_STEP:
+            report.drift.append(_drift(service, outcome.value, info.expires_on))
     return report
 
 

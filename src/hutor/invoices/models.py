@@ -111,6 +111,7 @@ class LineKind(models.TextChoices):
     PERIOD = "period", _("Service period")  # the tariff for a period from-to
     SETUP = "setup", _("Setup fee")
     PRORATION = "proration", _("Tariff change")  # prorated difference for the paid remainder
+    RESTORE = "restore", _("Domain restore")  # a domain out of its registry's redemption period
 
 
 class InvoiceLine(models.Model):

@@ -19,7 +19,7 @@ from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
-from hutor.services import calculations, lifecycle, tariffs
+from hutor.services import calculations, expiry, lifecycle, tariffs
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import (
     RenewalNotAllowed,
@@ -56,6 +56,7 @@ from hutor.services.texts import (
     line_prefix,
     line_text,
     period_line_texts,
+    restore_texts,
 )
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
     what a later tariff change values the unused days at.
     """
     tariffs.on_paid_invoice(invoice, actor=actor)
+    # Domains whose renewal pays their registry's restore too (out of redemption): restored
+    # at the registry before the renewal there (a service's tasks run in order).
+    restoring = set(
+        invoice.lines.filter(kind=LineKind.RESTORE).values_list("service_id", flat=True)
+    )
     for line in invoice.lines.filter(kind=LineKind.PERIOD, service__isnull=False).order_by(
         "position"
     ):
@@ -131,6 +137,8 @@ def apply_paid_invoice(invoice: Invoice, *, actor: str = Actor.PAYMENT) -> None:
             continue
         if service.status != ServiceStatus.ACTIVE:
             lifecycle.move(service, "reactivate", actor=actor)
+        if service.pk in restoring:
+            provision(service=service, operation="restore")
         lifecycle.renew_remote([(service, before, months)])
 
 
@@ -176,11 +184,15 @@ def open_renewal(service: Service) -> Invoice | None:
 
 
 def renewal_start(service: Service) -> dt.date:
-    """A renewal extends from the paid-until date, or from today when the service has lapsed."""
-    today = clock.today()
-    if service.paid_until is not None and service.paid_until >= today:
-        return service.paid_until
-    return today
+    """A renewal extends from the paid-until date, or from today when the service has lapsed
+    (a domain: from its paid-until still, calculations.renewal_period)."""
+    start, _end = calculations.renewal_period(
+        today=clock.today(),
+        paid_until=service.paid_until,
+        period_months=1,
+        continuous=calculations.is_continuous(service.service_type.code),
+    )
+    return start
 
 
 def renew(*, service: Service, price: TariffPrice) -> Invoice:
@@ -200,36 +212,56 @@ def renew(*, service: Service, price: TariffPrice) -> Invoice:
             raise RenewalNotAllowed(_("Only an active or suspended service can be renewed."))
         if price.tariff_id != service.tariff_id:
             raise RenewalNotAllowed(_("Choose one of the tariff's periods."))
+        restore_due = expiry.phase(service) == expiry.Phase.REDEMPTION and price.restore_fee > 0
         existing = open_renewal(service)
         if existing is not None:
-            return existing
+            if not restore_due or existing.lines.filter(kind=LineKind.RESTORE).exists():
+                return existing
+            # Issued before the domain entered redemption: the registry now wants the restore
+            # paid too, so the invoice for the renewal alone is withdrawn and reissued.
+            cancel_invoice(invoice=existing)
         withdraw_pending_change(service)
         plan = calculations.renewal_plan(
             today=clock.today(),
             paid_until=service.paid_until,
             period_months=price.period_months,
             price=Money(price.price, price.currency),
+            continuous=calculations.is_continuous(service.service_type.code),
         )
         start, end = plan.start, plan.end
         account = service.billing_account
         texts = period_line_texts(price, service.identifier, start, end)
-        invoice = issue_invoice(
-            billing_account=account,
-            kind=InvoiceKind.RENEWAL,
-            lines=[
+        lines = [
+            LineDraft(
+                kind=LineKind.PERIOD,
+                service=service,
+                service_type_code=service.service_type.code,
+                tariff_code=price.tariff.code,
+                description_ru=texts["ru"],
+                description_en=texts["en"],
+                period_start=start,
+                period_end=end,
+                period_months=plan.months,
+                amount=plan.amount,
+            )
+        ]
+        if restore_due:
+            restore = restore_texts(service.identifier)
+            lines.append(
                 LineDraft(
-                    kind=LineKind.PERIOD,
+                    kind=LineKind.RESTORE,
                     service=service,
                     service_type_code=service.service_type.code,
                     tariff_code=price.tariff.code,
-                    description_ru=texts["ru"],
-                    description_en=texts["en"],
-                    period_start=start,
-                    period_end=end,
-                    period_months=plan.months,
-                    amount=plan.amount,
+                    description_ru=restore["ru"],
+                    description_en=restore["en"],
+                    amount=Money(price.restore_fee, price.currency).rounded(),
                 )
-            ],
+            )
+        invoice = issue_invoice(
+            billing_account=account,
+            kind=InvoiceKind.RENEWAL,
+            lines=lines,
             due_date=plan.due_date,
         )
         settle_open_invoices(billing_account=account)
@@ -374,7 +406,10 @@ def apply_paid_renewals(
             status, paid_until, months = current[line.service_id]
             months = line.period_months or months
             start, end = calculations.renewal_period(
-                today=today, paid_until=paid_until, period_months=months
+                today=today,
+                paid_until=paid_until,
+                period_months=months,
+                continuous=calculations.is_continuous(line.service_type_code),
             )
             extended[line.service_id] = (end, months)
             if status != ServiceStatus.ACTIVE:

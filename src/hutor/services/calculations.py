@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+
 from hutor.core.money import Money
 
 
@@ -196,16 +198,22 @@ class RenewalPlan:
     end: dt.date  # the new paid-until once the invoice is paid: add_months(start, months)
     months: int  # the period's length (the price's period)
     amount: Money  # the price of the period, rounded to the currency's minor unit
+    due_on: dt.date  # the day the paid period ends, or today once it has
 
     @property
     def due_date(self) -> dt.date:
         """A renewal invoice is due the day the paid period ends (today for a lapsed service):
         reminders count from it, and nothing is overdue while the service is still paid."""
-        return self.start
+        return self.due_on
 
 
 def renewal_plan(
-    *, today: dt.date, paid_until: dt.date | None, period_months: int, price: Money
+    *,
+    today: dt.date,
+    paid_until: dt.date | None,
+    period_months: int,
+    price: Money,
+    continuous: bool = False,
 ) -> RenewalPlan:
     """The renewal rule, the one place both renewal paths take it from: a single renewal in the
     panel (services.actions.renew) and the daily run's batches (billing/renewals.py), and the
@@ -213,18 +221,36 @@ def renewal_plan(
 
     The new period extends from the paid-until date, or from today when the service has lapsed
     (paid-until before today) or was never paid; it lasts `period_months` and costs `price`.
+    A `continuous` service (a domain: its registry renews from the old expiry date, whenever in
+    the grace or redemption period the renewal comes) extends from paid-until even when lapsed.
     """
     if isinstance(period_months, bool) or not isinstance(period_months, int) or period_months < 1:
         raise ValueError(
             f"period_months must be a positive number of months, not {period_months!r}"
         )
-    start, end = renewal_period(today=today, paid_until=paid_until, period_months=period_months)
-    return RenewalPlan(start=start, end=end, months=period_months, amount=price.rounded())
+    start, end = renewal_period(
+        today=today, paid_until=paid_until, period_months=period_months, continuous=continuous
+    )
+    return RenewalPlan(
+        start=start,
+        end=end,
+        months=period_months,
+        amount=price.rounded(),
+        due_on=max(start, today),
+    )
 
 
 def renewal_period(
-    *, today: dt.date, paid_until: dt.date | None, period_months: int
+    *, today: dt.date, paid_until: dt.date | None, period_months: int, continuous: bool = False
 ) -> tuple[dt.date, dt.date]:
     """renewal_plan's dates alone, (start, end): what a paid renewal extends the service to."""
-    start = paid_until if paid_until is not None and paid_until >= today else today
+    keeps = paid_until is not None and (continuous or paid_until >= today)
+    start = paid_until if keeps and paid_until is not None else today
     return start, add_months(start, period_months)
+
+
+def is_continuous(service_type_code: str) -> bool:
+    """Whether a lapsed service of the type renews from its old paid-until date rather than
+    from the day it is paid: the types that expire instead of being suspended (domains,
+    HUTOR_BILLING_EXPIRING_TYPES), whose registry keeps the dates."""
+    return service_type_code in settings.HUTOR_BILLING_EXPIRING_TYPES

@@ -217,6 +217,7 @@ class EventCode(models.TextChoices):
     AUTO_RENEW_OFF = "auto_renew_off", _("Auto-renewal turned off")
     TARIFF_CHANGE = "tariff_change", _("Tariff changed")
     EXTEND = "extend", _("Paid-until extended")
+    REGISTRY_DATE = "registry_date", _("Paid-until set to the registry's expiry")
 
 
 class ServiceEvent(models.Model):
@@ -267,6 +268,7 @@ class ProvisioningOperation(models.TextChoices):
     TERMINATE = "terminate", _("Terminate")
     CHANGE_TARIFF = "change_tariff", _("Change tariff")
     RENEW = "renew", _("Renew")
+    RESTORE = "restore", _("Restore from redemption")
 
 
 class ProvisioningStatus(models.TextChoices):

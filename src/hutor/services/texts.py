@@ -64,3 +64,14 @@ def period_line_texts(
 def setup_text(price: TariffPrice, language: str) -> str:
     with translation.override(language):
         return _("Setup fee: %(tariff)s") % {"tariff": price.tariff.name}
+
+
+def restore_texts(identifier: str) -> dict[str, str]:
+    """A restore line's text: «Восстановление домена example.ru из периода удержания»."""
+    texts = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts[language] = _("Restore of the domain %(name)s from the redemption period") % {
+                "name": identifier
+            }
+    return texts

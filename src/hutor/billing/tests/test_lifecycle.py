@@ -142,8 +142,9 @@ def test_a_domain_expires_and_is_terminated_or_restored_by_payment(
         # Domains expire on their first unpaid day; no grace, no suspension.
         (D(2027, 11, 26), "lost.ru", "expired", D(2027, 11, 26)),
         (D(2027, 11, 26), "kept.ru", "expired", D(2027, 11, 26)),
-        # Paid while expired: active again for a year from the day of payment.
-        (D(2027, 12, 1), "kept.ru", "active", D(2028, 12, 1)),
+        # Paid while expired: active again for a year from its old expiry, as the registry
+        # renews it (not from the day of payment: days it would never hold).
+        (D(2027, 12, 1), "kept.ru", "active", D(2028, 11, 26)),
         (D(2027, 12, 26), "lost.ru", "terminated", D(2027, 11, 26)),
     ]
     # The renewal invoice was issued 30 days ahead, due on the expiry day.

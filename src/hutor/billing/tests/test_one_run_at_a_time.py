@@ -166,10 +166,11 @@ def test_the_heartbeat_moves_as_steps_progress_and_a_run_taken_over_stops():
 
         run = run_billing(on_step=slow_step)
     assert run.status == RunStatus.INTERRUPTED and run.finished_at is not None
-    assert [name for name, _at in seen] == ["payments", "renewals", "settlement"]
+    assert [name for name, _at in seen] == ["payments", "redemption", "renewals", "settlement"]
     beats = [at for _name, at in seen if at is not None]
-    assert len(beats) == 3 and beats == sorted(set(beats))  # a later beat after each step
-    assert set(run.counts) == {"payments", "renewals", "settlement"}  # it stopped there
+    assert len(beats) == 4 and beats == sorted(set(beats))  # a later beat after each step
+    # It stopped there.
+    assert set(run.counts) == {"payments", "redemption", "renewals", "settlement"}
     assert _statuses() == ["interrupted"]
 
 

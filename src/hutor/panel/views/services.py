@@ -16,7 +16,7 @@ from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required, customer_service
 from hutor.panel.views.domains import domain_section
-from hutor.services import access, actions, certificates, lifecycle, refusals
+from hutor.services import access, actions, certificates, expiry, lifecycle, refusals
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
@@ -63,6 +63,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "certificate": certificates.certificate_of(service),
             "validation": certificates.validation_of(service),
             "domain": domain_section(service),
+            "expired": expiry.standing(service),
         },
     )
     if password:
@@ -191,6 +192,7 @@ def service_renew(request: HttpRequest, pk: int) -> HttpResponse:
             "service": service,
             "prices": prices,
             "renewal_start": actions.renewal_start(service),
+            "expired": expiry.standing(service),
             "open_renewal": actions.open_renewal(service),
             "pending_change": actions.pending_change(service),
             "balance": ledger_queries.balance(request.account),  # type: ignore[attr-defined]

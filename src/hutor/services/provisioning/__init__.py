@@ -50,7 +50,7 @@ log = logging.getLogger("hutor.provisioning")
 
 # The lifecycle's operations, each a method of the same name
 # (services.models.ProvisioningOperation).
-OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew")
+OPERATIONS = ("create", "suspend", "unsuspend", "terminate", "change_tariff", "renew", "restore")
 
 # The modules shipped; a provider's own module plugs in with `register` (e.g. in its app's
 # AppConfig.ready()).
@@ -160,6 +160,12 @@ def perform(
     An operation the module does not declare is done with nothing to do."""
     if operation not in OPERATIONS:
         raise LookupError(f"unknown provisioning operation {operation!r}")
+    if operation == "restore" and not module.supports(operation):
+        # A paid restore must happen: where the module cannot ask the registry, staff do.
+        return ProvisioningResult(
+            done=False,
+            note=_("Restore the domain from the registry's redemption period by hand."),
+        )
     if not module.supports(operation):
         return ProvisioningResult(done=True, note=f"{module.name}: no {operation} (not supported)")
     result: ProvisioningResult = getattr(module, operation)(context_for(service, params))

@@ -46,6 +46,7 @@ CAPABILITIES = frozenset(
         "set_nameservers",
         "update_contacts",  # the registrant's data changed
         "lock",  # clientTransferProhibited on or off
+        "restore",  # out of the registry's redemption period (RFC 3915), paid separately
         # A certificate authority's (ca.CertificateAuthorityModule): SSL certificates.
         "validation",  # what must be published to prove control of the names
         "status",  # where the order is: validating, issued, ...

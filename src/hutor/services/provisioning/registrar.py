@@ -192,3 +192,9 @@ class RegistrarModule(ProvisioningModule):
     @unimplemented
     def lock(self, ctx: ProvisioningContext, *, locked: bool) -> ProvisioningResult:
         raise self._unsupported("lock")
+
+    @unimplemented
+    def restore(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        """Bring the domain back from the registry's redemption period (the renewal that
+        follows is its own task); done=True also when it is not in redemption any more."""
+        raise self._unsupported("restore")

@@ -86,6 +86,7 @@ class Held:
     segments: list[Segment] = field(default_factory=list)
     credited: Decimal = Decimal(0)
     changes: int = 0
+    continuous: bool = False  # a domain: renewed from its old end even after it lapsed
 
     @property
     def end(self) -> dt.date | None:
@@ -100,7 +101,7 @@ class Held:
 
     def extend(self, today: dt.date, months: int, value: Decimal) -> None:
         end = self.end
-        start = end if end is not None and end >= today else today
+        start = end if end is not None and (self.continuous or end >= today) else today
         self.segments.append(Segment(start, add_months(start, months), value))
 
     def reprice(self, day: dt.date, delta: Decimal) -> None:
@@ -174,7 +175,7 @@ class Farming(RuleBasedStateMachine):
             service = actions.place_order(
                 billing_account=self.account, price=price, identifier=identifier
             )
-            self.held[service.pk] = Held()
+            self.held[service.pk] = Held(continuous=bool(tariff.domain_zone))
             self.zone[service.pk] = tariff.domain_zone
             self.after_step()
         return service.pk

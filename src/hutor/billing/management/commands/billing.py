@@ -36,12 +36,15 @@ from hutor.commands import HutorCommand
 # The steps' titles in the run's language (billing.run keeps them in English, for logs).
 STEP_TITLES = {
     "payments": gettext_lazy("Expire stale payments"),
+    "redemption": gettext_lazy("Domains into redemption"),
     "renewals": gettext_lazy("Renewal invoices"),
     "settlement": gettext_lazy("Settle from balances"),
     "orders": gettext_lazy("Cancel unpaid orders"),
     "reminders": gettext_lazy("Reminders"),
     "suspensions": gettext_lazy("Suspend and expire"),
     "terminations": gettext_lazy("Terminate"),
+    "certificates": gettext_lazy("Renew certificates near expiry"),
+    "domains": gettext_lazy("Sync domains with their registries"),
     "reconcile": gettext_lazy("Compare servers with billing"),
 }
 

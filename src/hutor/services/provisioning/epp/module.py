@@ -88,6 +88,7 @@ class EppRegistrar(RegistrarModule):
             "set_nameservers",
             "update_contacts",
             "lock",
+            "restore",
             "check",
         }
     )
@@ -384,6 +385,27 @@ class EppRegistrar(RegistrarModule):
                 epp.request("update", command, what=f"domain update {name}")
         what = "locked" if locked else "unlocked"
         return ProvisioningResult(done=True, note=f"{name} {what}")
+
+    def restore(self, ctx: ProvisioningContext) -> ProvisioningResult:
+        """RFC 3915's restore request for a domain in its redemption period. Nothing is sent
+        for one that is not (restored already: a retry), and a refusal is success when the
+        registry meanwhile shows it out of redemption."""
+        server, name = self._server(ctx), self._domain(ctx)
+        with session(server) as epp:
+            if "redemptionPeriod" not in self._info(epp, name).grace:
+                return ProvisioningResult(done=True, note=f"{name} is not in redemption")
+            command = objects.domain_update(name, empty_chg=True)
+            try:
+                epp.request(
+                    "update",
+                    command,
+                    extension=objects.rgp_restore_request(),
+                    what=f"domain restore {name}",
+                )
+            except EppRefused:
+                if "redemptionPeriod" in self._info(epp, name).grace:
+                    raise
+        return ProvisioningResult(done=True, note=f"{name} restored from redemption")
 
     def check(self, server: ServerAccess) -> str:
         """Log in (when no session is open) and say <hello>."""

@@ -182,8 +182,10 @@ def domain_update(
     add_status: Iterable[str] = (),
     rem_status: Iterable[str] = (),
     auth_code: str = "",
+    empty_chg: bool = False,
 ) -> etree._Element:
-    """<domain:update> (section 3.2.5): add, rem, chg in that order."""
+    """<domain:update> (section 3.2.5): add, rem, chg in that order. `empty_chg`: a bare
+    <domain:chg/>, the body RFC 3915's restore carries (section 4.2.5)."""
     node = element(DOMAIN_NS, "update")
     sub(node, DOMAIN_NS, "name", name)
     for tag, hosts, statuses in (("add", add_ns, add_status), ("rem", rem_ns, rem_status)):
@@ -197,6 +199,16 @@ def domain_update(
     if auth_code:
         chg = sub(node, DOMAIN_NS, "chg")
         sub(sub(chg, DOMAIN_NS, "authInfo"), DOMAIN_NS, "pw", auth_code)
+    elif empty_chg:
+        sub(node, DOMAIN_NS, "chg")
+    return node
+
+
+def rgp_restore_request() -> etree._Element:
+    """RFC 3915 section 4.2.5: <rgp:update><rgp:restore op="request"/></rgp:update>, the
+    extension of a <domain:update> that asks to restore a domain in its redemption period."""
+    node = element(RGP_NS, "update")
+    sub(node, RGP_NS, "restore", op="request")
     return node
 
 

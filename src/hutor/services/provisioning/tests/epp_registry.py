@@ -179,7 +179,15 @@ class Registry:
 
     # -- dispatch ------------------------------------------------------------------------
 
-    def handle(self, clid: str, verb: str, op: str, obj: etree._Element, rgp: bool) -> Answer:
+    def handle(
+        self,
+        clid: str,
+        verb: str,
+        op: str,
+        obj: etree._Element,
+        rgp: bool,
+        extension: etree._Element | None = None,
+    ) -> Answer:
         kind = etree.QName(obj).namespace
         name = {DOMAIN_NS: "domain", CONTACT_NS: "contact", HOST_NS: "host"}.get(kind or "", "")
         handler = getattr(self, f"{name}_{verb}", None)
@@ -189,6 +197,10 @@ class Registry:
             return handler(clid, obj, op)
         if name == "domain" and verb == "info":
             return handler(clid, obj, rgp)
+        if name == "domain" and verb == "update" and extension is not None:
+            restore = extension.find("rgp:update/rgp:restore", NS)
+            if restore is not None:
+                return self.domain_restore(clid, obj, restore.get("op", ""))
         return handler(clid, obj)
 
     # -- domain (RFC 5731) ---------------------------------------------------------------
@@ -385,6 +397,22 @@ class Registry:
             domain.auth = _text(obj, "domain:chg/domain:authInfo/domain:pw")
         if obj.find("domain:chg/domain:registrant", NS) is not None:
             domain.registrant = _text(obj, "domain:chg/domain:registrant")
+        return Answer(1000)
+
+    def domain_restore(self, clid: str, obj: etree._Element, op: str) -> Answer:
+        # RFC 3915 section 4.2.5: a restore request for a domain in its redemption period; one
+        # that is not is refused with 2304 (object status prohibits operation, RFC 5730 section
+        # 3). This registry restores at once, without the pendingRestore wait and the restore
+        # report (op="report") that some registries want.
+        name, domain = self._domain(obj)
+        if domain is None:
+            return self._missing(DOMAIN_NS, "name", name)
+        if domain.sponsor != clid:
+            return Answer(2201)
+        if op != "request" or "redemptionPeriod" not in domain.grace:
+            return Answer(2304)
+        domain.grace.clear()
+        domain.statuses = (domain.statuses - {"pendingDelete"}) or {"ok"}
         return Answer(1000)
 
     def domain_delete(self, clid: str, obj: etree._Element) -> Answer:

@@ -255,7 +255,9 @@ class EppServer:
             self._send(conn, self._response(2307, root))
             return True
         with self.lock:
-            answer = self.registry.handle(conn.clid, verb, cmd[0].get("op", ""), obj, conn.rgp)
+            answer = self.registry.handle(
+                conn.clid, verb, cmd[0].get("op", ""), obj, conn.rgp, cmd.find("epp:extension", NS)
+            )
         if drop_after:
             return False
         self._send(conn, self._response(answer.code, root, answer))
