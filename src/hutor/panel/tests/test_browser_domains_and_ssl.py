@@ -108,3 +108,59 @@ def test_domain_and_certificate_pages_in_both_languages_and_widths(
             context.close()
     assert errors == []
     assert sorted(epp.registry.domains["romashka.ru"].hosts) == sorted(HOSTS)
+
+
+def test_an_expired_domain_in_redemption_in_both_languages_and_widths(
+    live_server,
+    browser,
+    epp,
+    registered,  # noqa: F811
+    catalog,
+    screenshot,
+):
+    """The service page of a domain in its registry's redemption period: what a restore costs
+    and until when, and its renewal invoice with the restore line. Saves
+    panel-domain-redemption-{ru,en}-{1280,phone}.png."""
+    import datetime as dt
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+
+    from hutor.domains.tests.test_expiry import zone_with_redemption
+
+    domain, _client = registered
+    zone_with_redemption(catalog)
+    day = domain.paid_until + dt.timedelta(days=35)
+    errors: list[str] = []
+    for run_day in (domain.paid_until, day):
+        with time_machine.travel(dt.datetime.combine(run_day, dt.time(9), tzinfo=dt.UTC)):
+            call_command("billing", "run", stdout=io.StringIO())
+    with time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)):
+        client = Client()
+        client.force_login(domain.billing_account.user)
+        session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        for language in ("ru", "en"):
+            for width, viewport in (("1280", DESKTOP), ("phone", PHONE)):
+                context = browser.new_context(
+                    locale="ru-RU" if language == "ru" else "en-US", viewport=viewport
+                )
+                context.set_default_timeout(10_000)
+                context.add_cookies(
+                    [
+                        {"name": name, "value": value, "url": live_server.url}
+                        for name, value in (
+                            (django_settings.SESSION_COOKIE_NAME, session),
+                            (django_settings.LANGUAGE_COOKIE_NAME, language),
+                        )
+                    ]
+                )
+                page = context.new_page()
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(f"{live_server.url}/panel/services/{domain.pk}/")
+                expect(page.get_by_test_id("domain-expired")).to_be_visible()
+                expect(page.get_by_test_id("domain-expired")).to_contain_text("1")
+                assert page.evaluate(WIDER_THAN_THE_SCREEN) == "", f"{language} {width}"
+                screenshot(page, f"panel-domain-redemption-{language}-{width}")
+                context.close()
+    assert errors == []
