@@ -196,9 +196,47 @@ def top_up(db):
     return credit
 
 
+class WatchedBrowser:
+    """The Playwright browser, each new context listening to its pages' consoles for what the
+    Content-Security-Policy refused (an inline script or handler left in a template): the
+    `csp_clean` check fails the test that loaded such a page."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.refused: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+
+        def heard(message) -> None:
+            if "Content Security Policy" in message.text:
+                self.refused.append(message.text)
+
+        context.on("console", heard)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def csp_clean(request):
+    """After a browser test: no page it opened had anything refused by the CSP."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watched = request.getfixturevalue("browser")
+    watched.refused.clear()
+    yield
+    assert watched.refused == [], "refused by the Content-Security-Policy: " + "; ".join(
+        watched.refused
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    """Debian's headless Chromium driven by Playwright (no browser download), watched for CSP
+    refusals (WatchedBrowser)."""
     import shutil
 
     from playwright.sync_api import sync_playwright
@@ -219,7 +257,7 @@ def browser():
                 "--no-first-run",
             ],
         )
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
 
 

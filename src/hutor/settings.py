@@ -148,6 +148,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -325,6 +326,39 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy, the number of proxies that append to X-Forwarded-For; without it every
 # customer would share the proxy's address and its per-address limits.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("HUTOR_TRUSTED_PROXY_COUNT", 0)
+
+# --- Transport and browser security, on by default (docs/operations.md, "Security headers") -----
+# A Content-Security-Policy on every response (django-csp): scripts only from Hutor's own static
+# files (no inline script, no eval, no other host), nothing framing the pages. Inline styles stay
+# allowed (style attributes in templates, htmx's indicator style); forms may still post to a
+# payment service's page (no form-action), and images may be data: URIs (payment QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Behind the reverse proxy that terminates TLS (HUTOR_TRUSTED_PROXY_COUNT > 0), its
+# X-Forwarded-Proto says whether the browser came over https (the proxy must set it, overwriting
+# the client's: `proxy_set_header X-Forwarded-Proto $scheme;` in nginx).
+if ALLAUTH_TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# An https site is https only: plain http is redirected (where Django can tell, behind a proxy
+# that says so or serving TLS itself), and browsers are told to keep to https for a year (HSTS).
+_HTTPS = HUTOR_BASE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_flag(
+    "HUTOR_SSL_REDIRECT", _HTTPS and not DEBUG and ALLAUTH_TRUSTED_PROXY_COUNT > 0
+)
+SECURE_HSTS_SECONDS = env_int("HUTOR_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("HUTOR_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_REFERRER_POLICY = "same-origin"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Hutor"
 # allauth refuses a second factor while an EmailAddress row is unverified, against someone who

@@ -244,7 +244,7 @@ def test_a_bank_top_up_leads_to_its_printable_document(client, individual, payme
     page = client.get(f"/panel/payments/{payment.number}/document/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Извещение" in html and "Квитанция" in html and "window.print()" in html
+    assert "Извещение" in html and "Квитанция" in html and "data-print" in html
     assert f"/panel/payments/{payment.number}/document.pdf" in html
     pdf = client.get(f"/panel/payments/{payment.number}/document.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
