@@ -14,6 +14,7 @@ secret is used, not where its row is read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 MASK = "••••••"
@@ -169,6 +171,75 @@ class EncryptedTextField(models.TextField):
         return forms.CharField(**kwargs)
 
 
+class SealedDict(dict[str, Any]):
+    """A JSON object read from an EncryptedJSONField: an ordinary dict, which also remembers
+    the ciphertext it was read from (`stored()`, for rotation)."""
+
+    def __init__(self, values: dict[str, Any], *, token: str = "") -> None:
+        super().__init__(values)
+        self._token = token
+
+    def stored(self) -> str:
+        return self._token or (encrypt(json.dumps(self, ensure_ascii=False)) if self else "")
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON object stored Fernet-encrypted as a whole (a payment method's settings, whose
+    keys and passwords sit among harmless ones). Read: a dict (SealedDict), decrypted when the
+    row is read; assign any dict. Empty stays empty; rotated with the other encrypted columns."""
+
+    _pyi_private_set_type: dict[str, Any] | Secret  # type: ignore[assignment]
+    _pyi_private_get_type: dict[str, Any]  # type: ignore[assignment]
+
+    def from_db_value(  # type: ignore[override]
+        self, value: str | None, expression: Any, connection: Any
+    ) -> SealedDict:
+        if not value:
+            return SealedDict({})
+        return SealedDict(json.loads(decrypt(value)), token=value)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, dict | Secret) or value is None:
+            return value
+        return json.loads(value) if value else {}
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, Secret):  # a rotated ciphertext (rotate), or a lookup by it
+            return value.stored()
+        if (
+            isinstance(value, SealedDict)
+            and value._token
+            and dict(value) == json.loads(decrypt(value._token))
+        ):
+            return value._token  # unchanged since read: the same ciphertext
+        return encrypt(json.dumps(value, ensure_ascii=False)) if value else ""
+
+    def value_to_string(self, obj: models.Model) -> str:
+        value = self.value_from_object(obj)
+        return value.stored() if isinstance(value, SealedDict) else ""
+
+    def save_form_data(self, instance: models.Model, data: Any) -> None:
+        setattr(instance, self.attname, data)
+
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        from django import forms
+
+        kwargs.pop("max_length", None)
+        kwargs.setdefault("required", False)
+        return forms.JSONField(**kwargs)
+
+
+def stored(rows: models.QuerySet[Any], field: EncryptedTextField) -> Any:
+    """(pk, ciphertext) of the rows, as the column holds it: nothing decrypted on the way."""
+    return rows.annotate(_stored=Cast(field.attname, output_field=models.TextField())).values_list(
+        "pk", "_stored"
+    )
+
+
 def encrypted_columns() -> Iterator[tuple[type[models.Model], EncryptedTextField]]:
     """Every encrypted column of every installed model."""
     for model in apps.get_models():
@@ -199,12 +270,11 @@ def rotate(*, batch: int = 500) -> dict[str, int]:
         last_pk: Any = None
         while True:
             page = rows if last_pk is None else rows.filter(pk__gt=last_pk)
-            chunk = list(page.values_list("pk", field.attname)[:batch])
+            chunk = list(stored(page, field)[:batch])
             if not chunk:
                 break
             with transaction.atomic():
-                for pk, secret in chunk:
-                    old = secret.stored()
+                for pk, old in chunk:
                     try:
                         new = ring.rotate(old.encode("ascii")).decode("ascii")
                     except InvalidToken:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hutor.core.fields import AmountField, CurrencyField
 from hutor.core.money import Money
+from hutor.core.secrets import EncryptedJSONField
 
 
 class Gateway(models.TextChoices):
@@ -29,8 +30,9 @@ class PaymentMethod(models.Model):
     name_ru = models.CharField(_("name (Russian)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     currency = CurrencyField(_("currency"))
-    # Gateway settings, secrets included (never shown back in full: see admin.py).
-    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # Gateway settings, secrets included (keys, passwords): the whole object encrypted at rest
+    # (core.secrets, rotated by `hutor secrets rotate`); never shown back in full (admin.py).
+    settings = EncryptedJSONField(_("settings"), default=dict, blank=True)
     is_test_mode = models.BooleanField(_("test mode"), default=False)
     is_enabled = models.BooleanField(_("enabled"), default=True)
     min_amount = AmountField(_("minimum top-up"), default=100)

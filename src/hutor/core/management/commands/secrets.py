@@ -48,12 +48,12 @@ class Command(HutorCommand):
         bad = 0
         for model, field in secrets.encrypted_columns():
             total = 0
-            for pk, value in model._default_manager.order_by("pk").values_list("pk", field.attname):
-                if not value:
+            for pk, token in secrets.stored(model._default_manager.order_by("pk"), field):
+                if not token:
                     continue
                 total += 1
                 try:
-                    value.reveal()
+                    secrets.Secret(token=token).reveal()
                 except secrets.SecretError:
                     bad += 1
                     self.stdout.write(
