@@ -191,3 +191,16 @@ def test_a_transfer_in_of_a_new_customer_needs_no_owner(client, catalog, registr
     assert details.contact_profile is None and details.service.identifier == "taken.ru"
     assert context_for(details.service).auth_code == "Xy-12345"
     assert not ContactProfile.objects.exists()
+
+
+def test_a_taken_domain_keeps_the_owner_s_details_on_the_form_and_creates_nothing(
+    client,
+    catalog,
+    registry,  # noqa: F811
+):
+    data = new_person(client, HOSTING, catalog, identifier="taken.ru", register_domain="on")
+    response = client.post(HOSTING, data | person_owner())
+    page = response.content.decode()
+    assert response.status_code == 200 and "Домен taken.ru уже зарегистрирован" in page
+    assert 'value="Olga S Smirnova"' in page and 'value="4510 123456"' in page
+    assert nothing_created()
