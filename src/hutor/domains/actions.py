@@ -22,6 +22,7 @@ from hutor.services.models import Service, ServiceStatus
 
 __all__ = [
     "PROFILE_FIELDS",
+    "check_contact_profile",
     "create_contact_profile",
     "delete_contact_profile",
     "live_domains",
@@ -107,13 +108,26 @@ def _save(profile: ContactProfile, **save_kwargs: Any) -> None:
         raise label_taken from None
 
 
+def _checked(details: dict[str, Any]) -> ContactProfile:
+    profile = ContactProfile(country="RU")
+    _assign(profile, details)
+    profile.clean()
+    return profile
+
+
+def check_contact_profile(**details: Any) -> None:
+    """Raise the ValidationError create_contact_profile would (a message per field) for these
+    details, writing nothing: the order form of a new customer checks its domain owner before
+    it opens the billing account the profile will belong to (the same rules, one place)."""
+    _checked(details)
+
+
 def create_contact_profile(*, billing_account: BillingAccount, **details: Any) -> ContactProfile:
     """Add a contact profile to the billing account (keyword arguments: PROFILE_FIELDS).
     Validated in full first (ContactProfile.clean); raises ValidationError with a message per
     field, writing nothing."""
-    profile = ContactProfile(billing_account=billing_account, country="RU")
-    _assign(profile, details)
-    profile.clean()
+    profile = _checked(details)
+    profile.billing_account = billing_account
     with transaction.atomic():
         profile.created_at = profile.updated_at = clock.now()
         _save(profile)

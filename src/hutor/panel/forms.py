@@ -153,15 +153,8 @@ class OrderForm(forms.Form):
         # A hosting's domain may be registered in the same order, where the catalog sells its zone.
         self.domain_price: TariffPrice | None = None
         self.domain_zones = domain_zones() if kind == IdentifierKind.DOMAIN else {}
-        # A new customer has no contact profile yet: the form says how to register the domain.
-        self.domain_hint = (
-            bool(self.domain_zones)
-            and not tariff.domain_zone
-            and not logged_in
-            and not is_certificate_tariff(tariff)
-        )
         certificate = is_certificate_tariff(tariff)
-        if tariff.domain_zone or not self.domain_zones or not logged_in or certificate:
+        if tariff.domain_zone or not self.domain_zones or certificate:
             del self.fields["register_domain"]
         self.contact_profiles = profiles_of(account) if account is not None else []
         if not certificate:
@@ -169,6 +162,11 @@ class OrderForm(forms.Form):
         self.is_domain = bool(tariff.domain_zone)
         if not self.is_domain:
             del self.fields["auth_code"]
+        # A new customer has no contact profile yet: the order asks the owner's details
+        # (panel.contact_forms.OrderOwnerForm) and the order makes the profile.
+        self.asks_owner = not logged_in and ("register_domain" in self.fields or self.is_domain)
+        # The owner's profile details, once checked (create_contact_profile's arguments).
+        self.owner: dict[str, Any] | None = None
         owned = "register_domain" in self.fields or (self.is_domain and logged_in)
         if owned and self.contact_profiles:
             profile_field = self.fields["contact_profile"]
@@ -176,6 +174,17 @@ class OrderForm(forms.Form):
             profile_field.queryset = ContactProfile.objects.filter(billing_account=account)
         else:
             del self.fields["contact_profile"]
+
+    def needs_owner(self) -> bool:
+        """Whether this order of a new customer registers a domain, whose owner's details it
+        then asks: "also register this domain", or a domain's own order that is no transfer (a
+        transfer keeps the owner the registry has; the EPP module's transfer_in sends only the
+        code). Known from a form with errors too, so that all the messages come at once."""
+        if not self.asks_owner:
+            return False
+        data = getattr(self, "cleaned_data", {})
+        transfer = bool((data.get("auth_code") or "").strip())
+        return bool(data.get("register_domain")) or (self.is_domain and not transfer)
 
     def clean_identifier(self) -> str:
         try:
@@ -199,7 +208,7 @@ class OrderForm(forms.Form):
                     "register_domain",
                     _("We do not register domains in .%(zone)s.") % {"zone": zone},
                 )
-            elif "contact_profile" not in self.fields:
+            elif "contact_profile" not in self.fields and not self.asks_owner:
                 # A domain is registered to an owner whose details the registry needs.
                 self.add_error(
                     "register_domain",
@@ -208,7 +217,7 @@ class OrderForm(forms.Form):
                         "needs: add a contact profile (Contacts in the billing panel) first."
                     ),
                 )
-            elif data.get("contact_profile") is None:
+            elif "contact_profile" in self.fields and data.get("contact_profile") is None:
                 self.add_error("contact_profile", _("Choose the domain's owner."))
         transfer = bool((data.get("auth_code") or "").strip())
         if (

@@ -20,9 +20,14 @@ from hutor.accounts.actions import open_billing_account
 from hutor.accounts.exceptions import EmailAlreadyRegistered
 from hutor.accounts.models import BillingAccount
 from hutor.catalog.models import Tariff
-from hutor.domains.actions import set_domain_details
+from hutor.domains.actions import (
+    check_contact_profile,
+    create_contact_profile,
+    set_domain_details,
+)
 from hutor.invoices import links
 from hutor.panel import limits
+from hutor.panel.contact_forms import OrderOwnerForm
 from hutor.panel.forms import OrderForm
 from hutor.services import availability
 from hutor.services.actions import OrderItem, order_invoice, place_orders
@@ -56,6 +61,8 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
     form = OrderForm(
         request.POST or None, tariff=tariff, logged_in=logged_in, account=account, initial=initial
     )
+    # A new customer ordering a domain gives its owner's details here (no profile yet).
+    owner_form = OrderOwnerForm(request.POST or None) if form.asks_owner else None
     status = 200
     if request.method == "POST":
         # The token first, before the form's and the email's checks: a repeated POST of an
@@ -65,7 +72,9 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
         first = _first_order(request, token, tariff) if token is not None else None
         if first is not None:
             return first
-        if form.is_valid() and account is None and not limits.take_anonymous_order(request):
+        # Both checked, so that the visitor sees every message at once.
+        valid = all([form.is_valid(), _owner_checked(form, owner_form)])
+        if valid and account is None and not limits.take_anonymous_order(request):
             form.add_error(
                 None,
                 _(
@@ -74,9 +83,9 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 ),
             )
             status = 429
-        elif form.is_valid() and not _domain_free(form):
+        elif valid and not _domain_free(form):
             pass  # said on the form: the domain is registered already
-        elif form.is_valid():
+        elif valid:
             try:
                 service = _place(request, form, account)
             except EmailAlreadyRegistered:
@@ -94,8 +103,7 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 )
                 form.login_url = login_url  # type: ignore[attr-defined]
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _show(exc, form, owner_form)
             except ServiceError as exc:
                 form.add_error(None, str(exc))
             except IntegrityError:
@@ -112,9 +120,42 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
     return render(
         request,
         "panel/order.html",
-        {"form": form, "tariff": tariff, "logged_in": logged_in, "account": account},
+        {
+            "form": form,
+            "owner_form": owner_form,
+            "tariff": tariff,
+            "logged_in": logged_in,
+            "account": account,
+        },
         status=status,
     )
+
+
+def _owner_checked(form: OrderForm, owner_form: OrderOwnerForm | None) -> bool:
+    """Check the new customer's domain owner, when the order registers a domain, by the
+    domains app's own rules before anything is created; keep the profile's details on
+    `form.owner` for _place, or put the messages on the fields and say False."""
+    if owner_form is None or not form.needs_owner():
+        return True
+    if not owner_form.is_valid():
+        return False
+    details = owner_form.owner_details(form.cleaned_data)
+    try:
+        check_contact_profile(**details)
+    except ValidationError as exc:
+        owner_form.show_on(exc, form)
+        return False
+    form.owner = details
+    return True
+
+
+def _show(exc: ValidationError, form: OrderForm, owner_form: OrderOwnerForm | None) -> None:
+    """An action's messages on the fields they name (the owner's on the owner's form)."""
+    if owner_form is not None and form.owner is not None:
+        owner_form.show_on(exc, form)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _first_order(request: HttpRequest, token: uuid.UUID, tariff: Tariff) -> HttpResponse | None:
@@ -145,6 +186,9 @@ def _token(request: HttpRequest) -> uuid.UUID | None:
 
 
 def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None) -> Service:
+    """The order in one transaction: a new customer's billing account and their domain
+    owner's contact profile, the services and invoice, the domain's owner for the registrar.
+    Any refusal rolls all of it back."""
     data = form.cleaned_data
     with transaction.atomic():
         if account is None:
@@ -167,6 +211,8 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
             billing_account=account, items=items, order_token=data["order_token"]
         )
         owner = data.get("contact_profile")
+        if form.owner is not None:  # a new customer's domain owner: the account's first profile
+            owner = create_contact_profile(billing_account=account, **form.owner)
         auth_code = (data.get("auth_code") or "").strip()
         if domain:  # its owner, for the registrar (in the order's transaction)
             set_domain_details(service=domain[0], contact_profile=owner)

@@ -2,7 +2,8 @@
 domain" makes one order, one invoice with two lines and two services, the domain registered to
 the contact profile chosen; the zone's registrar is asked first whether the name is free, and a
 taken name is said on the form, nothing created. Over HTTP, as a logged-in customer (a new one
-is told how to register the domain); the registrar is a module answering as a registry would."""
+gives the owner's details on the form: test_order_new_owner.py); the registrar is a module
+answering as a registry would."""
 
 from __future__ import annotations
 
@@ -121,7 +122,10 @@ def test_an_owner_is_required_and_a_zone_must_be_sold(catalog, registry, custome
     assert response.status_code == 200 and not Service.objects.exists()
 
 
-def test_a_new_customer_is_told_how_to_register_the_domain(client, catalog, registry):
+def test_a_new_customer_is_asked_the_owner_s_details_instead_of_a_profile(
+    client, catalog, registry
+):
+    # test_order_new_owner.py orders it.
     form = client.get(URL).content.decode()
-    assert 'data-testid="register-domain"' not in form
-    assert 'data-testid="register-domain-hint"' in form
+    assert 'data-testid="register-domain"' in form and 'data-testid="domain-owner"' not in form
+    assert 'data-testid="new-domain-owner"' in form

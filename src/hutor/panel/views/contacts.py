@@ -7,122 +7,20 @@ and their messages are shown on the form's fields.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from hutor.accounts.models import BillingAccount
 from hutor.domains import actions, queries, registry
 from hutor.domains.exceptions import ContactProfileInUse
 from hutor.domains.models import ContactKind, ContactProfile
+from hutor.panel.contact_forms import ContactProfileForm
 from hutor.panel.views.common import customer_required
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise  # types only: a development dependency
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _text(
-    label: StrOrPromise, *, max_length: int = 300, help: StrOrPromise = "", **attrs: str
-) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=False,
-        help_text=help,
-        widget=forms.TextInput(attrs=attrs) if attrs else None,
-    )
-
-
-class ContactProfileForm(forms.Form):
-    """What the customer types; every rule is checked by the domains app's actions, which
-    name the field at fault."""
-
-    label = _text(gettext_lazy("Label"), max_length=100)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Registrant"),
-        choices=ContactKind.choices,
-        initial=ContactKind.PERSON,
-        widget=forms.RadioSelect,
-    )
-    # A person.
-    name = _text(gettext_lazy("Full name in Russian"), autocomplete="name")
-    name_latin = _text(
-        gettext_lazy("Full name in Latin letters"),
-        help=gettext_lazy("As in a foreign passport: Ivan I Ivanov"),
-        lang="en",
-    )
-    birth_date = forms.DateField(label=gettext_lazy("Birth date"), required=False, widget=DATE)
-    passport_number = _text(
-        gettext_lazy("Passport series and number"), max_length=40, autocomplete="off"
-    )
-    passport_issued_by = _text(gettext_lazy("Issued by"), autocomplete="off")
-    passport_issued_on = forms.DateField(
-        label=gettext_lazy("Issue date"), required=False, widget=DATE
-    )
-    # A person's INN (optional; a sole trader's, 12 digits): sent as `inn`, kept apart from a
-    # company's so that both sections can be on the page at once.
-    inn_person = _text(gettext_lazy("INN (optional)"), max_length=12, inputmode="numeric")
-    # A company.
-    org = _text(gettext_lazy("Company name in Russian"), autocomplete="organization")
-    org_latin = _text(gettext_lazy("Company name in Latin letters"), lang="en")
-    inn = _text(gettext_lazy("INN"), max_length=12, inputmode="numeric")
-    kpp = _text(gettext_lazy("KPP"), max_length=9)
-    ogrn = _text(gettext_lazy("OGRN (optional)"), max_length=15, inputmode="numeric")
-    legal_address = _text(gettext_lazy("Legal address"), max_length=500)
-    # Both.
-    country = _text(
-        gettext_lazy("Country code"),
-        max_length=2,
-        help=gettext_lazy("Two letters (ISO 3166): RU, KZ, BY"),
-        autocomplete="country",
-    )
-    postcode = _text(gettext_lazy("Postcode"), max_length=20, autocomplete="postal-code")
-    region = _text(gettext_lazy("Region"), max_length=200, autocomplete="address-level1")
-    city = _text(gettext_lazy("City"), max_length=200, autocomplete="address-level2")
-    street = _text(gettext_lazy("Street, house, flat or office"), autocomplete="street-address")
-    email = _text(gettext_lazy("Email"), max_length=254, type="email", autocomplete="email")
-    phone = _text(
-        gettext_lazy("Phone"),
-        max_length=40,
-        help=gettext_lazy("With the country code: +7 916 123-45-67"),
-        type="tel",
-        autocomplete="tel",
-    )
-
-    PERSON_FIELDS = ("name", "name_latin", "birth_date", "inn_person")
-    PASSPORT_FIELDS = ("passport_number", "passport_issued_on", "passport_issued_by")
-    COMPANY_FIELDS = ("org", "org_latin", "inn", "kpp", "ogrn", "legal_address")
-    ADDRESS_FIELDS = ("country", "postcode", "region", "city", "street", "email", "phone")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["country"].initial = "RU"
-
-    def is_person(self) -> bool:
-        return self.cleaned_data.get("kind") == ContactKind.PERSON
-
-    def details(self) -> dict[str, Any]:
-        """The cleaned data as the actions take it (a person's INN as `inn`)."""
-        data = dict(self.cleaned_data)
-        person_inn = data.pop("inn_person", "")
-        if self.is_person():
-            data["inn"] = person_inn
-        return data
-
-    def show(self, exc: ValidationError) -> None:
-        """Put an action's messages on the fields they name."""
-        for field, errors in exc.message_dict.items():
-            if field == "inn" and self.is_person():
-                field = "inn_person"
-            self.add_error(field if field in self.fields else None, errors)
 
 
 def _initial(profile: ContactProfile) -> dict[str, Any]:

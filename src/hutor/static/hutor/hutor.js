@@ -238,6 +238,30 @@
     update();
   }
 
+  /* A new customer's domain owner on the order form: the owner's name, email and phone follow
+     the order's own as they are typed, until the visitor types something else there. Without
+     script the owner's fields stay empty, which the server reads as "the same". */
+  function setUpOwnerPrefill(form) {
+    if (!form.querySelector("[data-owner]")) {
+      return;
+    }
+    ["name", "email", "phone"].forEach(function (name) {
+      var source = form.querySelector('[name="' + name + '"]');
+      var target = form.querySelector('[name="owner-' + name + '"]');
+      if (!source || !target) {
+        return;
+      }
+      var copied = "";
+      function copy() {
+        if (target.value === "" || target.value === copied) {
+          target.value = copied = source.value;
+        }
+      }
+      source.addEventListener("input", copy);
+      copy();
+    });
+  }
+
   /* <button data-print hidden>: prints the page; hidden where there is no script. */
   function setUpPrint(button) {
     button.hidden = false;
@@ -301,6 +325,7 @@
     each("[data-copy]", setUpCopyable);
     each("[data-copy-target]", setUpCopyButton);
     each("form.order-form", setUpOrderSummary);
+    each("form.order-form", setUpOwnerPrefill);
     each("[data-print]", setUpPrint);
     each(".panel-nav", setUpTabBar);
     each(".table-wrap", setUpTableScroll);
