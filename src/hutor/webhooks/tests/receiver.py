@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
@@ -91,3 +93,12 @@ class Receiver:
 
     def types(self) -> list[str]:
         return [item.payload["type"] for item in self.accepted]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 (its secret is set by whoever makes the endpoint)."""
+    found = Receiver()
+    found.start()
+    yield found
+    found.stop()
