@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
@@ -59,6 +58,3 @@ class SecretForm(ReasonForm):
         required=False,
         help_text=_("The old secret stops signing at once: update the receiver right away."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
