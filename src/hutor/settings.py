@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Hutor's apps, bottom layer first (apps depend only on those above them in this list).
     "hutor.core",
+    # Webhooks use only core (its events and secrets): any app's events reach them.
+    "hutor.webhooks",
     "hutor.notifications",
     "hutor.accounts",
     # Servers sit below the catalog (a tariff names a server group); they use only the
@@ -511,6 +513,14 @@ HUTOR_DOMAIN_SYNC_ALIGN_DAYS = env_int("HUTOR_DOMAIN_SYNC_ALIGN_DAYS", 3)
 HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
 # Service types that expire at paid-until instead of being suspended after a grace period.
 HUTOR_BILLING_EXPIRING_TYPES = env_list("HUTOR_BILLING_EXPIRING_TYPES", "domain")
+# A domain not renewed this many days before it expires is announced (the domain.expiring
+# webhook event), once per expiry date.
+HUTOR_DOMAIN_EXPIRING_DAYS = env_int("HUTOR_DOMAIN_EXPIRING_DAYS", 14)
+# Webhooks (docs/webhooks.md): seconds a receiver has to answer, and whether an endpoint may
+# be a private, loopback or link-local address (off: a desk admin cannot point Hutor's worker
+# at the provider's internal network; the tests' receiver on 127.0.0.1 turns it on).
+HUTOR_WEBHOOKS_TIMEOUT = env_int("HUTOR_WEBHOOKS_TIMEOUT", 15)
+HUTOR_WEBHOOKS_ALLOW_PRIVATE = env_flag("HUTOR_WEBHOOKS_ALLOW_PRIVATE")
 # A service still unpaid this many days past paid-until is suspended.
 HUTOR_BILLING_GRACE_DAYS = env_int("HUTOR_BILLING_GRACE_DAYS", 3)
 # A service suspended (or a domain expired) this many days is terminated.

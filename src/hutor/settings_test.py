@@ -29,3 +29,6 @@ HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "en")
 # What the code writes under var/ in a test (the demo's PowerDNS configuration) goes to a
 # folder of this run, never into the checkout's own var/.
 VAR_DIR = Path(tempfile.mkdtemp(prefix="hutor-test-var-"))
+
+# The webhook tests' receivers listen on 127.0.0.1 (the real default refuses private addresses).
+HUTOR_WEBHOOKS_ALLOW_PRIVATE = True

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from hutor.accounts import numbers
 from hutor.accounts.exceptions import AccountError, EmailAlreadyRegistered
 from hutor.accounts.models import AccountKind, BillingAccount
-from hutor.core import clock
+from hutor.core import clock, events
+from hutor.core.events import EventKind
 from hutor.core.sequences import next_value
 from hutor.notifications.actions import enqueue
 
@@ -60,6 +61,20 @@ def open_billing_account(
         )
         account.created_at = clock.now()
         account.save()
+        events.publish(
+            EventKind.ACCOUNT_OPENED,
+            billing_account=account,
+            data={
+                "account": account.number,
+                "kind": account.kind,
+                "email": account.contact_email,
+                "name": account.name,
+                "inn": account.inn,
+                "language": account.language,
+                "currency": account.currency,
+                "created_at": account.created_at,
+            },
+        )
         if notify:
             enqueue(
                 key=f"account-opened:{account.number}",

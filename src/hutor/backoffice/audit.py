@@ -166,6 +166,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "provider.update": gettext_lazy("Provider's requisites changed"),
     "server.save": gettext_lazy("Server added or changed"),
     "server_group.save": gettext_lazy("Server group added or changed"),
+    "webhook.save": gettext_lazy("Webhook endpoint added or changed"),
+    "webhook.secret": gettext_lazy("Webhook signing secret shown or replaced"),
+    "webhook.resend": gettext_lazy("Webhook sent again"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
@@ -229,6 +232,14 @@ FIELD_LABELS: dict[str, Promise] = {
     "to": gettext_lazy("to"),
     "top_up_settled": gettext_lazy("settled the customer's waiting top-up"),
     "unmatched": gettext_lazy("unmatched"),
+    "url": gettext_lazy("URL"),
+    "events": gettext_lazy("events"),
+    "event": gettext_lazy("event"),
+    "description": gettext_lazy("description"),
+    "sending": gettext_lazy("sending events"),
+    "secret": gettext_lazy("signing secret"),
+    "delivery": gettext_lazy("delivery"),
+    "webhook_id": gettext_lazy("webhook id"),
 }
 
 OBJECT_LABELS: dict[str, Promise] = {
@@ -247,11 +258,20 @@ OBJECT_LABELS: dict[str, Promise] = {
     "service": gettext_lazy("service"),
     "tariff": gettext_lazy("tariff"),
     "user": gettext_lazy("staff member"),
+    "webhook_endpoint": gettext_lazy("webhook endpoint"),
+    "webhook_delivery": gettext_lazy("webhook delivery"),
 }
 
 DIRECTIONS: dict[str, Promise] = {
     "credit": gettext_lazy("credit (to the balance)"),
     "debit": gettext_lazy("debit (from the balance)"),
+}
+
+# What happened to a webhook endpoint's signing secret (never the secret itself).
+SECRET_WORDS: dict[str, Promise] = {
+    "set": gettext_lazy("created"),
+    "shown": gettext_lazy("shown to an administrator"),
+    "replaced": gettext_lazy("replaced by a new one"),
 }
 
 _AMOUNT = re.compile(r"^-?\d+(?:\.\d+)? [A-Z]{3}$")
@@ -322,6 +342,12 @@ def _choices(key: str, object_type: str) -> Mapping[str, Any]:
         return dict(Role.choices)
     if key == "direction":
         return DIRECTIONS
+    if key == "secret":
+        return SECRET_WORDS
+    if key in ("events", "event"):
+        from hutor.core.events import EventKind
+
+        return dict(EventKind.choices)
     return {}
 
 

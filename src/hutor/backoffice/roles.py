@@ -62,6 +62,9 @@ ACTIONS: dict[str, str] = {
     "provider.update": Role.ADMIN,
     "server.save": Role.ADMIN,  # a server added or changed (its credential write-only)
     "server_group.save": Role.ADMIN,
+    "webhook.save": Role.ADMIN,  # a webhook endpoint added or changed
+    "webhook.secret": Role.ADMIN,  # its signing secret shown, or replaced
+    "webhook.resend": Role.ADMIN,  # a delivery sent again
 }
 
 # Pages that are not an action but need more than the support role.

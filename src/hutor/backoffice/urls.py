@@ -12,6 +12,7 @@ from hutor.backoffice.views import (
     reporting,
     review,
     servers,
+    webhooks,
 )
 from hutor.backoffice.views import queue as queue_views
 
@@ -101,4 +102,14 @@ urlpatterns = [
     path("admin/server-groups/", servers.server_groups, name="server_groups"),
     path("admin/server-groups/new/", servers.server_group_edit, name="server_group_add"),
     path("admin/server-groups/<int:pk>/", servers.server_group_edit, name="server_group_edit"),
+    path("admin/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("admin/webhooks/new/", webhooks.endpoint_add, name="webhook_add"),
+    path("admin/webhooks/<int:pk>/", webhooks.endpoint_edit, name="webhook_edit"),
+    path("admin/webhooks/<int:pk>/secret/", webhooks.endpoint_secret, name="webhook_secret"),
+    path("admin/webhooks/deliveries/<int:pk>/", webhooks.delivery, name="webhook_delivery"),
+    path(
+        "admin/webhooks/deliveries/<int:pk>/resend/",
+        webhooks.delivery_resend,
+        name="webhook_resend",
+    ),
 ]

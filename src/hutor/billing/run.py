@@ -25,6 +25,7 @@ from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
+from hutor.domains import expiry as domain_expiry
 from hutor.domains import sync as domain_sync
 from hutor.services import certificates, reconcile
 
@@ -93,9 +94,13 @@ def _certificates(today: dt.date, report: StepReport) -> None:
 
 
 def _domains(today: dt.date, report: StepReport) -> None:
-    """The registry's view of each domain, kept and compared with billing (domains/sync.py):
-    report-only, never fails the run; skipped in a dry run (no network call inside its
-    transaction)."""
+    """Domains near expiry announced (domain.expiring, domains/expiry.py); then the registry's
+    view of each domain, kept and compared with billing (domains/sync.py): report-only, never
+    fails the run; the sync is skipped in a dry run (no network call inside its transaction)."""
+    try:
+        report.add("expiring", domain_expiry.announce_expiring(today=today))
+    except Exception as exc:
+        report.error("domains", exc)
     if _dry_run.get():
         return
     try:

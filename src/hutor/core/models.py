@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +76,35 @@ class Provider(models.Model):
     @classmethod
     def current(cls) -> Provider | None:
         return cls.objects.filter(pk=1).first()
+
+
+class Event(models.Model):
+    """A domain event, written by `hutor.core.events.publish()` in the transaction of the change
+    it announces (the transactional outbox): it exists exactly when the change committed.
+
+    Its `id` is the webhook-id receivers deduplicate by (Standard Webhooks). `data` holds codes,
+    numbers and decimal strings only, never words: the event is for machines. The billing
+    account is kept as its id, not a foreign key: core sits below the accounts app, and an event
+    is a record of what happened, not a relation to maintain.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("event"), max_length=64)
+    account_id = models.BigIntegerField(_("billing account id"), null=True, blank=True)
+    data = models.JSONField(_("data"), default=dict)
+    # An event announced once per key (a domain's expiry once per date); NULL: no such rule.
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["account_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.webhook_id}"
+
+    @property
+    def webhook_id(self) -> str:
+        """The id receivers see in the `webhook-id` header (and may deduplicate by)."""
+        return f"evt_{self.id.hex}"

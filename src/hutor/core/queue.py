@@ -19,6 +19,10 @@ mechanism exists once:
 carries the attempt it claimed, so a worker whose lease lapsed (and whose job another worker
 took) cannot overwrite the newer attempt's outcome.
 
+A job that fails may say what to keep of the attempt (a webhook's response code) by raising
+`AttemptFailed` with fields; and a queue may name `on_dead`, called in the transaction that
+marks a job dead, so an app can announce it with the same commit (provisioning.failed).
+
 Jobs may run in order per group (`in_order_per`, e.g. a service's tasks): a job waits while an
 earlier job (lower pk) of its group is unfinished, so an unsuspend never overtakes the suspend
 before it; a dead job does not hold the later ones back.
@@ -65,6 +69,14 @@ class QueueJob(models.Model):
 J = TypeVar("J", bound=QueueJob)
 
 
+class AttemptFailed(Exception):
+    """A failed attempt that keeps some of the job's own fields (what the remote side said)."""
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 @dataclass(frozen=True)
 class Finished:
     """What `perform` returns when the job is over: its final status and the fields to save
@@ -96,6 +108,8 @@ class Queue(Generic[J]):
     delays: tuple[dt.timedelta, ...] = RETRY_DELAYS
     in_order_per: str | None = None  # a column: a job waits for earlier ones with its value
     related: tuple[str, ...] = ()  # select_related on claim, for `perform`
+    # Called with a job as it becomes dead (failed), in the transaction that records it.
+    on_dead: Callable[[J], None] | None = None
 
     @property
     def unfinished(self) -> tuple[str, ...]:
@@ -150,12 +164,16 @@ class Queue(Generic[J]):
             return job
 
     def _write(self, job: J, values: dict[str, Any]) -> bool:
-        """Save `values` on the job if it still carries the attempt this worker claimed."""
-        written = self.model._default_manager.filter(
-            pk=job.pk, attempts=job.attempts, status=self.claimed
-        ).update(**values)
-        for name, value in values.items():
-            setattr(job, name, value)
+        """Save `values` on the job if it still carries the attempt this worker claimed; a job
+        made dead is announced to `on_dead` in the same transaction."""
+        with transaction.atomic():
+            written = self.model._default_manager.filter(
+                pk=job.pk, attempts=job.attempts, status=self.claimed
+            ).update(**values)
+            for name, value in values.items():
+                setattr(job, name, value)
+            if written and self.on_dead is not None and values.get("status") == self.failed:
+                self.on_dead(job)
         if not written:
             log.warning("%s %s: lease lost to another worker; its outcome stands", self.name, job)
         return bool(written)
@@ -170,8 +188,12 @@ class Queue(Generic[J]):
         """Record a failed attempt: another try after the next backoff (True), or, after the
         last one, the job is dead with its error kept for staff (False)."""
         error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        kept = dict(exc.fields) if isinstance(exc, AttemptFailed) else {}
         if job.attempts > len(self.delays):
-            self._write(job, {"status": self.failed, "next_attempt_at": None, "last_error": error})
+            self._write(
+                job,
+                {"status": self.failed, "next_attempt_at": None, "last_error": error, **kept},
+            )
             log.error("%s %s (%s) failed for good: %s", self.name, job.pk, job, exc)
             return False
         self._write(
@@ -180,6 +202,7 @@ class Queue(Generic[J]):
                 "status": self.pending,
                 "next_attempt_at": clock.now() + self.delays[job.attempts - 1],
                 "last_error": error,
+                **kept,
             },
         )
         log.warning("%s %s (%s) will be retried: %s", self.name, job.pk, job, exc)

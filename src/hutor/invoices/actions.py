@@ -14,6 +14,7 @@ from django.forms.models import model_to_dict
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
+from hutor.core.events import EventDraft, EventKind, publish_many
 from hutor.core.models import Provider
 from hutor.core.money import Money, total
 from hutor.core.sequences import next_values, reserve_ids
@@ -265,7 +266,47 @@ def issue_invoices(
                 ],
                 insert=None if insert is None else _skipping_queued(insert),
             )
+        # Announced once numbered: each invoice issued, then those paid at once as paid.
+        publish_many(
+            [
+                event(EventKind.INVOICE_ISSUED, i, own)
+                for i, own in zip(invoices, lines, strict=True)
+            ]
+            + [event(EventKind.INVOICE_PAID, invoices[k], lines[k]) for k in paying],
+            insert=insert,
+        )
     return invoices
+
+
+def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDraft:
+    """The event announcing an invoice (issued, paid, cancelled): its number, amounts as
+    decimal strings, and its lines by service (docs/webhooks.md)."""
+    data: dict[str, Any] = {
+        "account": invoice.payer.get("number", ""),
+        "invoice": invoice.number,
+        "kind": invoice.kind,
+        "status": invoice.status,
+        "amount": invoice.total,
+        "currency": invoice.currency,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "lines": [
+            {
+                "service_id": line.service_id,
+                "service_type": line.service_type_code,
+                "tariff": line.tariff_code,
+                "period_start": line.period_start,
+                "period_end": line.period_end,
+                "amount": line.amount,
+            }
+            for line in lines
+        ],
+    }
+    if invoice.paid_at is not None:
+        data["paid_at"] = invoice.paid_at
+    if invoice.cancelled_at is not None:
+        data["cancelled_at"] = invoice.cancelled_at
+    return EventDraft(kind, invoice.billing_account_id, data)
 
 
 def _skipping_queued(insert: BulkInsert) -> Callable[[list[OutboxEmail]], None]:
@@ -385,7 +426,8 @@ def settle_open_invoices(*, billing_account: BillingAccount) -> list[Invoice]:
 
 def _pay(invoice: Invoice, customer: ledger.LedgerAccount) -> None:
     by_type: dict[str, Money] = defaultdict(lambda: Money.zero(invoice.currency))
-    for line in invoice.lines.all():
+    lines = list(invoice.lines.all())
+    for line in lines:
         by_type[line.service_type_code] += Money(line.amount, invoice.currency)
     entry, _ = ledger.post(
         lines=[(customer, -invoice.total_money)]
@@ -403,6 +445,7 @@ def _pay(invoice: Invoice, customer: ledger.LedgerAccount) -> None:
     invoice.paid_at = clock.now()
     invoice.settlement_entry = entry
     invoice.save(update_fields=["status", "paid_at", "settlement_entry"])
+    publish_many([event(EventKind.INVOICE_PAID, invoice, lines)])
     invoice_paid.send(sender=Invoice, invoice=invoice)
     queue_paid_email(invoice)
 
@@ -416,5 +459,6 @@ def cancel_invoice(*, invoice: Invoice) -> Invoice:
         invoice.status = InvoiceStatus.CANCELLED
         invoice.cancelled_at = clock.now()
         invoice.save(update_fields=["status", "cancelled_at"])
+        publish_many([event(EventKind.INVOICE_CANCELLED, invoice, list(invoice.lines.all()))])
         invoice_cancelled.send(sender=Invoice, invoice=invoice)
     return invoice

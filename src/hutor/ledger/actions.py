@@ -14,9 +14,10 @@ from django.db.models import Model
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
 from hutor.core import clock
+from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
-from hutor.ledger.models import JournalEntry, LedgerAccount, LedgerAccountKind, Posting
+from hutor.ledger.models import EntryKind, JournalEntry, LedgerAccount, LedgerAccountKind, Posting
 
 if TYPE_CHECKING:
     from hutor.accounts.models import User
@@ -91,7 +92,49 @@ def post(
         )
         for account in locked:
             account.save(update_fields=["balance"])
+        if kind in ADJUSTING_KINDS:
+            _announce_adjustment(entry, lines, locked, billing_account)
     return entry, True
+
+
+# Entries that change a customer's balance for another reason than a payment credited
+# (payment.credited) or an invoice paid (invoice.paid): announced as balance.adjusted. (The
+# bulk post_many() writes invoice settlements only.)
+ADJUSTING_KINDS = frozenset(
+    {EntryKind.ADJUSTMENT, EntryKind.REFUND, EntryKind.TARIFF_CREDIT, EntryKind.REVERSAL}
+)
+
+
+def _announce_adjustment(
+    entry: JournalEntry,
+    lines: Sequence[Line],
+    locked: list[LedgerAccount],
+    known: BillingAccount | None,
+) -> None:
+    """Publish balance.adjusted for each customer balance the entry moved (core.events)."""
+    balances = {account.pk: account.balance for account in locked}
+    for account, money in lines:
+        if account.kind != LedgerAccountKind.CUSTOMER_BALANCE or account.billing_account_id is None:
+            continue
+        billing_account = (
+            known
+            if known is not None and known.pk == account.billing_account_id
+            else BillingAccount.objects.get(pk=account.billing_account_id)
+        )
+        publish(
+            EventKind.BALANCE_ADJUSTED,
+            billing_account=billing_account,
+            data={
+                "account": billing_account.number,
+                "entry": entry.pk,
+                "reason": entry.kind,
+                "direction": "credit" if money.is_positive() else "debit",
+                "amount": abs(money.amount),
+                "currency": money.currency,
+                "balance": balances[account.pk],
+                "reference": entry.reference,
+            },
+        )
 
 
 def _validate(lines: Sequence[Line]) -> None:

@@ -25,6 +25,7 @@ from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
+from hutor.payments import events as payment_events
 from hutor.payments import numbers
 from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
 from hutor.payments.gateways import Incoming, Notification, get_gateway
@@ -174,6 +175,7 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
                 "review_reasons",
             ]
         )
+        payment_events.credited(payment)
         settled = settle_open_invoices(billing_account=payment.billing_account)
         enqueue(
             key=f"payment-credited:{payment.number}",
@@ -258,6 +260,7 @@ def fail_payment(*, payment: Payment, reason: str) -> Payment:
         payment.failure_reason = reason[:300]
         payment.completed_at = clock.now()
         payment.save(update_fields=["status", "failure_reason", "completed_at"])
+        payment_events.failed(payment)
     return payment
 
 

@@ -32,6 +32,7 @@ from hutor.accounts.models import BillingAccount
 from hutor.core import clock
 from hutor.invoices.actions import cancel_invoice
 from hutor.invoices.models import Invoice, InvoiceStatus
+from hutor.services import events as service_events
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import (
     ProvisioningStatus,
@@ -195,6 +196,7 @@ def move(
         params=params or {},
         at=clock.now(),
     )
+    service_events.transitions([(service, name)])
     return changes
 
 
@@ -204,7 +206,9 @@ def reactivate_many(service_ids: Sequence[int], *, actor: str) -> list[int]:
     active with one UPDATE, and each gets its provisioning task and event. Returns their ids."""
     transition = TRANSITIONS["reactivate"]
     lapsed = list(
-        Service.objects.filter(pk__among=service_ids, status__in=transition.sources).order_by("pk")
+        Service.objects.filter(pk__among=service_ids, status__in=transition.sources)
+        .select_related("billing_account", "service_type", "tariff")
+        .order_by("pk")
     )
     if not lapsed:
         return []
@@ -228,6 +232,7 @@ def reactivate_many(service_ids: Sequence[int], *, actor: str) -> list[int]:
         service.lapsed_on = None
         provision(service=service, operation=str(transition.provisioning))
     ServiceEvent.objects.bulk_create(events)
+    service_events.transitions([(service, "reactivate") for service in lapsed])
     return [s.pk for s in lapsed]
 
 

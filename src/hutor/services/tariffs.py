@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 
 from hutor.catalog.models import TariffPrice
 from hutor.core import clock
+from hutor.core.events import EventKind, publish_many
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.services import calculations, lifecycle
+from hutor.services import events as service_events
 from hutor.services.exceptions import TariffChangeNotAllowed
 from hutor.services.models import (
     PaidPeriod,
@@ -328,6 +330,20 @@ def apply_change(change: TariffChange, *, actor: str, user: User | None = None) 
         at=now,
     )
     lifecycle.provision(service=service, operation="change_tariff", old_tariff_code=old_code)
+    publish_many(
+        [
+            service_events.draft(
+                EventKind.SERVICE_TARIFF_CHANGED,
+                service,
+                from_tariff=old_code,
+                to_tariff=change.to_tariff_code,
+                effective_on=change.effective_on,
+                amount=change.amount,
+                currency=change.currency,
+                invoice=change.invoice.number if change.invoice is not None else None,
+            )
+        ]
+    )
 
 
 def withdraw_pending_change(service: Service) -> Invoice | None:

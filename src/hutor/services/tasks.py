@@ -25,9 +25,16 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from hutor.core import clock
+from hutor.core.events import EventKind, publish_many
 from hutor.core.queue import Finished, Queue
 from hutor.services import emails, placement, refusals
-from hutor.services.models import ProvisioningOperation, ProvisioningStatus, ProvisioningTask
+from hutor.services import events as service_events
+from hutor.services.models import (
+    ProvisioningOperation,
+    ProvisioningStatus,
+    ProvisioningTask,
+    Service,
+)
 from hutor.services.placement import NeedsAttention
 from hutor.services.provisioning import ProvisioningRefused, get_module, perform
 from hutor.services.provisioning.registrar import Refusal, RegistrarModule
@@ -41,6 +48,7 @@ TASKS: Queue[ProvisioningTask] = Queue(
     lease=dt.timedelta(minutes=10),
     in_order_per="service_id",
     related=("service__tariff", "service__server"),
+    on_dead=lambda task: _announce_failure(task),
 )
 RETRY_DELAYS = TASKS.delays
 CLAIM_LEASE = TASKS.lease
@@ -65,6 +73,26 @@ def run_due_tasks(*, limit: int = 50) -> TaskReport:
         todo=report.finished[ProvisioningStatus.TODO],
         retried=report.retried,
         failed=report.failed + report.finished[ProvisioningStatus.FAILED],
+    )
+
+
+def _announce_failure(task: ProvisioningTask) -> None:
+    """provisioning.failed, in the transaction that marks the task failed (core.queue on_dead):
+    the task needs staff (a refusal, no room on the servers, or every retry spent)."""
+    service = Service.objects.select_related("billing_account", "service_type", "tariff").get(
+        pk=task.service_id
+    )
+    publish_many(
+        [
+            service_events.draft(
+                EventKind.PROVISIONING_FAILED,
+                service,
+                task_id=task.pk,
+                operation=task.operation,
+                module=task.module,
+                attempts=task.attempts,
+            )
+        ]
     )
 
 

@@ -67,6 +67,7 @@ from hutor.backoffice.actions.services import (
     terminate_service,
     unsuspend_service,
 )
+from hutor.backoffice.actions.webhooks import resend_delivery, save_endpoint, show_secret
 
 __all__ = [
     "PROVIDER_FIELDS",
@@ -87,13 +88,16 @@ __all__ = [
     "renew_service",
     "rerun_create",
     "resend_activation",
+    "resend_delivery",
     "resend_email",
     "reset_staff_totp",
     "resolve_refund",
     "retry_refund",
     "review_payment",
+    "save_endpoint",
     "save_server",
     "save_server_group",
+    "show_secret",
     "suspend_service",
     "terminate_service",
     "toggle_payment_method",

@@ -228,3 +228,7 @@ def admin(world, staff_factory):
     """(a desk client, its user): an administrator, who may do every desk action."""
     user = staff_factory(Role.ADMIN)
     return desk_session(Client(), user), user
+
+
+# A webhook receiver on 127.0.0.1 (the desk's webhook pages send to it).
+from hutor.webhooks.tests.receiver import receiver  # noqa: E402, F401

@@ -29,6 +29,8 @@ def pages(world) -> dict[str, str]:
         "servers": "/desk/admin/servers/",
         "server-groups": "/desk/admin/server-groups/",
         "server-add": "/desk/admin/servers/new/",
+        "webhooks": "/desk/admin/webhooks/",
+        "webhook-add": "/desk/admin/webhooks/new/",
     }
 
 

@@ -15,11 +15,14 @@ from hutor.backoffice import roles
 from hutor.backoffice import urls as desk_urls
 from hutor.backoffice.models import AuditEntry, Role, StaffProfile
 from hutor.backoffice.tests.conftest import desk_session, queued_bank_line
+from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
 from hutor.payments.bank import actions as bank_actions
 from hutor.payments.refunds import open_refund
 from hutor.servers import actions as servers
 from hutor.servers.models import Server, ServerGroup
+from hutor.webhooks import actions as webhooks
+from hutor.webhooks.models import Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +50,14 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         Server.objects.filter(name="matrix1").first()
         or servers.add_server(name="matrix1", group=group, module="log", host="m.example.net")
     ).pk
+
+    hook = Endpoint.objects.first()
+    if hook is None:
+        hook, _secret = webhooks.create_endpoint(
+            url="https://crm.example.net/hooks", events=[EventKind.BALANCE_ADJUSTED]
+        )
+        publish(EventKind.BALANCE_ADJUSTED, billing_account=world.account, data={})
+    delivery = hook.deliveries.first().pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -151,6 +162,17 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("server_group_add", r("server_group_add"), "POST", Role.ADMIN),
         ("server_group_edit", r("server_group_edit", group.pk), "GET", Role.ADMIN),
         ("server_group_edit", r("server_group_edit", group.pk), "POST", Role.ADMIN),
+        ("webhooks", r("webhooks"), "GET", Role.ADMIN),
+        ("webhooks", r("webhooks") + "?show=failed", "GET", Role.ADMIN),
+        ("webhook_add", r("webhook_add"), "GET", Role.ADMIN),
+        ("webhook_add", r("webhook_add"), "POST", Role.ADMIN),
+        ("webhook_edit", r("webhook_edit", hook.pk), "GET", Role.ADMIN),
+        ("webhook_edit", r("webhook_edit", hook.pk), "POST", Role.ADMIN),
+        ("webhook_secret", r("webhook_secret", hook.pk), "GET", Role.ADMIN),
+        ("webhook_secret", r("webhook_secret", hook.pk), "POST", Role.ADMIN),
+        ("webhook_delivery", r("webhook_delivery", delivery), "GET", Role.ADMIN),
+        ("webhook_resend", r("webhook_resend", delivery), "GET", Role.ADMIN),
+        ("webhook_resend", r("webhook_resend", delivery), "POST", Role.ADMIN),
     ]
     return rows
 

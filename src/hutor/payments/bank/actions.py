@@ -45,6 +45,7 @@ from hutor.invoices.models import Invoice
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
 from hutor.notifications.actions import enqueue
+from hutor.payments import events as payment_events
 from hutor.payments import numbers as payment_numbers
 from hutor.payments.bank import matching
 from hutor.payments.bank.reasons import Reason, pack, render
@@ -206,6 +207,7 @@ def _credit(
             gateway_transaction_id=key,
             credit_entry=entry,
         )
+    payment_events.credited(payment)
     settled = settle_open_invoices(billing_account=billing_account)
     enqueue(
         key=f"payment-credited:{payment.number}",

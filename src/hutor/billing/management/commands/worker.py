@@ -13,15 +13,16 @@ from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
 from hutor.services import provisioning
 from hutor.services.tasks import run_due_tasks
+from hutor.webhooks.delivery import deliver_due as deliver_webhooks
 
 log = logging.getLogger("hutor.worker")
 
 
 class Command(HutorCommand):
     help = gettext_lazy(
-        "Run background work: deliver queued emails, run provisioning tasks and ask payment "
-        "services again about refunds left pending, each with retries. Several workers may "
-        "share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
+        "Run background work: deliver queued emails and webhooks, run provisioning tasks and "
+        "ask payment services again about refunds left pending, each with retries. Several "
+        "workers may share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,7 +45,7 @@ class Command(HutorCommand):
         while not stopping:
             # Each kind of work is guarded on its own: a broken provisioning module or mail
             # server is logged and retried on the next poll, and never stops the other kind.
-            emails = tasks = refunds = None
+            emails = tasks = refunds = hooks = None
             try:
                 emails = deliver_due()
             except Exception:
@@ -53,6 +54,17 @@ class Command(HutorCommand):
                 tasks = run_due_tasks()
             except Exception:
                 log.exception("provisioning failed; retrying on the next poll")
+            try:
+                hooks = deliver_webhooks()
+            except Exception:
+                log.exception("webhook delivery failed; retrying on the next poll")
+            if hooks:
+                log.info(
+                    "webhooks: %d delivered, %d to retry, %d failed",
+                    hooks.delivered,
+                    hooks.retried,
+                    hooks.failed,
+                )
             try:
                 refunds = retry_pending_refunds()
             except Exception:
@@ -95,6 +107,15 @@ class Command(HutorCommand):
                     )
                 if refunds is not None:
                     self.stdout.write(_("refunds: %(n)s concluded") % {"n": refunds})
+                if hooks is not None:
+                    self.stdout.write(
+                        _("webhooks: %(done)s delivered, %(retried)s to retry, %(failed)s failed")
+                        % {
+                            "done": hooks.delivered,
+                            "retried": hooks.retried,
+                            "failed": hooks.failed,
+                        }
+                    )
                 return
             close_old_connections()  # a long-running worker must not hold a broken connection
             deadline = time.monotonic() + interval

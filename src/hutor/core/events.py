@@ -1,0 +1,154 @@
+"""Domain events: any app announces a change inside the transaction that makes it.
+
+`publish(kind, billing_account=..., data=...)` writes an `Event` row (core.models) in the
+caller's transaction, so an event exists exactly when its change committed: never lost by a
+crash after commit, never announced for a change that rolled back. `publish_many()` is its bulk
+twin for the billing run's batches (the same rows, written with the batch's row writer).
+
+Core is the bottom layer, so every app may publish; none needs to know who listens. Listeners
+connect to the `published` signal, sent in the same transaction with the new events (the
+webhooks app turns them into deliveries there: hutor.webhooks.fanout), so what they write
+commits or rolls back with the change too.
+
+The catalogue below is the one list of kinds (docs/webhooks.md shows each with a payload); the
+data of an event is plain JSON of codes, numbers and decimal strings (`plain()` refuses a
+float, as money is never a float).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import models, transaction
+from django.dispatch import Signal
+from django.utils.translation import gettext_lazy as _
+
+from hutor.core import clock
+from hutor.core.models import Event
+
+
+class EventKind(models.TextChoices):
+    """Every event Hutor publishes; the value is the webhook's `type`."""
+
+    ACCOUNT_OPENED = "account.opened", _("Billing account opened")  # an order opened it
+    INVOICE_ISSUED = "invoice.issued", _("Invoice issued")  # numbered, mailed
+    INVOICE_PAID = "invoice.paid", _("Invoice paid")  # settled from the balance
+    INVOICE_CANCELLED = "invoice.cancelled", _("Invoice cancelled")  # withdrawn unpaid
+    PAYMENT_CREDITED = "payment.credited", _("Payment credited")  # money reached the balance
+    PAYMENT_FAILED = "payment.failed", _("Payment failed")  # declined by the payment service
+    BALANCE_ADJUSTED = "balance.adjusted", _("Balance adjusted")  # other than payments, invoices
+    SERVICE_CREATED = "service.created", _("Service created")  # the paid order activated it
+    SERVICE_SUSPENDED = "service.suspended", _("Service suspended")  # or a domain expired
+    SERVICE_UNSUSPENDED = "service.unsuspended", _("Service unsuspended")
+    SERVICE_TERMINATED = "service.terminated", _("Service terminated")
+    SERVICE_TARIFF_CHANGED = "service.tariff_changed", _("Tariff changed")
+    PROVISIONING_FAILED = "provisioning.failed", _("Provisioning failed")  # needs staff
+    DOMAIN_EXPIRING = "domain.expiring", _("Domain expiring")  # not renewed, expiry near
+
+
+# Sent in the publishing transaction: sender=Event, events=[<Event>], insert=<row writer|None>.
+published = Signal()
+
+
+class RowWriter(Protocol):
+    """The billing run's row writer (billing.fastpath.bulk_insert): inserts unsaved instances."""
+
+    def __call__(
+        self, objs: Sequence[models.Model], *, skip_existing: str | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """One event for publish_many(): what publish() takes."""
+
+    kind: str
+    account_id: int | None
+    data: Mapping[str, Any]
+    key: str | None = None
+
+
+def plain(value: Any) -> Any:
+    """`value` as JSON of codes, numbers and strings: Decimal and dates as strings (amounts
+    keep their scale: "1500.00"), mappings and sequences converted inside. A float is refused:
+    money is never a float, and an event must not invent a rounding."""
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        raise TypeError("an event carries no float; give a Decimal or a string")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    raise TypeError(f"an event carries plain values, not {type(value).__name__}")
+
+
+def publish(
+    kind: str,
+    *,
+    billing_account: Any | None,
+    data: Mapping[str, Any],
+    key: str | None = None,
+) -> Event | None:
+    """Publish one event in the caller's transaction (one of its own if there is none).
+
+    `billing_account` is the account it concerns (a BillingAccount, or None); its events are
+    delivered in order. With a `key`, an event already published under it is not published
+    again (None is returned)."""
+    account_id = None if billing_account is None else billing_account.pk
+    events = publish_many([EventDraft(kind, account_id, data, key)])
+    return events[0] if events else None
+
+
+def publish_many(drafts: Sequence[EventDraft], *, insert: RowWriter | None = None) -> list[Event]:
+    """publish() for many events at once, in the drafts' order (their deliveries keep it).
+
+    `insert` (the billing run's COPY on PostgreSQL) writes the rows instead of bulk_create.
+    Drafts whose key is already published are left out, as are repeats within `drafts`."""
+    if not drafts:
+        return []
+    kinds = set(EventKind.values)
+    now = clock.now()
+    rows: list[Event] = []
+    seen: set[str] = set()
+    for draft in drafts:
+        if draft.kind not in kinds:
+            raise ValueError(f"unknown event kind {draft.kind!r} (core.events.EventKind)")
+        if draft.key is not None:
+            if draft.key in seen:
+                continue
+            seen.add(draft.key)
+        rows.append(
+            Event(
+                kind=draft.kind,
+                account_id=draft.account_id,
+                data=plain(draft.data),
+                key=draft.key,
+                created_at=now,
+            )
+        )
+    with transaction.atomic(savepoint=False):
+        if seen:
+            # Read in this transaction; a run beside this one that publishes the same key meets
+            # the unique constraint and rolls back (the daily run is one at a time anyway).
+            known = set(Event.objects.filter(key__in=seen).values_list("key", flat=True))
+            rows = [row for row in rows if row.key is None or row.key not in known]
+        if not rows:
+            return []
+        if insert is not None:
+            insert(rows)
+        else:
+            Event.objects.bulk_create(rows)
+        published.send(sender=Event, events=rows, insert=insert)
+    return rows
