@@ -40,6 +40,11 @@ ACTIONS: dict[str, str] = {
     "queue.complete": Role.SALES,  # a to-do or failed provisioning task marked done by hand
     "service.rerun_create": Role.SALES,  # the service's create queued again
     "service.control_panel": Role.SALES,  # into its control panel as the customer (login_url)
+    # Through the JSON API only (hutor.api), for the same staff: a new customer's account, its
+    # contacts and requisites, a tariff change on the customer's behalf.
+    "account.open": Role.SALES,
+    "account.update": Role.SALES,
+    "service.change_tariff": Role.SALES,
     # Accountant: move money, and what is worth money.
     "payment.manual": Role.ACCOUNTANT,
     "bank.import": Role.ACCOUNTANT,
@@ -62,6 +67,8 @@ ACTIONS: dict[str, str] = {
     "provider.update": Role.ADMIN,
     "server.save": Role.ADMIN,  # a server added or changed (its credential write-only)
     "server_group.save": Role.ADMIN,
+    "api_token.create": Role.ADMIN,  # a staff API token (hutor.api), shown once
+    "api_token.revoke": Role.ADMIN,
 }
 
 # Pages that are not an action but need more than the support role.

@@ -1,0 +1,144 @@
+"""The JSON API's one NinjaAPI: /api/v1/, its OpenAPI 3.1 document and its docs page (Swagger
+UI from ninja's own static files, no CDN), and how every error becomes a problem document."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+
+from hutor.accounts.exceptions import AccountError
+from hutor.api import problems
+from hutor.api.problems import ApiProblem
+from hutor.api.security import TokenAuth
+from hutor.backoffice.exceptions import AlreadyDone, DeskError, ReasonRequired
+from hutor.invoices.exceptions import InvoiceError
+from hutor.payments.exceptions import PaymentError
+from hutor.services.exceptions import ServiceError
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Hutor's billing operations for the provider's other systems (docs/api.md).
+
+Authenticate with `Authorization: Bearer htr_...` (a staff token from the desk, or a customer
+token from the panel's profile). Every POST needs an `Idempotency-Key` header. Errors are RFC
+9457 `application/problem+json` documents with a stable `code`."""
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="Hutor API",
+    version="1",
+    description=DESCRIPTION,
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    renderer=Renderer(),
+)
+
+
+@api.exception_handler(ApiProblem)
+def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    return problems.from_exception(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors
+    ]
+    return problems.response(
+        request, "validation_error", _("Some fields are missing or not valid."), errors=errors
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problems.response(
+        request,
+        "unauthenticated",
+        _("Send an API token: Authorization: Bearer htr_..."),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return problems.response(request, "forbidden")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problems.response(request, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden"}.get(
+        exc.status_code, "bad_request"
+    )
+    return problems.response(request, code, str(exc.message), status=exc.status_code)
+
+
+@api.exception_handler(ReasonRequired)
+def _reason(request: HttpRequest, exc: ReasonRequired) -> HttpResponse:
+    return problems.response(request, "reason_required", str(exc))
+
+
+@api.exception_handler(AlreadyDone)
+def _already(request: HttpRequest, exc: AlreadyDone) -> HttpResponse:
+    return problems.response(request, "already_done", str(exc))
+
+
+def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problems.response(request, "refused", str(exc))
+
+
+for refusal in (DeskError, ServiceError, InvoiceError, PaymentError, AccountError):
+    api.add_exception_handler(refusal, _refused)
+
+
+@api.exception_handler(DjangoValidationError)
+def _model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages), "type": "invalid"}
+            for field, messages in exc.message_dict.items()
+        ]
+    else:
+        errors = [{"loc": ["body"], "msg": " ".join(exc.messages), "type": "invalid"}]
+    return problems.response(
+        request, "validation_error", " ".join(e["msg"] for e in errors), errors=errors
+    )
+
+
+@api.exception_handler(Exception)
+def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("API %s %s failed", request.method, request.path)
+    return problems.response(request, "server_error", _("Something went wrong on our side."))
+
+
+def _register() -> None:
+    from hutor.api.endpoints import accounts, catalog, money, services
+
+    api.add_router("/catalog", catalog.router)
+    api.add_router("", accounts.router)
+    api.add_router("", services.router)
+    api.add_router("", money.router)
+
+
+_register()
