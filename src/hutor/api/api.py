@@ -4,6 +4,7 @@ UI from ninja's own static files, no CDN), and how every error becomes a problem
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -104,7 +105,7 @@ def _already(request: HttpRequest, exc: AlreadyDone) -> HttpResponse:
     return problems.response(request, "already_done", str(exc))
 
 
-def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _refused(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
     return problems.response(request, "refused", str(exc))
 
 
@@ -115,14 +116,14 @@ for refusal in (DeskError, ServiceError, InvoiceError, PaymentError, AccountErro
 @api.exception_handler(DjangoValidationError)
 def _model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
-        errors = [
-            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages), "type": "invalid"}
-            for field, messages in exc.message_dict.items()
-        ]
+        fields = [(["body", field], " ".join(map(str, m))) for field, m in exc.message_dict.items()]
     else:
-        errors = [{"loc": ["body"], "msg": " ".join(exc.messages), "type": "invalid"}]
+        fields = [(["body"], " ".join(exc.messages))]
+    errors: list[dict[str, Any]] = [
+        {"loc": loc, "msg": msg, "type": "invalid"} for loc, msg in fields
+    ]
     return problems.response(
-        request, "validation_error", " ".join(e["msg"] for e in errors), errors=errors
+        request, "validation_error", " ".join(msg for _loc, msg in fields), errors=errors
     )
 
 

@@ -102,7 +102,7 @@ def account(request: HttpRequest, number: str) -> BillingAccount:
     token = token_of(request)
     queryset = BillingAccount.objects.select_related("user")
     if token.kind == TokenKind.CUSTOMER:
-        queryset = queryset.filter(pk=token.billing_account_id)
+        queryset = queryset.filter(pk=token.billing_account_id or 0)
     found = queryset.filter(number=number).first()
     if found is None:
         raise ApiProblem("not_found", _("No billing account %(number)s.") % {"number": number})

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from hutor.accounts import actions as account_actions
 from hutor.accounts.models import BillingAccount
@@ -70,7 +70,7 @@ def _with_etag(response: HttpResponse, account: BillingAccount) -> HttpResponse:
 )
 def create_account(
     request: HttpRequest, response: HttpResponse, data: s.AccountIn
-) -> tuple[int, s.AccountOut]:
+) -> Status[s.AccountOut]:
     """Open a billing account and its login; the activation email (a one-time link to set
     the password) is queued in the same transaction. Staff tokens (action account.open)."""
     security.require(request, "account.open")
@@ -99,7 +99,7 @@ def create_account(
         )
     response["Location"] = f"{request.path.rstrip('/')}/{account.number}"
     response["ETag"] = etag(account)
-    return 201, present.account(account)
+    return Status(201, present.account(account))
 
 
 class AccountFilters(Schema):

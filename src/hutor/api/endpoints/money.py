@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from hutor.accounts.models import BillingAccount
 from hutor.api import pagination, present, security
@@ -155,7 +155,7 @@ def list_payments(
     openapi_extra=IDEMPOTENCY,
     tags=["payments"],
 )
-def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> tuple[int, s.TopUpOut]:
+def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> Status[s.TopUpOut]:
     """Start a top-up of any amount (no invoice): a pending payment and the link that pays it,
     through the payment service, or, for a bank transfer, the printable bank document."""
     account = security.account(request, number)
@@ -195,8 +195,13 @@ def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> tuple[in
         document = settings.HUTOR_BASE_URL + reverse(
             "payments:pay_document_pdf", args=[payment.number, payment_actions.link_token(payment)]
         )
-    return 201, s.TopUpOut(
-        payment=present.payment(PAYMENTS.get(pk=payment.pk)), pay_url=url, document_pdf_url=document
+    return Status(
+        201,
+        s.TopUpOut(
+            payment=present.payment(PAYMENTS.get(pk=payment.pk)),
+            pay_url=url,
+            document_pdf_url=document,
+        ),
     )
 
 
@@ -209,7 +214,7 @@ def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> tuple[in
 )
 def record_manual_payment(
     request: HttpRequest, number: str, data: s.ManualPaymentIn
-) -> tuple[int, s.PaymentOut]:
+) -> Status[s.PaymentOut]:
     """Credit a bank payment the statement import did not match (keyed by its document: the
     same document twice credits once), then settle open invoices."""
     account = security.account(request, number)
@@ -224,7 +229,7 @@ def record_manual_payment(
         reason=data.reason,
         actor=actor,
     )
-    return 201, present.payment(PAYMENTS.get(pk=payment.pk))
+    return Status(201, present.payment(PAYMENTS.get(pk=payment.pk)))
 
 
 # --- Balance -----------------------------------------------------------------------------------
@@ -298,7 +303,7 @@ def _entry(entry: JournalEntry, amount: Money) -> s.EntryOut:
     openapi_extra=IDEMPOTENCY,
     tags=["balance"],
 )
-def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> tuple[int, s.EntryOut]:
+def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> Status[s.EntryOut]:
     """Correct the balance: a credit, or a debit (refused when the balance does not cover it)."""
     account = security.account(request, number)
     security.require(request, "balance.adjust")
@@ -313,7 +318,7 @@ def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> tuple[int
         reason=data.reason,
         actor=actor,
     )
-    return 201, _entry(entry, amount if data.direction == "credit" else -amount)
+    return Status(201, _entry(entry, amount if data.direction == "credit" else -amount))
 
 
 @router.post(
@@ -323,7 +328,7 @@ def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> tuple[int
     openapi_extra=IDEMPOTENCY,
     tags=["balance"],
 )
-def refund(request: HttpRequest, number: str, data: s.RefundIn) -> tuple[int, s.EntryOut]:
+def refund(request: HttpRequest, number: str, data: s.RefundIn) -> Status[s.EntryOut]:
     """Credit money the provider owes the customer to the balance (kind refund); open
     invoices are then settled from it."""
     account = security.account(request, number)
@@ -339,4 +344,4 @@ def refund(request: HttpRequest, number: str, data: s.RefundIn) -> tuple[int, s.
         reference=data.reference,
         actor=actor,
     )
-    return 201, _entry(entry, amount)
+    return Status(201, _entry(entry, amount))

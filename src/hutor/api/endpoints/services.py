@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from hutor.api import pagination, present, security
 from hutor.api import schemas as s
@@ -92,7 +92,7 @@ def get_service(request: HttpRequest, pk: int) -> s.ServiceOut:
 )
 def place_order(
     request: HttpRequest, response: HttpResponse, number: str, data: s.OrderIn
-) -> tuple[int, s.OrderOut]:
+) -> Status[s.OrderOut]:
     """Order a service of a tariff for the account: a pending service and its numbered
     invoice (emailed), paid at once from the balance when it covers it."""
     account = security.account(request, number)
@@ -124,9 +124,12 @@ def place_order(
             _customer_audit(request, "order.place", service, tariff=found[0].code)
     invoice = service_actions.order_invoice(service)
     response["Location"] = f"/api/v1/services/{service.pk}"
-    return 201, s.OrderOut(
-        service=present.service(service),
-        invoice=present.invoice(invoice) if invoice is not None else None,
+    return Status(
+        201,
+        s.OrderOut(
+            service=present.service(service),
+            invoice=present.invoice(invoice) if invoice is not None else None,
+        ),
     )
 
 
@@ -170,7 +173,7 @@ def cancel_order(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOu
     url_name="service_renew",
     openapi_extra=IDEMPOTENCY,
 )
-def renew(request: HttpRequest, pk: int, data: s.RenewIn) -> tuple[int, s.InvoiceOut]:
+def renew(request: HttpRequest, pk: int, data: s.RenewIn) -> Status[s.InvoiceOut]:
     """Issue the renewal invoice for one more period (or return the open one); paid at once
     from the balance when it covers it."""
     service = _service(request, pk)
@@ -185,7 +188,7 @@ def renew(request: HttpRequest, pk: int, data: s.RenewIn) -> tuple[int, s.Invoic
         with transaction.atomic():
             invoice = service_actions.renew(service=service, price=price)
             _customer_audit(request, "service.renew", service, invoice=invoice.number)
-    return 201, present.invoice(invoice)
+    return Status(201, present.invoice(invoice))
 
 
 def _target(service: Service, code: str) -> Tariff:
@@ -321,7 +324,7 @@ class TaskOut(s.Schema):
     url_name="service_rerun",
     openapi_extra=IDEMPOTENCY,
 )
-def rerun_create(request: HttpRequest, pk: int, data: s.ReasonIn) -> tuple[int, TaskOut]:
+def rerun_create(request: HttpRequest, pk: int, data: s.ReasonIn) -> Status[TaskOut]:
     """Queue the service's create again (after what made it fail was fixed); the worker
     performs it."""
     service = _service(request, pk)
@@ -329,6 +332,6 @@ def rerun_create(request: HttpRequest, pk: int, data: s.ReasonIn) -> tuple[int, 
     staff, actor = security.acting(request)
     assert staff is not None
     task = desk.rerun_create(staff=staff, service=service, reason=data.reason, actor=actor)
-    return 202, TaskOut(
-        task=task.pk, operation=task.operation, module=task.module, status=task.status
+    return Status(
+        202, TaskOut(task=task.pk, operation=task.operation, module=task.module, status=task.status)
     )
