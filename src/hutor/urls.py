@@ -14,6 +14,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("hutor/favicon.svg"), permanent=True)),
     path("desk/", include("hutor.backoffice.urls")),
     path("api/v1/", include("hutor.api.urls")),
+    path("", include("hutor.api.page_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hutor.invoices.urls")),
     path("pay/", include("hutor.payments.urls")),

@@ -67,7 +67,7 @@ def test_problem_documents_have_rfc9457_members_and_the_requests_language(world,
     from django.test import Client
 
     answer = Client().get("/api/v1/accounts/1", headers={"Authorization": "Bearer nope"})
-    assert answer.status_code == 401 and "токен" in answer.json()["detail"]
+    assert answer.status_code == 401 and "Токен API" in answer.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,9 @@ def test_cursor_pagination_walks_every_row_once(staff_api, account_factory):
     for n in range(7):
         account_factory(email=f"page{n}@example.com")
     api = staff_api(Role.SUPPORT)
-    seen, path, params = [], "/accounts", {"limit": 3}
+    seen: list[str] = []
+    path: str | None = "/accounts"
+    params: dict = {"limit": 3}
     pages = 0
     while path:
         page = api.get(path, **params).json()
