@@ -35,7 +35,43 @@ class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+# The problems any operation may answer (besides those an operation declares itself).
+COMMON_PROBLEMS = (400, 422, 429)
+TOKEN_PROBLEMS = (401, 403, 404)
+WRITE_PROBLEMS = (409,)
+
+
+class HutorApi(NinjaAPI):
+    """NinjaAPI whose document says what the wrapper and the error handlers really answer:
+    problem documents as `application/problem+json`, on every operation."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(*args, **kwargs)
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for item in document["paths"].values():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                for answer in responses.values():
+                    content = answer.get("content", {})
+                    if content.get("application/json", {}).get("schema") == problem:
+                        answer["content"] = {problems.CONTENT_TYPE: {"schema": problem}}
+                codes = list(COMMON_PROBLEMS)
+                if operation.get("security"):
+                    codes += TOKEN_PROBLEMS
+                if method == "post":
+                    codes += WRITE_PROBLEMS
+                for code in codes:
+                    responses.setdefault(
+                        str(code),
+                        {
+                            "description": str(problems.PROBLEMS_BY_STATUS[code]),
+                            "content": {problems.CONTENT_TYPE: {"schema": problem}},
+                        },
+                    )
+        return document
+
+
+api = HutorApi(
     title="Hutor API",
     version="1",
     description=DESCRIPTION,

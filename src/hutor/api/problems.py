@@ -37,6 +37,12 @@ PROBLEMS: dict[str, tuple[int, Promise]] = {
 }
 
 
+# The first code of each status, for the document's descriptions.
+PROBLEMS_BY_STATUS: dict[int, Promise] = {}
+for _status, _title in PROBLEMS.values():
+    PROBLEMS_BY_STATUS.setdefault(_status, _title)
+
+
 class ApiProblem(Exception):
     """Raised by an endpoint (or the API's plumbing) to answer with a problem document."""
 
