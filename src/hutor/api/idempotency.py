@@ -92,9 +92,24 @@ def _once(request: HttpRequest, token: ApiToken, view: Callable[[], HttpResponse
     return answer
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the query or the body: PostgreSQL's text cannot hold one
+    (and no name, number or reason has one), so such a request is refused before anything."""
+    if any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+    ):
+        return True
+    body = request.body
+    return b"\x00" in body or b"\\u0000" in body.lower()
+
+
 def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            return problems.response(
+                request, "bad_request", _("The request contains a NUL character.")
+            )
         secret = _bearer(request)
         token = tokens.find(secret) if secret else None
         if token is None:

@@ -148,3 +148,14 @@ def test_write_limit_counts_writes_only(world, staff_api, settings):
     # A 429 keeps no key: the same key works once the window allows.
     settings.HUTOR_API_WRITES_PER_MINUTE = 0
     assert api.post(path, adjust_body(), key="second").status_code == 201
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(world, staff_api):
+    api = staff_api(Role.ADMIN)
+    answer = api.get("/search", q="\x00romashka")
+    assert answer.status_code == 400 and answer.json()["code"] == "bad_request"
+    answer = api.post(
+        f"/accounts/{world.account.number}/balance/adjustments",
+        {**adjust_body(), "reason": "nul\u0000inside"},
+    )
+    assert answer.status_code == 400

@@ -9,6 +9,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi import checks as openapi_checks
@@ -30,7 +32,15 @@ schema.app = application
 @pytest.fixture
 def token(world, staff_api, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI host
-    return staff_api(Role.ADMIN).secret
+    # As Django's test client does: the WSGI handler would close the test's connection (and
+    # its transaction) at the end of every request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield staff_api(Role.ADMIN).secret
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
