@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -156,9 +156,9 @@ def customer_tokens(request: HttpRequest) -> HttpResponse:
 @customer_required
 @require_POST
 def customer_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = tokens.revoke_customer_token(account=request.account, token_id=pk)  # type: ignore[attr-defined]
-    if token is None:
-        messages.error(request, _("No such token."))
-    else:
-        messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+    account = request.account  # type: ignore[attr-defined]
+    token = tokens.revoke_customer_token(account=account, token_id=pk)
+    if token is None:  # another customer's token, or one already revoked: as the panel does
+        raise Http404("no such token")
+    messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("api_pages:panel_tokens")
