@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "hutor.domains",
     "hutor.panel",
     "hutor.backoffice",
+    # The JSON API (django-ninja; its docs page served from our own static files).
+    "ninja",
+    "hutor.api",
     "hutor.demo",
 ]
 
@@ -287,6 +290,10 @@ HUTOR_EMAIL_CHANGES_PER_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_HOUR", 100)
 HUTOR_SERVICE_CALLS_PER_HOUR = env_int("HUTOR_SERVICE_CALLS_PER_HOUR", 20)
 # Domain searches on the storefront (each asks the registrars) per client address and hour.
 HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR = env_int("HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR", 60)
+# Requests of one API token per minute (hutor.api.limits); 0 turns the limit off.
+HUTOR_API_REQUESTS_PER_MINUTE = env_int("HUTOR_API_REQUESTS_PER_MINUTE", 300)
+# Writes (POST, PUT, PATCH, DELETE) of one API token per minute, within the above.
+HUTOR_API_WRITES_PER_MINUTE = env_int("HUTOR_API_WRITES_PER_MINUTE", 60)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

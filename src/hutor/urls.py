@@ -13,6 +13,8 @@ urlpatterns = [
     # Pages without a <link rel="icon"> (print pages, the admin) make browsers ask for this.
     path("favicon.ico", RedirectView.as_view(url=static("hutor/favicon.svg"), permanent=True)),
     path("desk/", include("hutor.backoffice.urls")),
+    path("api/v1/", include("hutor.api.urls")),
+    path("", include("hutor.api.page_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hutor.invoices.urls")),
     path("pay/", include("hutor.payments.urls")),

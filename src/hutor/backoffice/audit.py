@@ -74,12 +74,13 @@ def record(
     actor: str = "",
 ) -> AuditEntry:
     """Append an audit entry; call it inside the action's transaction. Who acted is the staff
-    login, or for a command run without one, the named system actor (`command_actor`)."""
+    login, or for a command run without one, the named system actor (`command_actor`); an API
+    call made with a staff token names both (the token's creator and "api:<token name>")."""
     if staff is None and not actor:
         raise ValueError("an audit entry needs a staff member or a named actor")
     return AuditEntry.objects.create(
         staff=staff,
-        actor=actor if staff is None else "",
+        actor=actor,
         action=action,
         reason=require_reason(reason),
         billing_account=billing_account,
@@ -110,14 +111,22 @@ def command_actor(email: str = "") -> tuple[User | None, str]:
 
 
 COMMAND_LINE = "cli"
+API = "api"  # "api:<token name>": a call through the JSON API (hutor.api)
 
 
 def actor_words(entry: AuditEntry) -> str:
     """Who acted, as the reader reads it: the staff member's email, or «Командная строка
     (root)» / "Command line (root)" for a command run by the operating-system user root."""
-    if entry.staff_id is not None and entry.staff is not None:
-        return entry.staff.email
     kind, _sep, name = entry.actor.partition(":")
+    if entry.staff_id is not None and entry.staff is not None:
+        if kind == API:
+            return gettext("%(email)s via API token «%(name)s»") % {
+                "email": entry.staff.email,
+                "name": name,
+            }
+        return entry.staff.email
+    if kind == API:
+        return gettext("API token «%(name)s»") % {"name": name}
     if kind == COMMAND_LINE:
         return gettext("Command line (%(user)s)") % {"user": name or "?"}
     return entry.actor or "—"
@@ -156,6 +165,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "service.rerun_create": gettext_lazy("Service creation queued again"),
     "queue.complete": gettext_lazy("Provisioning task marked done by hand"),
     "service.control_panel": gettext_lazy("Control panel opened as the customer"),
+    "account.open": gettext_lazy("Billing account opened"),
+    "account.update": gettext_lazy("Contacts and requisites changed"),
+    "service.change_tariff": gettext_lazy("Tariff change ordered"),
+    "api_token.create": gettext_lazy("API token created"),
+    "api_token.revoke": gettext_lazy("API token revoked"),
     "staff.create": gettext_lazy("Staff member added"),
     "staff.update": gettext_lazy("Staff member changed"),
     "staff.reset_totp": gettext_lazy("Staff authenticator reset"),

@@ -40,6 +40,11 @@ ACTIONS: dict[str, str] = {
     "queue.complete": Role.SALES,  # a to-do or failed provisioning task marked done by hand
     "service.rerun_create": Role.SALES,  # the service's create queued again
     "service.control_panel": Role.SALES,  # into its control panel as the customer (login_url)
+    # Through the JSON API only (hutor.api), for the same staff: a new customer's account, its
+    # contacts and requisites, a tariff change on the customer's behalf.
+    "account.open": Role.SALES,
+    "account.update": Role.SALES,
+    "service.change_tariff": Role.SALES,
     # Accountant: move money, and what is worth money.
     "payment.manual": Role.ACCOUNTANT,
     "bank.import": Role.ACCOUNTANT,
@@ -65,6 +70,8 @@ ACTIONS: dict[str, str] = {
     "webhook.save": Role.ADMIN,  # a webhook endpoint added or changed
     "webhook.secret": Role.ADMIN,  # its signing secret shown, or replaced
     "webhook.resend": Role.ADMIN,  # a delivery sent again
+    "api_token.create": Role.ADMIN,  # a staff API token (hutor.api), shown once
+    "api_token.revoke": Role.ADMIN,
 }
 
 # Pages that are not an action but need more than the support role.

@@ -140,6 +140,7 @@ def place_order(
     identifier: str,
     reason: str,
     token: str | None = None,
+    actor: str = "",
 ) -> Service:
     """Order a service for the customer: the same order (pending service, numbered invoice,
     email, settlement from the balance) as the customer's own order form makes."""
@@ -157,6 +158,7 @@ def place_order(
         invoice = service_actions.order_invoice(service)
         record(
             staff=staff,
+            actor=actor,
             action="order.place",
             reason=reason,
             billing_account=account,
@@ -173,7 +175,9 @@ def place_order(
     return service
 
 
-def renew_service(*, staff: User, service: Service, price: TariffPrice, reason: str) -> Invoice:
+def renew_service(
+    *, staff: User, service: Service, price: TariffPrice, reason: str, actor: str = ""
+) -> Invoice:
     """Issue the service's renewal invoice (or find the open one); paid from the balance at
     once when it covers it."""
     require_reason(reason)
@@ -184,6 +188,7 @@ def renew_service(*, staff: User, service: Service, price: TariffPrice, reason: 
             raise DeskError(str(exc)) from exc
         record(
             staff=staff,
+            actor=actor,
             action="service.renew",
             reason=reason,
             billing_account=service.billing_account,
@@ -198,7 +203,7 @@ def renew_service(*, staff: User, service: Service, price: TariffPrice, reason: 
     return invoice
 
 
-def cancel_invoice(*, staff: User, invoice: Invoice, reason: str) -> Invoice:
+def cancel_invoice(*, staff: User, invoice: Invoice, reason: str, actor: str = "") -> Invoice:
     """Withdraw an unpaid invoice (its number stays used; an order's service is cancelled)."""
     require_reason(reason)
     with transaction.atomic():
@@ -208,6 +213,7 @@ def cancel_invoice(*, staff: User, invoice: Invoice, reason: str) -> Invoice:
             raise DeskError(str(exc)) from exc
         record(
             staff=staff,
+            actor=actor,
             action="invoice.cancel",
             reason=reason,
             billing_account=invoice.billing_account,

@@ -115,6 +115,7 @@ def adjust_balance(
     credit: bool,
     reason: str,
     token: str | None = None,
+    actor: str = "",
 ) -> JournalEntry:
     """Correct the balance: a credit (adjustments -> customer) or a debit (customer ->
     adjustments; refused if the balance does not cover it), kind ADJUSTMENT."""
@@ -142,6 +143,7 @@ def adjust_balance(
         paid = settle_open_invoices(billing_account=account) if credit else []
         record(
             staff=staff,
+            actor=actor,
             action="balance.adjust",
             reason=reason,
             billing_account=account,
@@ -165,6 +167,7 @@ def refund_to_balance(
     reason: str,
     reference: str = "",
     token: str | None = None,
+    actor: str = "",
 ) -> JournalEntry:
     """Credit money the provider owes the customer to the balance (see the module's docstring):
     adjustments -> customer balance, kind REFUND; open invoices are then settled."""
@@ -188,6 +191,7 @@ def refund_to_balance(
         paid = settle_open_invoices(billing_account=account)
         record(
             staff=staff,
+            actor=actor,
             action="refund.balance",
             reason=reason,
             billing_account=account,

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 STAFF = ServiceEvent.Actor.STAFF
 
 
-def _move(*, staff: User, service: Service, transition: str, action: str, reason: str) -> Service:
+def _move(
+    *, staff: User, service: Service, transition: str, action: str, reason: str, actor: str = ""
+) -> Service:
     require_reason(reason)
     with transaction.atomic():
         service = lifecycle.lock(service)
@@ -33,6 +35,7 @@ def _move(*, staff: User, service: Service, transition: str, action: str, reason
             raise DeskError(str(exc)) from exc
         record(
             staff=staff,
+            actor=actor,
             action=action,
             reason=reason,
             billing_account=service.billing_account,
@@ -43,14 +46,19 @@ def _move(*, staff: User, service: Service, transition: str, action: str, reason
     return service
 
 
-def suspend_service(*, staff: User, service: Service, reason: str) -> Service:
+def suspend_service(*, staff: User, service: Service, reason: str, actor: str = "") -> Service:
     """Suspend an active service now (abuse, the customer's request); data is kept."""
     return _move(
-        staff=staff, service=service, transition="suspend", action="service.suspend", reason=reason
+        staff=staff,
+        service=service,
+        transition="suspend",
+        action="service.suspend",
+        reason=reason,
+        actor=actor,
     )
 
 
-def unsuspend_service(*, staff: User, service: Service, reason: str) -> Service:
+def unsuspend_service(*, staff: User, service: Service, reason: str, actor: str = "") -> Service:
     """Reactivate a suspended service (paid-until is not changed: extend it if it is past)."""
     return _move(
         staff=staff,
@@ -58,10 +66,11 @@ def unsuspend_service(*, staff: User, service: Service, reason: str) -> Service:
         transition="reactivate",
         action="service.unsuspend",
         reason=reason,
+        actor=actor,
     )
 
 
-def terminate_service(*, staff: User, service: Service, reason: str) -> Service:
+def terminate_service(*, staff: User, service: Service, reason: str, actor: str = "") -> Service:
     """Remove a service for good (its data too, through its provisioning module); its unpaid
     invoices for it alone are withdrawn and auto-renewal is turned off."""
     return _move(
@@ -70,6 +79,7 @@ def terminate_service(*, staff: User, service: Service, reason: str) -> Service:
         transition="terminate",
         action="service.terminate",
         reason=reason,
+        actor=actor,
     )
 
 
@@ -100,7 +110,9 @@ def extend_service(*, staff: User, service: Service, until: dt.date, reason: str
 # --- Provisioning: the service on its server ----------------------------------------------------
 
 
-def rerun_create(*, staff: User, service: Service, reason: str) -> ProvisioningTask:
+def rerun_create(
+    *, staff: User, service: Service, reason: str, actor: str = ""
+) -> ProvisioningTask:
     """Queue the service's create again (after staff fixed what made it fail: room on a
     server, a name freed; its failed create goes back to the worker) or when the server lost
     the account; the worker calls the module, which finds an existing account."""
@@ -113,6 +125,7 @@ def rerun_create(*, staff: User, service: Service, reason: str) -> ProvisioningT
             raise DeskError(str(exc)) from exc
         record(
             staff=staff,
+            actor=actor,
             action="service.rerun_create",
             reason=reason,
             billing_account=service.billing_account,

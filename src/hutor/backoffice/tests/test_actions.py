@@ -600,8 +600,11 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     check(entry, action="service.control_panel", staff=staff, reason="Ticket 5521", account=acc)
     done.add(entry.action)
 
-    # Every action the desk knows was performed, each with its entry.
-    assert done == set(roles.ACTIONS)
+    # Every action the desk knows was performed, each with its entry (those only the JSON API
+    # and its token page perform are proven in hutor/api/tests).
+    api_only = {"account.open", "account.update", "service.change_tariff"}
+    api_only |= {"api_token.create", "api_token.revoke"}
+    assert done == set(roles.ACTIONS) - api_only
     # The account page and the audit log show them.
     page = client.get(reverse("desk:account", args=[acc.number])).content.decode()
     assert "Paid twice by card" in page and "Called: pays on Friday" in page

@@ -4,6 +4,7 @@ import pytest
 from django.urls import get_resolver
 
 from hutor.accounts.emails import email_change_token
+from hutor.api.tokens import create_customer_token
 from hutor.core.money import Money
 from hutor.domains.actions import create_contact_profile
 from hutor.domains.models import ContactProfile
@@ -30,7 +31,9 @@ def victim(account_factory, catalog, payment_methods):
     token = email_change_token(account, "new@example.com")
     bank = start_top_up(billing_account=account, method=payment_methods.bank, amount=Money("500"))
     contact = create_contact_profile(billing_account=account, **person())
+    api_token = create_customer_token(account=account, name="victim's script").token
     return {
+        "api_token": api_token.pk,
         "contact": contact.pk,
         "pk": service.pk,
         "number": invoice.number,
@@ -70,6 +73,7 @@ def object_urls(victim):
         "/panel/contacts/{contact}/#post": "POST",
         "/panel/contacts/{contact}/delete/": "GET",
         "/panel/contacts/{contact}/delete/#post": "POST",
+        "/panel/api-tokens/{api_token}/revoke/": "POST",
     }
 
 
@@ -80,7 +84,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 23, patterns  # the 23 object routes tested below
+    assert len(patterns) == 24, patterns  # the 24 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):
