@@ -162,9 +162,12 @@ class OrderForm(forms.Form):
         self.is_domain = bool(tariff.domain_zone)
         if not self.is_domain:
             del self.fields["auth_code"]
-        # A new customer has no contact profile yet: the order asks the owner's details
+        # A new customer (or one without a contact profile yet) gives the owner's details here
         # (panel.contact_forms.OrderOwnerForm) and the order makes the profile.
-        self.asks_owner = not logged_in and ("register_domain" in self.fields or self.is_domain)
+        self.account = account
+        self.asks_owner = (not logged_in or not self.contact_profiles) and (
+            "register_domain" in self.fields or self.is_domain
+        )
         # The owner's profile details, once checked (create_contact_profile's arguments).
         self.owner: dict[str, Any] | None = None
         owned = "register_domain" in self.fields or (self.is_domain and logged_in)

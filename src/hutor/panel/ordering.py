@@ -139,7 +139,19 @@ def _owner_checked(form: OrderForm, owner_form: OrderOwnerForm | None) -> bool:
         return True
     if not owner_form.is_valid():
         return False
-    details = owner_form.owner_details(form.cleaned_data)
+    order = form.cleaned_data
+    if form.account is not None:  # a customer without a profile: the account's own details
+        account = form.account
+        order = {
+            "kind": account.kind,
+            "name": account.name,
+            "email": account.contact_email,
+            "phone": account.phone,
+            "inn": account.inn,
+            "kpp": account.kpp,
+            "address": account.address,
+        }
+    details = owner_form.owner_details(order)
     try:
         check_contact_profile(**details)
     except ValidationError as exc:

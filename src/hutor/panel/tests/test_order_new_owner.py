@@ -204,3 +204,30 @@ def test_a_taken_domain_keeps_the_owner_s_details_on_the_form_and_creates_nothin
     assert response.status_code == 200 and "Домен taken.ru уже зарегистрирован" in page
     assert 'value="Olga S Smirnova"' in page and 'value="4510 123456"' in page
     assert nothing_created()
+
+
+def test_a_customer_without_a_contact_profile_gives_the_owner_on_the_order(
+    catalog,
+    registry,  # noqa: F811
+    account_factory,
+):
+    """A logged-in customer who has no contact profile yet is asked the owner's details like a
+    new customer (the name, email and phone from the billing account), not sent away to make a
+    profile first; the order makes the account's first profile."""
+    account = account_factory(email="ivan@example.com")
+    client = Client()
+    client.force_login(account.user)
+    form = client.get(DOMAIN).content.decode()
+    assert 'data-testid="new-domain-owner"' in form and 'name="contact_profile"' not in form
+    data = order_form(client, DOMAIN) | {
+        "price": str(catalog.price(catalog.ru, 12).pk),
+        "identifier": "romashka.ru",
+        "accept_offer": "on",
+        **person_owner(**{"owner-phone": "+7 916 765-43-21"}),
+    }
+    response = client.post(DOMAIN, data)
+    assert response.status_code == 302, response.content.decode()
+    profile = ContactProfile.objects.get()
+    assert profile.billing_account == account and profile.email == "ivan@example.com"
+    domain = Service.objects.get()
+    assert DomainDetails.objects.get(service=domain).contact_profile == profile
