@@ -29,3 +29,4 @@ HUTOR_CLI_LANGUAGE = os.environ.get("HUTOR_CLI_LANGUAGE", "en")
 # What the code writes under var/ in a test (the demo's PowerDNS configuration) goes to a
 # folder of this run, never into the checkout's own var/.
 VAR_DIR = Path(tempfile.mkdtemp(prefix="hutor-test-var-"))
+HUTOR_SUPPORT_FILES_DIR = VAR_DIR / "support-files"
