@@ -109,7 +109,12 @@ def transition(ticket: Ticket, to: str) -> Ticket:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("billing_account").get(pk=ticket.pk)
+    # Only the ticket row is locked (PostgreSQL refuses FOR UPDATE on an outer join's side).
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("billing_account")
+        .get(pk=ticket.pk)
+    )
 
 
 def open_ticket(

@@ -158,8 +158,15 @@ def test_the_queue_filters(world, ticket, staff_factory):
         assert 'data-testid="overdue"' in page
 
 
-def test_the_account_page_lists_its_tickets(world, ticket, staff_factory):
+def test_the_account_page_lists_its_tickets_and_search_finds_a_ticket_number(
+    world, ticket, staff_factory
+):
     client = desk_session(Client(), staff_factory(Role.SUPPORT))
+    digits = ticket.number.removeprefix("T-")
+    for typed in (ticket.number, f"т{digits}", f"T {digits}"):
+        response = client.get("/desk/", {"q": typed})
+        assert response.status_code == 302, typed
+        assert response["Location"] == f"/desk/tickets/{ticket.number}/"
     page = client.get(f"/desk/accounts/{world.account.number}/").content.decode()
     assert ticket.number in page and "Не работает почта" in page
 

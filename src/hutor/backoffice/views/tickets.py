@@ -38,6 +38,12 @@ class MessageForm(forms.Form):
     attachments = FilesField(label=gettext_lazy("Files"))
 
 
+class NoteForm(MessageForm):
+    text = forms.CharField(
+        label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20000
+    )
+
+
 def _ticket(number: str) -> Ticket:
     return get_object_or_404(
         Ticket.objects.select_related("department", "billing_account", "service", "assignee"),
@@ -93,7 +99,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
             if view
             else [],
             "reply_form": MessageForm(prefix="reply"),
-            "note_form": MessageForm(prefix="note"),
+            "note_form": NoteForm(prefix="note"),
             "staff": _staff(),
             "statuses": [s for s in TicketStatus.choices if s[0] != TicketStatus.NEW],
             "priorities": TicketPriority.choices,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,10 +33,13 @@ class ReplyForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000
     )
-    attachments = FilesField(
-        label=gettext_lazy("Files"),
-        help_text=gettext_lazy("Screenshots, documents, logs: up to 5 files, 10 MB each."),
-    )
+    attachments = FilesField(label=gettext_lazy("Files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "Screenshots, documents, logs: up to %(n)s files, %(mb)s MB each."
+        ) % {"n": settings.HUTOR_SUPPORT_MAX_FILES, "mb": settings.HUTOR_SUPPORT_MAX_FILE_MB}
 
 
 class TicketForm(ReplyForm):
