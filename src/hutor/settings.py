@@ -438,6 +438,10 @@ HUTOR_SUPPORT_SLA_HOURS = {
 }
 # The address customers write to and reply to (Reply-To of ticket emails); empty: From only.
 HUTOR_SUPPORT_EMAIL = os.environ.get("HUTOR_SUPPORT_EMAIL", "")
+# The mailbox customers write to, read by `hutor support_fetch_mail`: imaps://user:pw@host/INBOX.
+HUTOR_SUPPORT_IMAP_URL = os.environ.get("HUTOR_SUPPORT_IMAP_URL", "")
+# The department of tickets opened by email (a department code; empty: the first one).
+HUTOR_SUPPORT_EMAIL_DEPARTMENT = os.environ.get("HUTOR_SUPPORT_EMAIL_DEPARTMENT", "")
 
 
 # --- Money ----------------------------------------------------------------------------------

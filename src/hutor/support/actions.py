@@ -73,10 +73,21 @@ def _with_files(incoming: list[files.Incoming], work: Callable[[list[files.Store
 
 
 def _add_message(
-    ticket: Ticket, *, kind: str, text: str, author: User | None, stored: list[files.Stored]
+    ticket: Ticket,
+    *,
+    kind: str,
+    text: str,
+    author: User | None,
+    stored: list[files.Stored],
+    email_message_id: str | None = None,
 ) -> TicketMessage:
     message = TicketMessage.objects.create(
-        ticket=ticket, kind=kind, author=author, text=text, created_at=clock.now()
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        text=text,
+        created_at=clock.now(),
+        email_message_id=email_message_id,
     )
     Attachment.objects.bulk_create(
         Attachment(
@@ -129,6 +140,7 @@ def open_ticket(
     email: str = "",
     language: str | None = None,
     attachments: list[files.Incoming] | None = None,
+    email_message_id: str | None = None,
 ) -> Ticket:
     """Open a ticket with its first message, from the customer (panel) or a sender (email).
 
@@ -169,22 +181,40 @@ def open_ticket(
             first_reply_due=first_due,
             resolution_due=resolution_due,
         )
-        _add_message(ticket, kind=MessageKind.CUSTOMER, text=text, author=author, stored=stored)
+        _add_message(
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            text=text,
+            author=author,
+            stored=stored,
+            email_message_id=email_message_id,
+        )
         return ticket
 
     return _with_files(attachments or [], work)
 
 
 def customer_reply(
-    *, ticket: Ticket, text: str, author: User | None, attachments: list[files.Incoming] | None
+    *,
+    ticket: Ticket,
+    text: str,
+    author: User | None,
+    attachments: list[files.Incoming] | None,
+    email_message_id: str | None = None,
 ) -> TicketMessage:
-    """The customer writes again: the ticket waits for staff (a closed one is reopened)."""
+    """The customer writes again (panel or email): the ticket waits for staff (a closed one is
+    reopened). `email_message_id` is unique: the same email twice raises IntegrityError."""
     text = _text(text)
 
     def work(stored: list[files.Stored]) -> TicketMessage:
         locked = _locked(ticket)
         message = _add_message(
-            locked, kind=MessageKind.CUSTOMER, text=text, author=author, stored=stored
+            locked,
+            kind=MessageKind.CUSTOMER,
+            text=text,
+            author=author,
+            stored=stored,
+            email_message_id=email_message_id,
         )
         transition(locked, TicketStatus.WAITING_STAFF)
         return message

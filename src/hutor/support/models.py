@@ -151,6 +151,11 @@ class TicketMessage(models.Model):
     )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"))
+    # The Message-ID of the email this message came in (inbound.py): unique, so an email read
+    # twice from the mailbox adds one message; empty for messages from the panel or the desk.
+    email_message_id = models.CharField(
+        _("email Message-ID"), max_length=250, null=True, blank=True, unique=True
+    )
 
     class Meta:
         verbose_name = _("ticket message")
