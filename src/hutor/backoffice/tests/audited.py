@@ -82,12 +82,12 @@ def bank_actions_audited(post, staff, acc) -> set[str]:
 def ticket_actions_audited(post, staff, acc) -> set[str]:
     """Support's work on a ticket through the desk's pages, each checked; returns their codes."""
     from hutor.support.actions import open_ticket
-    from hutor.support.models import Department
+    from hutor.support.tests.data import department
 
     ticket = open_ticket(
         subject="Audit",
         text="Please help",
-        department=Department.objects.first(),
+        department=department(),
         billing_account=acc,
     )
     n = ticket.number

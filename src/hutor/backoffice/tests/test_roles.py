@@ -22,7 +22,8 @@ from hutor.servers import actions as servers
 from hutor.servers.models import Server, ServerGroup
 from hutor.support.actions import open_ticket
 from hutor.support.files import Incoming
-from hutor.support.models import Department, Ticket
+from hutor.support.models import Ticket
+from hutor.support.tests.data import department
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     ticket = Ticket.objects.filter(billing_account=world.account).first() or open_ticket(
         subject="Matrix",
         text="Matrix",
-        department=Department.objects.first(),
+        department=department(),
         billing_account=world.account,
         attachments=[Incoming(name="m.txt", content=b"m")],
     )

@@ -19,7 +19,8 @@ from hutor.backoffice.tests.conftest import desk_session
 from hutor.core import clock
 from hutor.notifications.actions import deliver_due
 from hutor.support import actions
-from hutor.support.models import Department, MessageKind, TicketStatus
+from hutor.support.models import MessageKind, TicketStatus
+from hutor.support.tests.data import department
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def ticket(world):
     return actions.open_ticket(
         subject="Не работает почта",
         text="Письма не уходят с romashka.ru",
-        department=Department.objects.get(code="technical"),
+        department=department("technical"),
         billing_account=world.account,
         service=world.hosting,
         author=world.account.user,
@@ -131,7 +132,7 @@ def test_the_queue_filters(world, ticket, staff_factory):
     other = actions.open_ticket(
         subject="Счёт",
         text="Нужен акт",
-        department=Department.objects.get(code="billing"),
+        department=department("billing"),
         billing_account=world.account,
     )
     actions.assign(ticket=other, assignee=staff)
@@ -177,7 +178,7 @@ def test_ticket_files_are_served_to_staff_only_through_the_desk(world, staff_fac
     item = actions.open_ticket(
         subject="Скриншот",
         text="см. файл",
-        department=Department.objects.get(code="technical"),
+        department=department("technical"),
         billing_account=world.account,
         attachments=[Incoming(name="error.png", content=b"\x89PNG....")],
     )

@@ -21,6 +21,7 @@ from hutor.notifications.models import OutboxEmail
 from hutor.panel.tests.test_browser_panel import DESKTOP, PHONE, new_page, visit
 from hutor.services.actions import place_order
 from hutor.support.models import Ticket, TicketStatus
+from hutor.support.tests.data import department
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,7 @@ def browser_as(browser, live_server, client: Client, *, language: str, viewport)
 def test_a_customer_opens_a_ticket_with_a_file_and_sees_the_staff_reply(
     live_server, browser, account_factory, catalog, top_up, django_user_model, screenshot
 ):
+    department()
     account = account_factory(notify=False, name="Ольга Смирнова")
     top_up(account, "1000.00")
     place_order(

@@ -13,7 +13,8 @@ from hutor.payments.actions import start_top_up
 from hutor.services.actions import place_order
 from hutor.support.actions import open_ticket
 from hutor.support.files import Incoming
-from hutor.support.models import Department, Ticket
+from hutor.support.models import Ticket
+from hutor.support.tests.data import department
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def victim(account_factory, catalog, payment_methods):
     ticket = open_ticket(
         subject="Help",
         text="My site",
-        department=Department.objects.first(),
+        department=department(),
         billing_account=account,
         attachments=[Incoming(name="a.txt", content=b"private")],
     )

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from hutor.support import actions
-from hutor.support.models import Attachment, Department, Ticket, TicketStatus
+from hutor.support.models import Attachment, Ticket, TicketStatus
+from hutor.support.tests.data import department
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 @pytest.fixture
 def customer(account_factory):
+    department()
     account = account_factory(notify=False)
     client = Client()
     client.force_login(account.user)
@@ -27,7 +29,7 @@ def customer(account_factory):
 def open_one(client, **extra):
     data = {
         "subject": "Сайт не открывается",
-        "department": Department.objects.get(code="technical").pk,
+        "department": department("technical").pk,
         "service": "",
         "text": "С утра ошибка 502 на romashka.ru",
         **extra,
@@ -144,6 +146,7 @@ def test_internal_notes_and_their_files_are_never_shown_to_the_customer(
 def test_a_staff_reply_emails_the_customer_in_their_language(account_factory, django_user_model):
     from hutor.notifications.models import OutboxEmail
 
+    department()
     account = account_factory(notify=False, language="en")
     client = Client()
     client.force_login(account.user)

@@ -22,6 +22,7 @@ from hutor.backoffice.tests.conftest import desk_session
 from hutor.notifications.actions import deliver_due
 from hutor.notifications.models import OutboxEmail
 from hutor.support.models import Attachment, MessageKind, Ticket, TicketMessage, TicketStatus
+from hutor.support.tests.data import department
 from hutor.testing_dovecot import deliver, mark_all_unseen, running_dovecot
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,7 @@ def fetch(dovecot, capsys) -> str:
 
 
 def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model, capsys):
+    department()
     olga = account_factory(email="olga@example.com", name="Ольга", notify=False)
     first = email(
         "Ольга <Olga@Example.com>",
