@@ -86,6 +86,8 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
     staff = django_user_model.objects.create_user(email="anna@staff.example", is_staff=True)
     StaffProfile.objects.create(user=staff, role=Role.SUPPORT)
     desk = desk_session(Client(), staff)
+    page = desk.get(f"/desk/tickets/{stranger.number}/").content.decode()
+    assert 'data-testid="no-account"' in page and "stranger@elsewhere.org" in page
     desk.post(f"/desk/tickets/{ticket.number}/reply/", {"reply-text": "Перезапустили сервер."})
     mail.outbox.clear()
     deliver_due()
