@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "hutor.services",
     "hutor.billing",
     "hutor.domains",
+    "hutor.support",
     "hutor.panel",
     "hutor.backoffice",
     # The JSON API (django-ninja; its docs page served from our own static files).
@@ -458,6 +459,32 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+
+# --- Support center -------------------------------------------------------------------------
+
+# Files attached to tickets: outside the database and outside any public URL (docs/support.md).
+HUTOR_SUPPORT_FILES_DIR = Path(
+    os.environ.get("HUTOR_SUPPORT_FILES_DIR", VAR_DIR / "support-files")
+).resolve()
+HUTOR_SUPPORT_MAX_FILE_MB = env_int("HUTOR_SUPPORT_MAX_FILE_MB", 10)
+HUTOR_SUPPORT_MAX_FILES = env_int("HUTOR_SUPPORT_MAX_FILES", 5)
+# SLA targets per priority, in hours: priority=first reply/resolution.
+HUTOR_SUPPORT_SLA_HOURS = {
+    key: tuple(int(part) for part in value.split("/"))
+    for key, value in (
+        item.split("=")
+        for item in env_list(
+            "HUTOR_SUPPORT_SLA_HOURS", "low=24/120,normal=8/72,high=2/24,urgent=1/8"
+        )
+    )
+}
+# The address customers write to and reply to (Reply-To of ticket emails); empty: From only.
+HUTOR_SUPPORT_EMAIL = os.environ.get("HUTOR_SUPPORT_EMAIL", "")
+# The mailbox customers write to, read by `hutor support_fetch_mail`: imaps://user:pw@host/INBOX.
+HUTOR_SUPPORT_IMAP_URL = os.environ.get("HUTOR_SUPPORT_IMAP_URL", "")
+# The department of tickets opened by email (a department code; empty: the first one).
+HUTOR_SUPPORT_EMAIL_DEPARTMENT = os.environ.get("HUTOR_SUPPORT_EMAIL_DEPARTMENT", "")
 
 
 # --- Money ----------------------------------------------------------------------------------

@@ -32,3 +32,4 @@ VAR_DIR = Path(tempfile.mkdtemp(prefix="hutor-test-var-"))
 
 # The webhook tests' receivers listen on 127.0.0.1 (the real default refuses private addresses).
 HUTOR_WEBHOOKS_ALLOW_PRIVATE = True
+HUTOR_SUPPORT_FILES_DIR = VAR_DIR / "support-files"

@@ -142,6 +142,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "note.add": gettext_lazy("Note added"),
     "email.resend": gettext_lazy("Email sent again"),
     "account.resend_activation": gettext_lazy("Activation email sent again"),
+    "ticket.reply": gettext_lazy("Ticket answered"),
+    "ticket.note": gettext_lazy("Internal note added to a ticket"),
+    "ticket.assign": gettext_lazy("Ticket assigned"),
+    "ticket.status": gettext_lazy("Ticket status changed"),
+    "ticket.priority": gettext_lazy("Ticket priority changed"),
     "order.place": gettext_lazy("Order placed"),
     "service.renew": gettext_lazy("Renewal invoice issued"),
     "invoice.cancel": gettext_lazy("Invoice cancelled"),
@@ -200,6 +205,9 @@ FIELD_LABELS: dict[str, Promise] = {
     "use_tls": gettext_lazy("TLS"),
     "username": gettext_lazy("username"),
     "auto_renew": gettext_lazy("auto-renewal"),
+    "assignee": gettext_lazy("assignee"),
+    "message": gettext_lazy("message"),
+    "priority": gettext_lazy("priority"),
     "authenticators_removed": gettext_lazy("authenticators removed"),
     "contact_email": gettext_lazy("contact email"),
     "copy": gettext_lazy("copy of the email"),
@@ -271,6 +279,7 @@ OBJECT_LABELS: dict[str, Promise] = {
     "server_group": gettext_lazy("server group"),
     "service": gettext_lazy("service"),
     "tariff": gettext_lazy("tariff"),
+    "ticket": gettext_lazy("ticket"),
     "user": gettext_lazy("staff member"),
     "webhook_endpoint": gettext_lazy("webhook endpoint"),
     "webhook_delivery": gettext_lazy("webhook delivery"),
@@ -341,6 +350,7 @@ def _choices(key: str, object_type: str) -> Mapping[str, Any]:
     from hutor.invoices.models import InvoiceStatus
     from hutor.payments.models import PaymentStatus
     from hutor.services.models import ServiceStatus
+    from hutor.support.models import TicketPriority, TicketStatus
 
     if key == "status":
         return dict(
@@ -348,8 +358,11 @@ def _choices(key: str, object_type: str) -> Mapping[str, Any]:
                 "service": ServiceStatus.choices,
                 "invoice": InvoiceStatus.choices,
                 "payment": PaymentStatus.choices,
+                "ticket": TicketStatus.choices,
             }.get(object_type, ServiceStatus.choices)
         )
+    if key == "priority":
+        return dict(TicketPriority.choices)
     if key == "invoice_status":
         return dict(InvoiceStatus.choices)
     if key == "role":

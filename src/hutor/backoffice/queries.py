@@ -16,6 +16,8 @@ from hutor.ledger.models import Posting
 from hutor.notifications.models import OutboxEmail
 from hutor.payments.models import Payment, PaymentMethod
 from hutor.services.models import Service, ServiceStatus
+from hutor.support import queries as support_queries
+from hutor.support.models import Ticket
 
 # How many rows of each history the account page shows (the newest); "all" links go further.
 RECENT = 50
@@ -37,6 +39,7 @@ class AccountView:
     emails: list[OutboxEmail]
     notes: list[Note]
     audit: list[AuditEntry]
+    tickets: list[Ticket]
 
 
 def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
@@ -72,6 +75,7 @@ def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
         audit=list(
             AuditEntry.objects.filter(billing_account=account).select_related("staff")[:limit]
         ),
+        tickets=support_queries.account_tickets(account, limit=limit or 1000),
     )
 
 

@@ -28,6 +28,11 @@ ACTIONS: dict[str, str] = {
     "note.add": Role.SUPPORT,
     "email.resend": Role.SUPPORT,
     "account.resend_activation": Role.SUPPORT,
+    "ticket.reply": Role.SUPPORT,  # a reply to the customer, emailed
+    "ticket.note": Role.SUPPORT,  # an internal note on a ticket
+    "ticket.assign": Role.SUPPORT,
+    "ticket.status": Role.SUPPORT,
+    "ticket.priority": Role.SUPPORT,
     # Sales: act on the customer's behalf.
     "order.place": Role.SALES,
     "service.renew": Role.SALES,

@@ -4,7 +4,8 @@ Every reading of the text is tried at once, since the same digits may be several
 ("26000123" is an invoice number without its dash, and could be a payment's): a billing
 account number (its check digit verified), an invoice number ("26-000123", "26000123",
 "26/000123", "№ 26-000123"), a payment number, a payment service's transaction id, an email,
-a domain or hostname (Unicode or punycode), an INN, and last a name. One match opens the
+a domain or hostname (Unicode or punycode), an INN, a ticket number ("T-10042"), and last a
+name. One match opens the
 record; several are listed.
 
 A number that fails its check digit is never looked up as it is: the valid numbers one
@@ -30,6 +31,8 @@ from hutor.invoices.models import Invoice
 from hutor.payments import numbers as payment_numbers
 from hutor.payments.models import Payment
 from hutor.services.models import Service
+from hutor.support import numbers as ticket_numbers
+from hutor.support.models import Ticket
 
 _PREFIXES = re.compile(r"^(№|no\.?|n°|#|номер|счет|счёт|invoice|account|payment)\s*", re.I)
 _DOMAIN = re.compile(r"^[\w.-]+\.[\w-]+$", re.U)
@@ -38,7 +41,7 @@ LIMIT = 20
 
 @dataclass(frozen=True)
 class Hit:
-    kind: str  # "account", "invoice", "payment", "service"
+    kind: str  # "account", "invoice", "payment", "service", "ticket"
     title: str  # the number or name shown big
     detail: str  # what else identifies it
     url: str
@@ -102,6 +105,17 @@ def _service_hit(service: Service) -> Hit:
     )
 
 
+def _ticket_hit(ticket: Ticket) -> Hit:
+    account = ticket.billing_account.number if ticket.billing_account else ticket.email
+    return Hit(
+        kind="ticket",
+        title=ticket.number,
+        detail=f"{account} · {ticket.subject} · {ticket.get_status_display()}",
+        url=reverse("desk:ticket", args=[ticket.number]),
+        account_number=ticket.billing_account.number if ticket.billing_account else "",
+    )
+
+
 def clean(text: str) -> str:
     text = (text or "").strip().strip(".,;:!?\"'«»()[]")
     return _PREFIXES.sub("", text).strip()
@@ -142,6 +156,11 @@ def search(text: str) -> Results:
     def add(hit: Hit) -> None:
         hits.setdefault(hit.url, hit)
 
+    # A ticket number ("T-10042", "т10042"; support.numbers).
+    ticket_number = ticket_numbers.parse(query)
+    if ticket_number:
+        for ticket in Ticket.objects.select_related("billing_account").filter(number=ticket_number):
+            add(_ticket_hit(ticket))
     compact = numbers.normalize(query)
     # Digits (with the spaces, dashes and dots people dictate them with).
     if compact.isascii() and compact.isdigit():

@@ -12,6 +12,7 @@ from hutor.backoffice.views import (
     reporting,
     review,
     servers,
+    tickets,
     webhooks,
 )
 from hutor.backoffice.views import queue as queue_views
@@ -32,6 +33,15 @@ urlpatterns = [
     path("payments/<str:number>/", pages.payment, name="payment"),
     path("audit/", pages.audit, name="audit"),
     path("payments-to-check/", review.needs_review, name="needs_review"),
+    # Support tickets.
+    path("tickets/", tickets.queue, name="tickets"),
+    path("tickets/<str:number>/", tickets.ticket, name="ticket"),
+    path("tickets/<str:number>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:number>/note/", tickets.ticket_note, name="ticket_note"),
+    path("tickets/<str:number>/assign/", tickets.ticket_assign, name="ticket_assign"),
+    path("tickets/<str:number>/status/", tickets.ticket_status, name="ticket_status"),
+    path("tickets/<str:number>/priority/", tickets.ticket_priority, name="ticket_priority"),
+    path("tickets/<str:number>/files/<int:pk>/", tickets.ticket_file, name="ticket_file"),
     # Actions on a billing account.
     path("accounts/<str:number>/notes/", act.note_add, name="note_add"),
     path("accounts/<str:number>/activation/", act.resend_activation, name="resend_activation"),

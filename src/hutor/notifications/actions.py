@@ -102,7 +102,7 @@ def _send(email: OutboxEmail) -> str:
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_email],
-        headers={"Message-ID": email.message_id},
+        headers={**rendered.headers, "Message-ID": email.message_id},
     )
     message.attach_alternative(rendered.html, "text/html")
     for attachment in rendered.attachments:

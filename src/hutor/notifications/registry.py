@@ -27,6 +27,9 @@ class RenderedEmail:
     text: str
     html: str
     attachments: list[Attachment] = field(default_factory=list)
+    # Extra headers (In-Reply-To, References, Reply-To of a ticket's thread); the Message-ID
+    # is always the outbox row's own and cannot be overridden here.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Renderer = Callable[["OutboxEmail"], RenderedEmail]

@@ -14,6 +14,7 @@ from hutor.panel.views import (
     public,
     public_invoice,
     services,
+    support,
 )
 
 app_name = "panel"
@@ -99,6 +100,11 @@ urlpatterns = [
     path("panel/contacts/new/", contacts.contact_create, name="contact_create"),
     path("panel/contacts/<int:pk>/", contacts.contact_edit, name="contact_edit"),
     path("panel/contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("panel/support/", support.ticket_list, name="tickets"),
+    path("panel/support/new/", support.ticket_create, name="ticket_create"),
+    path("panel/support/<str:number>/", support.ticket_detail, name="ticket_detail"),
+    path("panel/support/<str:number>/close/", support.ticket_close, name="ticket_close"),
+    path("panel/support/<str:number>/files/<int:pk>/", support.ticket_file, name="ticket_file"),
     # Before the order form's pattern, which would otherwise read "done" as a service type.
     path("order/done/<uuid:token>/", ordering.order_done, name="order_done"),
     path("order/<slug:type_code>/<slug:tariff_code>/", ordering.order, name="order"),

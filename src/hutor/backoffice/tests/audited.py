@@ -77,3 +77,39 @@ def bank_actions_audited(post, staff, acc) -> set[str]:
     )
     done.add(entry.action)
     return done
+
+
+def ticket_actions_audited(post, staff, acc) -> set[str]:
+    """Support's work on a ticket through the desk's pages, each checked; returns their codes."""
+    from hutor.support.actions import open_ticket
+    from hutor.support.tests.data import department
+
+    ticket = open_ticket(
+        subject="Audit",
+        text="Please help",
+        department=department(),
+        billing_account=acc,
+    )
+    n = ticket.number
+    done: set[str] = set()
+    for name, data, action, facts in [
+        ("ticket_reply", {"reply-text": "Done"}, "ticket.reply", {}),
+        ("ticket_note", {"note-text": "VIP"}, "ticket.note", {}),
+        ("ticket_assign", {"assignee": staff.pk}, "ticket.assign", {}),
+        (
+            "ticket_status",
+            {"status": "closed"},
+            "ticket.status",
+            {"status": {"from": "waiting_customer", "to": "closed"}},
+        ),
+        (
+            "ticket_priority",
+            {"priority": "high"},
+            "ticket.priority",
+            {"priority": {"from": "normal", "to": "high"}},
+        ),
+    ]:
+        entry = post(name, [n], data)
+        check(entry, action=action, staff=staff, reason=n, account=acc, **facts)
+        done.add(entry.action)
+    return done

@@ -15,7 +15,12 @@ from django.urls import reverse
 from hutor.accounts.models import User
 from hutor.backoffice import actions, roles
 from hutor.backoffice.models import Note, Role, StaffProfile
-from hutor.backoffice.tests.audited import bank_actions_audited, check, last_entry
+from hutor.backoffice.tests.audited import (
+    bank_actions_audited,
+    check,
+    last_entry,
+    ticket_actions_audited,
+)
 from hutor.backoffice.tests.conftest import RefundingDemo
 from hutor.backoffice.tests.test_service_provisioning import scripted_service, worker
 from hutor.core.events import EventKind, publish
@@ -600,6 +605,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     check(entry, action="service.control_panel", staff=staff, reason="Ticket 5521", account=acc)
     done.add(entry.action)
 
+    done |= ticket_actions_audited(post, staff, acc)
     # Every action the desk knows was performed, each with its entry (those only the JSON API
     # and its token page perform are proven in hutor/api/tests).
     api_only = {"account.open", "account.update", "service.change_tariff"}

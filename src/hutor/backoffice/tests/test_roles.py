@@ -21,6 +21,10 @@ from hutor.payments.bank import actions as bank_actions
 from hutor.payments.refunds import open_refund
 from hutor.servers import actions as servers
 from hutor.servers.models import Server, ServerGroup
+from hutor.support.actions import open_ticket
+from hutor.support.files import Incoming
+from hutor.support.models import Ticket
+from hutor.support.tests.data import department
 from hutor.webhooks import actions as webhooks
 from hutor.webhooks.models import Endpoint
 
@@ -58,6 +62,15 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         )
         publish(EventKind.BALANCE_ADJUSTED, billing_account=world.account, data={})
     delivery = hook.deliveries.first().pk
+    ticket = Ticket.objects.filter(billing_account=world.account).first() or open_ticket(
+        subject="Matrix",
+        text="Matrix",
+        department=department(),
+        billing_account=world.account,
+        attachments=[Incoming(name="m.txt", content=b"m")],
+    )
+    tkt = ticket.number
+    file = ticket.messages.first().attachments.get().pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -78,6 +91,15 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("report", r("report", "revenue") + "?format=csv", "GET", Role.ACCOUNTANT),
         ("report", r("report", "lapses"), "GET", Role.ACCOUNTANT),
         ("note_add", r("note_add", acc), "POST", Role.SUPPORT),
+        ("tickets", r("tickets"), "GET", Role.SUPPORT),
+        ("tickets", r("tickets") + "?filter=overdue&department=billing", "GET", Role.SUPPORT),
+        ("ticket", r("ticket", tkt), "GET", Role.SUPPORT),
+        ("ticket_file", r("ticket_file", tkt, file), "GET", Role.SUPPORT),
+        ("ticket_reply", r("ticket_reply", tkt), "POST", Role.SUPPORT),
+        ("ticket_note", r("ticket_note", tkt), "POST", Role.SUPPORT),
+        ("ticket_assign", r("ticket_assign", tkt), "POST", Role.SUPPORT),
+        ("ticket_status", r("ticket_status", tkt), "POST", Role.SUPPORT),
+        ("ticket_priority", r("ticket_priority", tkt), "POST", Role.SUPPORT),
         ("resend_activation", r("resend_activation", acc), "GET", Role.SUPPORT),
         ("resend_activation", r("resend_activation", acc), "POST", Role.SUPPORT),
         ("email_resend", r("email_resend", email), "GET", Role.SUPPORT),

@@ -12,6 +12,10 @@ from hutor.domains.tests.data import person
 from hutor.invoices.models import Invoice
 from hutor.payments.actions import start_top_up
 from hutor.services.actions import place_order
+from hutor.support.actions import open_ticket
+from hutor.support.files import Incoming
+from hutor.support.models import Ticket
+from hutor.support.tests.data import department
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +36,17 @@ def victim(account_factory, catalog, payment_methods):
     bank = start_top_up(billing_account=account, method=payment_methods.bank, amount=Money("500"))
     contact = create_contact_profile(billing_account=account, **person())
     api_token = create_customer_token(account=account, name="victim's script").token
+    ticket = open_ticket(
+        subject="Help",
+        text="My site",
+        department=department(),
+        billing_account=account,
+        attachments=[Incoming(name="a.txt", content=b"private")],
+    )
     return {
         "api_token": api_token.pk,
+        "ticket": ticket.number,
+        "file": ticket.messages.get().attachments.get().pk,
         "contact": contact.pk,
         "pk": service.pk,
         "number": invoice.number,
@@ -74,6 +87,10 @@ def object_urls(victim):
         "/panel/contacts/{contact}/delete/": "GET",
         "/panel/contacts/{contact}/delete/#post": "POST",
         "/panel/api-tokens/{api_token}/revoke/": "POST",
+        "/panel/support/{ticket}/": "GET",
+        "/panel/support/{ticket}/#post": "POST",
+        "/panel/support/{ticket}/close/": "POST",
+        "/panel/support/{ticket}/files/{file}/": "GET",
     }
 
 
@@ -84,7 +101,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    assert len(patterns) == 24, patterns  # the 24 object routes tested below
+    assert len(patterns) == 27, patterns  # the 27 object routes tested below
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):
@@ -93,13 +110,17 @@ def test_another_customers_objects_are_404_everywhere(client, account_factory, v
     for template, method in object_urls(victim).items():
         url = template.split("#")[0].format(**victim)
         response = (
-            client.post(url, {"price": 1, "tariff": 1}) if method == "POST" else client.get(url)
+            client.post(url, {"price": 1, "tariff": 1, "text": "x"})
+            if method == "POST"
+            else client.get(url)
         )
         assert response.status_code == 404, (method, url, response.status_code)
     assert Invoice.objects.filter(billing_account=intruder).count() == 0
     # And the victim's objects are untouched.
     assert Invoice.objects.get(number=victim["number"]).status == "unpaid"
     assert ContactProfile.objects.filter(pk=victim["contact"]).exists()
+    ticket = Ticket.objects.get(number=victim["ticket"])
+    assert ticket.status == "new" and ticket.messages.count() == 1
     intruder.refresh_from_db()
     assert intruder.contact_email != "new@example.com"
 
@@ -120,5 +141,7 @@ def test_anonymous_visitors_are_sent_to_login(client, victim):
         "/panel/top-up/",
         "/panel/contacts/",
         "/panel/contacts/new/",
+        "/panel/support/",
+        "/panel/support/new/",
     ]:
         assert "/login/" in client.get(url)["Location"]

@@ -1,0 +1,117 @@
+"""Read models of the support screens: the customer's tickets, the desk's queue, a thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from hutor.core import clock
+from hutor.support import calculations
+from hutor.support.models import (
+    OPEN_STATUSES,
+    Department,
+    MessageKind,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import BillingAccount
+
+# The desk queue's filters, in the order the page shows them.
+FILTERS = ("open", "mine", "unassigned", "waiting", "overdue", "closed", "all")
+
+
+def departments() -> QuerySet[Department]:
+    return Department.objects.filter(is_active=True)
+
+
+def customer_tickets(account: BillingAccount) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(billing_account=account).select_related("department")
+
+
+def customer_ticket(account: BillingAccount, number: str) -> Ticket | None:
+    """One of the account's tickets by number; another account's is not found (IDOR)."""
+    return (
+        Ticket.objects.filter(billing_account=account, number=number)
+        .select_related("department", "service")
+        .first()
+    )
+
+
+def thread(ticket: Ticket, *, staff: bool) -> list[TicketMessage]:
+    """The messages of a ticket, oldest first; internal notes only for staff."""
+    messages = ticket.messages.select_related("author").prefetch_related("attachments")
+    if not staff:
+        messages = messages.exclude(kind=MessageKind.NOTE)
+    return list(messages)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """calculations.is_overdue() as a query: open, and past a target not yet met."""
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(first_replied_at__isnull=True, first_reply_due__lt=now) | Q(resolution_due__lt=now)
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    tickets: list[Ticket]
+    department: Department | None
+    filter: str
+    counts: dict[str, int]
+
+
+def queue(*, staff_id: int, department_code: str = "", filter: str = "open") -> Queue:
+    """The desk's ticket queue: one department or all, narrowed by one filter; the tickets
+    waiting longest first."""
+    now = clock.now()
+    base = Ticket.objects.all()
+    department = None
+    if department_code:
+        department = Department.objects.filter(code=department_code).first()
+        if department is not None:
+            base = base.filter(department=department)
+    narrowed = {
+        "open": Q(status__in=OPEN_STATUSES),
+        "mine": Q(status__in=OPEN_STATUSES, assignee_id=staff_id),
+        "unassigned": Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+        "waiting": Q(status__in=[TicketStatus.NEW, TicketStatus.WAITING_STAFF]),
+        "overdue": overdue_q(now),
+        "closed": Q(status=TicketStatus.CLOSED),
+        "all": Q(),
+    }
+    if filter not in narrowed:
+        filter = "open"
+    counts = {name: base.filter(q).count() for name, q in narrowed.items() if name != "all"}
+    tickets = list(
+        base.filter(narrowed[filter])
+        .select_related("department", "billing_account", "assignee")
+        .order_by("updated_at", "id")[:200]
+    )
+    for ticket in tickets:
+        ticket.overdue = is_overdue(ticket, now)  # type: ignore[attr-defined]
+    return Queue(tickets=tickets, department=department, filter=filter, counts=counts)
+
+
+def is_overdue(ticket: Ticket, now: dt.datetime | None = None) -> bool:
+    return calculations.is_overdue(
+        status=ticket.status,
+        first_replied_at=ticket.first_replied_at,
+        first_reply_due=ticket.first_reply_due,
+        resolution_due=ticket.resolution_due,
+        now=now or clock.now(),
+    )
+
+
+def account_tickets(account: BillingAccount, limit: int = 50) -> list[Ticket]:
+    """The account's tickets for the desk's account page, newest activity first."""
+    return list(
+        Ticket.objects.filter(billing_account=account)
+        .select_related("department", "assignee")
+        .order_by("-updated_at", "-id")[:limit]
+    )
