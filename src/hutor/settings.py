@@ -142,6 +142,9 @@ INSTALLED_APPS = [
     "hutor.billing",
     "hutor.domains",
     "hutor.panel",
+    # The knowledge base: public help pages (they count suggestions with panel.limits) and the
+    # articles staff write in the desk (the desk's pages call kb.actions).
+    "hutor.kb",
     "hutor.backoffice",
     "hutor.demo",
 ]
@@ -284,6 +287,9 @@ HUTOR_EMAIL_CHANGES_PER_HOUR = env_int("HUTOR_EMAIL_CHANGES_PER_HOUR", 100)
 HUTOR_SERVICE_CALLS_PER_HOUR = env_int("HUTOR_SERVICE_CALLS_PER_HOUR", 20)
 # Domain searches on the storefront (each asks the registrars) per client address and hour.
 HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR = env_int("HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR", 60)
+# Knowledge-base searches and suggestions (/help/, /help/suggest/) per client address and hour:
+# a ticket form asks on every pause in typing, so the limit is generous.
+HUTOR_KB_SEARCHES_PER_IP_HOUR = env_int("HUTOR_KB_SEARCHES_PER_IP_HOUR", 600)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

@@ -166,6 +166,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "provider.update": gettext_lazy("Provider's requisites changed"),
     "server.save": gettext_lazy("Server added or changed"),
     "server_group.save": gettext_lazy("Server group added or changed"),
+    "kb.edit": gettext_lazy("Help article written or changed"),
+    "kb.publish": gettext_lazy("Help article published or taken off"),
+    "kb.category": gettext_lazy("Help category added or changed"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
@@ -229,6 +232,14 @@ FIELD_LABELS: dict[str, Promise] = {
     "to": gettext_lazy("to"),
     "top_up_settled": gettext_lazy("settled the customer's waiting top-up"),
     "unmatched": gettext_lazy("unmatched"),
+    "category": gettext_lazy("category"),
+    "slug": gettext_lazy("address"),
+    "slug_ru": gettext_lazy("address in Russian"),
+    "slug_en": gettext_lazy("address in English"),
+    "title_ru": gettext_lazy("title in Russian"),
+    "title_en": gettext_lazy("title in English"),
+    "body_ru": gettext_lazy("text in Russian"),
+    "body_en": gettext_lazy("text in English"),
 }
 
 OBJECT_LABELS: dict[str, Promise] = {
@@ -247,6 +258,8 @@ OBJECT_LABELS: dict[str, Promise] = {
     "service": gettext_lazy("service"),
     "tariff": gettext_lazy("tariff"),
     "user": gettext_lazy("staff member"),
+    "kb_article": gettext_lazy("help article"),
+    "kb_category": gettext_lazy("help category"),
 }
 
 DIRECTIONS: dict[str, Promise] = {
@@ -305,6 +318,7 @@ def _provider_field_label(key: str) -> Any:
 def _choices(key: str, object_type: str) -> Mapping[str, Any]:
     from hutor.backoffice.models import Role
     from hutor.invoices.models import InvoiceStatus
+    from hutor.kb.models import ArticleStatus
     from hutor.payments.models import PaymentStatus
     from hutor.services.models import ServiceStatus
 
@@ -314,6 +328,7 @@ def _choices(key: str, object_type: str) -> Mapping[str, Any]:
                 "service": ServiceStatus.choices,
                 "invoice": InvoiceStatus.choices,
                 "payment": PaymentStatus.choices,
+                "kb_article": ArticleStatus.choices,
             }.get(object_type, ServiceStatus.choices)
         )
     if key == "invoice_status":
