@@ -3,7 +3,7 @@
 `search(query)` returns published articles, best first. The query is cut into words (letters
 and digits only, so no quote, bracket or operator of either database's query language ever
 reaches it), at most MAX_WORDS of them from the first MAX_QUERY characters. Each word is
-matched as a *stemmed prefix*: "оплатить" and "оплата" share the stem "оплат", "paying" and
+matched as a *stemmed prefix* (stop words such as "не", "как", "the" left out): "оплатить" and "оплата" share the stem "оплат", "paying" and
 "payment" share "pay", and a half-typed word ("оплат") already finds its article while a
 customer types. All words must match; when that finds nothing, any word may (fewer results
 beat none on a help page), ranked by how well they match.
@@ -28,6 +28,7 @@ import snowballstemmer
 from django.db import connection
 
 from hutor.kb.models import Article, ArticleStatus
+from hutor.kb.stopwords import STOPWORDS
 
 MAX_QUERY = 200  # characters of a query looked at; the rest is ignored
 MAX_WORDS = 8
@@ -63,14 +64,15 @@ class Result:
 
 
 def words(query: str) -> list[str]:
-    """The searchable words of a query, lowercased, ё as е, in order, without repeats."""
+    """The searchable words of a query, lowercased, ё as е, in order, without repeats and
+    without stop words (kb/stopwords.py)."""
     query = query or ""
     text = query[:MAX_QUERY]
     if len(query) > MAX_QUERY and not query[MAX_QUERY].isspace() and " " in text:
         text = text.rsplit(" ", 1)[0]  # not half of the word the cut falls in
     seen: list[str] = []
     for word in _WORD.findall(text.lower().replace("ё", "е")):
-        if len(word) >= MIN_WORD and word not in seen:
+        if len(word) >= MIN_WORD and word not in seen and word not in STOPWORDS:
             seen.append(word)
     return seen[:MAX_WORDS]
 
