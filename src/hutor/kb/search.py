@@ -2,11 +2,12 @@
 
 `search(query)` returns published articles, best first. The query is cut into words (letters
 and digits only, so no quote, bracket or operator of either database's query language ever
-reaches it), at most MAX_WORDS of them from the first MAX_QUERY characters. Each word is
-matched as a *stemmed prefix* (stop words such as "не", "как", "the" left out): "оплатить" and "оплата" share the stem "оплат", "paying" and
-"payment" share "pay", and a half-typed word ("оплат") already finds its article while a
-customer types. All words must match; when that finds nothing, any word may (fewer results
-beat none on a help page), ranked by how well they match.
+reaches it), at most MAX_WORDS of them from the first MAX_QUERY characters, stop words such
+as "не", "как", "the" left out. Each word is matched as a *stemmed prefix*: "оплатить" and
+"оплата" share the stem "оплат", "paying" and "payment" share "pay", and a half-typed word
+("опла") already finds its article while a customer types. All words must match; when that
+finds nothing, any word may (fewer results beat none on a help page), ranked by how well they
+match.
 
 - PostgreSQL: full-text search with Russian stemming for the Russian texts
   (to_tsvector('russian', ...)) and English for the English ones, the title weighted above the
