@@ -50,7 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
             for category in Category.objects.prefetch_related(
                 Prefetch("articles", queryset=articles, to_attr="published")
             )
-            if category.published  # type: ignore[attr-defined]
+            if category.published
         ]
     return render(request, "kb/index.html", context)
 
