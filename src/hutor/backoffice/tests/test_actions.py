@@ -15,7 +15,12 @@ from django.urls import reverse
 from hutor.accounts.models import User
 from hutor.backoffice import actions, roles
 from hutor.backoffice.models import Note, Role, StaffProfile
-from hutor.backoffice.tests.audited import bank_actions_audited, check, last_entry
+from hutor.backoffice.tests.audited import (
+    bank_actions_audited,
+    check,
+    kb_actions_audited,
+    last_entry,
+)
 from hutor.backoffice.tests.conftest import RefundingDemo
 from hutor.backoffice.tests.test_service_provisioning import scripted_service, worker
 from hutor.core.models import Provider
@@ -567,6 +572,9 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     entry = post("service_control_panel", [scripted.pk], {"reason": "Ticket 5521"})
     check(entry, action="service.control_panel", staff=staff, reason="Ticket 5521", account=acc)
     done.add(entry.action)
+
+    # The knowledge base: a category, an article, its publication.
+    done |= kb_actions_audited(post, staff)
 
     # Every action the desk knows was performed, each with its entry.
     assert done == set(roles.ACTIONS)
