@@ -23,7 +23,9 @@ match.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 from django.db import connection
@@ -78,13 +80,20 @@ def words(query: str) -> list[str]:
     return seen[:MAX_WORDS]
 
 
+_STEMMERS = threading.local()
+
+
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """A word's Snowball stem: Russian for a word with Cyrillic letters, English otherwise.
 
-    A new stemmer each call: snowballstemmer's objects keep state while stemming, and web
-    requests run in threads."""
+    A stemmer object keeps state while it stems, so each thread has its own (web requests run
+    in threads); stems are cached, a text repeats its words."""
     language = "russian" if _CYRILLIC.search(word) else "english"
-    return str(snowballstemmer.stemmer(language).stemWord(word))
+    stemmers = _STEMMERS.__dict__
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(language)
+    return str(stemmers[language].stemWord(word))
 
 
 def stems_of(text: str) -> str:
