@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "hutor.domains",
     "hutor.support",
     "hutor.panel",
+    # The knowledge base: public help pages (they count suggestions with panel.limits) and the
+    # articles staff write in the desk (the desk's pages call kb.actions).
+    "hutor.kb",
     "hutor.backoffice",
     # The JSON API (django-ninja; its docs page served from our own static files).
     "ninja",
@@ -295,6 +298,9 @@ HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR = env_int("HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR",
 HUTOR_API_REQUESTS_PER_MINUTE = env_int("HUTOR_API_REQUESTS_PER_MINUTE", 300)
 # Writes (POST, PUT, PATCH, DELETE) of one API token per minute, within the above.
 HUTOR_API_WRITES_PER_MINUTE = env_int("HUTOR_API_WRITES_PER_MINUTE", 60)
+# Knowledge-base searches and suggestions (/help/, /help/suggest/) per client address and hour:
+# a ticket form asks on every pause in typing, so the limit is generous.
+HUTOR_KB_SEARCHES_PER_IP_HOUR = env_int("HUTOR_KB_SEARCHES_PER_IP_HOUR", 600)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes
 # signup); a login is the email, there are no usernames.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hutor.invoices.urls")),
     path("pay/", include("hutor.payments.urls")),
+    path("help/", include("hutor.kb.urls")),
     path("", include("hutor.panel.urls")),
     path("", include("hutor.panel.auth_urls")),
 ]

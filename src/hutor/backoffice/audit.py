@@ -188,6 +188,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.save": gettext_lazy("Webhook endpoint added or changed"),
     "webhook.secret": gettext_lazy("Webhook signing secret shown or replaced"),
     "webhook.resend": gettext_lazy("Webhook sent again"),
+    "kb.edit": gettext_lazy("Help article written or changed"),
+    "kb.publish": gettext_lazy("Help article published or taken off"),
+    "kb.category": gettext_lazy("Help category added or changed"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
@@ -262,6 +265,14 @@ FIELD_LABELS: dict[str, Promise] = {
     "secret": gettext_lazy("signing secret"),
     "delivery": gettext_lazy("delivery"),
     "webhook_id": gettext_lazy("webhook id"),
+    "category": gettext_lazy("category"),
+    "slug": gettext_lazy("address"),
+    "slug_ru": gettext_lazy("address in Russian"),
+    "slug_en": gettext_lazy("address in English"),
+    "title_ru": gettext_lazy("title in Russian"),
+    "title_en": gettext_lazy("title in English"),
+    "body_ru": gettext_lazy("text in Russian"),
+    "body_en": gettext_lazy("text in English"),
 }
 
 OBJECT_LABELS: dict[str, Promise] = {
@@ -283,6 +294,8 @@ OBJECT_LABELS: dict[str, Promise] = {
     "user": gettext_lazy("staff member"),
     "webhook_endpoint": gettext_lazy("webhook endpoint"),
     "webhook_delivery": gettext_lazy("webhook delivery"),
+    "kb_article": gettext_lazy("help article"),
+    "kb_category": gettext_lazy("help category"),
 }
 
 DIRECTIONS: dict[str, Promise] = {
@@ -348,6 +361,7 @@ def _provider_field_label(key: str) -> Any:
 def _choices(key: str, object_type: str) -> Mapping[str, Any]:
     from hutor.backoffice.models import Role
     from hutor.invoices.models import InvoiceStatus
+    from hutor.kb.models import ArticleStatus
     from hutor.payments.models import PaymentStatus
     from hutor.services.models import ServiceStatus
     from hutor.support.models import TicketPriority, TicketStatus
@@ -359,6 +373,7 @@ def _choices(key: str, object_type: str) -> Mapping[str, Any]:
                 "invoice": InvoiceStatus.choices,
                 "payment": PaymentStatus.choices,
                 "ticket": TicketStatus.choices,
+                "kb_article": ArticleStatus.choices,
             }.get(object_type, ServiceStatus.choices)
         )
     if key == "priority":

@@ -33,6 +33,9 @@ ACTIONS: dict[str, str] = {
     "ticket.assign": Role.SUPPORT,
     "ticket.status": Role.SUPPORT,
     "ticket.priority": Role.SUPPORT,
+    "kb.edit": Role.SUPPORT,  # a help article written or changed
+    "kb.publish": Role.SUPPORT,  # put on the public help pages or taken off
+    "kb.category": Role.SUPPORT,  # a help category added or renamed
     # Sales: act on the customer's behalf.
     "order.place": Role.SALES,
     "service.renew": Role.SALES,

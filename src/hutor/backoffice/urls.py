@@ -6,6 +6,7 @@ from hutor.backoffice.views import (
     act,
     admin,
     bank,
+    kb,
     login,
     pages,
     provisioning,
@@ -89,6 +90,15 @@ urlpatterns = [
     path("queue/", queue_views.failed_work, name="queue"),
     path("queue/<slug:kind>/<int:pk>/retry/", queue_views.retry, name="queue_retry"),
     path("queue/task/<int:pk>/done/", queue_views.complete, name="queue_complete"),
+    # The knowledge base: help articles and their categories.
+    path("kb/", kb.articles, name="kb"),
+    path("kb/new/", kb.article_edit, name="kb_article_add"),
+    path("kb/<int:pk>/", kb.article, name="kb_article"),
+    path("kb/<int:pk>/edit/", kb.article_edit, name="kb_article_edit"),
+    path("kb/<int:pk>/publish/", kb.article_publish, {"publish": True}, name="kb_publish"),
+    path("kb/<int:pk>/unpublish/", kb.article_publish, {"publish": False}, name="kb_unpublish"),
+    path("kb/categories/new/", kb.category_edit, name="kb_category_add"),
+    path("kb/categories/<int:pk>/", kb.category_edit, name="kb_category_edit"),
     # Reports.
     path("reports/", reporting.overview, name="reports"),
     path("reports/<slug:slug>/", reporting.report, name="report"),

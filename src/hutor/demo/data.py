@@ -31,6 +31,7 @@ from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.demo import dns as demo_dns
 from hutor.demo.catalog import CATALOG, PROVIDER, TariffSpec
+from hutor.demo.kb import load_help
 from hutor.ledger.actions import clearing_account, customer_account, post
 from hutor.ledger.models import EntryKind
 from hutor.payments.models import Gateway, PaymentMethod
@@ -59,6 +60,7 @@ class LoadResult:
     customer_password: str | None
     # Where the demo's PowerDNS listens; None: not installed, hosting uses the "log" module.
     dns: demo_dns.DemoDNS | None = None
+    help_articles: int = 0  # articles of the help center (/help/)
 
 
 def load_catalog() -> tuple[int, int, int]:
@@ -216,6 +218,7 @@ def load(*, admin_password: str | None = None) -> LoadResult:
         service_types, tariffs, prices = load_catalog()
         load_provider()
         load_payment_methods()
+        help_articles = load_help()
         admin, given_admin_password = ensure_staff_user(password=admin_password)
         customer, customer_password = ensure_demo_customer()
         if customer is not None and customer.currency == CURRENCY:
@@ -231,4 +234,5 @@ def load(*, admin_password: str | None = None) -> LoadResult:
         customer=customer,
         customer_password=customer_password,
         dns=dns_server,
+        help_articles=help_articles,
     )

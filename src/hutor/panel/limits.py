@@ -23,6 +23,11 @@ The storefront's domain search asks the registrars, counted per client address:
 
     HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR   searches from one client address (default 60)
 
+The knowledge base's search and its suggestions while a customer types (hutor.kb), per client
+address:
+
+    HUTOR_KB_SEARCHES_PER_IP_HOUR   searches and suggestions from one address (default 600)
+
 0 turns a limit off. The counters live in the Django cache (the store shared by every web
 process: set CACHE_URL when there are several) and are counted with atomic increments
 (`cache.add` then `cache.incr`), so concurrent requests cannot both take the last place. The
@@ -96,3 +101,9 @@ def take_domain_search(request: HttpRequest) -> bool:
     """Count a domain search (it asks the registrars); False when over the hour's limit."""
     address = client_address(request)
     return _take(f"domain-searches:ip:{address}", settings.HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR)
+
+
+def take_kb_search(request: HttpRequest) -> bool:
+    """Count a knowledge-base search or suggestion; False when over the hour's limit."""
+    address = client_address(request)
+    return _take(f"kb-searches:ip:{address}", settings.HUTOR_KB_SEARCHES_PER_IP_HOUR)

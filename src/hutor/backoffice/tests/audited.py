@@ -113,3 +113,45 @@ def ticket_actions_audited(post, staff, acc) -> set[str]:
         check(entry, action=action, staff=staff, reason=n, account=acc, **facts)
         done.add(entry.action)
     return done
+
+
+def kb_actions_audited(post, staff) -> set[str]:
+    """The knowledge base's actions through their desk pages, each checked; returns their
+    codes (docs/knowledge-base.md)."""
+    from hutor.kb.models import Article, Category
+
+    done: set[str] = set()
+    names = {"name_ru": "Оплата", "name_en": "Payments", "slug": "payments", "position": "1"}
+    entry = post("kb_category_add", [], names | {"reason": "Help center"})
+    category = Category.objects.get(slug="payments")
+    check(
+        entry, action="kb.category", staff=staff, reason="Help center", slug=entry.changes["slug"]
+    )
+    assert entry.changes["slug"] == {"from": None, "to": "payments"}
+    done.add(entry.action)
+    article = {
+        "category": category.pk,
+        "title_ru": "Оплата",
+        "slug_ru": "oplata",
+        "body_ru": "Текст.",
+        "title_en": "Paying",
+        "slug_en": "paying",
+        "body_en": "Text.",
+        "position": "1",
+    }
+    entry = post("kb_article_add", [], article | {"reason": "FAQ"})
+    written = Article.objects.get(slug_en="paying")
+    check(entry, action="kb.edit", staff=staff, reason="FAQ")
+    assert entry.object_id == str(written.pk)
+    assert entry.changes["body_ru"] == {"from": "0 chars", "to": "6 chars"}
+    done.add(entry.action)
+    entry = post("kb_publish", [written.pk], {"reason": "Reviewed"})
+    check(
+        entry,
+        action="kb.publish",
+        staff=staff,
+        reason="Reviewed",
+        status={"from": "draft", "to": "published"},
+    )
+    done.add(entry.action)
+    return done

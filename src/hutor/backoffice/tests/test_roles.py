@@ -54,6 +54,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         Server.objects.filter(name="matrix1").first()
         or servers.add_server(name="matrix1", group=group, module="log", host="m.example.net")
     ).pk
+    category, article = help_article()
 
     hook = Endpoint.objects.first()
     if hook is None:
@@ -195,8 +196,41 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("webhook_delivery", r("webhook_delivery", delivery), "GET", Role.ADMIN),
         ("webhook_resend", r("webhook_resend", delivery), "GET", Role.ADMIN),
         ("webhook_resend", r("webhook_resend", delivery), "POST", Role.ADMIN),
+        ("kb", r("kb"), "GET", Role.SUPPORT),
+        ("kb_article", r("kb_article", article), "GET", Role.SUPPORT),
+        ("kb_article_add", r("kb_article_add"), "GET", Role.SUPPORT),
+        ("kb_article_add", r("kb_article_add"), "POST", Role.SUPPORT),
+        ("kb_article_edit", r("kb_article_edit", article), "GET", Role.SUPPORT),
+        ("kb_article_edit", r("kb_article_edit", article), "POST", Role.SUPPORT),
+        ("kb_publish", r("kb_publish", article), "GET", Role.SUPPORT),
+        ("kb_publish", r("kb_publish", article), "POST", Role.SUPPORT),
+        ("kb_unpublish", r("kb_unpublish", article), "POST", Role.SUPPORT),
+        ("kb_category_add", r("kb_category_add"), "POST", Role.SUPPORT),
+        ("kb_category_edit", r("kb_category_edit", category), "GET", Role.SUPPORT),
+        ("kb_category_edit", r("kb_category_edit", category), "POST", Role.SUPPORT),
     ]
     return rows
+
+
+def help_article() -> tuple[int, int]:
+    """A help category and a draft article in it (made once), for the kb pages' rows."""
+    from hutor.kb import actions as kb
+    from hutor.kb.models import Article, Category
+
+    category = Category.objects.filter(slug="matrix").first()
+    if category is None:
+        values = {"slug": "matrix", "name_ru": "Матрица", "name_en": "Matrix", "position": 0}
+        category, _changes = kb.save_category(category=None, values=values)
+    article = Article.objects.filter(slug_en="matrix").first()
+    if article is None:
+        texts = {
+            f"{f}_{lang}": "matrix" for f in ("slug", "title", "body") for lang in ("ru", "en")
+        }
+        texts["slug_ru"] = "matrix-ru"
+        article, _changes = kb.save_article(
+            article=None, values={"category": category, "position": 0, **texts}
+        )
+    return category.pk, article.pk
 
 
 def test_the_matrix_covers_every_desk_url_and_every_view_is_guarded(world, staff_factory):

@@ -36,6 +36,10 @@ class Command(HutorCommand):
             )
         )
         self.stdout.write(_("Storefront: %(url)s") % {"url": base + reverse("panel:storefront")})
+        self.stdout.write(
+            _("Help:       %(url)s (%(count)s articles)")
+            % {"url": base + reverse("kb:index"), "count": result.help_articles}
+        )
         if result.dns is not None:
             self.stdout.write(
                 _(

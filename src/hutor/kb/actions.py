@@ -1,0 +1,168 @@
+"""The knowledge base's state changes: the only writers of its tables.
+
+Each is one transaction and returns what changed as codes and plain values, so the desk's
+audited actions (hutor.backoffice.actions.kb) can record them; the SQLite search table is
+updated inside the same transaction (kb.search.index).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from hutor.core import clock
+from hutor.kb import search
+from hutor.kb.exceptions import KbError
+from hutor.kb.models import Article, ArticleStatus, Category, Vote
+
+ARTICLE_FIELDS = (
+    "category",
+    "slug_ru",
+    "slug_en",
+    "title_ru",
+    "title_en",
+    "body_ru",
+    "body_en",
+    "position",
+)
+CATEGORY_FIELDS = ("slug", "name_ru", "name_en", "position")
+
+# Paths under /help/ that are pages of their own, never an article's slug.
+RESERVED_SLUGS = frozenset({"suggest", "search", "category", "vote"})
+
+
+def _plain(name: str, value: Any) -> Any:
+    if isinstance(value, Category):
+        return value.slug
+    if name.startswith("body_"):  # an article's text is long: the audit says it changed
+        return f"{len(value or '')} chars"
+    return value
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: {"from": _plain(name, before.get(name)), "to": _plain(name, value)}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def _check_slugs(article: Article | None, slug_ru: str, slug_en: str) -> None:
+    """Every slug names one article (unique across both languages' columns; one slug may serve
+    both languages of the same article) and is no page's."""
+    for slug in {slug_ru, slug_en}:
+        if slug in RESERVED_SLUGS:
+            raise KbError(
+                _("The address %(slug)s is taken by a page of the help center.") % {"slug": slug}
+            )
+        taken = Article.objects.filter(Q(slug_ru=slug) | Q(slug_en=slug))
+        if article is not None:
+            taken = taken.exclude(pk=article.pk)
+        if taken.exists():
+            raise KbError(_("Another article already has the address %(slug)s.") % {"slug": slug})
+
+
+def save_article(*, article: Article | None, values: Mapping[str, Any]) -> tuple[Article, dict]:
+    """Write a new article (`article` None, as a draft) or change one; returns the article
+    and what changed. A published article stays published: its new text is live at once."""
+    values = {name: values[name] for name in ARTICLE_FIELDS}
+    _check_slugs(article, values["slug_ru"], values["slug_en"])
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            if article is None:
+                article = Article.objects.create(**values, created_at=now, updated_at=now)
+                changes = _changes({}, values)
+            else:
+                article = Article.objects.select_for_update().get(pk=article.pk)
+                changes = _changes({n: getattr(article, n) for n in ARTICLE_FIELDS}, values)
+                for name, value in values.items():
+                    setattr(article, name, value)
+                article.updated_at = now
+                article.save(update_fields=[*ARTICLE_FIELDS, "updated_at"])
+            search.index(article)
+    except IntegrityError as exc:  # a slug taken by a concurrent save
+        raise KbError(_("Another article already has this address.")) from exc
+    return article, changes
+
+
+def set_published(*, article: Article, published: bool) -> dict[str, Any]:
+    """Publish a draft or take an article off the public pages; raises KbError when it is
+    already so (a repeated click changes nothing)."""
+    target = ArticleStatus.PUBLISHED if published else ArticleStatus.DRAFT
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.status == target:
+            raise KbError(
+                _("The article is already published.")
+                if published
+                else _("The article is already a draft.")
+            )
+        changes = {"status": {"from": locked.status, "to": str(target)}}
+        locked.status = target
+        update = ["status", "updated_at"]
+        if published and locked.published_at is None:
+            locked.published_at = clock.now()
+            update.append("published_at")
+        locked.updated_at = clock.now()
+        locked.save(update_fields=update)
+    article.status = locked.status
+    article.published_at = locked.published_at
+    return changes
+
+
+def save_category(*, category: Category | None, values: Mapping[str, Any]) -> tuple[Category, dict]:
+    """Add a help category or change one; returns it and what changed."""
+    values = {name: values[name] for name in CATEGORY_FIELDS}
+    taken = Category.objects.filter(slug=values["slug"])
+    if category is not None:
+        taken = taken.exclude(pk=category.pk)
+    if taken.exists():
+        raise KbError(_("Another category already has the address %(slug)s.") % values)
+    try:
+        with transaction.atomic():
+            if category is None:
+                category = Category.objects.create(**values)
+                return category, _changes({}, values)
+            category = Category.objects.select_for_update().get(pk=category.pk)
+            changes = _changes({n: getattr(category, n) for n in CATEGORY_FIELDS}, values)
+            for name, value in values.items():
+                setattr(category, name, value)
+            category.save(update_fields=list(CATEGORY_FIELDS))
+    except IntegrityError as exc:
+        raise KbError(_("Another category already has this address.")) from exc
+    return category, changes
+
+
+def session_hash(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def vote(*, article: Article, session_key: str, helpful: bool) -> bool:
+    """Record a visitor's "was this helpful": one vote per article and session, a repeat
+    changes the answer. Returns True when this is the session's first vote on the article."""
+    key = session_hash(session_key)
+    with transaction.atomic():
+        updated = Vote.objects.filter(article=article, session_hash=key).update(helpful=helpful)
+        if updated:
+            return False
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first vote may win the race
+                Vote.objects.create(
+                    article=article, session_hash=key, helpful=helpful, created_at=clock.now()
+                )
+        except IntegrityError:
+            Vote.objects.filter(article=article, session_hash=key).update(helpful=helpful)
+            return False
+    return True
+
+
+def reindex() -> int:
+    """Rebuild the SQLite search table from the articles; see kb.search.reindex_all."""
+    with transaction.atomic():
+        return search.reindex_all()
