@@ -50,7 +50,10 @@ class HutorApi(NinjaAPI):
         problem = {"$ref": "#/components/schemas/Problem"}
         for item in document["paths"].values():
             for method, operation in item.items():
-                responses = operation.setdefault("responses", {})
+                # One key per status: ninja's own are ints, and "400" beside 400 would be a
+                # duplicate key in the JSON (which Swagger UI's YAML parser refuses).
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for answer in responses.values():
                     content = answer.get("content", {})
                     if content.get("application/json", {}).get("schema") == problem:

@@ -67,3 +67,19 @@ def test_a_customer_makes_a_token_in_the_panel(browser, live_server, account_fac
         screenshot(page, "panel-api-tokens-ru")
     finally:
         context.close()
+
+
+def test_the_interactive_docs_render_under_the_content_security_policy(browser, live_server):
+    """/api/v1/docs (Swagger UI from Hutor's own static files) works with the policy every
+    page carries: the operations are listed, and nothing is refused (the csp_clean check)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        response = page.goto(live_server.url + "/api/v1/docs")
+        assert response is not None and "script-src 'self'" in (
+            response.headers.get("content-security-policy") or ""
+        )
+        expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("/api/v1/catalog/tariffs").first).to_be_visible()
+    finally:
+        context.close()
