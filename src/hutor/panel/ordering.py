@@ -73,7 +73,12 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
         if first is not None:
             return first
         # Both checked, so that the visitor sees every message at once.
-        valid = all([form.is_valid(), _owner_checked(form, owner_form)])
+        ordered = form.is_valid()
+        valid = all([ordered, _owner_checked(form, owner_form)])
+        if ordered and not valid and form.is_domain and not form.cleaned_data.get("auth_code"):
+            # The owner's details are still missing; a name registered already is said too,
+            # with the way to transfer it (which needs no owner).
+            _domain_free(form)
         if valid and account is None and not limits.take_anonymous_order(request):
             form.add_error(
                 None,

@@ -24,6 +24,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="hutor.settings",
         HUTOR_VAR_DIR=str(tmp_path),
         SECRET_KEY="crash-test-only",
+        # A production-like process (DEBUG off) refuses to store a secret without a key, and
+        # the populated payment method's settings are encrypted (a fixed test key).
+        HUTOR_SECRETS_KEY="eyv3PAjW9orlNebYQNWuc9gqrVt869Cm8pzPTJBiHO4=",
         DEBUG="0",
         LOG_LEVEL="CRITICAL",
         # Small batches, so a kill lands inside the renewal step's work as often as not.

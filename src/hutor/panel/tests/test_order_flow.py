@@ -163,6 +163,8 @@ def test_an_email_with_an_account_must_log_in_first_and_nothing_is_created(
 
 
 def test_a_logged_in_customer_orders_into_their_own_account(client, catalog, account_factory):
+    from hutor.panel.tests.test_order_new_owner import person_owner
+
     account = account_factory(password="secret-Pass-1")
     client.login(email=account.contact_email, password="secret-Pass-1")
     url = "/order/domain/rf/"
@@ -173,6 +175,8 @@ def test_a_logged_in_customer_orders_into_their_own_account(client, catalog, acc
             "price": str(catalog.price(catalog.rf, 12).pk),
             "identifier": "Пример.рф",
             "accept_offer": "on",
+            # No contact profile yet: the domain's owner is given with the order.
+            **person_owner(**{"owner-phone": "+7 916 765-43-21"}),
         },
     )
     assert response.status_code == 302
