@@ -155,3 +155,42 @@ def kb_actions_audited(post, staff) -> set[str]:
     )
     done.add(entry.action)
     return done
+
+
+def webhook_actions_audited(post, staff, acc, receiver) -> set[str]:
+    """Webhooks through their desk pages: an endpoint added (its secret shown once), the secret
+    shown again, a delivered event sent again; the secret is never in the audit."""
+    import json
+
+    from hutor.core.events import EventKind, publish
+    from hutor.webhooks.delivery import deliver_due as deliver_webhooks
+    from hutor.webhooks.models import Endpoint
+
+    done: set[str] = set()
+    entry = post(
+        "webhook_add",
+        [],
+        {"url": receiver.url, "events": ["balance.adjusted"], "enabled": "on", "reason": "CRM"},
+        expect=200,
+    )
+    check(entry, action="webhook.save", staff=staff, reason="CRM", secret="set")
+    done.add(entry.action)
+    endpoint = Endpoint.objects.get()
+    receiver.secret = endpoint.secret.reveal()
+    entry = post("webhook_secret", [endpoint.pk], {"reason": "Set up the CRM"}, expect=200)
+    check(entry, action="webhook.secret", staff=staff, reason="Set up the CRM", secret="shown")
+    assert receiver.secret not in json.dumps(entry.changes)
+    done.add(entry.action)
+    publish(EventKind.BALANCE_ADJUSTED, billing_account=acc, data={"account": acc.number})
+    assert deliver_webhooks().delivered == 1
+    delivery = endpoint.deliveries.get()
+    entry = post("webhook_resend", [delivery.pk], {"reason": "CRM lost it"})
+    check(
+        entry,
+        action="webhook.resend",
+        staff=staff,
+        reason="CRM lost it",
+        webhook_id=delivery.event.webhook_id,
+    )
+    done.add(entry.action)
+    return done
