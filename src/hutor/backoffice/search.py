@@ -246,3 +246,53 @@ def _by_number(digits: str, add: Callable[[Hit], None], results: Results) -> Non
                 )
                 % {"number": digits}
             )
+
+
+# What in a free text may be a number or a domain the desk search knows: a word with a digit
+# (account, invoice, payment number, "№26-000123"), or a host name ("romashka.ru", a URL).
+_NUMBER_WORD = re.compile(r"[\w№#/.:-]*\d[\w/.-]*", re.U)
+_HOST_WORD = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+", re.U)
+TEXT_WORDS = 40
+QUOTED_KINDS = ("account", "invoice", "payment", "service")
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """An account a text points to, and the words of the text that point there."""
+
+    account: BillingAccount
+    words: tuple[str, ...]
+
+
+def accounts_in_text(text: str) -> list[Quoted]:
+    """The billing accounts the numbers and domains quoted in a free text (an email to
+    support) lead to, by the desk search itself: each number-like word and host name is
+    searched as if typed into the desk's box, and the accounts of what it finds (an account, an
+    invoice, a payment, a service) are collected, in the order first quoted.
+
+    Only exact finds count: no typo suggestions, no name search, no tickets (a quoted ticket
+    number is threading, not identity), no email addresses."""
+    words: list[str] = []
+    for found in [*_NUMBER_WORD.findall(text or ""), *_HOST_WORD.findall(text or "")]:
+        word = found.strip(".,;:!?/-")
+        if word and "@" not in word and word not in words and len(word) <= 100:
+            words.append(word)
+    pointed: dict[str, list[str]] = {}
+    for word in words[:TEXT_WORDS]:
+        if "@" in text and f"@{word}" in text:
+            continue  # the domain of an email address
+        digits = numbers.normalize(word).isdigit()
+        for hit in search(word).hits:
+            # An account found by its number or INN, never by a word of its name.
+            if hit.kind == "account" and not digits:
+                continue
+            if hit.kind in QUOTED_KINDS and hit.account_number:
+                quoted = pointed.setdefault(hit.account_number, [])
+                if word not in quoted:
+                    quoted.append(word)
+    accounts = {a.number: a for a in BillingAccount.objects.filter(number__in=list(pointed))}
+    return [
+        Quoted(account=accounts[number], words=tuple(quoted))
+        for number, quoted in pointed.items()
+        if number in accounts
+    ]

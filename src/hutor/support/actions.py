@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from hutor.core import clock
 from hutor.core.sequences import next_value
 from hutor.notifications import actions as notifications
-from hutor.support import calculations, files, numbers
+from hutor.support import calculations, canned, files, numbers, queries
 from hutor.support.exceptions import SupportError, TransitionNotAllowed
 from hutor.support.models import (
     Attachment,
+    CannedAnswer,
     Department,
     MessageKind,
     Ticket,
@@ -141,11 +142,13 @@ def open_ticket(
     language: str | None = None,
     attachments: list[files.Incoming] | None = None,
     email_message_id: str | None = None,
+    sender_verified: bool = True,
 ) -> Ticket:
     """Open a ticket with its first message, from the customer (panel) or a sender (email).
 
     The service, if named, must be the account's own: a customer cannot file a ticket about
-    someone else's service."""
+    someone else's service. `sender_verified=False` marks a ticket put on an account by a
+    number its sender quoted: staff verify the sender before disclosing the account's details."""
     subject = " ".join((subject or "").split())
     if not subject:
         raise SupportError(_("Write the subject."))
@@ -160,6 +163,8 @@ def open_ticket(
         raise SupportError(_("Choose a department."))
     if billing_account is None and not email:
         raise SupportError(_("A ticket needs a billing account or a sender's email."))
+    if not sender_verified and not email:
+        raise SupportError(_("An unverified sender's ticket needs the sender's email."))
 
     def work(stored: list[files.Stored]) -> Ticket:
         now = clock.now()
@@ -175,6 +180,7 @@ def open_ticket(
             billing_account=billing_account,
             service=service,
             email=email,
+            sender_verified=sender_verified or billing_account is None,
             language=language or (billing_account.language if billing_account else "ru"),
             created_at=now,
             updated_at=now,
@@ -310,3 +316,170 @@ def set_priority(*, ticket: Ticket, priority: str) -> Ticket:
         )
         locked.save(update_fields=["priority", "first_reply_due", "resolution_due"])
         return locked
+
+
+def attach_account(*, ticket: Ticket, account: BillingAccount) -> Ticket:
+    """Put a ticket on a billing account: one without an account (an unknown sender), or one
+    whose sender is not verified (put on an account by a number they quoted, perhaps wrongly).
+
+    Replies keep going to the sender's address. The sender counts as verified only when their
+    address is the account's own (its contact email or login); otherwise staff verify them
+    (verify_sender) before disclosing the account's details."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.merged_into_id is not None:
+            raise SupportError(_("This ticket is merged into another one."))
+        if locked.billing_account_id == account.pk:
+            raise SupportError(
+                _("The ticket is already on account %(number)s.") % {"number": account.number}
+            )
+        if locked.billing_account_id is not None and locked.sender_verified:
+            raise SupportError(
+                _("The ticket belongs to account %(number)s; its sender is verified.")
+                % {"number": locked.billing_account.number if locked.billing_account else ""}
+            )
+        if not locked.email:
+            # Written from the account's own address: keep replies where they went.
+            raise SupportError(_("The ticket has no sender's address to keep replying to."))
+        locked.billing_account = account
+        locked.sender_verified = locked.email.lower() in queries.account_addresses(account)
+        if locked.service_id is not None:
+            locked.service = None  # the service named was another account's
+        locked.language = account.language or locked.language
+        locked.updated_at = clock.now()
+        locked.save(
+            update_fields=[
+                "billing_account",
+                "sender_verified",
+                "service",
+                "language",
+                "updated_at",
+            ]
+        )
+        return locked
+
+
+def verify_sender(*, ticket: Ticket) -> Ticket:
+    """Staff have checked (by phone, by a code the account's owner confirmed...) that the sender
+    speaks for the ticket's account: the desk's warning goes. Replies still go to the sender."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.billing_account_id is None:
+            raise SupportError(_("Attach the ticket to a billing account first."))
+        if locked.sender_verified:
+            raise SupportError(_("The sender is already verified."))
+        locked.sender_verified = True
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["sender_verified", "updated_at"])
+        return locked
+
+
+def merge(*, source: Ticket, target: Ticket, staff: User) -> Ticket:
+    """Merge ticket `source` into `target`: its messages (with their files) move there, in the
+    order of their times; `source` is closed with a note naming `target` and from then on its
+    number leads to `target` (the desk, the panel, email replies to its thread).
+
+    Both must be of the same billing account, or `source` of none (an unknown sender's ticket
+    joins a customer's); a ticket is not merged into itself or twice."""
+    if source.pk == target.pk:
+        raise SupportError(_("A ticket cannot be merged into itself."))
+    with transaction.atomic():
+        # Both rows locked, in the order of their ids (two merges at once cannot deadlock).
+        rows = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("billing_account")
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        )
+        locked = {row.pk: row for row in rows}
+        src, dst = locked[source.pk], locked[target.pk]
+        for each in (src, dst):
+            if each.merged_into_id is not None:
+                raise SupportError(
+                    _("%(number)s is already merged into another ticket.") % {"number": each.number}
+                )
+        if src.billing_account_id is not None and src.billing_account_id != dst.billing_account_id:
+            raise SupportError(_("Tickets of different billing accounts cannot be merged."))
+        moved = TicketMessage.objects.filter(ticket=src).update(ticket=dst)
+        now = clock.now()
+        TicketMessage.objects.create(
+            ticket=src,
+            kind=MessageKind.NOTE,
+            author=staff,
+            text=_("Merged into %(number)s.") % {"number": dst.number},
+            created_at=now,
+        )
+        TicketMessage.objects.create(
+            ticket=dst,
+            kind=MessageKind.NOTE,
+            author=staff,
+            text=_("%(number)s is merged into this ticket (messages moved: %(count)s).")
+            % {"number": src.number, "count": moved},
+            created_at=now,
+        )
+        was_open = not src.is_closed
+        transition(src, TicketStatus.CLOSED)
+        src.merged_into = dst
+        src.save(update_fields=["merged_into"])
+        if was_open and dst.is_closed:
+            transition(dst, TicketStatus.WAITING_STAFF)  # what B still waited for is open in A
+        dst.updated_at = now
+        dst.save(update_fields=["updated_at"])
+        return dst
+
+
+CANNED_FIELDS = ("title", "text_ru", "text_en", "department", "is_active")
+
+
+def _canned_value(name: str, value: object) -> object:
+    if name.startswith("text_"):
+        return f"{len(str(value or ''))} chars"  # the audit records the size, not the text
+    if isinstance(value, Department):
+        return value.code
+    return value
+
+
+def save_canned(
+    *, answer: CannedAnswer | None, values: dict[str, object]
+) -> tuple[CannedAnswer, dict[str, dict[str, object]]]:
+    """Write a new canned answer or change one; returns it and what changed. A name in braces
+    that is not a placeholder (canned.PLACEHOLDERS) is refused with the list of those there are."""
+    title = " ".join(str(values.get("title") or "").split())
+    if not title:
+        raise SupportError(_("Write the title."))
+    if len(title) > 120:
+        raise SupportError(_("A title is at most 120 characters long."))
+    texts = {name: str(values.get(name) or "").strip() for name in ("text_ru", "text_en")}
+    if not all(texts.values()):
+        raise SupportError(_("Write the answer in Russian and in English."))
+    unknown = [name for text in texts.values() for name in canned.unknown_placeholders(text)]
+    if unknown:
+        raise SupportError(
+            _("Unknown placeholder %(names)s. The placeholders are: %(known)s.")
+            % {
+                "names": ", ".join("{" + name + "}" for name in dict.fromkeys(unknown)),
+                "known": ", ".join("{" + name + "}" for name in canned.PLACEHOLDERS),
+            }
+        )
+    department = values.get("department")
+    if department is not None and not isinstance(department, Department):
+        raise SupportError(_("Choose a department."))
+    new = {
+        "title": title,
+        **texts,
+        "department": department,
+        "is_active": bool(values.get("is_active")),
+    }
+    with transaction.atomic():
+        target = answer if answer is not None else CannedAnswer()
+        changes: dict[str, dict[str, object]] = {}
+        for name in CANNED_FIELDS:
+            before = getattr(target, name) if answer is not None else None
+            if answer is None or before != new[name]:
+                changes[name] = {
+                    "from": _canned_value(name, before) if answer is not None else None,
+                    "to": _canned_value(name, new[name]),
+                }
+            setattr(target, name, new[name])
+        target.save()
+        return target, changes

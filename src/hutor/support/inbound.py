@@ -6,8 +6,12 @@
   are forgeable, so a message joins a ticket only when its sender is the ticket's own address
   (the account's contact email or login, or the sender who opened it); otherwise it opens a
   ticket of its own.
-- **The account**: the billing account whose contact email or login is the sender; an unknown
-  sender opens a ticket without an account (staff attach it later).
+- **The account**: the billing account whose contact email or login is the sender. For an
+  unknown sender, the numbers and domains the subject and text quote, looked up by the desk's
+  own search (backoffice.search.accounts_in_text): when they lead to exactly one account, the
+  ticket opens on it marked "sender not verified" (replies still go to the sender); otherwise
+  it opens without an account (staff attach it later).
+- **Merged tickets**: a message threaded to a ticket merged into another lands in that one.
 - **Idempotency**: the Message-ID (or, without one, a hash of the message) is unique on
   TicketMessage; a message read twice adds one message.
 - **No loops**: auto-replies and bounces (Auto-Submitted other than "no", Precedence
@@ -32,8 +36,9 @@ from django.db.models import Q
 from django.utils.html import strip_tags
 
 from hutor.accounts.models import BillingAccount
+from hutor.backoffice.search import accounts_in_text
 from hutor.notifications.models import OutboxEmail
-from hutor.support import actions, files, numbers
+from hutor.support import actions, files, numbers, queries
 from hutor.support.models import Department, Ticket, TicketMessage
 
 _OUTBOX_ID = re.compile(r"^<hutor-outbox-(\d+)@hutor>$")
@@ -138,11 +143,9 @@ def _thread(message: EmailMessage) -> Ticket | None:
 
 
 def _sender_may_write(ticket: Ticket, sender: str) -> bool:
-    addresses = {ticket.email.lower()}
-    if ticket.billing_account is not None:
-        addresses.add(ticket.billing_account.contact_email.lower())
-        if ticket.billing_account.user_id:
-            addresses.add(ticket.billing_account.user.email.lower())
+    addresses = {ticket.email.lower()} - {""}
+    if ticket.billing_account is not None and ticket.sender_verified:
+        addresses |= queries.account_addresses(ticket.billing_account)
     return sender in addresses
 
 
@@ -154,6 +157,13 @@ def _account_of(sender: str) -> BillingAccount | None:
         .order_by("id")
         .first()
     )
+
+
+def _quoted_account(text: str) -> BillingAccount | None:
+    """The one account the numbers and domains of the text lead to; none when they lead to
+    none or to several."""
+    quoted = accounts_in_text(text)
+    return quoted[0].account if len(quoted) == 1 else None
 
 
 def _department() -> Department:
@@ -181,7 +191,10 @@ def receive(raw: bytes) -> Outcome:
     text = body_text(message) or "—"
     subject = " ".join(str(message.get("Subject", "")).split())[:200] or "—"
     found = _thread(message)
-    ticket = found if found is not None and _sender_may_write(found, sender) else None
+    # The sender is checked against the ticket the thread names; a merged one's messages land
+    # in the ticket it was merged into.
+    may = found is not None and _sender_may_write(found, sender)
+    ticket = queries.merged_target(found) if found is not None and may else None
     try:
         if ticket is not None:
             actions.customer_reply(
@@ -193,14 +206,18 @@ def receive(raw: bytes) -> Outcome:
             )
             return Outcome(Result.REPLIED, ticket)
         account = _account_of(sender)
+        verified = account is not None
+        if account is None:
+            account = _quoted_account(f"{subject}\n{text}")
         opened = actions.open_ticket(
             subject=subject,
             text=text,
             department=_department(),
             billing_account=account,
-            email="" if account else sender,
+            email="" if verified else sender,
             attachments=attachments_of(message),
             email_message_id=msgid,
+            sender_verified=verified,
         )
         return Outcome(Result.OPENED, opened)
     except IntegrityError:

@@ -98,8 +98,21 @@ class Ticket(models.Model):
         blank=True,
         related_name="assigned_tickets",
     )
-    # Where replies go when the ticket has no billing account (an unknown sender).
+    # The sender's address when the ticket came by email from an address that is not the
+    # account's (an unknown sender, perhaps attached to an account later): replies go there.
     email = models.EmailField(_("email"), blank=True)
+    # False when the ticket was put on an account by a number the sender quoted (or attached
+    # by staff) and the sender is not that account's contact: staff verify before disclosing.
+    sender_verified = models.BooleanField(_("sender verified"), default=True)
+    # Set when the ticket was merged into another: its messages are there, its number leads there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
     language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
@@ -125,10 +138,19 @@ class Ticket(models.Model):
 
     @property
     def reply_to(self) -> str:
-        """The address replies go to: the account's contact email, else the sender's."""
+        """The address replies go to: the sender's, when the ticket came from an address other
+        than the account's (attaching or verifying does not change it: the answer goes to who
+        asked), else the account's contact email."""
+        if self.email:
+            return self.email
         if self.billing_account_id is not None and self.billing_account is not None:
             return self.billing_account.contact_email
-        return self.email
+        return ""
+
+    @property
+    def needs_account_check(self) -> bool:
+        """No account yet, or one the sender is not verified for: the desk offers to attach."""
+        return self.billing_account_id is None or not self.sender_verified
 
     @property
     def root_message_id(self) -> str:
@@ -188,3 +210,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class CannedAnswer(models.Model):
+    """A ready answer support inserts into a reply, with placeholders filled in for the ticket
+    (canned.PLACEHOLDERS); written at the desk."""
+
+    title = models.CharField(_("title"), max_length=120)
+    text_ru = models.TextField(_("text in Russian"))
+    text_en = models.TextField(_("text in English"))
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="canned_answers",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("canned answer")
+        verbose_name_plural = _("canned answers")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

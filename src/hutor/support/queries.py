@@ -12,6 +12,7 @@ from hutor.core import clock
 from hutor.support import calculations
 from hutor.support.models import (
     OPEN_STATUSES,
+    CannedAnswer,
     Department,
     MessageKind,
     Ticket,
@@ -31,13 +32,17 @@ def departments() -> QuerySet[Department]:
 
 
 def customer_tickets(account: BillingAccount) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(billing_account=account).select_related("department")
+    """The account's tickets in its panel; not those of a sender not verified for it (a stranger
+    who quoted the account's number does not write into its owner's panel)."""
+    return Ticket.objects.filter(billing_account=account, sender_verified=True).select_related(
+        "department"
+    )
 
 
 def customer_ticket(account: BillingAccount, number: str) -> Ticket | None:
     """One of the account's tickets by number; another account's is not found (IDOR)."""
     return (
-        Ticket.objects.filter(billing_account=account, number=number)
+        Ticket.objects.filter(billing_account=account, number=number, sender_verified=True)
         .select_related("department", "service")
         .first()
     )
@@ -114,4 +119,28 @@ def account_tickets(account: BillingAccount, limit: int = 50) -> list[Ticket]:
         Ticket.objects.filter(billing_account=account)
         .select_related("department", "assignee")
         .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def account_addresses(account: BillingAccount) -> set[str]:
+    """The addresses that speak for an account: its contact email and its login (lower-case)."""
+    addresses = {account.contact_email.lower()}
+    if account.user_id is not None and account.user is not None:
+        addresses.add(account.user.email.lower())
+    return addresses - {""}
+
+
+def merged_target(ticket: Ticket) -> Ticket:
+    """The ticket a merged ticket's number leads to (itself when not merged)."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        seen.add(ticket.merged_into_id)
+        ticket = Ticket.objects.select_related("billing_account").get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def canned_answers(ticket: Ticket) -> QuerySet[CannedAnswer]:
+    """The active canned answers offered on a ticket: its department's and those of none."""
+    return CannedAnswer.objects.filter(is_active=True).filter(
+        Q(department__isnull=True) | Q(department_id=ticket.department_id)
     )

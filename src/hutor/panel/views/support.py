@@ -120,6 +120,11 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 @customer_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
+    if ticket.merged_into_id is not None:
+        # A merged ticket's number leads to the one it was merged into (the same account's).
+        target = queries.merged_target(ticket)
+        if target.billing_account_id == ticket.billing_account_id:
+            return redirect("panel:ticket_detail", number=target.number)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
