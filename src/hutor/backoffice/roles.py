@@ -33,6 +33,10 @@ ACTIONS: dict[str, str] = {
     "ticket.assign": Role.SUPPORT,
     "ticket.status": Role.SUPPORT,
     "ticket.priority": Role.SUPPORT,
+    "ticket.attach": Role.SUPPORT,  # an unknown sender's ticket put on a billing account
+    "ticket.verify": Role.SUPPORT,  # the sender checked to speak for the ticket's account
+    "ticket.merge": Role.SUPPORT,  # a ticket merged into another
+    "canned.save": Role.SUPPORT,  # a canned answer written or changed
     "kb.edit": Role.SUPPORT,  # a help article written or changed
     "kb.publish": Role.SUPPORT,  # put on the public help pages or taken off
     "kb.category": Role.SUPPORT,  # a help category added or renamed

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from hutor.backoffice.audit import record
+from hutor.backoffice.audit import record, require_reason
 from hutor.backoffice.exceptions import DeskError
 from hutor.support import actions as support
 from hutor.support.exceptions import SupportError
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import User
+    from hutor.accounts.models import BillingAccount, User
     from hutor.support.files import Incoming
-    from hutor.support.models import Ticket, TicketMessage
+    from hutor.support.models import CannedAnswer, Ticket, TicketMessage
 
 
 def _audit(staff: User, action: str, ticket: Ticket, **changes: object) -> None:
@@ -99,3 +99,71 @@ def set_priority(*, staff: User, ticket: Ticket, priority: str) -> Ticket:
     except SupportError as exc:
         raise DeskError(str(exc)) from exc
     return changed
+
+
+def attach(*, staff: User, ticket: Ticket, account: BillingAccount) -> Ticket:
+    """Put an unknown sender's (or an unverified) ticket on a billing account."""
+    before = ticket.billing_account.number if ticket.billing_account else None
+    try:
+        with transaction.atomic():
+            changed = support.attach_account(ticket=ticket, account=account)
+            _audit(
+                staff,
+                "ticket.attach",
+                changed,
+                account={"from": before, "to": account.number},
+                sender=changed.email,
+                sender_verified=changed.sender_verified,
+            )
+    except SupportError as exc:
+        raise DeskError(str(exc)) from exc
+    return changed
+
+
+def verify(*, staff: User, ticket: Ticket) -> Ticket:
+    """Record that the sender was checked to speak for the ticket's account."""
+    try:
+        with transaction.atomic():
+            changed = support.verify_sender(ticket=ticket)
+            _audit(
+                staff,
+                "ticket.verify",
+                changed,
+                sender=changed.email,
+                sender_verified={"from": False, "to": True},
+            )
+    except SupportError as exc:
+        raise DeskError(str(exc)) from exc
+    return changed
+
+
+def merge(*, staff: User, ticket: Ticket, into: Ticket) -> Ticket:
+    """Merge `ticket` into `into`; audited on the merged ticket, naming the one it joined."""
+    try:
+        with transaction.atomic():
+            target = support.merge(source=ticket, target=into, staff=staff)
+            _audit(staff, "ticket.merge", ticket, merged_into=target.number)
+    except SupportError as exc:
+        raise DeskError(str(exc)) from exc
+    return target
+
+
+def save_canned(
+    *, staff: User, answer: CannedAnswer | None, values: dict[str, object], reason: str
+) -> CannedAnswer:
+    """Write a new canned answer or change one (its texts recorded by their length)."""
+    require_reason(reason)
+    try:
+        with transaction.atomic():
+            saved, changes = support.save_canned(answer=answer, values=values)
+            record(
+                staff=staff,
+                action="canned.save",
+                reason=reason,
+                object_type="canned_answer",
+                object_id=saved.pk,
+                changes=changes,
+            )
+    except SupportError as exc:
+        raise DeskError(str(exc)) from exc
+    return saved

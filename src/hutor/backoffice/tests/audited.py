@@ -112,6 +112,56 @@ def ticket_actions_audited(post, staff, acc) -> set[str]:
         entry = post(name, [n], data)
         check(entry, action=action, staff=staff, reason=n, account=acc, **facts)
         done.add(entry.action)
+    return done | ticket_account_actions_audited(post, staff, acc, ticket)
+
+
+def ticket_account_actions_audited(post, staff, acc, ticket) -> set[str]:
+    """An unknown sender's ticket attached to the account, its sender verified, merged into the
+    account's ticket; a canned answer written (docs/support.md)."""
+    from hutor.support.actions import open_ticket
+    from hutor.support.models import CannedAnswer
+    from hutor.support.tests.data import department
+
+    done: set[str] = set()
+    stranger = open_ticket(
+        subject="Account?",
+        text="Hello",
+        department=department(),
+        billing_account=None,
+        email="who@elsewhere.org",
+    )
+    n = stranger.number
+    entry = post("ticket_attach", [n], {"account": acc.number, "confirm": "yes"})
+    check(entry, action="ticket.attach", staff=staff, reason=n, account=acc)
+    assert entry.changes["account"] == {"from": None, "to": acc.number}
+    assert entry.changes["sender_verified"] is False
+    done.add(entry.action)
+    entry = post("ticket_verify", [n], {"confirm": "yes"})
+    check(
+        entry,
+        action="ticket.verify",
+        staff=staff,
+        reason=n,
+        account=acc,
+        sender_verified={"from": False, "to": True},
+    )
+    done.add(entry.action)
+    entry = post("ticket_merge", [n], {"into": ticket.number, "confirm": "yes"})
+    check(
+        entry,
+        action="ticket.merge",
+        staff=staff,
+        reason=n,
+        account=acc,
+        merged_into=ticket.number,
+    )
+    done.add(entry.action)
+    values = {"title": "Balance", "text_ru": "Баланс {balance}", "text_en": "Balance {balance}"}
+    entry = post("canned_add", [], values | {"is_active": "on", "reason": "Common question"})
+    check(entry, action="canned.save", staff=staff, reason="Common question")
+    assert entry.object_id == str(CannedAnswer.objects.get(title="Balance").pk)
+    assert entry.changes["text_ru"] == {"from": None, "to": "16 chars"}
+    done.add(entry.action)
     return done
 
 

@@ -23,7 +23,7 @@ from hutor.servers import actions as servers
 from hutor.servers.models import Server, ServerGroup
 from hutor.support.actions import open_ticket
 from hutor.support.files import Incoming
-from hutor.support.models import Ticket
+from hutor.support.models import CannedAnswer, Ticket
 from hutor.support.tests.data import department
 from hutor.webhooks import actions as webhooks
 from hutor.webhooks.models import Endpoint
@@ -72,6 +72,10 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     )
     tkt = ticket.number
     file = ticket.messages.first().attachments.get().pk
+    answer = (
+        CannedAnswer.objects.first()
+        or CannedAnswer.objects.create(title="Matrix", text_ru="М", text_en="M")
+    ).pk
 
     def r(name, *args):
         return reverse(f"desk:{name}", args=args)
@@ -101,6 +105,14 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("ticket_assign", r("ticket_assign", tkt), "POST", Role.SUPPORT),
         ("ticket_status", r("ticket_status", tkt), "POST", Role.SUPPORT),
         ("ticket_priority", r("ticket_priority", tkt), "POST", Role.SUPPORT),
+        ("ticket_attach", r("ticket_attach", tkt), "POST", Role.SUPPORT),
+        ("ticket_verify", r("ticket_verify", tkt), "POST", Role.SUPPORT),
+        ("ticket_merge", r("ticket_merge", tkt), "POST", Role.SUPPORT),
+        ("canned", r("canned"), "GET", Role.SUPPORT),
+        ("canned_add", r("canned_add"), "GET", Role.SUPPORT),
+        ("canned_add", r("canned_add"), "POST", Role.SUPPORT),
+        ("canned_edit", r("canned_edit", answer), "GET", Role.SUPPORT),
+        ("canned_edit", r("canned_edit", answer), "POST", Role.SUPPORT),
         ("resend_activation", r("resend_activation", acc), "GET", Role.SUPPORT),
         ("resend_activation", r("resend_activation", acc), "POST", Role.SUPPORT),
         ("email_resend", r("email_resend", email), "GET", Role.SUPPORT),

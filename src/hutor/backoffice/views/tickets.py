@@ -16,17 +16,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hutor.accounts.models import User
+from hutor.accounts import numbers as account_numbers
+from hutor.accounts.models import BillingAccount, User
 from hutor.backoffice import queries, roles
 from hutor.backoffice.actions import tickets as desk
 from hutor.backoffice.exceptions import DeskError
 from hutor.backoffice.models import Role
+from hutor.backoffice.search import Quoted, accounts_in_text
+from hutor.backoffice.views.canned import canned_options
 from hutor.backoffice.views.common import render_desk, staff_of
 from hutor.invoices.models import InvoiceStatus
 from hutor.support import files
+from hutor.support import numbers as support_numbers
 from hutor.support import queries as support_queries
 from hutor.support.forms import FilesField
-from hutor.support.models import Attachment, Ticket, TicketPriority, TicketStatus
+from hutor.support.models import (
+    Attachment,
+    MessageKind,
+    Ticket,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
+)
 
 NOBODY = "-"
 
@@ -45,10 +56,14 @@ class NoteForm(MessageForm):
 
 
 def _ticket(number: str) -> Ticket:
-    return get_object_or_404(
+    """The ticket by number; a merged ticket's number leads to the ticket it was merged into."""
+    found = get_object_or_404(
         Ticket.objects.select_related("department", "billing_account", "service", "assignee"),
         number=number,
     )
+    if found.merged_into_id is None:
+        return found
+    return _ticket(support_queries.merged_target(found).number)
 
 
 def _staff() -> list[User]:
@@ -84,15 +99,24 @@ def queue(request: HttpRequest) -> HttpResponse:
 @roles.require_role(Role.SUPPORT)
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
     item = _ticket(number)
+    if item.number != number:
+        messages.info(
+            request,
+            _("%(number)s is merged into %(target)s.") % {"number": number, "target": item.number},
+        )
+        return redirect("desk:ticket", number=item.number)
     account = item.billing_account
     view = queries.account_view(account) if account is not None else None
+    thread = support_queries.thread(item, staff=True)
     return render_desk(
         request,
         "backoffice/tickets/ticket.html",
         {
             "ticket": item,
             "overdue": support_queries.is_overdue(item),
-            "thread": support_queries.thread(item, staff=True),
+            "thread": thread,
+            "quoted": _quoted(item, thread) if item.needs_account_check else [],
+            "canned": canned_options(item, view, staff_of(request)),
             "account": account,
             "view": view,
             "unpaid": [i for i in view.invoices if i.status == InvoiceStatus.UNPAID]
@@ -195,6 +219,78 @@ def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The priority is saved."))
+    return redirect("desk:ticket", number=item.number)
+
+
+def _quoted(item: Ticket, thread: list[TicketMessage]) -> list[Quoted]:
+    """The accounts the numbers in the ticket's subject and the customer's messages point to,
+    other than the one the ticket is already on."""
+    text = "\n".join([item.subject, *(m.text for m in thread if m.kind == MessageKind.CUSTOMER)])
+    return [q for q in accounts_in_text(text) if q.account.pk != item.billing_account_id]
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    if request.POST.get("confirm") == "yes":
+        return True
+    messages.error(request, _("Tick the box to confirm."))
+    return False
+
+
+@require_POST
+@roles.require_action("ticket.attach")
+def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
+    item = _ticket(number)
+    typed = account_numbers.normalize(request.POST.get("account", ""))
+    account = BillingAccount.objects.filter(number=typed).first() if typed else None
+    if account is None:
+        messages.error(request, _("No billing account has this number."))
+    elif _confirmed(request):
+        try:
+            desk.attach(staff=staff_of(request), ticket=item, account=account)
+        except DeskError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The ticket is attached to account %(number)s.") % {"number": account.number},
+            )
+    return redirect("desk:ticket", number=item.number)
+
+
+@require_POST
+@roles.require_action("ticket.verify")
+def ticket_verify(request: HttpRequest, number: str) -> HttpResponse:
+    item = _ticket(number)
+    if _confirmed(request):
+        try:
+            desk.verify(staff=staff_of(request), ticket=item)
+        except DeskError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The sender is marked verified."))
+    return redirect("desk:ticket", number=item.number)
+
+
+@require_POST
+@roles.require_action("ticket.merge")
+def ticket_merge(request: HttpRequest, number: str) -> HttpResponse:
+    item = get_object_or_404(Ticket, number=number)
+    typed = support_numbers.parse(request.POST.get("into", ""))
+    into = Ticket.objects.filter(number=typed).first() if typed else None
+    if into is None:
+        messages.error(request, _("No ticket has this number."))
+    elif _confirmed(request):
+        try:
+            target = desk.merge(staff=staff_of(request), ticket=item, into=into)
+        except DeskError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(number)s is merged into %(target)s.")
+                % {"number": item.number, "target": target.number},
+            )
+            return redirect("desk:ticket", number=target.number)
     return redirect("desk:ticket", number=item.number)
 
 
