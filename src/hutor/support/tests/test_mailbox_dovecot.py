@@ -1,11 +1,13 @@
 """Support by email against a real Dovecot (Debian's dovecot-imapd, started by the test).
 
 A customer emails support and the ticket opens on their billing account (found by the
-sender); a stranger's email opens a ticket without one; support answers at the desk and the
-reply goes out by the outbox with the ticket number and threading headers; the customer's
-answer by email lands in the same ticket (by the headers, and by the number in the subject
-alone); a message fetched twice adds one message; an auto-reply and a bounce are ignored and
-answer nothing; a stranger quoting someone's ticket number does not get into it.
+sender); an email from an address nobody has, quoting the account's number, opens a ticket on
+that account marked "sender not verified"; a stranger's email opens a ticket without one;
+support answers at the desk and the replies go out by the outbox, over SMTP to a sink, with the
+ticket number and threading headers (the unverified sender's to the sender, not the account);
+the customer's answer by email lands in the same ticket (by the headers, and by the number in
+the subject alone); a message fetched twice adds one message; an auto-reply and a bounce are
+ignored and answer nothing; a stranger quoting someone's ticket number does not get into it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
@@ -21,6 +22,7 @@ from hutor.backoffice.models import Role, StaffProfile
 from hutor.backoffice.tests.conftest import desk_session
 from hutor.notifications.actions import deliver_due
 from hutor.notifications.models import OutboxEmail
+from hutor.panel.tests.test_order_flow import smtp  # noqa: F401  (the SMTP sink fixture)
 from hutor.support.models import Attachment, MessageKind, Ticket, TicketMessage, TicketStatus
 from hutor.support.tests.data import department
 from hutor.testing_dovecot import deliver, mark_all_unseen, running_dovecot
@@ -50,7 +52,13 @@ def fetch(dovecot, capsys) -> str:
     return capsys.readouterr().out
 
 
-def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model, capsys):
+def test_support_by_email_end_to_end(
+    dovecot,
+    smtp,  # noqa: F811  (the fixture imported above)
+    account_factory,
+    django_user_model,
+    capsys,
+):
     department()
     olga = account_factory(email="olga@example.com", name="Ольга", notify=False)
     first = email(
@@ -70,12 +78,22 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
     with_file.add_attachment(
         b"MZ", maintype="application", subtype="octet-stream", filename="x.exe"
     )
+    # From her personal address, which no account has, quoting her account's number.
+    personal = email(
+        "olga.home@mail.example",
+        f"Вопрос по аккаунту {olga.number}",
+        "Пишу с личной почты: сколько у меня на балансе?",
+        Message_ID="<home-1@mail.example>",
+    )
     deliver(dovecot, first)
     deliver(dovecot, with_file.as_bytes())
-    assert "Opened 2" in fetch(dovecot, capsys)
+    deliver(dovecot, personal)
+    assert "Opened 3" in fetch(dovecot, capsys)
 
-    ticket = Ticket.objects.get(billing_account=olga)
+    ticket = Ticket.objects.get(billing_account=olga, sender_verified=True)
     assert ticket.subject == "Сайт не работает" and ticket.status == TicketStatus.NEW
+    unverified = Ticket.objects.get(billing_account=olga, sender_verified=False)
+    assert unverified.email == "olga.home@mail.example"
     assert olga.number in ticket.messages.get().text
     stranger = Ticket.objects.get(email="stranger@elsewhere.org")
     assert stranger.billing_account is None
@@ -88,18 +106,25 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
     desk = desk_session(Client(), staff)
     page = desk.get(f"/desk/tickets/{stranger.number}/").content.decode()
     assert 'data-testid="no-account"' in page and "stranger@elsewhere.org" in page
+    page = desk.get(f"/desk/tickets/{unverified.number}/").content.decode()
+    assert 'data-testid="sender-unverified"' in page and olga.number in page
     desk.post(f"/desk/tickets/{ticket.number}/reply/", {"reply-text": "Перезапустили сервер."})
-    mail.outbox.clear()
+    desk.post(
+        f"/desk/tickets/{unverified.number}/reply/",
+        {"reply-text": "Напишите, пожалуйста, с адреса аккаунта."},
+    )
     deliver_due()
-    (reply,) = [m for m in mail.outbox if ticket.number in m.subject]
-    assert reply.to == ["olga@example.com"]
-    sent = reply.message()
+    # Both replies left over SMTP: each to the address that wrote.
+    sent = smtp.by_subject(ticket.number)
+    assert sent["To"] == "olga@example.com"
     assert sent["In-Reply-To"] == f"<ticket-{ticket.number}@hutor>"
+    assert "Перезапустили сервер." in sent.get_body(("plain",)).get_content()
+    assert smtp.by_subject(unverified.number)["To"] == "olga.home@mail.example"
 
     # The customer answers the reply from her mail program: same ticket, by the headers.
     answer = email(
         "olga@example.com",
-        f"Re: {reply.subject}",
+        f"Re: {sent['Subject']}",
         "Спасибо, работает!",
         Message_ID="<answer-2@example.com>",
         In_Reply_To=sent["Message-ID"],
@@ -111,7 +136,7 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
         dovecot,
         email(
             "olga@example.com",
-            f"Автоответ: {reply.subject}",
+            f"Автоответ: {sent['Subject']}",
             "Я в отпуске до понедельника.",
             Auto_Submitted="auto-replied",
             In_Reply_To=sent["Message-ID"],
@@ -136,7 +161,7 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
     count = TicketMessage.objects.count()
     mark_all_unseen(dovecot)
     out = fetch(dovecot, capsys)
-    assert "Opened 0, replies 0, already read 3, ignored 2" in out
+    assert "Opened 0, replies 0, already read 4, ignored 2" in out
     assert TicketMessage.objects.count() == count
 
     # By the number in the subject alone (the headers lost by a mail program).
@@ -149,6 +174,10 @@ def test_support_by_email_end_to_end(dovecot, account_factory, django_user_model
     assert not ticket.messages.filter(text__contains="пароль").exists()
     assert Ticket.objects.get(email="evil@elsewhere.org").billing_account is None
     # No email ever went to the auto-responder, the bounce or the strangers.
-    assert not OutboxEmail.objects.exclude(to_email="olga@example.com").filter(
-        template="support_reply"
-    )
+    replies = OutboxEmail.objects.filter(template="support_reply")
+    assert sorted(replies.values_list("to_email", flat=True)) == [
+        "olga.home@mail.example",
+        "olga@example.com",
+    ]
+    deliver_due()
+    assert len([m for m in smtp.messages if "[T-" in str(m["Subject"])]) == 2
