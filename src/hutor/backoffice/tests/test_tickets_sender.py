@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from hutor.backoffice.models import AuditEntry, Role
 from hutor.backoffice.search import accounts_in_text
@@ -146,7 +147,7 @@ def test_the_desk_warns_suggests_attaches_and_verifies(world, account_factory, s
     assert 'data-testid="sender-unverified"' not in page
     assert 'data-testid="account-check"' not in page
     # Verified on an account: attaching again or verifying twice is refused.
-    with pytest.raises(SupportError, match="verified"):
+    with translation.override("en"), pytest.raises(SupportError, match="verified"):
         actions.verify_sender(ticket=ticket)
     response = desk.post(url + "attach/", {"account": other.number, "confirm": "yes"}, follow=True)
     ticket.refresh_from_db()
