@@ -241,7 +241,8 @@ def _confirmed(request: HttpRequest) -> bool:
 def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
     item = _ticket(number)
     typed = account_numbers.normalize(request.POST.get("account", ""))
-    account = BillingAccount.objects.filter(number=typed).first() if typed else None
+    digits = typed.isascii() and typed.isdigit()  # nothing else is an account number
+    account = BillingAccount.objects.filter(number=typed).first() if digits else None
     if account is None:
         messages.error(request, _("No billing account has this number."))
     elif _confirmed(request):
