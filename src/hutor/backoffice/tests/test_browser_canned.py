@@ -49,7 +49,12 @@ def test_support_inserts_a_canned_answer_into_the_reply(live_server, browser, wo
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
     page.goto(f"{live_server.url}/desk/tickets/{ticket.number}/")
     reply = page.locator("#id_reply-text")
     reply.fill("Добрый день! ")
