@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "hutor.webhooks",
     "hutor.notifications",
     "hutor.accounts",
+    # The public offer's versions and each order's acceptance; documents refer to them.
+    "hutor.offers",
     # Servers sit below the catalog (a tariff names a server group); they use only the
     # provisioning modules' registry, which imports no app's models (services/provisioning).
     "hutor.servers",

@@ -14,6 +14,8 @@ from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import Posting
 from hutor.notifications.models import OutboxEmail
+from hutor.offers import queries as offer_queries
+from hutor.offers.models import Acceptance
 from hutor.payments.models import Payment, PaymentMethod
 from hutor.services.models import Service, ServiceStatus
 from hutor.support import queries as support_queries
@@ -40,6 +42,7 @@ class AccountView:
     notes: list[Note]
     audit: list[AuditEntry]
     tickets: list[Ticket]
+    offer_acceptances: list[Acceptance]
 
 
 def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
@@ -76,6 +79,7 @@ def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
             AuditEntry.objects.filter(billing_account=account).select_related("staff")[:limit]
         ),
         tickets=support_queries.account_tickets(account, limit=limit or 1000),
+        offer_acceptances=list(offer_queries.acceptances(account.pk)[:limit]),
     )
 
 

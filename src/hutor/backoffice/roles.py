@@ -84,6 +84,8 @@ ACTIONS: dict[str, str] = {
     "webhook.resend": Role.ADMIN,  # a delivery sent again
     "api_token.create": Role.ADMIN,  # a staff API token (hutor.api), shown once
     "api_token.revoke": Role.ADMIN,
+    "offer.edit": Role.ADMIN,  # a draft version of the public offer written or changed
+    "offer.publish": Role.ADMIN,  # a version published: in force from its date, then frozen
 }
 
 # Pages that are not an action but need more than the support role.

@@ -11,7 +11,6 @@ class ProviderAdmin(admin.ModelAdmin):
         ("Contacts", {"fields": ["phone", "email", "website", "director", "accountant"]}),
         ("Bank", {"fields": ["bank_name", "bik", "correspondent_account", "settlement_account"]}),
         ("VAT", {"fields": ["vat_rate"]}),
-        ("Public offer", {"fields": ["offer_text"]}),
     ]
 
     def has_add_permission(self, request):

@@ -56,15 +56,6 @@ class Provider(models.Model):
         blank=True,
         help_text=_("Empty means documents say «Без НДС» (no VAT)."),
     )
-    # The public offer the order form links to (/offer/). One current text for now; its
-    # versions and each customer's recorded acceptance belong to the documents' issue.
-    offer_text = models.TextField(
-        _("public offer"),
-        blank=True,
-        help_text=_(
-            "The text of the public offer, shown at /offer/ and linked from the order form."
-        ),
-    )
 
     class Meta:
         verbose_name = _("provider requisites")

@@ -423,16 +423,30 @@ PROVIDER: dict[str, object] = {
     "director": "Кузнецов Алексей Викторович",
     "accountant": "Соколова Марина Андреевна",
     "vat_rate": None,
-    "offer_text": (
-        "Публичная оферта о заключении договора оказания услуг хостинга (демонстрационный "
-        "текст: замените его своим в администрировании, «Реквизиты поставщика»).\n\n"
-        "1. ООО «Хутор Хостинг» (Исполнитель) предлагает любому лицу (Заказчику) заключить "
-        "договор оказания услуг хостинга, регистрации доменов, аренды VPS, SSL-сертификатов и "
-        "администрирования серверов на условиях этой оферты.\n\n"
-        "2. Акцепт оферты: оформление заказа на сайте Исполнителя с отметкой о согласии с "
-        "офертой. С акцепта договор считается заключённым.\n\n"
-        "3. Услуги оказываются за оплаченные периоды по тарифам, опубликованным на сайте; "
-        "оплата вносится на баланс биллинг-аккаунта Заказчика.\n\n"
-        "4. Реквизиты Исполнителя указаны на этой странице и в каждом счёте."
-    ),
 }
+
+# The demo's public offer, version 1 (the offers app; later versions are written in the desk).
+OFFER_TEXT_RU = (
+    "Публичная оферта о заключении договора оказания услуг хостинга (демонстрационный текст: "
+    "напишите свою редакцию в пульте, «Настройки» → «Публичная оферта»).\n\n"
+    "1. ООО «Хутор Хостинг» (Исполнитель) предлагает любому лицу (Заказчику) заключить "
+    "договор оказания услуг хостинга, регистрации доменов, аренды VPS, SSL-сертификатов и "
+    "администрирования серверов на условиях этой оферты.\n\n"
+    "2. Акцепт оферты: оформление заказа на сайте Исполнителя с отметкой о согласии с "
+    "офертой. С акцепта договор считается заключённым.\n\n"
+    "3. Услуги оказываются за оплаченные периоды по тарифам, опубликованным на сайте; "
+    "оплата вносится на баланс биллинг-аккаунта Заказчика.\n\n"
+    "4. Реквизиты Исполнителя указаны на этой странице и в каждом счёте."
+)
+OFFER_TEXT_EN = (
+    "Public offer to conclude a contract for hosting services (a demonstration text: write "
+    "your own version in the desk, Settings → Public offer).\n\n"
+    "1. Hutor Hosting LLC (the Contractor) offers any person (the Customer) a contract for "
+    "hosting, domain registration, VPS rental, SSL certificates and server administration on "
+    "the terms of this offer.\n\n"
+    "2. Acceptance: placing an order on the Contractor's website with the box of consent to "
+    "this offer ticked. From the acceptance the contract is concluded.\n\n"
+    "3. Services are rendered for paid periods at the tariffs published on the website; "
+    "payment is made to the balance of the Customer's billing account.\n\n"
+    "4. The Contractor's requisites are given on this page and in every invoice."
+)

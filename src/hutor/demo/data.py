@@ -27,13 +27,17 @@ from hutor.catalog.models import (
     TariffFeature,
     TariffPrice,
 )
+from hutor.core import clock
 from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.demo import dns as demo_dns
-from hutor.demo.catalog import CATALOG, PROVIDER, TariffSpec
+from hutor.demo.catalog import CATALOG, OFFER_TEXT_EN, OFFER_TEXT_RU, PROVIDER, TariffSpec
 from hutor.demo.kb import load_help
 from hutor.ledger.actions import clearing_account, customer_account, post
 from hutor.ledger.models import EntryKind
+from hutor.offers.actions import publish as publish_offer
+from hutor.offers.actions import save_draft as save_offer_draft
+from hutor.offers.models import Offer
 from hutor.payments.models import Gateway, PaymentMethod
 
 CURRENCY = "RUB"
@@ -126,6 +130,17 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
 
 def load_provider() -> Provider:
     provider, _ = Provider.objects.get_or_create(pk=1, defaults=PROVIDER)
+    if not Offer.objects.exists():  # the first version of the public offer, in force today
+        offer, _changes = save_offer_draft(
+            offer=None,
+            values={
+                "number": "1",
+                "effective_from": clock.today(),
+                "text_ru": OFFER_TEXT_RU,
+                "text_en": OFFER_TEXT_EN,
+            },
+        )
+        publish_offer(offer=offer)
     return provider
 
 

@@ -15,6 +15,7 @@ from hutor.core.money import Money
 from hutor.core.templatetags.money import format_money
 from hutor.domains.models import ContactProfile
 from hutor.domains.queries import profiles_of
+from hutor.offers.queries import in_force as offer_in_force
 from hutor.services.actions import validate_identifier
 from hutor.services.exceptions import InvalidIdentifier
 from hutor.services.identifiers import zone_of
@@ -113,6 +114,9 @@ class OrderForm(forms.Form):
         error_messages={"required": _("Please accept the offer to place an order.")},
     )
     order_token = forms.UUIDField(widget=forms.HiddenInput)
+    # The version of the public offer the visitor was shown (offers.queries.in_force): the one
+    # the order records as accepted, refused if another came into force meanwhile.
+    offer = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     CUSTOMER_FIELDS = ("email", "name", "kind", "inn", "kpp", "address", "phone")
 
@@ -125,6 +129,8 @@ class OrderForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {}).setdefault("order_token", uuid.uuid4())
+        self.public_offer = offer_in_force()
+        kwargs["initial"].setdefault("offer", self.public_offer.pk if self.public_offer else None)
         super().__init__(*args, **kwargs)
         self.tariff = tariff
         prices = tariff.prices.filter(is_active=True).order_by("period_months")
@@ -165,6 +171,7 @@ class OrderForm(forms.Form):
         # A new customer (or one without a contact profile yet) gives the owner's details here
         # (panel.contact_forms.OrderOwnerForm) and the order makes the profile.
         self.account = account
+        self.logged_in = logged_in
         self.asks_owner = (not logged_in or not self.contact_profiles) and (
             "register_domain" in self.fields or self.is_domain
         )

@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -26,6 +26,8 @@ from hutor.domains.actions import (
     set_domain_details,
 )
 from hutor.invoices import links
+from hutor.offers.actions import accept as accept_offer
+from hutor.offers.exceptions import OfferError
 from hutor.panel import limits
 from hutor.panel.contact_forms import OrderOwnerForm
 from hutor.panel.forms import OrderForm
@@ -109,6 +111,10 @@ def order(request: HttpRequest, type_code: str, tariff_code: str) -> HttpRespons
                 form.login_url = login_url  # type: ignore[attr-defined]
             except ValidationError as exc:
                 _show(exc, form, owner_form)
+            except OfferError as exc:
+                # Another version came into force since the form was shown: show that one,
+                # to be read and accepted again.
+                form = _offer_again(form, str(exc))
             except ServiceError as exc:
                 form.add_error(None, str(exc))
             except IntegrityError:
@@ -227,6 +233,14 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
         service, *domain = place_orders(
             billing_account=account, items=items, order_token=data["order_token"]
         )
+        # The offer's acceptance, with the order: version, time, address, browser.
+        accept_offer(
+            billing_account=account,
+            offer_id=data.get("offer"),
+            ip_address=limits.client_address(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            order_token=data["order_token"],
+        )
         owner = data.get("contact_profile")
         if form.owner is not None:  # a new customer's domain owner: the account's first profile
             owner = create_contact_profile(billing_account=account, **form.owner)
@@ -238,6 +252,21 @@ def _place(request: HttpRequest, form: OrderForm, account: BillingAccount | None
             set_domain_details(service=service, contact_profile=owner, auth_code=auth_code)
     _remember(request, service)
     return service
+
+
+def _offer_again(form: OrderForm, message: str) -> OrderForm:
+    """The posted form again, with the offer now in force, its box unticked and `message`
+    beside it."""
+    data = QueryDict(mutable=True)
+    data.update(form.data)
+    data.pop("accept_offer", None)
+    data["offer"] = str(form.public_offer.pk) if form.public_offer else ""
+    again = OrderForm(
+        data, tariff=form.tariff, logged_in=form.logged_in, account=form.account, initial={}
+    )
+    again.is_valid()
+    again.errors["accept_offer"] = again.error_class([message])
+    return again
 
 
 def _domain_free(form: OrderForm) -> bool:

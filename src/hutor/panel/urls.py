@@ -22,6 +22,7 @@ app_name = "panel"
 urlpatterns = [
     path("", public.storefront, name="storefront"),
     path("offer/", public.offer, name="offer"),
+    path("offer/<str:number>/", public.offer, name="offer_version"),
     path("domains/", domains.domain_search, name="domain_search"),
     # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
     path("login/", account_views.login, name="login"),

@@ -15,6 +15,7 @@ from hutor.backoffice import roles
 from hutor.backoffice import urls as desk_urls
 from hutor.backoffice.models import AuditEntry, Role, StaffProfile
 from hutor.backoffice.tests.conftest import desk_session, queued_bank_line
+from hutor.core import clock
 from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
 from hutor.payments.bank import actions as bank_actions
@@ -55,6 +56,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         or servers.add_server(name="matrix1", group=group, module="log", host="m.example.net")
     ).pk
     category, article = help_article()
+    offer = draft_offer()
 
     hook = Endpoint.objects.first()
     if hook is None:
@@ -220,8 +222,28 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("kb_category_add", r("kb_category_add"), "POST", Role.SUPPORT),
         ("kb_category_edit", r("kb_category_edit", category), "GET", Role.SUPPORT),
         ("kb_category_edit", r("kb_category_edit", category), "POST", Role.SUPPORT),
+        ("offers", r("offers"), "GET", Role.SUPPORT),
+        ("offer", r("offer", offer), "GET", Role.SUPPORT),
+        ("offer_add", r("offer_add"), "GET", Role.ADMIN),
+        ("offer_add", r("offer_add"), "POST", Role.ADMIN),
+        ("offer_edit", r("offer_edit", offer), "GET", Role.ADMIN),
+        ("offer_edit", r("offer_edit", offer), "POST", Role.ADMIN),
+        ("offer_publish", r("offer_publish", offer), "GET", Role.ADMIN),
+        ("offer_publish", r("offer_publish", offer), "POST", Role.ADMIN),
     ]
     return rows
+
+
+def draft_offer() -> int:
+    """A draft version of the public offer (made once), for the offer pages' rows."""
+    from hutor.offers import actions as offers
+    from hutor.offers.models import Offer
+
+    found = Offer.objects.filter(number="matrix").first()
+    if found is None:
+        values = {"number": "matrix", "effective_from": clock.today(), "text_ru": "Матрица"}
+        found, _changes = offers.save_draft(offer=None, values=values)
+    return found.pk
 
 
 def help_article() -> tuple[int, int]:

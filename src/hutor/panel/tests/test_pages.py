@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from hutor.accounts.models import BillingAccount
 from hutor.catalog.models import ServiceType
-from hutor.core.models import Provider
+from hutor.core import clock
 from hutor.demo import data
+from hutor.offers.models import Offer
 
 pytestmark = pytest.mark.django_db
 
@@ -136,20 +137,28 @@ def test_referenced_static_files_exist_and_are_served(client, demo):
 
 
 def test_the_public_offer_on_the_order_form_is_a_link_to_the_providers_text(client, demo):
-    """Issue 12, item 8: «публичную оферту» was plain text."""
+    """Issue 12, item 8: «публичную оферту» was plain text. Issue 17, item 5: the link names
+    the version in force, the one the order records as accepted."""
     order = page(client.get("/order/hosting/start/"))
-    assert 'Я принимаю <a href="/offer/" target="_blank" rel="noopener">публичную оферту</a>' in (
-        order
-    )
+    today = clock.today().strftime("%d.%m.%Y")
+    assert (
+        f'Я принимаю <a href="/offer/1/" target="_blank" rel="noopener">публичную оферту № 1 от '
+        f"{today}</a>"
+    ) in order
     offer = page(client.get("/offer/"))
     assert "Публичная оферта о заключении договора" in offer
     assert "7714680234" in offer  # the provider's INN beside it
 
     english = page(client.get("/offer/", HTTP_ACCEPT_LANGUAGE="en"))
-    assert "The offer is published in Russian" in english
+    assert "Public offer to conclude a contract" in english
+    assert "the contract is the Russian text" in english
 
-    Provider.objects.filter(pk=1).update(offer_text="")
+    Offer.objects.all().delete()
     assert "не опубликовал здесь текст оферты" in page(client.get("/offer/"))
+    order = page(client.get("/order/hosting/start/"))
+    assert 'Я принимаю <a href="/offer/" target="_blank" rel="noopener">публичную оферту</a>' in (
+        order
+    )
 
 
 def test_pages_without_an_icon_link_find_the_favicon(client, db):

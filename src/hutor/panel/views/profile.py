@@ -17,6 +17,7 @@ from hutor.accounts import actions
 from hutor.accounts.emails import read_email_change_token
 from hutor.accounts.exceptions import AccountError
 from hutor.accounts.models import AccountKind, BillingAccount
+from hutor.offers import queries as offers
 from hutor.panel import limits
 from hutor.panel.views.common import customer_required
 
@@ -78,6 +79,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "needs_kpp": account.kind == AccountKind.COMPANY,
             "password_url": _url("account_change_password"),
             "mfa_url": _url("mfa_index"),
+            "contract": offers.contract_of(account.pk),
+            "acceptances": offers.acceptances(account.pk)[:10],
         },
     )
 
