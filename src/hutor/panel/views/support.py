@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.accounts.models import BillingAccount
+from hutor.panel import submissions
+from hutor.panel.models import FormAction
+from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 from hutor.services.models import Service, ServiceStatus
 from hutor.support import actions, files, queries
@@ -95,7 +98,8 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.POST or None, request.FILES or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def open_ticket() -> str:
             ticket = actions.open_ticket(
                 subject=data["subject"],
                 text=data["text"],
@@ -105,15 +109,28 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 author=request.user,  # type: ignore[arg-type]
                 attachments=_incoming(form),
             )
+            return f"ticket:{ticket.number}"
+
+        try:
+            # The form's one-time token: a double click or a resubmitted form opens one ticket.
+            token = submissions.read(request, account, FormAction.OPEN_TICKET)
+            claim = submissions.submit(
+                token=token,
+                billing_account=account,
+                action=FormAction.OPEN_TICKET,
+                perform=open_ticket,
+            )
+        except FormTokenError as exc:
+            form.add_error(None, exc.message)
         except SupportError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("Ticket %(number)s is open. We will answer here and by email.")
-                % {"number": ticket.number},
-            )
-            return redirect("panel:ticket_detail", number=ticket.number)
+            if claim.first:
+                message = _("Ticket %(number)s is open. We will answer here and by email.")
+            else:
+                message = _("This form was already sent: ticket %(number)s is open.")
+            messages.success(request, message % {"number": claim.result_key})
+            return redirect("panel:ticket_detail", number=claim.result_key)
     return render(request, "panel/support/new.html", {"form": form})
 
 
