@@ -82,8 +82,9 @@ ACTIONS: dict[str, str] = {
     "api_token.revoke": Role.ADMIN,
 }
 
-# Pages that are not an action but need more than the support role.
+# Pages that are not an action, and the least role that may see them.
 PAGES: dict[str, str] = {
+    "reports.support": Role.SUPPORT,  # tickets opened and closed, SLA kept
     "reports.sales": Role.SALES,  # outstanding invoices, expiring services
     "reports.finance": Role.ACCOUNTANT,  # payments, revenue, suspensions
     "audit": Role.ACCOUNTANT,
