@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -46,7 +47,18 @@ class ReplyForm(forms.Form):
 
 
 class TicketForm(ReplyForm):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    subject = forms.CharField(
+        label=gettext_lazy("Subject"),
+        max_length=200,
+        # suggest.js offers help articles under the field as the customer types.
+        widget=forms.TextInput(
+            attrs={
+                "data-suggest-url": reverse_lazy("kb:suggest"),
+                "data-suggest-target": "subject-suggestions",
+                "autocomplete": "off",
+            }
+        ),
+    )
     department = forms.ModelChoiceField(
         label=gettext_lazy("Department"), queryset=queries.departments(), empty_label=None
     )
