@@ -3,7 +3,8 @@ queue narrowed to unassigned tickets of one department, a ticket opened beside t
 panel, taken (assigned to oneself), answered; then it is under "mine", waiting for the
 customer. Russian at 1280 px, English on a 390 px phone (no sideways scrolling), nothing
 refused by the Content-Security-Policy (csp_clean). With HUTOR_SCREENSHOTS set it saves
-support-desk-queue-{ru,en-phone}.png and support-desk-ticket-{en,ru-phone}.png."""
+support-desk-queue-{ru,en-phone}.png, support-desk-ticket-{en,ru-phone}.png and
+support-report-{sla,tickets}-{ru,en-phone}.png."""
 
 from __future__ import annotations
 
@@ -126,5 +127,45 @@ def test_an_agent_filters_opens_takes_and_answers_a_ticket(
         visit(desk, live_server.url + url, phone=viewport == PHONE)
         expect(desk.get_by_test_id(testid)).to_contain_text(text)
         screenshot(desk, f"support-desk-{name}")
+        assert errors == []
+        context.close()
+
+
+def test_the_support_reports_in_the_browser(
+    live_server, browser, account_factory, django_user_model, screenshot
+):
+    """The SLA report and the tickets-per-day report as a support member sees them: the chart,
+    the table, the CSV link; Russian at 1280 px, English on a phone."""
+    department()
+    account = account_factory(notify=False)
+    anna = django_user_model.objects.create_user(
+        email="anna@staff.example", password="x", is_staff=True, full_name="Anna"
+    )
+    StaffProfile.objects.create(user=anna, role=Role.SUPPORT)
+    for code, priority in (("technical", TicketPriority.HIGH), ("billing", TicketPriority.NORMAL)):
+        ticket = actions.open_ticket(
+            subject="Вопрос",
+            text="Текст",
+            department=department(code),
+            billing_account=account,
+            priority=priority,
+        )
+        actions.assign(ticket=ticket, assignee=anna)
+        actions.staff_reply(ticket=ticket, staff=anna, text="Ответ")
+        actions.close(ticket=ticket)
+    for language, viewport, suffix in (("ru", DESKTOP, "ru"), ("en", PHONE, "en-phone")):
+        context, desk, errors = browser_as(
+            browser,
+            live_server,
+            desk_session(Client(), anna),
+            language=language,
+            viewport=viewport,
+        )
+        for slug in ("tickets", "sla"):
+            visit(desk, f"{live_server.url}/desk/reports/{slug}/", phone=viewport == PHONE)
+            expect(desk.locator(".desk-chart svg")).to_be_visible()
+            expect(desk.locator("a[href*='format=csv']")).to_be_visible()
+            screenshot(desk, f"support-report-{slug}-{suffix}")
+        expect(desk.locator("table")).to_contain_text("anna@staff.example")  # the SLA table
         assert errors == []
         context.close()
