@@ -491,6 +491,8 @@ HUTOR_SUPPORT_SLA_HOURS = {
 HUTOR_SUPPORT_EMAIL = os.environ.get("HUTOR_SUPPORT_EMAIL", "")
 # The mailbox customers write to, read by `hutor support_fetch_mail`: imaps://user:pw@host/INBOX.
 HUTOR_SUPPORT_IMAP_URL = os.environ.get("HUTOR_SUPPORT_IMAP_URL", "")
+# With a mailbox set, `hutor worker` reads it every this many seconds (support.tasks).
+HUTOR_SUPPORT_FETCH_SECONDS = max(env_int("HUTOR_SUPPORT_FETCH_SECONDS", 60), 1)
 # The department of tickets opened by email (a department code; empty: the first one).
 HUTOR_SUPPORT_EMAIL_DEPARTMENT = os.environ.get("HUTOR_SUPPORT_EMAIL_DEPARTMENT", "")
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate, TruncMonth
-from django.utils import formats, timezone
-from django.utils.safestring import SafeString
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hutor.backoffice import support_reports
 from hutor.backoffice.charts import Series, bar_chart
+from hutor.backoffice.report_periods import Period, Report, as_date, bounds, period_from
 from hutor.catalog.models import ServiceType
 from hutor.core import clock
 from hutor.core.money import MINOR_UNITS, Money
@@ -37,91 +37,14 @@ from hutor.services.models import ProvisioningTask, Service, ServiceStatus
 CENT = Decimal("0.01")
 
 
-@dataclass
-class Report:
-    slug: str
-    title: str
-    columns: list[tuple[str, str]]  # (key, heading)
-    rows: list[dict[str, Any]]
-    chart: SafeString | None = None
-    summary: list[tuple[str, str]] = field(default_factory=list)
-    numeric: frozenset[str] = frozenset()  # columns aligned right, in monospace
-    filters: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date  # inclusive
-    by: str  # "day" or "month"
-
-    def buckets(self) -> list[dt.date]:
-        if self.by == "month":
-            result, month = [], self.start.replace(day=1)
-            while month <= self.end:
-                result.append(month)
-                month = (month + dt.timedelta(days=32)).replace(day=1)
-            return result
-        days = (self.end - self.start).days
-        return [self.start + dt.timedelta(days=i) for i in range(days + 1)]
-
-    def label(self, day: dt.date) -> str:
-        return formats.date_format(day, "M Y" if self.by == "month" else "d.m")
-
-    def key(self, day: dt.date) -> str:
-        return day.strftime("%Y-%m") if self.by == "month" else day.isoformat()
-
-
-def period_from(params: Any, *, default_by: str = "day") -> Period:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|month; by default the last 30 days or 12 months."""
-    by = params.get("by") if params.get("by") in ("day", "month") else default_by
-    today = clock.today()
-    end = _date(params.get("to")) or today
-    if by == "month":
-        default_start = (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    else:
-        default_start = end - dt.timedelta(days=29)
-    start = _date(params.get("from")) or default_start
-    if start > end:
-        start, end = end, start
-    # Keep a chart readable and a query bounded: at most ~2 years of days or 10 years of months.
-    limit = dt.timedelta(days=3660 if by == "month" else 731)
-    start = max(start, end - limit)
-    return Period(start, end, by)
-
-
 def _currency(params: Any) -> str:
     """?currency=RUB; a code Hutor does not know is the default currency, not an error page."""
     code = str(params.get("currency") or "").upper()
     return code if code in MINOR_UNITS else settings.DEFAULT_CURRENCY
 
 
-def _date(value: Any) -> dt.date | None:
-    """A YYYY-MM-DD parameter; anything else, or a day too far out for the period's arithmetic
-    (0001-01-01 minus 29 days), is no date."""
-    try:
-        day = dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-    return day if day is not None and dt.date(1900, 1, 1) <= day <= dt.date(2999, 12, 31) else None
-
-
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def _trunc(period: Period, field_name: str) -> Any:
     return TruncMonth(field_name) if period.by == "month" else TruncDate(field_name)
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    assert isinstance(value, dt.date)
-    return value
 
 
 def _money_text(currency: str) -> Callable[[Any], str]:
@@ -138,7 +61,7 @@ def _method_names() -> dict[str, str]:
 def payments(params: Any) -> Report:
     period = period_from(params)
     currency = _currency(params)
-    start, end = _bounds(period)
+    start, end = bounds(period)
     rows = (
         Posting.objects.filter(
             entry__kind=EntryKind.TOP_UP,
@@ -157,7 +80,7 @@ def payments(params: Any) -> Report:
     table: list[dict[str, Any]] = []
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in rows:
-        day = _as_date(row["bucket"])
+        day = as_date(row["bucket"])
         method = (
             bank
             if row["account__kind"] == LedgerAccountKind.BANK
@@ -213,7 +136,7 @@ def payments(params: Any) -> Report:
 def revenue(params: Any) -> Report:
     period = period_from(params, default_by="month")
     currency = _currency(params)
-    start, end = _bounds(period)
+    start, end = bounds(period)
     rows = (
         Posting.objects.filter(
             account__kind=LedgerAccountKind.REVENUE,
@@ -230,7 +153,7 @@ def revenue(params: Any) -> Report:
     table: list[dict[str, Any]] = []
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in rows:
-        day = _as_date(row["bucket"])
+        day = as_date(row["bucket"])
         name = names.get(row["account__code"], row["account__code"].removeprefix("revenue:"))
         amount = Decimal(row["total"]).quantize(CENT)
         sums[name][period.key(day)] += amount
@@ -424,7 +347,7 @@ def expiring(params: Any) -> Report:
 def lapses(params: Any) -> Report:
     period = period_from(params, default_by="month")
     period = Period(period.start.replace(day=1), period.end, "month")
-    start, end = _bounds(period)
+    start, end = bounds(period)
     rows = (
         ProvisioningTask.objects.filter(
             operation__in=["suspend", "terminate"], created_at__gte=start, created_at__lt=end
@@ -436,7 +359,7 @@ def lapses(params: Any) -> Report:
     )
     counts: dict[str, dict[str, int]] = {"suspend": {}, "terminate": {}}
     for row in rows:
-        counts[row["operation"]][period.key(_as_date(row["bucket"]))] = row["services"]
+        counts[row["operation"]][period.key(as_date(row["bucket"]))] = row["services"]
     buckets = period.buckets()
     table: list[dict[str, Any]] = [
         {
@@ -481,4 +404,6 @@ REPORTS: dict[str, tuple[Callable[[Any], Report], str]] = {
     "outstanding": (outstanding, "reports.sales"),
     "expiring": (expiring, "reports.sales"),
     "lapses": (lapses, "reports.finance"),
+    "tickets": (support_reports.tickets, "reports.support"),
+    "sla": (support_reports.sla, "reports.support"),
 }

@@ -88,8 +88,9 @@ ACTIONS: dict[str, str] = {
     "offer.publish": Role.ADMIN,  # a version published: in force from its date, then frozen
 }
 
-# Pages that are not an action but need more than the support role.
+# Pages that are not an action, and the least role that may see them.
 PAGES: dict[str, str] = {
+    "reports.support": Role.SUPPORT,  # tickets opened and closed, SLA kept
     "reports.sales": Role.SALES,  # outstanding invoices, expiring services
     "reports.finance": Role.ACCOUNTANT,  # payments, revenue, suspensions
     "audit": Role.ACCOUNTANT,

@@ -1,4 +1,5 @@
-"""The panel's one table: one-time tokens of the forms that move money.
+"""The panel's one table: one-time tokens of the forms that move money (and of the new-ticket
+form, so a double click opens one ticket).
 
 A money form (renewal, tariff change, paying an invoice from the balance, top-up, cancelling an
 order) carries a one-time token; the first POST claims it by inserting a FormSubmission in the
@@ -21,6 +22,7 @@ class FormAction(models.TextChoices):
     CANCEL_ORDER = "cancel_order", _("order cancellation")
     PAY_INVOICE = "pay_invoice", _("payment of an invoice from the balance")
     TOP_UP = "top_up", _("top-up")
+    OPEN_TICKET = "open_ticket", _("new support ticket")
 
 
 class FormSubmission(models.Model):

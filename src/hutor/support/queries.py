@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from hutor.core import clock
 from hutor.support import calculations
@@ -144,3 +145,96 @@ def canned_answers(ticket: Ticket) -> QuerySet[CannedAnswer]:
     return CannedAnswer.objects.filter(is_active=True).filter(
         Q(department__isnull=True) | Q(department_id=ticket.department_id)
     )
+
+
+# --- Reports (presented by backoffice.reports) -------------------------------------------------
+
+
+def opened_closed_per_day(
+    start: dt.datetime, end: dt.datetime
+) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
+    """Tickets opened, and tickets closed (and still closed), per day of the current time zone,
+    in [start, end)."""
+    opened = (
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    closed = (
+        Ticket.objects.filter(status=TicketStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        .annotate(day=TruncDate("closed_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return (
+        {_day(row["day"]): row["n"] for row in opened},
+        {_day(row["day"]): row["n"] for row in closed},
+    )
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    """How the tickets opened in a period of one department or one agent kept their targets."""
+
+    group: str  # "all", "department" or "agent"
+    name: str
+    tickets: int
+    first_reply: calculations.Target
+    resolution: calculations.Target
+
+
+def sla(start: dt.datetime, end: dt.datetime) -> list[SlaRow]:
+    """The tickets opened in [start, end): all of them, by department and by agent (the
+    ticket's assignee; "unassigned" for none): first reply against its target, resolution
+    (closed, and still closed) against its. A ticket not yet answered or closed counts as
+    missed once its deadline has passed, else as pending."""
+    now = clock.now()
+    tickets = list(
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        .select_related("department", "assignee")
+        .order_by("id")
+    )
+    by_department: dict[int, list[Ticket]] = {}
+    by_agent: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        by_department.setdefault(ticket.department_id, []).append(ticket)
+        by_agent.setdefault(ticket.assignee_id or 0, []).append(ticket)
+
+    def row(group: str, name: str, some: list[Ticket]) -> SlaRow:
+        return SlaRow(
+            group=group,
+            name=name,
+            tickets=len(some),
+            first_reply=calculations.target_kept(
+                ((t.created_at, t.first_replied_at, t.first_reply_due) for t in some), now
+            ),
+            resolution=calculations.target_kept(
+                (
+                    (t.created_at, t.closed_at if t.is_closed else None, t.resolution_due)
+                    for t in some
+                ),
+                now,
+            ),
+        )
+
+    rows = [row("all", "", tickets)] if tickets else []
+    rows += [
+        row("department", department.name, by_department[department.pk])
+        for department in Department.objects.filter(pk__in=by_department)
+    ]
+    agents: dict[int, str] = {
+        ticket.assignee.pk: ticket.assignee.email for ticket in tickets if ticket.assignee
+    }
+    rows += [
+        row("agent", agents[pk], by_agent[pk]) for pk in sorted(agents, key=agents.__getitem__)
+    ]
+    if 0 in by_agent:
+        rows.append(row("agent", "", by_agent[0]))
+    return rows

@@ -13,7 +13,7 @@ from hutor.backoffice.views.common import render_desk
 from hutor.core import clock
 
 
-@roles.require_page("reports.sales")
+@roles.require_page("reports.support")
 def overview(request: HttpRequest) -> HttpResponse:
     role = getattr(request, "desk_role", None)
     shown = [

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from hutor.panel.tests.forms import form_token
 from hutor.support import actions
 from hutor.support.models import Attachment, Ticket, TicketStatus
 from hutor.support.tests.data import department
@@ -32,6 +33,7 @@ def open_one(client, **extra):
         "department": department("technical").pk,
         "service": "",
         "text": "С утра ошибка 502 на romashka.ru",
+        **form_token(client, "/panel/support/new/"),
         **extra,
     }
     return client.post("/panel/support/new/", data)
@@ -160,3 +162,28 @@ def test_a_staff_reply_emails_the_customer_in_their_language(account_factory, dj
     assert ticket.status == TicketStatus.WAITING_CUSTOMER and ticket.first_replied_at
     page = client.get(f"/panel/support/{ticket.number}/").content.decode()
     assert "We restarted the web server." in page
+
+
+def test_a_double_submitted_form_opens_one_ticket(customer, account_factory):
+    """The form's one-time token (panel.submissions): the same form sent twice (a double
+    click, a reload after sending) opens one ticket and lands on it both times."""
+    client, _account = customer
+    token = form_token(client, "/panel/support/new/")
+    first = open_one(client, **token)
+    second = open_one(client, **token, text="Повторная отправка")
+    ticket = Ticket.objects.get()
+    assert first["Location"] == second["Location"] == f"/panel/support/{ticket.number}/"
+    assert ticket.messages.get().text == "С утра ошибка 502 на romashka.ru"
+    page = client.get(second["Location"]).content.decode()
+    assert "Эта форма уже отправлена" in page and ticket.number in page
+    # A fresh rendering of the form carries a fresh token: a second ticket is opened.
+    open_one(client, subject="Ещё вопрос")
+    assert Ticket.objects.count() == 2
+    # Without a token, or with another account's, nothing is opened and the form says why.
+    data = {"subject": "Без токена", "department": department().pk, "text": "Текст"}
+    page = client.post("/panel/support/new/", data)
+    assert page.status_code == 200 and "одноразового" in page.content.decode()
+    other = Client()
+    other.force_login(account_factory(notify=False).user)
+    stolen = client.post("/panel/support/new/", data | form_token(other, "/panel/support/new/"))
+    assert stolen.status_code == 200 and Ticket.objects.count() == 2

@@ -16,11 +16,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.accounts.models import BillingAccount
+from hutor.panel import submissions
+from hutor.panel.models import FormAction
+from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required
 from hutor.services.models import Service, ServiceStatus
 from hutor.support import actions, files, queries
@@ -43,7 +47,18 @@ class ReplyForm(forms.Form):
 
 
 class TicketForm(ReplyForm):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    subject = forms.CharField(
+        label=gettext_lazy("Subject"),
+        max_length=200,
+        # suggest.js offers help articles under the field as the customer types.
+        widget=forms.TextInput(
+            attrs={
+                "data-suggest-url": reverse_lazy("kb:suggest"),
+                "data-suggest-target": "subject-suggestions",
+                "autocomplete": "off",
+            }
+        ),
+    )
     department = forms.ModelChoiceField(
         label=gettext_lazy("Department"), queryset=queries.departments(), empty_label=None
     )
@@ -95,7 +110,8 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.POST or None, request.FILES or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def open_ticket() -> str:
             ticket = actions.open_ticket(
                 subject=data["subject"],
                 text=data["text"],
@@ -105,15 +121,28 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 author=request.user,  # type: ignore[arg-type]
                 attachments=_incoming(form),
             )
+            return f"ticket:{ticket.number}"
+
+        try:
+            # The form's one-time token: a double click or a resubmitted form opens one ticket.
+            token = submissions.read(request, account, FormAction.OPEN_TICKET)
+            claim = submissions.submit(
+                token=token,
+                billing_account=account,
+                action=FormAction.OPEN_TICKET,
+                perform=open_ticket,
+            )
+        except FormTokenError as exc:
+            form.add_error(None, exc.message)
         except SupportError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("Ticket %(number)s is open. We will answer here and by email.")
-                % {"number": ticket.number},
-            )
-            return redirect("panel:ticket_detail", number=ticket.number)
+            if claim.first:
+                message = _("Ticket %(number)s is open. We will answer here and by email.")
+            else:
+                message = _("This form was already sent: ticket %(number)s is open.")
+            messages.success(request, message % {"number": claim.result_key})
+            return redirect("panel:ticket_detail", number=claim.result_key)
     return render(request, "panel/support/new.html", {"form": form})
 
 

@@ -3,6 +3,7 @@ import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
 from hutor.services import provisioning
 from hutor.services.tasks import run_due_tasks
+from hutor.support import tasks as support_tasks
 from hutor.webhooks.delivery import deliver_due as deliver_webhooks
 
 log = logging.getLogger("hutor.worker")
@@ -21,8 +23,10 @@ log = logging.getLogger("hutor.worker")
 class Command(HutorCommand):
     help = gettext_lazy(
         "Run background work: deliver queued emails and webhooks, run provisioning tasks and "
-        "ask payment services again about refunds left pending, each with retries. Several "
-        "workers may share one PostgreSQL database. Stops on SIGTERM/Ctrl-C."
+        "ask payment services again about refunds left pending, each with retries; with "
+        "HUTOR_SUPPORT_IMAP_URL set, read the support mailbox every "
+        "HUTOR_SUPPORT_FETCH_SECONDS. Several workers may share one PostgreSQL database. "
+        "Stops on SIGTERM/Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,6 +46,7 @@ class Command(HutorCommand):
             self.stdout.write(
                 _("hutor worker: polling every %(seconds)s s") % {"seconds": f"{interval:g}"}
             )
+        mail_due = 0.0  # time.monotonic() of the next round of the support mailbox
         while not stopping:
             # Each kind of work is guarded on its own: a broken provisioning module or mail
             # server is logged and retried on the next poll, and never stops the other kind.
@@ -71,6 +76,16 @@ class Command(HutorCommand):
                 log.exception("refund retries failed; retrying on the next poll")
             if refunds:
                 log.info("refunds: %d concluded", refunds)
+            mail = None
+            if settings.HUTOR_SUPPORT_IMAP_URL and (once or time.monotonic() >= mail_due):
+                every = settings.HUTOR_SUPPORT_FETCH_SECONDS
+                mail_due = time.monotonic() + every
+                try:
+                    mail = support_tasks.fetch_mail()
+                except Exception:
+                    log.exception("support mailbox: reading failed; retrying in %s s", every)
+            if mail:
+                log.info("support mailbox: %s", dict(mail))
             if emails and (emails.sent or emails.retried or emails.failed):
                 log.info(
                     "emails: %d sent, %d to retry, %d failed",
@@ -107,6 +122,11 @@ class Command(HutorCommand):
                     )
                 if refunds is not None:
                     self.stdout.write(_("refunds: %(n)s concluded") % {"n": refunds})
+                if mail is not None:
+                    self.stdout.write(
+                        _("support mailbox: %(opened)s opened, %(replied)s replies")
+                        % {"opened": mail.get("opened", 0), "replied": mail.get("replied", 0)}
+                    )
                 if hooks is not None:
                     self.stdout.write(
                         _("webhooks: %(done)s delivered, %(retried)s to retry, %(failed)s failed")

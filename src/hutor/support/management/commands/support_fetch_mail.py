@@ -1,5 +1,6 @@
 """`hutor support_fetch_mail`: read the support mailbox (HUTOR_SUPPORT_IMAP_URL) into tickets.
-Run it from a timer (every minute); running it twice at once is safe (inbound.receive() is
+`hutor worker` does the same every HUTOR_SUPPORT_FETCH_SECONDS (support.tasks); run this from a
+timer where no worker runs, or by hand. Running it twice at once is safe (inbound.receive() is
 idempotent by Message-ID)."""
 
 from __future__ import annotations
