@@ -144,6 +144,8 @@ INSTALLED_APPS = [
     "hutor.payments",
     "hutor.services",
     "hutor.billing",
+    # Accounting documents read from the ledger and the invoices (the reconciliation statement).
+    "hutor.documents",
     "hutor.domains",
     "hutor.support",
     "hutor.panel",

@@ -106,3 +106,22 @@ def network_in_transaction_guard(*, strict: bool = True) -> Iterator[Guard]:
         socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
     if strict and guard.violations:
         raise NetworkInTransaction(guard.report())
+
+
+def save_pdf_screenshot(pdf: bytes, name: str) -> None:
+    """With HUTOR_SCREENSHOTS set (e.g. docs/screenshots), save a PDF's first page as
+    `<name>.png` (Debian's poppler-utils' pdftoppm), to be looked at and kept in the docs."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    folder = os.environ.get("HUTOR_SCREENSHOTS")
+    if not folder or not shutil.which("pdftoppm"):
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603 - a fixed program on our own PDF
+        ["pdftoppm", "-png", "-r", "80", "-singlefile", "-", str(Path(folder) / name)],  # noqa: S607
+        input=pdf,
+        check=True,
+    )

@@ -7,6 +7,7 @@ from hutor.backoffice.views import (
     admin,
     bank,
     canned,
+    documents,
     kb,
     login,
     offers,
@@ -30,6 +31,11 @@ urlpatterns = [
     # Search and records.
     path("", pages.home, name="home"),
     path("accounts/<str:number>/", pages.account, name="account"),
+    path(
+        "accounts/<str:number>/reconciliation/",
+        documents.reconciliation,
+        name="reconciliation",
+    ),
     path("accounts/<str:number>/as-customer/", pages.as_customer, name="as_customer"),
     path("invoices/<str:number>/", pages.invoice, name="invoice"),
     path("services/<int:pk>/", pages.service, name="service"),

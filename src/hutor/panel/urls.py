@@ -90,6 +90,7 @@ urlpatterns = [
     path("panel/balance/", balance.balance_history, name="balance"),
     path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
     path("panel/balance.xlsx", balance.balance_xlsx, name="balance_xlsx"),
+    path("panel/balance/reconciliation/", balance.reconciliation, name="reconciliation"),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),
     path(

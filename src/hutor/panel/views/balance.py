@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hutor.accounts.models import BillingAccount
+from hutor.documents import views as reconciliation_views
 from hutor.ledger import queries as ledger_queries
 from hutor.panel.views.common import customer_required
 
@@ -41,6 +42,19 @@ def balance_history(request: HttpRequest) -> HttpResponse:
         "panel/balance.html",
         {"page": page, "account": account, "balance": ledger_queries.balance(account)},
     )
+
+
+@customer_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """The customer's reconciliation statement (акт сверки) for a period they choose, on the
+    page and as a PDF, in the panel's language."""
+    account = request.account  # type: ignore[attr-defined]
+
+    def page(context: dict, status: int) -> HttpResponse:
+        return render(request, "panel/reconciliation.html", context, status=status)
+
+    language = (translation.get_language() or "ru")[:2]
+    return reconciliation_views.respond(request, account, language=language, page=page)
 
 
 @dataclass(frozen=True)

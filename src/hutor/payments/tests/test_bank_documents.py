@@ -4,10 +4,6 @@ the customer's pages that print them."""
 
 import datetime as dt
 import io
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -22,6 +18,7 @@ from hutor.invoices.models import Invoice
 from hutor.panel.tests.forms import form_token
 from hutor.payments.actions import start_top_up
 from hutor.payments.bank import documents
+from hutor.testing import save_pdf_screenshot
 
 pytestmark = pytest.mark.django_db
 
@@ -56,20 +53,6 @@ def qr_fields(data: bytes) -> tuple[list[str], dict[str, str]]:
     return keys, dict(part.split("=", 1) for part in parts[1:])
 
 
-def save_screenshot(pdf: bytes, name: str) -> None:
-    """With HUTOR_SCREENSHOTS set (e.g. docs/screenshots), save the printed page as a PNG."""
-    folder = os.environ.get("HUTOR_SCREENSHOTS")
-    if not folder or not shutil.which("pdftoppm"):
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    target = Path(folder) / name
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-singlefile", "-", str(target)],
-        input=pdf,
-        check=True,
-    )
-
-
 @pytest.fixture
 def individual(account_factory, provider):
     return account_factory(
@@ -99,7 +82,7 @@ def bank_payment(account, methods, amount="1500.00"):
 def test_individuals_get_a_pd4_receipt_with_every_field(individual, payment_methods):
     payment = bank_payment(individual, payment_methods)
     pdf = documents.render_pdf(payment)
-    save_screenshot(pdf, "bank-pd4-receipt")
+    save_pdf_screenshot(pdf, "bank-pd4-receipt")
     text = pdf_text(pdf)
     compact = "".join(text.split())
     assert documents.document_kind(individual) == documents.RECEIPT
@@ -168,7 +151,7 @@ def test_a_name_without_three_parts_is_not_split_and_separators_never_leak(
 def test_companies_get_a_bill_numbered_by_the_payment(company, payment_methods):
     payment = bank_payment(company, payment_methods)
     pdf = documents.render_pdf(payment)
-    save_screenshot(pdf, "bank-bill-for-payment")
+    save_pdf_screenshot(pdf, "bank-bill-for-payment")
     text = pdf_text(pdf)
     assert documents.document_kind(company) == documents.BILL
     assert f"Счёт на оплату № {payment.number} от 20 ноября 2026 г." in text

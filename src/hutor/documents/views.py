@@ -1,0 +1,52 @@
+"""Serving a reconciliation statement: the page with its period form and the document on it,
+or the PDF. The panel and the desk call `respond` with the account they have checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse
+
+from hutor.documents import reconciliation
+from hutor.documents.forms import PeriodForm
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import BillingAccount
+
+
+def respond(
+    request: HttpRequest,
+    account: BillingAccount,
+    *,
+    language: str,
+    page: Callable[[dict[str, Any], int], HttpResponse],
+) -> HttpResponse:
+    """GET with a period shows the statement (or, with `format=pdf`, downloads it); without
+    one, the form with this year so far. A bad period is said on the form. `page(context,
+    status)` renders the page the way its side (panel or desk) renders pages."""
+    asked = "start" in request.GET or "end" in request.GET
+    form = PeriodForm(request.GET if asked else None)
+    statement = None
+    if asked and form.is_valid():
+        statement = reconciliation.build(
+            account, form.cleaned_data["start"], form.cleaned_data["end"]
+        )
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(
+                reconciliation.render_pdf(statement, language), content_type="application/pdf"
+            )
+            name = reconciliation.pdf_filename(statement)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    document = (
+        reconciliation.render_html(statement, language, standalone=False) if statement else ""
+    )
+    context = {
+        "account": account,
+        "form": form,
+        "statement": statement,
+        "document": document,
+        "pdf_query": f"{request.GET.urlencode()}&format=pdf" if statement else "",
+    }
+    return page(context, 400 if asked and not form.is_valid() else 200)
