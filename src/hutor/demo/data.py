@@ -35,6 +35,8 @@ from hutor.demo.kb import load_help
 from hutor.ledger.actions import clearing_account, customer_account, post
 from hutor.ledger.models import EntryKind
 from hutor.payments.models import Gateway, PaymentMethod
+from hutor.taxes import actions as taxes
+from hutor.taxes.models import SINCE_EVER, TaxRegime
 
 CURRENCY = "RUB"
 
@@ -126,6 +128,11 @@ def _load_tariff(service_type: ServiceType, spec: TariffSpec, position: int) -> 
 
 def load_provider() -> Provider:
     provider, _ = Provider.objects.get_or_create(pk=1, defaults=PROVIDER)
+    if not provider.tax_rules.exists():
+        # A small provider on the simplified regime, released from VAT: «Без НДС».
+        taxes.add_rule(
+            provider=provider, regime=TaxRegime.SIMPLIFIED, rate=None, effective_from=SINCE_EVER
+        )
     return provider
 
 

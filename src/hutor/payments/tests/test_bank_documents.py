@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pypdf
@@ -22,6 +23,8 @@ from hutor.invoices.models import Invoice
 from hutor.panel.tests.forms import form_token
 from hutor.payments.actions import start_top_up
 from hutor.payments.bank import documents
+from hutor.taxes import actions as taxes
+from hutor.taxes.models import SINCE_EVER
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +214,12 @@ def test_sole_proprietors_get_a_bill_too(account_factory, provider, payment_meth
 
 
 def test_the_configured_vat_is_printed_and_quoted(company, payment_methods):
-    Provider.objects.filter(pk=1).update(vat_rate=20)
+    taxes.add_rule(
+        provider=Provider.objects.get(),
+        regime="general",
+        rate=Decimal(20),
+        effective_from=SINCE_EVER,
+    )
     payment = bank_payment(company, payment_methods)
     html = documents.render_html(payment)
     assert "В том числе НДС 20%" in html and "250,00" in html  # 1500 x 20 / 120
