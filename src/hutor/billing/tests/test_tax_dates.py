@@ -104,7 +104,7 @@ def test_renewals_carry_the_rate_of_their_issue_date_and_keep_it_when_paid_later
 
 def test_the_issue_date_is_the_providers_local_date(rate_change, catalog, account_factory):
     """23:30 on 31 December in Moscow is still 2025; 00:30 on 1 January is 2026 (UTC 21:30)."""
-    rates = []
+    rates: list[tuple[dt.date, Decimal | None]] = []
     for moment in ("2025-12-31T20:30:00+00:00", "2025-12-31T21:30:00+00:00"):
         with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
             service = place_order(

@@ -48,10 +48,10 @@ def test_a_regime_takes_only_its_rates(regime, rate, ok):
 
 def test_the_refusals_speak_the_readers_language():
     with translation.override("ru"):
-        assert "5" in check_rule(TaxRegime.SIMPLIFIED_VAT5, Decimal(7))
-        assert check_rule(TaxRegime.SIMPLIFIED, Decimal(5)).startswith("Для упрощённой")
+        assert "5" in str(check_rule(TaxRegime.SIMPLIFIED_VAT5, Decimal(7)))
+        assert str(check_rule(TaxRegime.SIMPLIFIED, Decimal(5))).startswith("Для упрощённой")
     with translation.override("en"):
-        assert check_rule(TaxRegime.SIMPLIFIED, Decimal(5)).startswith("The simplified regime")
+        assert str(check_rule(TaxRegime.SIMPLIFIED, Decimal(5))).startswith("The simplified")
 
 
 def test_the_rule_in_force_is_the_latest_that_took_effect(provider):
@@ -103,7 +103,9 @@ def test_only_a_rule_not_yet_in_force_can_be_withdrawn(provider):
 
 def test_vat_is_rounded_half_up_per_line_and_the_document_sums_the_lines():
     # 199.00 x 20 / 120 = 33.1666... -> 33.17; 0.03 x 20 / 120 = 0.005 -> 0.01 (half up).
-    lines, total = lines_vat([rub("199.00"), rub("199.00"), rub("0.03")], Decimal(20))
+    result = lines_vat([rub("199.00"), rub("199.00"), rub("0.03")], Decimal(20))
+    assert result is not None
+    lines, total = result
     assert lines == [rub("33.17"), rub("33.17"), rub("0.01")]
     assert total == rub("66.35")  # the VAT of the total in one go would be 66.34 (398.03 / 6)
     assert lines_vat([rub("199.00")], None) is None
