@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Hutor's apps, bottom layer first (apps depend only on those above them in this list).
     "hutor.core",
+    # Tax rules by date (per provider company); invoices and payments read them.
+    "hutor.taxes",
     # Webhooks use only core (its events and secrets): any app's events reach them.
     "hutor.webhooks",
     "hutor.notifications",

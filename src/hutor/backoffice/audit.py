@@ -200,6 +200,8 @@ FIELD_LABELS: dict[str, Promise] = {
     "name": gettext_lazy("name"),
     "settings": gettext_lazy("module settings"),
     "enabled": gettext_lazy("takes new services"),
+    # Provider.vat_rate, gone to taxes.TaxRule: desk audit entries of before still show it.
+    "vat_rate": gettext_lazy("VAT rate, %"),
     "group": gettext_lazy("server group"),
     "host": gettext_lazy("host"),
     "module": gettext_lazy("module"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -309,14 +308,7 @@ class ProviderForm(forms.ModelForm):
             "settlement_account",
             "director",
             "accountant",
-            "vat_rate",
         ]
-
-    def clean_vat_rate(self) -> Decimal | None:
-        rate = self.cleaned_data.get("vat_rate")
-        if rate is not None and not 0 <= rate <= 100:
-            raise forms.ValidationError(_("Enter a VAT rate from 0 to 100, or leave it empty."))
-        return rate
 
 
 class ServerForm(ReasonForm):

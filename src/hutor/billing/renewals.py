@@ -234,10 +234,23 @@ def _renew_single(service: Service, context: _Context, report: StepReport) -> No
     report.add("issued")
     if invoice.status == InvoiceStatus.PAID:
         report.add("paid")
+    report.add(vat_key(invoice))
     report.example(
         f"service {service.pk} {service.identifier}: renewal invoice {invoice.number} "
-        f"{invoice.total_money}, the unpaid upgrade withdrawn"
+        f"{invoice.total_money} {vat_text(invoice)}, the unpaid upgrade withdrawn"
     )
+
+
+def vat_key(invoice: Invoice) -> str:
+    """The count a renewal invoice adds to by its frozen VAT rate (`vat_22`, `no_vat`): what a
+    dry run across a change of rate shows."""
+    if invoice.vat_rate is None:
+        return "no_vat"
+    return f"vat_{invoice.vat_rate.normalize():f}"
+
+
+def vat_text(invoice: Invoice) -> str:
+    return "no VAT" if invoice.vat_rate is None else f"VAT {invoice.vat_rate.normalize():f}%"
 
 
 def _renew_ids(ids: Sequence[int], context: _Context, report: StepReport, batch_size: int) -> None:
@@ -423,9 +436,10 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     counts["paid"] += len(paid)
     # The services in memory are as read before the batch (apply_paid_renewals updated rows).
     counts["reactivated"] += sum(1 for service in paid if service.status != ServiceStatus.ACTIVE)
+    counts.update(vat_key(invoice) for invoice in invoices)  # by frozen rate: no_vat, vat_22
     outcome.examples = [
         f"service {service.pk} {service.identifier}: renewal invoice {invoice.number} "
-        f"{plan.amount}, "
+        f"{plan.amount} {vat_text(invoice)}, "
         + ("paid from the balance" if invoice.status == InvoiceStatus.PAID else "unpaid")
         for (service, _price, plan), invoice in list(zip(plans, invoices, strict=True))[:5]
     ]

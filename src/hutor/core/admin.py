@@ -5,12 +5,11 @@ from hutor.core.models import Provider, Sequence
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ["short_name", "inn", "kpp", "bank_name", "vat_rate"]
+    list_display = ["short_name", "inn", "kpp", "bank_name"]
     fieldsets = [
         (None, {"fields": ["legal_name", "short_name", "inn", "kpp", "ogrn", "address"]}),
         ("Contacts", {"fields": ["phone", "email", "website", "director", "accountant"]}),
         ("Bank", {"fields": ["bank_name", "bik", "correspondent_account", "settlement_account"]}),
-        ("VAT", {"fields": ["vat_rate"]}),
     ]
 
     def has_add_permission(self, request):

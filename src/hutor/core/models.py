@@ -48,14 +48,8 @@ class Provider(models.Model):
     settlement_account = models.CharField(_("settlement account"), max_length=20)
     director = models.CharField(_("director"), max_length=200, blank=True)
     accountant = models.CharField(_("chief accountant"), max_length=200, blank=True)
-    vat_rate = models.DecimalField(
-        _("VAT rate, %"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Empty means documents say «Без НДС» (no VAT)."),
-    )
+    # The company's tax regime and VAT rate are date-effective rules (taxes.TaxRule): the
+    # one in force on a document's date is frozen into it.
 
     class Meta:
         verbose_name = _("provider requisites")

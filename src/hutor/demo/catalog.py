@@ -422,7 +422,6 @@ PROVIDER: dict[str, object] = {
     "settlement_account": "40702810138000074215",
     "director": "Кузнецов Алексей Викторович",
     "accountant": "Соколова Марина Андреевна",
-    "vat_rate": None,
 }
 
 # The demo's public offer, version 1 (the offers app; later versions are written in the desk).

@@ -39,6 +39,8 @@ from hutor.offers.actions import publish as publish_offer
 from hutor.offers.actions import save_draft as save_offer_draft
 from hutor.offers.models import Offer
 from hutor.payments.models import Gateway, PaymentMethod
+from hutor.taxes import actions as taxes
+from hutor.taxes.models import SINCE_EVER, TaxRegime
 
 CURRENCY = "RUB"
 
@@ -141,6 +143,11 @@ def load_provider() -> Provider:
             },
         )
         publish_offer(offer=offer)
+    if not provider.tax_rules.exists():
+        # A small provider on the simplified regime, released from VAT: «Без НДС».
+        taxes.add_rule(
+            provider=provider, regime=TaxRegime.SIMPLIFIED, rate=None, effective_from=SINCE_EVER
+        )
     return provider
 
 

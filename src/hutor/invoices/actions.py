@@ -28,6 +28,8 @@ from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
 from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.notifications.models import OutboxEmail
+from hutor.taxes.calculations import lines_vat
+from hutor.taxes.queries import terms_on
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -72,8 +74,8 @@ def provider_snapshot() -> dict[str, Any]:
         raise ProviderNotConfigured(
             "the provider's requisites are not set (admin: Core > Provider requisites)"
         )
-    snapshot = model_to_dict(provider, exclude=["id", "vat_rate"])
-    snapshot["vat_rate"] = str(provider.vat_rate) if provider.vat_rate is not None else None
+    snapshot = model_to_dict(provider, exclude=["id"])
+    snapshot["id"] = provider.pk  # the company whose tax rules apply (taxes.queries)
     return snapshot
 
 
@@ -164,11 +166,14 @@ def issue_invoices(
         provider = provider_snapshot()
         now = clock.now()
         today = clock.today()
+        # The tax rule in force on the issue date (the provider's local date), frozen.
+        terms = terms_on(provider["id"], today)
         payers: dict[int, dict[str, Any]] = {}
         invoices: list[Invoice] = []
         lines: list[list[InvoiceLine]] = []
         for draft, rounded in zip(drafts, amounts, strict=True):
             account = draft.billing_account
+            vat = lines_vat(rounded, terms.rate)
             payer = payers.get(account.pk)
             if payer is None:
                 payer = payers[account.pk] = payer_snapshot(account)
@@ -182,7 +187,9 @@ def issue_invoices(
                     status=InvoiceStatus.UNPAID,
                     currency=account.currency,
                     total=(rounded[0] if len(rounded) == 1 else total(rounded)).amount,
-                    vat_rate=provider["vat_rate"],
+                    tax_regime=terms.regime,
+                    vat_rate=terms.rate,
+                    vat_amount=None if vat is None else vat[1].amount,
                     issued_at=now,
                     issue_date=today,
                     due_date=draft.due_date or today + dt.timedelta(days=DEFAULT_DUE_DAYS),
@@ -205,6 +212,7 @@ def issue_invoices(
                         period_end=line.period_end,
                         period_months=line.period_months,
                         amount=amount.amount,
+                        vat_amount=None if vat is None else vat[0][position - 1].amount,
                     )
                     for position, (line, amount) in enumerate(
                         zip(draft.lines, rounded, strict=True), start=1

@@ -3,7 +3,6 @@ own frozen fields, so it looks the same forever."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -11,23 +10,15 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from hutor.core import payment_qr
-from hutor.core.money import Money
 from hutor.core.words import amount_in_words_en, amount_in_words_ru
 from hutor.invoices.models import Invoice
-
-
-def vat_amount(total: Money, rate: Decimal | None) -> Money | None:
-    """VAT included in a total at `rate` percent: total x rate / (100 + rate), rounded half up."""
-    if rate is None:
-        return None
-    vat = (total.amount * rate / (Decimal(100) + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return Money(vat, total.currency)
+from hutor.taxes.calculations import label_ru
 
 
 def purpose(invoice: Invoice) -> str:
     """Purpose of payment, as the payer's bank prints it and our statement import reads it."""
     date = invoice.issue_date.strftime("%d.%m.%Y")
-    vat = "Без НДС" if invoice.vat_rate is None else f"В т.ч. НДС {invoice.vat_rate.normalize():f}%"
+    vat = label_ru(invoice.vat_rate)
     return (
         f"Оплата по счёту № {invoice.number} от {date}, "
         f"биллинг-аккаунт № {invoice.payer['number']}. {vat}"
@@ -73,7 +64,9 @@ def context(invoice: Invoice) -> dict[str, Any]:
         "provider": invoice.provider,
         "payer": invoice.payer,
         "total": total,
-        "vat": vat_amount(total, invoice.vat_rate),
+        # Frozen at issue: the rate in force on the issue date, the sum of the lines' VAT.
+        "vat": invoice.vat_money,
+        "has_vat": invoice.vat_rate is not None,
         "total_words": amount_in_words_ru(total) if language == "ru" else amount_in_words_en(total),
         "purpose": purpose(invoice),
         "qr_payload": qr,

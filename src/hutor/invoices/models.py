@@ -51,9 +51,14 @@ class Invoice(models.Model):
     )
     currency = CurrencyField(_("currency"))
     total = AmountField(_("total"))
+    # The tax rule in force on the issue date, frozen (taxes.queries.terms_on): the regime
+    # ("" when no rule was in force), the VAT rate (NULL: «Без НДС») and the VAT included in
+    # the total, the sum of the lines' VAT (taxes/calculations.py gives the rounding).
+    tax_regime = models.CharField(_("tax regime"), max_length=20, blank=True)
     vat_rate = models.DecimalField(
         _("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    vat_amount = AmountField(_("VAT included"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     issue_date = models.DateField(_("date"))
     due_date = models.DateField(_("due date"))
@@ -103,6 +108,10 @@ class Invoice(models.Model):
         return Money(self.total, self.currency)
 
     @property
+    def vat_money(self) -> Money | None:
+        return None if self.vat_amount is None else Money(self.vat_amount, self.currency)
+
+    @property
     def is_open(self) -> bool:
         return self.status == InvoiceStatus.UNPAID
 
@@ -137,6 +146,9 @@ class InvoiceLine(models.Model):
     period_end = models.DateField(pgettext_lazy("period", "to"), null=True, blank=True)
     period_months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
     amount = AmountField(_("amount"))
+    # The VAT included in the amount at the invoice's rate (NULL: no VAT, or an invoice issued
+    # before VAT was frozen per line).
+    vat_amount = AmountField(_("VAT included"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice line")

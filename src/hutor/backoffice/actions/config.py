@@ -164,7 +164,6 @@ PROVIDER_FIELDS = (
     "settlement_account",
     "director",
     "accountant",
-    "vat_rate",
 )
 
 

@@ -18,7 +18,6 @@ from django.test import Client
 
 from hutor.backoffice.models import Role
 from hutor.backoffice.tests.conftest import PASSWORD, desk_session
-from hutor.core.models import Provider
 from hutor.core.tests.hostile import HOSTILE, form_body, snapshot
 from hutor.ledger.models import EntryKind, JournalEntry
 
@@ -98,15 +97,6 @@ def test_a_one_time_token_that_is_not_ours_is_refused(desk, value):
         response = post(desk.client, url, fields | {"token": value})
         assert refused(response), url
     assert snapshot() == before
-
-
-def test_a_vat_rate_out_of_0_to_100_is_refused(desk, provider):
-    for rate in ("-100", "-0.01", "100.01", "1e30"):
-        response = post(
-            desk.client, "/desk/admin/provider/", _provider_fields() | {"vat_rate": rate}
-        )
-        assert refused(response), rate
-    assert Provider.objects.get().vat_rate is None
 
 
 # --- Every form against the corpus ---------------------------------------------------------------
@@ -221,7 +211,7 @@ FORMS: dict[str, Form] = {
     "provider": Form(
         lambda c: "/desk/admin/provider/",
         lambda c: _provider_fields(),
-        probe=("inn", "kpp", "ogrn", "bik", "email", "website", "vat_rate", "phone"),
+        probe=("inn", "kpp", "ogrn", "bik", "email", "website", "phone"),
     ),
 }
 

@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -11,6 +12,9 @@ from hutor.core.models import Provider, Sequence
 from hutor.demo import data
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
+from hutor.taxes.calculations import TaxTerms
+from hutor.taxes.models import TaxRegime
+from hutor.taxes.queries import terms_on
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +95,7 @@ def test_provider_requisites_are_valid():
     assert provider.bik.startswith("04") and len(provider.bik) == 9
     assert provider.correspondent_account.startswith("30101")
     assert provider.settlement_account.startswith("40702")
-    assert provider.vat_rate is None
+    assert terms_on(provider.pk, dt.date(2026, 1, 1)) == TaxTerms(TaxRegime.SIMPLIFIED, None)
     weights = (7, 1, 3) * 8
     for prefix, number in [
         ("0" + provider.bik[4:6], provider.correspondent_account),

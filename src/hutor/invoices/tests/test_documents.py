@@ -3,6 +3,7 @@ code that a real decoder reads as a valid GOST R 56042-2014 string."""
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pypdf
 import pytest
@@ -14,6 +15,8 @@ from hutor.accounts.models import AccountKind
 from hutor.core.models import Provider
 from hutor.invoices import documents
 from hutor.services.actions import order_invoice, place_order
+from hutor.taxes import actions as taxes
+from hutor.taxes.models import SINCE_EVER
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +107,13 @@ def test_an_issued_invoice_renders_identically_after_catalog_and_requisites_chan
 ):
     before = documents.render_html(company_invoice)
     Provider.objects.filter(pk=1).update(
-        legal_name="ООО «Другое имя»", settlement_account="40702810000000000009", vat_rate=20
+        legal_name="ООО «Другое имя»", settlement_account="40702810000000000009"
+    )
+    taxes.add_rule(  # a VAT rate in force from before the invoice: it keeps its own
+        provider=Provider.objects.get(),
+        regime="general",
+        rate=Decimal(20),
+        effective_from=SINCE_EVER,
     )
     catalog.vps1.name_ru = "Совсем другой тариф"
     catalog.vps1.save()
@@ -114,7 +123,12 @@ def test_an_issued_invoice_renders_identically_after_catalog_and_requisites_chan
 
 
 def test_vat_when_configured(catalog, account_factory):
-    Provider.objects.filter(pk=1).update(vat_rate=20)
+    taxes.add_rule(
+        provider=Provider.objects.get(),
+        regime="general",
+        rate=Decimal(20),
+        effective_from=SINCE_EVER,
+    )
     service = place_order(
         billing_account=account_factory(), price=catalog.price(catalog.start, 12), identifier="a.ru"
     )

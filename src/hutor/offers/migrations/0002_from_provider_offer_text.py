@@ -39,6 +39,6 @@ class Migration(migrations.Migration):
         ("offers", "0001_initial"),
         ("core", "0004_event"),
     ]
-    run_before = [("core", "0005_remove_provider_offer_text")]
+    run_before = [("core", "0006_remove_provider_offer_text")]
 
     operations = [migrations.RunPython(forwards, backwards)]

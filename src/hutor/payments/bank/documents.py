@@ -20,6 +20,7 @@ the customer's language (templates/payments/bank/page.html).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
@@ -29,8 +30,9 @@ from hutor.accounts.models import AccountKind
 from hutor.core import payment_qr
 from hutor.core.models import Provider
 from hutor.core.words import amount_in_words_ru
-from hutor.invoices.documents import vat_amount
 from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.taxes.calculations import label_ru, vat_included
+from hutor.taxes.queries import terms_on
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -53,13 +55,20 @@ def provider() -> Provider:
     return current
 
 
+def vat_rate(payment: Payment, requisites: Provider) -> Decimal | None:
+    """The VAT rate of the company's tax rule in force on the day the payment was created
+    (the provider's local date); None: no VAT."""
+    day = timezone.localtime(payment.created_at).date()
+    return terms_on(requisites.pk, day).rate
+
+
 def vat_clause(payment: Payment, requisites: Provider) -> str:
-    """«Без НДС», or the VAT included in the amount at the configured rate."""
-    vat = vat_amount(payment.money, requisites.vat_rate)
-    if vat is None or requisites.vat_rate is None:
-        return "Без НДС"
-    rate = f"{requisites.vat_rate.normalize():f}"
-    return f"В т.ч. НДС {rate}% — {vat.amount:.2f} руб."
+    """«Без НДС», or the VAT included in the amount at the rate in force."""
+    rate = vat_rate(payment, requisites)
+    vat = vat_included(payment.money, rate)
+    if vat is None:
+        return label_ru(None)
+    return f"{label_ru(rate)} — {vat.amount:.2f} руб."
 
 
 def purpose(payment: Payment, requisites: Provider | None = None) -> str:
@@ -118,6 +127,7 @@ def context(payment: Payment) -> dict[str, Any]:
     money = payment.money
     roubles, kopecks = divmod(money.minor_units, 100)
     issued = timezone.localtime(payment.created_at).date()
+    rate = vat_rate(payment, requisites)
     qr = qr_payload(payment, requisites)
     kind = document_kind(account)
     title = (
@@ -137,10 +147,8 @@ def context(payment: Payment) -> dict[str, Any]:
         "roubles": roubles,
         "kopecks": f"{kopecks:02d}",
         "amount_words": amount_in_words_ru(money),
-        "vat": vat_amount(money, requisites.vat_rate),
-        "vat_rate": (
-            f"{requisites.vat_rate.normalize():f}" if requisites.vat_rate is not None else None
-        ),
+        "vat": vat_included(money, rate),
+        "vat_rate": f"{rate.normalize():f}" if rate is not None else None,
         "issue_date": _date_ru(issued),
         "pay_by": _date_ru(timezone.localtime(payment.expires_at).date()),
         "inn_cells": _cells(requisites.inn, 10 if len(requisites.inn) <= 10 else 12),

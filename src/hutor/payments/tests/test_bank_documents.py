@@ -4,6 +4,7 @@ the customer's pages that print them."""
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pypdf
 import pytest
@@ -18,6 +19,8 @@ from hutor.invoices.models import Invoice
 from hutor.panel.tests.forms import form_token
 from hutor.payments.actions import start_top_up
 from hutor.payments.bank import documents
+from hutor.taxes import actions as taxes
+from hutor.taxes.models import SINCE_EVER
 from hutor.testing import save_pdf_screenshot
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +197,12 @@ def test_sole_proprietors_get_a_bill_too(account_factory, provider, payment_meth
 
 
 def test_the_configured_vat_is_printed_and_quoted(company, payment_methods):
-    Provider.objects.filter(pk=1).update(vat_rate=20)
+    taxes.add_rule(
+        provider=Provider.objects.get(),
+        regime="general",
+        rate=Decimal(20),
+        effective_from=SINCE_EVER,
+    )
     payment = bank_payment(company, payment_methods)
     html = documents.render_html(payment)
     assert "В том числе НДС 20%" in html and "250,00" in html  # 1500 x 20 / 120

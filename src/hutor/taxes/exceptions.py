@@ -1,0 +1,2 @@
+class TaxRuleInvalid(ValueError):
+    """A tax rule refused; its message is for the reader (already in their language)."""
