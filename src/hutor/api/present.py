@@ -98,6 +98,10 @@ def invoice(row: Invoice) -> s.InvoiceOut:
                 tariff=line.tariff_code,
                 period_start=line.period_start,
                 period_end=line.period_end,
+                quantity=f"{line.quantity.normalize():f}",
+                unit_price=s.MoneyOut.of(Money(line.unit_price, row.currency))
+                if line.unit_price is not None
+                else None,
                 amount=s.MoneyOut.of(Money(line.amount, row.currency)),
             )
             for line in row.lines.all()

@@ -23,6 +23,7 @@ from hutor.backoffice import actions as desk
 from hutor.backoffice.audit import record
 from hutor.core.money import InvalidAmount, Money
 from hutor.invoices import documents
+from hutor.invoices.calculations import ManualLine
 from hutor.invoices.models import Invoice
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry, Posting
@@ -121,6 +122,43 @@ def cancel_invoice(request: HttpRequest, number: str, data: s.ReasonIn) -> s.Inv
     assert staff is not None
     invoice = desk.cancel_invoice(staff=staff, invoice=invoice, reason=data.reason, actor=actor)
     return present.invoice(INVOICES.get(pk=invoice.pk))
+
+
+@router.post(
+    "/accounts/{number}/invoices",
+    response={201: s.InvoiceOut, **WRITE_PROBLEMS},
+    url_name="invoice_create",
+    openapi_extra=IDEMPOTENCY,
+    tags=["invoices"],
+)
+def create_invoice(
+    request: HttpRequest, response: HttpResponse, number: str, data: s.ManualInvoiceIn
+) -> Status[s.InvoiceOut]:
+    """Issue a manual invoice of free lines (quantity × unit price, no service) in the
+    account's currency: numbered, emailed, announced (invoice.issued), and paid from the
+    balance at once when it covers it, as an order's invoice is."""
+    account = security.account(request, number)
+    security.require(request, "invoice.create")
+    staff, actor = security.acting(request)
+    assert staff is not None
+    if data.currency != account.currency:
+        raise ApiProblem(
+            "refused",
+            _("The billing account is kept in %(currency)s.") % {"currency": account.currency},
+        )
+    invoice = desk.issue_manual_invoice(
+        staff=staff,
+        account=account,
+        lines=[
+            ManualLine(line.description, Decimal(line.quantity), Decimal(line.unit_price))
+            for line in data.lines
+        ],
+        due_date=data.due_date,
+        reason=data.reason,
+        actor=actor,
+    )
+    response["Location"] = reverse("api:invoice", args=[invoice.number])
+    return Status(201, present.invoice(INVOICES.get(pk=invoice.pk)))
 
 
 # --- Payments ----------------------------------------------------------------------------------

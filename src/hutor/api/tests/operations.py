@@ -119,6 +119,13 @@ def operations(world: Any) -> list[Op]:
             body=reason,
         ),
         Op("GET", "/accounts/{number}/invoices", f"/accounts/{number}/invoices"),
+        Op(
+            "POST",
+            "/accounts/{number}/invoices",
+            f"/accounts/{number}/invoices",
+            "invoice.create",
+            body={"lines": [{"description": "Setup", "unit_price": "10.00"}], **reason},
+        ),
         Op("GET", "/invoices/{number}", f"/invoices/{invoice}"),
         Op("GET", "/invoices/{number}/pdf", f"/invoices/{invoice}/pdf"),
         Op(
