@@ -281,6 +281,26 @@ class RefundIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
+class GatewayRefundIn(Schema):
+    amount: MoneyIn
+    reason: str = Field("", max_length=2000)
+
+
+class GatewayRefundOut(Schema):
+    id: int
+    payment: str
+    amount: MoneyOut
+    status: str = Field(..., description="pending, succeeded or failed")
+    refund_id: str = Field(..., description="The payment service's id of the refund.")
+    failure: str = Field(..., description="Why it failed, in the request's language.")
+    created_at: Timestamp = stamp_field()
+    finished_at: Timestamp | None = stamp_field(optional=True)
+
+
+class GatewayRefundPage(Page):
+    items: list[GatewayRefundOut]
+
+
 class EntryOut(Schema):
     entry: int
     kind: str

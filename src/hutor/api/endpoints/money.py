@@ -28,7 +28,8 @@ from hutor.invoices.models import Invoice
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry, Posting
 from hutor.payments import actions as payment_actions
-from hutor.payments.models import Gateway, Payment, PaymentMethod
+from hutor.payments import refunds
+from hutor.payments.models import Gateway, Payment, PaymentMethod, Refund
 
 router = Router()
 
@@ -268,6 +269,55 @@ def record_manual_payment(
         actor=actor,
     )
     return Status(201, present.payment(PAYMENTS.get(pk=payment.pk)))
+
+
+@router.get(
+    "/payments/{number}/refunds",
+    response={200: s.GatewayRefundPage, **PROBLEMS},
+    url_name="payment_refunds",
+    tags=["payments"],
+)
+def list_gateway_refunds(
+    request: HttpRequest, number: str, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT
+) -> s.GatewayRefundPage:
+    """The payment's refunds through its payment service, newest first, with their outcome."""
+    payment = security.get_visible(request, PAYMENTS, number=number)
+    queryset = Refund.objects.select_related("payment").filter(payment=payment)
+    rows, next_url = pagination.page(request, queryset, cursor=cursor, limit=limit)
+    return s.GatewayRefundPage(items=[present.gateway_refund(r) for r in rows], next=next_url)
+
+
+@router.post(
+    "/payments/{number}/refunds",
+    response={202: s.GatewayRefundOut, **WRITE_PROBLEMS},
+    url_name="payment_refund",
+    openapi_extra=IDEMPOTENCY,
+    tags=["payments"],
+)
+def refund_to_gateway(
+    request: HttpRequest, response: HttpResponse, number: str, data: s.GatewayRefundIn
+) -> Status[s.GatewayRefundOut]:
+    """Return part or all of a succeeded payment to the payer through the payment service
+    that took it (the desk's refund.gateway): at most what is left of the payment after
+    earlier refunds, and only if the balance covers it (debited now). Answered 202 with the
+    refund pending: the service is asked once this commits, outside the transaction; follow
+    `Location` for the outcome (succeeded, or failed with the balance given back)."""
+    payment = security.get_visible(request, PAYMENTS, number=number)
+    security.require(request, "refund.gateway")
+    staff, actor = security.acting(request)
+    assert staff is not None
+    refund = desk.open_gateway_refund(
+        staff=staff,
+        payment=payment,
+        amount=_money(data.amount, payment.billing_account),
+        reason=data.reason,
+        actor=actor,
+    )
+    # After the commit (of the refund and of this request's Idempotency-Key): never inside
+    # the transaction, never for a request rolled back. The worker asks again if this fails.
+    transaction.on_commit(lambda: refunds.send_refund(refund))
+    response["Location"] = reverse("api:payment_refunds", args=[payment.number])
+    return Status(202, present.gateway_refund(refund))
 
 
 # --- Balance -----------------------------------------------------------------------------------

@@ -156,6 +156,14 @@ def operations(world: Any) -> list[Op]:
                 **reason,
             },
         ),
+        Op("GET", "/payments/{number}/refunds", f"/payments/{world.payment.number}/refunds"),
+        Op(
+            "POST",
+            "/payments/{number}/refunds",
+            f"/payments/{world.payment.number}/refunds",
+            "refund.gateway",
+            body={"amount": money, **reason},
+        ),
         Op("GET", "/accounts/{number}/balance", f"/accounts/{number}/balance"),
         Op("GET", "/accounts/{number}/statement", f"/accounts/{number}/statement"),
         Op(

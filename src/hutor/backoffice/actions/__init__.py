@@ -50,6 +50,7 @@ from hutor.backoffice.actions.customer import (
 )
 from hutor.backoffice.actions.money import (
     adjust_balance,
+    open_gateway_refund,
     record_manual_payment,
     refund_to_balance,
     refund_to_gateway,
@@ -81,6 +82,7 @@ __all__ = [
     "extend_service",
     "issue_manual_invoice",
     "open_control_panel",
+    "open_gateway_refund",
     "place_order",
     "record_manual_payment",
     "refund_to_balance",
