@@ -130,3 +130,13 @@ def test_russian_words_and_support_is_refused(world, desk_client):
     assert support.get(url).status_code == 403
     assert support.post(url, _form()).status_code == 403
     assert not Invoice.objects.filter(kind="manual").exists()
+
+
+def test_its_revenue_is_reported_as_manual_invoices(world, desk_en, top_up):
+    client, _staff = desk_en(Role.ACCOUNTANT)
+    top_up(world.other, "2000.00")
+    client.post(reverse("desk:invoice_create", args=[world.other.number]), _form())
+    csv = client.get(reverse("desk:report", args=["revenue"]) + "?format=csv")
+    assert csv.status_code == 200
+    [row] = [line for line in csv.content.decode().splitlines() if "Manual invoices" in line]
+    assert "1500" in row
