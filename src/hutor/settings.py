@@ -304,8 +304,11 @@ HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR = env_int("HUTOR_DOMAIN_SEARCHES_PER_IP_HOUR",
 HUTOR_API_REQUESTS_PER_MINUTE = env_int("HUTOR_API_REQUESTS_PER_MINUTE", 300)
 # Writes (POST, PUT, PATCH, DELETE) of one API token per minute, within the above.
 HUTOR_API_WRITES_PER_MINUTE = env_int("HUTOR_API_WRITES_PER_MINUTE", 60)
-# Knowledge-base searches and suggestions (/help/, /help/suggest/) per client address and hour:
-# a ticket form asks on every pause in typing, so the limit is generous.
+HUTOR_API_IDEMPOTENCY_DAYS = env_int("HUTOR_API_IDEMPOTENCY_DAYS", 7)  # `hutor prune`'s days
+HUTOR_WEBHOOK_RETENTION_DAYS = env_int("HUTOR_WEBHOOK_RETENTION_DAYS", 30)
+HUTOR_EVENT_RETENTION_DAYS = env_int("HUTOR_EVENT_RETENTION_DAYS", 30)
+HUTOR_PANEL_FORM_TOKEN_DAYS = env_int("HUTOR_PANEL_FORM_TOKEN_DAYS", 7)
+# Help searches (/help/, /help/suggest/) per address and hour; a ticket form asks as one types.
 HUTOR_KB_SEARCHES_PER_IP_HOUR = env_int("HUTOR_KB_SEARCHES_PER_IP_HOUR", 600)
 
 # Customer accounts (django-allauth). Accounts are opened only by ordering (the adapter closes

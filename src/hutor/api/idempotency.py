@@ -11,6 +11,7 @@ one answer. The same key with another method, path or body is refused (409). Ans
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -141,3 +142,11 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def prune(before: dt.datetime, batch: int) -> int:
+    """Forget the keys used before `before` (HUTOR_API_IDEMPOTENCY_DAYS, at least one day): a
+    retry with such a key performs the action again. In batches; returns how many."""
+    from hutor.core.pruning import delete_in_batches
+
+    return delete_in_batches(IdempotencyRecord.objects.filter(created_at__lt=before), batch)

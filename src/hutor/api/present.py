@@ -11,7 +11,8 @@ from hutor.catalog.models import ServiceType, Tariff
 from hutor.core.money import Money
 from hutor.invoices.models import Invoice
 from hutor.ledger import queries as ledger_queries
-from hutor.payments.models import Payment
+from hutor.payments import refunds
+from hutor.payments.models import Payment, Refund, RefundStatus
 from hutor.services.models import Service
 
 
@@ -98,6 +99,10 @@ def invoice(row: Invoice) -> s.InvoiceOut:
                 tariff=line.tariff_code,
                 period_start=line.period_start,
                 period_end=line.period_end,
+                quantity=f"{line.quantity.normalize():f}",
+                unit_price=s.MoneyOut.of(Money(line.unit_price, row.currency))
+                if line.unit_price is not None
+                else None,
                 amount=s.MoneyOut.of(Money(line.amount, row.currency)),
             )
             for line in row.lines.all()
@@ -116,4 +121,17 @@ def payment(row: Payment) -> s.PaymentOut:
         created_at=s.stamp(row.created_at) or "",
         expires_at=s.stamp(row.expires_at) or "",
         completed_at=s.stamp(row.completed_at),
+    )
+
+
+def gateway_refund(row: Refund) -> s.GatewayRefundOut:
+    return s.GatewayRefundOut(
+        id=row.pk,
+        payment=row.payment.number,
+        amount=s.MoneyOut.of(row.money),
+        status=row.status,
+        refund_id=row.gateway_refund_id,
+        failure=refunds.failure_text(row) if row.status == RefundStatus.FAILED else "",
+        created_at=s.stamp(row.created_at) or "",
+        finished_at=s.stamp(row.finished_at),
     )

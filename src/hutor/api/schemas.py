@@ -12,6 +12,7 @@ from ninja import Field, Schema
 from hutor.core.money import Money
 
 AMOUNT = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+QUANTITY = r"^[0-9]{1,6}(\.[0-9]{1,3})?$"
 Timestamp = str  # documented as date-time by `stamp_field`
 
 
@@ -187,6 +188,8 @@ class InvoiceLineOut(Schema):
     tariff: str
     period_start: dt.date | None
     period_end: dt.date | None
+    quantity: str = Field("1", examples=["1", "2.5"])
+    unit_price: MoneyOut | None = Field(None, description="A manual invoice's lines only.")
     amount: MoneyOut
 
 
@@ -203,6 +206,19 @@ class InvoiceOut(Schema):
     cancelled_at: Timestamp | None = stamp_field(optional=True)
     lines: list[InvoiceLineOut]
     pdf: str
+
+
+class InvoiceLineIn(Schema):
+    description: str = Field(..., min_length=1, max_length=300)
+    quantity: str = Field("1", pattern=QUANTITY, examples=["1", "2.5"])
+    unit_price: str = Field(..., pattern=AMOUNT, examples=["1500.00"])
+
+
+class ManualInvoiceIn(Schema):
+    lines: list[InvoiceLineIn] = Field(..., min_length=1, max_length=50)
+    currency: str = Field("RUB", pattern=r"^[A-Z]{3}$", description="The account's currency.")
+    due_date: dt.date | None = Field(None, description="Five days from today when left out.")
+    reason: str = Field("", max_length=2000)
 
 
 class InvoicePage(Page):
@@ -263,6 +279,26 @@ class RefundIn(Schema):
     amount: MoneyIn
     reference: str = Field("", max_length=100)
     reason: str = Field("", max_length=2000)
+
+
+class GatewayRefundIn(Schema):
+    amount: MoneyIn
+    reason: str = Field("", max_length=2000)
+
+
+class GatewayRefundOut(Schema):
+    id: int
+    payment: str
+    amount: MoneyOut
+    status: str = Field(..., description="pending, succeeded or failed")
+    refund_id: str = Field(..., description="The payment service's id of the refund.")
+    failure: str = Field(..., description="Why it failed, in the request's language.")
+    created_at: Timestamp = stamp_field()
+    finished_at: Timestamp | None = stamp_field(optional=True)
+
+
+class GatewayRefundPage(Page):
+    items: list[GatewayRefundOut]
 
 
 class EntryOut(Schema):

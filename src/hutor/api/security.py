@@ -61,6 +61,15 @@ def require(request: HttpRequest, code: str, *, customer_may: bool = False) -> N
         )
 
 
+def staff_acting(request: HttpRequest, code: str) -> tuple[User, str]:
+    """The staff member and actor of a write only staff tokens may make (the desk action
+    `code`): refused (403) for any other token, as require() refuses it."""
+    require(request, code)
+    staff, actor = acting(request)
+    assert staff is not None  # require() without customer_may passes staff tokens only
+    return staff, actor
+
+
 def staff_only(request: HttpRequest) -> None:
     if is_customer(request):
         raise ApiProblem("forbidden", _("Only a staff token may do this."))
@@ -74,6 +83,31 @@ def acting(request: HttpRequest) -> tuple[User | None, str]:
     if token.kind == TokenKind.STAFF:
         return token.created_by, actor
     return None, actor
+
+
+def customer_audit(
+    request: HttpRequest,
+    action: str,
+    account: BillingAccount,
+    object_type: str,
+    object_id: str | int,
+    **changes: object,
+) -> None:
+    """A customer token's write, in the same audit log as the desk's (the named actor, no
+    staff, reason "api"); in the caller's transaction."""
+    from hutor.backoffice.audit import record
+
+    _staff, actor = acting(request)
+    record(
+        staff=None,
+        actor=actor,
+        action=action,
+        reason="api",
+        billing_account=account,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+    )
 
 
 def visible(

@@ -150,6 +150,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "order.place": gettext_lazy("Order placed"),
     "service.renew": gettext_lazy("Renewal invoice issued"),
     "invoice.cancel": gettext_lazy("Invoice cancelled"),
+    "invoice.create": gettext_lazy("Manual invoice issued"),
     "payment_link.create": gettext_lazy("Payment link created"),
     "account.change_email": gettext_lazy("Contact email changed"),
     "service.suspend": gettext_lazy("Service suspended"),

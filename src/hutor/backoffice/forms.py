@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,6 +18,7 @@ from hutor.catalog.models import TariffPrice
 from hutor.core.forms import AmountField
 from hutor.core.models import Provider
 from hutor.core.templatetags.money import format_money
+from hutor.invoices.calculations import ManualLine
 from hutor.payments.models import Payment, PaymentMethod
 from hutor.servers.models import ServerGroup
 from hutor.services.provisioning import registry
@@ -256,6 +259,72 @@ class RenewForm(ReasonForm):
             .select_related("tariff__service_type")
             .order_by("period_months")
         )
+
+
+# The rows a manual invoice form shows (an empty row is left out; the API takes up to
+# invoices.calculations.MAX_LINES).
+INVOICE_FORM_LINES = 5
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A number as typed («1 500,5»), or None when it is not one."""
+    cleaned = "".join(text.split()).replace(",", ".")
+    # ASCII digits only: Decimal() would also take «١٢٣» and «1e9».
+    if len(cleaned) > 32 or not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cleaned):
+        return None
+    return Decimal(cleaned)
+
+
+class ManualInvoiceForm(ReasonForm):
+    """Free lines (description, quantity, unit price) and an optional due date; the lines'
+    rules (positive, decimal places) are invoices.calculations', checked by the action."""
+
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional; five days from today when left empty."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, INVOICE_FORM_LINES + 1):
+            self.fields[f"line_{n}_description"] = forms.CharField(
+                label=_("Line %(n)d: description") % {"n": n}, max_length=300, required=False
+            )
+            self.fields[f"line_{n}_quantity"] = forms.CharField(
+                label=_("Line %(n)d: quantity") % {"n": n},
+                max_length=32,
+                required=False,
+                widget=forms.TextInput(attrs={"class": "num", "inputmode": "decimal"}),
+            )
+            self.fields[f"line_{n}_price"] = forms.CharField(
+                label=_("Line %(n)d: unit price") % {"n": n},
+                max_length=32,
+                required=False,
+                widget=forms.TextInput(attrs={"class": "num", "inputmode": "decimal"}),
+            )
+        self.order_fields([name for name in self.fields if name.startswith("line_")] + ["due_date"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lines = []
+        for n in range(1, INVOICE_FORM_LINES + 1):
+            description = data.get(f"line_{n}_description", "")
+            quantity_text = data.get(f"line_{n}_quantity", "")
+            price_text = data.get(f"line_{n}_price", "")
+            if not (description or quantity_text or price_text):
+                continue
+            quantity = _decimal(quantity_text) if quantity_text else Decimal(1)
+            price = _decimal(price_text)
+            if quantity is None:
+                self.add_error(f"line_{n}_quantity", _("Enter a number."))
+            if price is None:
+                self.add_error(f"line_{n}_price", _("Enter a number."))
+            if quantity is not None and price is not None:
+                lines.append(ManualLine(description, quantity, price))
+        data["lines"] = lines
+        return data
 
 
 class ExtendForm(ReasonForm):

@@ -29,6 +29,7 @@ from hutor.catalog.models import ServiceType
 from hutor.core import clock
 from hutor.core.money import MINOR_UNITS, Money
 from hutor.core.templatetags.money import format_money
+from hutor.invoices.actions import MANUAL_SERVICE_TYPE
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger.models import EntryKind, LedgerAccountKind, Posting
 from hutor.payments.models import PaymentMethod
@@ -150,6 +151,7 @@ def revenue(params: Any) -> Report:
         .order_by("bucket", "account__code")
     )
     names = {f"revenue:{t.code}": t.name for t in ServiceType.objects.all()}
+    names.setdefault(f"revenue:{MANUAL_SERVICE_TYPE}", _("Manual invoices"))
     table: list[dict[str, Any]] = []
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in rows:

@@ -44,6 +44,7 @@ ACTIONS: dict[str, str] = {
     "order.place": Role.SALES,
     "service.renew": Role.SALES,
     "invoice.cancel": Role.SALES,
+    "invoice.create": Role.SALES,  # a manual invoice of free lines (no service)
     "payment_link.create": Role.SALES,
     "account.change_email": Role.SALES,
     "service.suspend": Role.SALES,

@@ -62,6 +62,7 @@ urlpatterns = [
     path("accounts/<str:number>/activation/", act.resend_activation, name="resend_activation"),
     path("accounts/<str:number>/email/", act.change_email, name="change_email"),
     path("accounts/<str:number>/order/", act.order, name="order"),
+    path("accounts/<str:number>/invoice/", act.invoice_create, name="invoice_create"),
     path("accounts/<str:number>/payment-link/", act.payment_link, name="payment_link"),
     path("accounts/<str:number>/bank-payment/", act.manual_payment, name="manual_payment"),
     path("accounts/<str:number>/adjust/", act.adjust, name="adjust"),

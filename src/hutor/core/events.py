@@ -152,3 +152,22 @@ def publish_many(drafts: Sequence[EventDraft], *, insert: RowWriter | None = Non
             Event.objects.bulk_create(rows)
         published.send(sender=Event, events=rows, insert=insert)
     return rows
+
+
+def prune(before: dt.datetime, batch: int) -> int:
+    """Delete events published before `before` that nothing refers to any more (a webhook
+    delivery keeps its event: webhooks prune theirs first), in batches; returns how many.
+
+    An event with a `key` is kept: the key is what stops it being announced twice (a domain's
+    expiry per paid-until date), so forgetting it could announce it again."""
+    from hutor.core.pruning import delete_in_batches
+
+    queryset = Event.objects.filter(created_at__lt=before, key__isnull=True)
+    # Whatever points at an event (webhooks.Delivery, PROTECT), found without importing it.
+    for relation in Event._meta.get_fields(include_hidden=True):
+        if relation.one_to_many and relation.auto_created and relation.related_model:
+            remote = relation.remote_field.attname  # type: ignore[union-attr]
+            queryset = queryset.exclude(
+                pk__in=relation.related_model._default_manager.values(remote)  # type: ignore[union-attr]
+            )
+    return delete_in_batches(queryset, batch)

@@ -8,3 +8,7 @@ class InvoiceNotOpen(InvoiceError):
 
 class ProviderNotConfigured(InvoiceError):
     """Invoices print the provider's requisites; enter them in the admin first."""
+
+
+class ManualInvoiceRefused(InvoiceError):
+    """A manual invoice's lines or due date are not valid (the message says which)."""

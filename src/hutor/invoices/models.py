@@ -27,6 +27,7 @@ class InvoiceKind(models.TextChoices):
     ORDER = "order", _("New service")
     RENEWAL = "renewal", _("Renewal")
     TARIFF_CHANGE = "tariff_change", _("Tariff change")
+    MANUAL = "manual", _("Manual invoice")  # free lines a staff member wrote (no service)
 
 
 class FrozenInvoiceError(Exception):
@@ -77,6 +78,11 @@ class Invoice(models.Model):
     payer = models.JSONField(_("payer"))
     provider = models.JSONField(_("provider"))
     language = models.CharField(_("language"), max_length=8, default="ru")
+    # The one-time key of the desk form that issued a manual invoice: a form submitted twice
+    # issues one invoice (the unique constraint decides, not a lookup before the insert).
+    issue_key = models.CharField(
+        _("issue key"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("invoice")
@@ -121,6 +127,7 @@ class LineKind(models.TextChoices):
     SETUP = "setup", _("Setup fee")
     PRORATION = "proration", _("Tariff change")  # prorated difference for the paid remainder
     RESTORE = "restore", _("Domain restore")  # a domain out of its registry's redemption period
+    ITEM = "item", _("Item")  # a manual invoice's free line: quantity × unit price, no service
 
 
 class InvoiceLine(models.Model):
@@ -145,6 +152,9 @@ class InvoiceLine(models.Model):
     period_start = models.DateField(pgettext_lazy("period", "from"), null=True, blank=True)
     period_end = models.DateField(pgettext_lazy("period", "to"), null=True, blank=True)
     period_months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
+    # amount = quantity × unit_price, rounded (a service's line: 1 × its amount, no unit price).
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=1)
+    unit_price = AmountField(_("unit price"), null=True, blank=True)
     amount = AmountField(_("amount"))
     # The VAT included in the amount at the invoice's rate (NULL: no VAT, or an invoice issued
     # before VAT was frozen per line).

@@ -11,9 +11,22 @@ class PanelConfig(AppConfig):
         from allauth.account.signals import password_reset
         from django.contrib.auth.signals import user_logged_in
 
-        from hutor.panel import emails  # noqa: F401 - registers the authentication emails
+        from hutor.core import pruning
+        from hutor.panel import (
+            emails,  # noqa: F401 - registers the authentication emails
+            submissions,
+        )
         from hutor.panel.adapters import forget_failed_logins
         from hutor.panel.middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="hutor.panel.session_clock")
+
+        pruning.register(
+            pruning.Pruner(
+                name="panel.form_submissions",
+                setting="HUTOR_PANEL_FORM_TOKEN_DAYS",
+                minimum_days=1,
+                prune=submissions.prune,
+            )
+        )
         password_reset.connect(forget_failed_logins, dispatch_uid="hutor.panel.failed_logins")

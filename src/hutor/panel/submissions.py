@@ -19,10 +19,12 @@ customer has no billing account yet to sign for.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -57,8 +59,15 @@ class Claim:
         return self.submission.result_key
 
 
-def _signer(account: BillingAccount, action: str) -> signing.Signer:
-    return signing.Signer(salt=f"hutor.panel.form-token:{account.pk}:{action}")
+def _signer(account: BillingAccount, action: str) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=f"hutor.panel.form-token:{account.pk}:{action}")
+
+
+def max_age() -> dt.timedelta:
+    """How long a token is good for: as long as its FormSubmission is kept (`hutor prune`
+    deletes it after HUTOR_PANEL_FORM_TOKEN_DAYS), so a token whose claim is forgotten can no
+    longer be used: a form resubmitted after that acts never, not twice."""
+    return dt.timedelta(days=settings.HUTOR_PANEL_FORM_TOKEN_DAYS)
 
 
 def issue(account: BillingAccount, action: str) -> str:
@@ -76,7 +85,7 @@ def read(request: HttpRequest, account: BillingAccount, action: str) -> uuid.UUI
     try:
         if len(raw) > MAX_LENGTH:
             raise signing.BadSignature("too long")
-        return uuid.UUID(_signer(account, action).unsign(raw))
+        return uuid.UUID(_signer(account, action).unsign(raw, max_age=max_age()))
     except (signing.BadSignature, ValueError):
         raise FormTokenError(
             _("The form's one-time token is not valid. Reload the page and submit it again.")
@@ -129,3 +138,11 @@ def submit(
             raise
         return Claim(done, first=False)
     return Claim(submission, first=True)
+
+
+def prune(before: dt.datetime, batch: int) -> int:
+    """Delete the claims of tokens made before `before` (expired by then: max_age), in
+    batches; returns how many."""
+    from hutor.core.pruning import delete_in_batches
+
+    return delete_in_batches(FormSubmission.objects.filter(created_at__lt=before), batch)

@@ -4,6 +4,7 @@ calls these inside its audited actions (backoffice.actions.webhooks)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,4 +92,14 @@ def resend(*, delivery: Delivery) -> Delivery:
         status=DeliveryStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
+    )
+
+
+def prune_delivered(before: dt.datetime, batch: int) -> int:
+    """Delete deliveries delivered before `before` (the desk's delivery log forgets them; a
+    pending or failed one stays until it is delivered), in batches; returns how many."""
+    from hutor.core.pruning import delete_in_batches
+
+    return delete_in_batches(
+        Delivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=before), batch
     )

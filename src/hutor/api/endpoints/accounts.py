@@ -17,6 +17,7 @@ from hutor.accounts import actions as account_actions
 from hutor.accounts.models import BillingAccount
 from hutor.api import pagination, present, security
 from hutor.api import schemas as s
+from hutor.api.endpoints.common import PROBLEMS, WRITE_PROBLEMS, write
 from hutor.api.problems import ApiProblem
 from hutor.backoffice import search as desk_search
 from hutor.backoffice.audit import diff, record, require_reason
@@ -24,17 +25,6 @@ from hutor.backoffice.audit import diff, record, require_reason
 router = Router(tags=["accounts"])
 
 CONTACT_FIELDS = ("name", "phone", "address", "inn", "kpp", "language")
-IDEMPOTENCY = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 255},
-            "description": "Same key and body: the first answer is replayed.",
-        }
-    ]
-}
 IF_MATCH = {
     "parameters": [
         {
@@ -46,8 +36,6 @@ IF_MATCH = {
         }
     ]
 }
-PROBLEMS = {400: s.Problem, 401: s.Problem, 403: s.Problem, 404: s.Problem, 409: s.Problem}
-WRITE_PROBLEMS = {**PROBLEMS, 422: s.Problem, 429: s.Problem}
 
 
 def etag(account: BillingAccount) -> str:
@@ -62,19 +50,13 @@ def _with_etag(response: HttpResponse, account: BillingAccount) -> HttpResponse:
     return response
 
 
-@router.post(
-    "/accounts",
-    response={201: s.AccountOut, **WRITE_PROBLEMS},
-    url_name="account_create",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/accounts", {201: s.AccountOut}, "account_create")
 def create_account(
     request: HttpRequest, response: HttpResponse, data: s.AccountIn
 ) -> Status[s.AccountOut]:
     """Open a billing account and its login; the activation email (a one-time link to set
     the password) is queued in the same transaction. Staff tokens (action account.open)."""
-    security.require(request, "account.open")
-    staff, actor = security.acting(request)
+    staff, actor = security.staff_acting(request, "account.open")
     reason = require_reason(data.reason)
     with transaction.atomic():
         account = account_actions.open_billing_account(

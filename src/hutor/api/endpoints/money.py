@@ -17,17 +17,18 @@ from ninja import Router, Status
 from hutor.accounts.models import BillingAccount
 from hutor.api import pagination, present, security
 from hutor.api import schemas as s
-from hutor.api.endpoints.accounts import IDEMPOTENCY, PROBLEMS, WRITE_PROBLEMS
+from hutor.api.endpoints.common import PROBLEMS, write
 from hutor.api.problems import ApiProblem
 from hutor.backoffice import actions as desk
-from hutor.backoffice.audit import record
 from hutor.core.money import InvalidAmount, Money
 from hutor.invoices import documents
+from hutor.invoices.calculations import ManualLine
 from hutor.invoices.models import Invoice
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import JournalEntry, Posting
 from hutor.payments import actions as payment_actions
-from hutor.payments.models import Gateway, Payment, PaymentMethod
+from hutor.payments import refunds
+from hutor.payments.models import Gateway, Payment, PaymentMethod, Refund
 
 router = Router()
 
@@ -106,21 +107,46 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return answer
 
 
-@router.post(
-    "/invoices/{number}/cancel",
-    response={200: s.InvoiceOut, **WRITE_PROBLEMS},
-    url_name="invoice_cancel",
-    openapi_extra=IDEMPOTENCY,
-    tags=["invoices"],
+@write(
+    router, "/invoices/{number}/cancel", {200: s.InvoiceOut}, "invoice_cancel", tags=["invoices"]
 )
 def cancel_invoice(request: HttpRequest, number: str, data: s.ReasonIn) -> s.InvoiceOut:
     """Withdraw an unpaid invoice (its number stays used; an order's service is cancelled)."""
     invoice = security.get_visible(request, INVOICES, number=number)
-    security.require(request, "invoice.cancel")
-    staff, actor = security.acting(request)
-    assert staff is not None
+    staff, actor = security.staff_acting(request, "invoice.cancel")
     invoice = desk.cancel_invoice(staff=staff, invoice=invoice, reason=data.reason, actor=actor)
     return present.invoice(INVOICES.get(pk=invoice.pk))
+
+
+@write(
+    router, "/accounts/{number}/invoices", {201: s.InvoiceOut}, "invoice_create", tags=["invoices"]
+)
+def create_invoice(
+    request: HttpRequest, response: HttpResponse, number: str, data: s.ManualInvoiceIn
+) -> Status[s.InvoiceOut]:
+    """Issue a manual invoice of free lines (quantity × unit price, no service) in the
+    account's currency: numbered, emailed, announced (invoice.issued), and paid from the
+    balance at once when it covers it, as an order's invoice is."""
+    account = security.account(request, number)
+    staff, actor = security.staff_acting(request, "invoice.create")
+    if data.currency != account.currency:
+        raise ApiProblem(
+            "refused",
+            _("The billing account is kept in %(currency)s.") % {"currency": account.currency},
+        )
+    invoice = desk.issue_manual_invoice(
+        staff=staff,
+        account=account,
+        lines=[
+            ManualLine(line.description, Decimal(line.quantity), Decimal(line.unit_price))
+            for line in data.lines
+        ],
+        due_date=data.due_date,
+        reason=data.reason,
+        actor=actor,
+    )
+    response["Location"] = reverse("api:invoice", args=[invoice.number])
+    return Status(201, present.invoice(INVOICES.get(pk=invoice.pk)))
 
 
 # --- Payments ----------------------------------------------------------------------------------
@@ -148,13 +174,7 @@ def list_payments(
     return s.PaymentPage(items=[present.payment(r) for r in rows], next=next_url)
 
 
-@router.post(
-    "/accounts/{number}/top-ups",
-    response={201: s.TopUpOut, **WRITE_PROBLEMS},
-    url_name="top_up",
-    openapi_extra=IDEMPOTENCY,
-    tags=["payments"],
-)
+@write(router, "/accounts/{number}/top-ups", {201: s.TopUpOut}, "top_up", tags=["payments"])
 def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> Status[s.TopUpOut]:
     """Start a top-up of any amount (no invoice): a pending payment and the link that pays it,
     through the payment service, or, for a bank transfer, the printable bank document."""
@@ -179,15 +199,15 @@ def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> Status[s
             payment = payment_actions.start_top_up(
                 billing_account=account, method=method, amount=amount
             )
-            record(
-                staff=None,
-                actor=actor,
-                action="payment_link.create",
-                reason="api",
-                billing_account=account,
-                object_type="payment",
-                object_id=payment.number,
-                changes={"amount": amount, "method": method.slug, "payment": payment.number},
+            security.customer_audit(
+                request,
+                "payment_link.create",
+                account,
+                "payment",
+                payment.number,
+                amount=amount,
+                method=method.slug,
+                payment=payment.number,
             )
         url = settings.HUTOR_BASE_URL + payment_actions.payment_link(payment)
     document = None
@@ -205,11 +225,11 @@ def start_top_up(request: HttpRequest, number: str, data: s.TopUpIn) -> Status[s
     )
 
 
-@router.post(
+@write(
+    router,
     "/accounts/{number}/payments/manual",
-    response={201: s.PaymentOut, **WRITE_PROBLEMS},
-    url_name="payment_manual",
-    openapi_extra=IDEMPOTENCY,
+    {201: s.PaymentOut},
+    "payment_manual",
     tags=["payments"],
 )
 def record_manual_payment(
@@ -218,8 +238,7 @@ def record_manual_payment(
     """Credit a bank payment the statement import did not match (keyed by its document: the
     same document twice credits once), then settle open invoices."""
     account = security.account(request, number)
-    security.require(request, "payment.manual")
-    staff, actor = security.acting(request)
+    staff, actor = security.staff_acting(request, "payment.manual")
     payment = desk.record_manual_payment(
         staff=staff,
         account=account,
@@ -230,6 +249,53 @@ def record_manual_payment(
         actor=actor,
     )
     return Status(201, present.payment(PAYMENTS.get(pk=payment.pk)))
+
+
+@router.get(
+    "/payments/{number}/refunds",
+    response={200: s.GatewayRefundPage, **PROBLEMS},
+    url_name="payment_refunds",
+    tags=["payments"],
+)
+def list_gateway_refunds(
+    request: HttpRequest, number: str, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT
+) -> s.GatewayRefundPage:
+    """The payment's refunds through its payment service, newest first, with their outcome."""
+    payment = security.get_visible(request, PAYMENTS, number=number)
+    queryset = Refund.objects.select_related("payment").filter(payment=payment)
+    rows, next_url = pagination.page(request, queryset, cursor=cursor, limit=limit)
+    return s.GatewayRefundPage(items=[present.gateway_refund(r) for r in rows], next=next_url)
+
+
+@write(
+    router,
+    "/payments/{number}/refunds",
+    {202: s.GatewayRefundOut},
+    "payment_refund",
+    tags=["payments"],
+)
+def refund_to_gateway(
+    request: HttpRequest, response: HttpResponse, number: str, data: s.GatewayRefundIn
+) -> Status[s.GatewayRefundOut]:
+    """Return part or all of a succeeded payment to the payer through the payment service
+    that took it (the desk's refund.gateway): at most what is left of the payment after
+    earlier refunds, and only if the balance covers it (debited now). Answered 202 with the
+    refund pending: the service is asked once this commits, outside the transaction; follow
+    `Location` for the outcome (succeeded, or failed with the balance given back)."""
+    payment = security.get_visible(request, PAYMENTS, number=number)
+    staff, actor = security.staff_acting(request, "refund.gateway")
+    refund = desk.open_gateway_refund(
+        staff=staff,
+        payment=payment,
+        amount=_money(data.amount, payment.billing_account),
+        reason=data.reason,
+        actor=actor,
+    )
+    # After the commit (of the refund and of this request's Idempotency-Key): never inside
+    # the transaction, never for a request rolled back. The worker asks again if this fails.
+    transaction.on_commit(lambda: refunds.send_refund(refund))
+    response["Location"] = reverse("api:payment_refunds", args=[payment.number])
+    return Status(202, present.gateway_refund(refund))
 
 
 # --- Balance -----------------------------------------------------------------------------------
@@ -296,19 +362,17 @@ def _entry(entry: JournalEntry, amount: Money) -> s.EntryOut:
     )
 
 
-@router.post(
+@write(
+    router,
     "/accounts/{number}/balance/adjustments",
-    response={201: s.EntryOut, **WRITE_PROBLEMS},
-    url_name="balance_adjust",
-    openapi_extra=IDEMPOTENCY,
+    {201: s.EntryOut},
+    "balance_adjust",
     tags=["balance"],
 )
 def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> Status[s.EntryOut]:
     """Correct the balance: a credit, or a debit (refused when the balance does not cover it)."""
     account = security.account(request, number)
-    security.require(request, "balance.adjust")
-    staff, actor = security.acting(request)
-    assert staff is not None
+    staff, actor = security.staff_acting(request, "balance.adjust")
     amount = _money(data.amount, account)
     entry = desk.adjust_balance(
         staff=staff,
@@ -321,20 +385,18 @@ def adjust(request: HttpRequest, number: str, data: s.AdjustmentIn) -> Status[s.
     return Status(201, _entry(entry, amount if data.direction == "credit" else -amount))
 
 
-@router.post(
+@write(
+    router,
     "/accounts/{number}/balance/refunds",
-    response={201: s.EntryOut, **WRITE_PROBLEMS},
-    url_name="balance_refund",
-    openapi_extra=IDEMPOTENCY,
+    {201: s.EntryOut},
+    "balance_refund",
     tags=["balance"],
 )
 def refund(request: HttpRequest, number: str, data: s.RefundIn) -> Status[s.EntryOut]:
     """Credit money the provider owes the customer to the balance (kind refund); open
     invoices are then settled from it."""
     account = security.account(request, number)
-    security.require(request, "refund.balance")
-    staff, actor = security.acting(request)
-    assert staff is not None
+    staff, actor = security.staff_acting(request, "refund.balance")
     amount = _money(data.amount, account)
     entry = desk.refund_to_balance(
         staff=staff,

@@ -13,7 +13,7 @@ from ninja import Router, Status
 
 from hutor.api import pagination, present, security
 from hutor.api import schemas as s
-from hutor.api.endpoints.accounts import IDEMPOTENCY, PROBLEMS, WRITE_PROBLEMS
+from hutor.api.endpoints.common import PROBLEMS, write
 from hutor.api.problems import ApiProblem
 from hutor.backoffice import actions as desk
 from hutor.backoffice.audit import record
@@ -43,17 +43,8 @@ def _price(tariff: Tariff, months: int) -> TariffPrice:
 
 
 def _customer_audit(request: HttpRequest, action: str, service: Service, **changes: object) -> None:
-    """A customer token's write, in the same audit log as the desk's (named actor, no staff)."""
-    _staff, actor = security.acting(request)
-    record(
-        staff=None,
-        actor=actor,
-        action=action,
-        reason="api",
-        billing_account=service.billing_account,
-        object_type="service",
-        object_id=service.pk,
-        changes=changes,
+    security.customer_audit(
+        request, action, service.billing_account, "service", service.pk, **changes
     )
 
 
@@ -83,13 +74,7 @@ def get_service(request: HttpRequest, pk: int) -> s.ServiceOut:
     return present.service(_service(request, pk))
 
 
-@router.post(
-    "/accounts/{number}/orders",
-    response={201: s.OrderOut, **WRITE_PROBLEMS},
-    url_name="order_place",
-    openapi_extra=IDEMPOTENCY,
-    tags=["orders"],
-)
+@write(router, "/accounts/{number}/orders", {201: s.OrderOut}, "order_place", tags=["orders"])
 def place_order(
     request: HttpRequest, response: HttpResponse, number: str, data: s.OrderIn
 ) -> Status[s.OrderOut]:
@@ -133,13 +118,7 @@ def place_order(
     )
 
 
-@router.post(
-    "/services/{pk}/cancel",
-    response={200: s.ServiceOut, **WRITE_PROBLEMS},
-    url_name="order_cancel",
-    openapi_extra=IDEMPOTENCY,
-    tags=["orders"],
-)
+@write(router, "/services/{pk}/cancel", {200: s.ServiceOut}, "order_cancel", tags=["orders"])
 def cancel_order(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOut:
     """Cancel an order not paid yet: its invoice is cancelled (the number stays used)."""
     service = _service(request, pk)
@@ -167,12 +146,7 @@ def cancel_order(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOu
     return present.service(service)
 
 
-@router.post(
-    "/services/{pk}/renew",
-    response={201: s.InvoiceOut, **WRITE_PROBLEMS},
-    url_name="service_renew",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/renew", {201: s.InvoiceOut}, "service_renew")
 def renew(request: HttpRequest, pk: int, data: s.RenewIn) -> Status[s.InvoiceOut]:
     """Issue the renewal invoice for one more period (or return the open one); paid at once
     from the balance when it covers it."""
@@ -222,12 +196,7 @@ def tariff_quote(request: HttpRequest, pk: int, tariff: str) -> s.QuoteOut:
     )
 
 
-@router.post(
-    "/services/{pk}/tariff",
-    response={200: s.TariffChangeOut, **WRITE_PROBLEMS},
-    url_name="service_tariff",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/tariff", {200: s.TariffChangeOut}, "service_tariff")
 def change_tariff(request: HttpRequest, pk: int, data: s.TariffChangeIn) -> s.TariffChangeOut:
     """Apply a tariff change as quoted: an upgrade issues an invoice (applied when paid), a
     downgrade applies now and credits the difference."""
@@ -266,9 +235,7 @@ def change_tariff(request: HttpRequest, pk: int, data: s.TariffChangeIn) -> s.Ta
 
 def _staff_move(request: HttpRequest, pk: int, data: s.ReasonIn, code: str) -> s.ServiceOut:
     service = _service(request, pk)
-    security.require(request, code)
-    staff, actor = security.acting(request)
-    assert staff is not None  # only staff tokens pass require() without customer_may
+    staff, actor = security.staff_acting(request, code)
     move = {
         "service.suspend": desk.suspend_service,
         "service.unsuspend": desk.unsuspend_service,
@@ -278,34 +245,19 @@ def _staff_move(request: HttpRequest, pk: int, data: s.ReasonIn, code: str) -> s
     return present.service(SERVICES.get(pk=service.pk))
 
 
-@router.post(
-    "/services/{pk}/suspend",
-    response={200: s.ServiceOut, **WRITE_PROBLEMS},
-    url_name="service_suspend",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/suspend", {200: s.ServiceOut}, "service_suspend")
 def suspend(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOut:
     """Suspend an active service now (abuse, an external signal); its data is kept."""
     return _staff_move(request, pk, data, "service.suspend")
 
 
-@router.post(
-    "/services/{pk}/unsuspend",
-    response={200: s.ServiceOut, **WRITE_PROBLEMS},
-    url_name="service_unsuspend",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/unsuspend", {200: s.ServiceOut}, "service_unsuspend")
 def unsuspend(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOut:
     """Reactivate a suspended service (paid-until unchanged)."""
     return _staff_move(request, pk, data, "service.unsuspend")
 
 
-@router.post(
-    "/services/{pk}/terminate",
-    response={200: s.ServiceOut, **WRITE_PROBLEMS},
-    url_name="service_terminate",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/terminate", {200: s.ServiceOut}, "service_terminate")
 def terminate(request: HttpRequest, pk: int, data: s.ReasonIn) -> s.ServiceOut:
     """Remove a service for good (its data too, through its provisioning module)."""
     return _staff_move(request, pk, data, "service.terminate")
@@ -318,19 +270,12 @@ class TaskOut(s.Schema):
     status: str
 
 
-@router.post(
-    "/services/{pk}/provisioning/rerun",
-    response={202: TaskOut, **WRITE_PROBLEMS},
-    url_name="service_rerun",
-    openapi_extra=IDEMPOTENCY,
-)
+@write(router, "/services/{pk}/provisioning/rerun", {202: TaskOut}, "service_rerun")
 def rerun_create(request: HttpRequest, pk: int, data: s.ReasonIn) -> Status[TaskOut]:
     """Queue the service's create again (after what made it fail was fixed); the worker
     performs it."""
     service = _service(request, pk)
-    security.require(request, "service.rerun_create")
-    staff, actor = security.acting(request)
-    assert staff is not None
+    staff, actor = security.staff_acting(request, "service.rerun_create")
     task = desk.rerun_create(staff=staff, service=service, reason=data.reason, actor=actor)
     return Status(
         202, TaskOut(task=task.pk, operation=task.operation, module=task.module, status=task.status)

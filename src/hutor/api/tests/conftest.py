@@ -1,5 +1,5 @@
 """Fixtures of the API's tests: staff and customer tokens made by the real actions, and a
-client that speaks JSON with a token."""
+client that speaks JSON with a token; the world and the staff are the desk's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hutor.backoffice.models import StaffProfile
+from hutor.backoffice.tests import fixtures
 
 _keys = itertools.count(1)
 
@@ -56,18 +56,17 @@ class Api:
         )
 
 
-@pytest.fixture
-def make_staff(db):
-    from hutor.accounts.models import User
+# The desk's world and staff (hutor/backoffice/tests/fixtures.py), shared rather than copied.
+staff_factory = fixtures.staff_factory
+world = fixtures.world
 
-    counter = itertools.count(1)
+
+@pytest.fixture
+def make_staff(staff_factory):
+    """make_staff(role) -> a staff member of that desk role (no authenticator app)."""
 
     def make(role: str):
-        user = User.objects.create_user(
-            email=f"{role}{next(counter)}@staff.example", password="x", is_staff=True
-        )
-        StaffProfile.objects.create(user=user, role=role)
-        return user
+        return staff_factory(role, with_totp=False)
 
     return make
 
@@ -104,51 +103,3 @@ def customer_api(db):
 @pytest.fixture
 def anonymous_api() -> Api:
     return Api(Client())
-
-
-@pytest.fixture
-def world(db, catalog, payment_methods, account_factory, top_up):
-    """A company customer with a paid hosting, an unpaid VPS order, a credited demo top-up and
-    a pending bank one; and another customer (whose things nobody else may reach)."""
-    from types import SimpleNamespace
-
-    from hutor.core.money import Money
-    from hutor.payments.actions import credit_payment, start_top_up
-    from hutor.services.actions import place_order
-
-    account = account_factory(
-        email="olga@example.com",
-        name="ООО «Ромашка»",
-        kind="company",
-        inn="7707083893",
-        kpp="773601001",
-        address="Москва, ул. Лесная, 1",
-    )
-    top_up(account, "1000.00")
-    hosting = place_order(
-        billing_account=account, price=catalog.price(catalog.start, 1), identifier="romashka.ru"
-    )
-    vps = place_order(
-        billing_account=account, price=catalog.price(catalog.vps1, 1), identifier="vps1.romashka.ru"
-    )
-    payment = start_top_up(
-        billing_account=account, method=payment_methods.demo, amount=Money("500")
-    )
-    payment, _ = credit_payment(payment=payment, transaction_id="demo-txn-42", amount=payment.money)
-    pending = start_top_up(
-        billing_account=account, method=payment_methods.bank, amount=Money("300")
-    )
-    other = account_factory(email="petr@example.com", name="Пётр Петров")
-    hosting.refresh_from_db()
-    return SimpleNamespace(
-        account=account,
-        other=other,
-        hosting=hosting,
-        vps=vps,
-        paid_invoice=hosting.invoice_lines.get().invoice,
-        unpaid_invoice=vps.invoice_lines.first().invoice,
-        payment=payment,
-        pending_payment=pending,
-        methods=payment_methods,
-        catalog=catalog,
-    )

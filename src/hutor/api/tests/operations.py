@@ -119,6 +119,13 @@ def operations(world: Any) -> list[Op]:
             body=reason,
         ),
         Op("GET", "/accounts/{number}/invoices", f"/accounts/{number}/invoices"),
+        Op(
+            "POST",
+            "/accounts/{number}/invoices",
+            f"/accounts/{number}/invoices",
+            "invoice.create",
+            body={"lines": [{"description": "Setup", "unit_price": "10.00"}], **reason},
+        ),
         Op("GET", "/invoices/{number}", f"/invoices/{invoice}"),
         Op("GET", "/invoices/{number}/pdf", f"/invoices/{invoice}/pdf"),
         Op(
@@ -148,6 +155,14 @@ def operations(world: Any) -> list[Op]:
                 "document_date": str(dt.date.today()),
                 **reason,
             },
+        ),
+        Op("GET", "/payments/{number}/refunds", f"/payments/{world.payment.number}/refunds"),
+        Op(
+            "POST",
+            "/payments/{number}/refunds",
+            f"/payments/{world.payment.number}/refunds",
+            "refund.gateway",
+            body={"amount": money, **reason},
         ),
         Op("GET", "/accounts/{number}/balance", f"/accounts/{number}/balance"),
         Op("GET", "/accounts/{number}/statement", f"/accounts/{number}/statement"),

@@ -42,6 +42,7 @@ from hutor.backoffice.actions.customer import (
     cancel_invoice,
     change_contact_email,
     create_payment_link,
+    issue_manual_invoice,
     place_order,
     renew_service,
     resend_activation,
@@ -49,6 +50,7 @@ from hutor.backoffice.actions.customer import (
 )
 from hutor.backoffice.actions.money import (
     adjust_balance,
+    open_gateway_refund,
     record_manual_payment,
     refund_to_balance,
     refund_to_gateway,
@@ -78,7 +80,9 @@ __all__ = [
     "create_payment_link",
     "create_staff",
     "extend_service",
+    "issue_manual_invoice",
     "open_control_panel",
+    "open_gateway_refund",
     "place_order",
     "record_manual_payment",
     "refund_to_balance",

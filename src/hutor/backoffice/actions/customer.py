@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from hutor.backoffice.models import Note
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices import actions as invoice_actions
+from hutor.invoices.calculations import ManualLine
 from hutor.invoices.exceptions import InvoiceError
 from hutor.invoices.models import Invoice
 from hutor.notifications import actions as notifications
@@ -220,6 +222,54 @@ def cancel_invoice(*, staff: User, invoice: Invoice, reason: str, actor: str = "
             object_type="invoice",
             object_id=invoice.number,
             changes={"status": {"from": "unpaid", "to": invoice.status}},
+        )
+    return invoice
+
+
+def issue_manual_invoice(
+    *,
+    staff: User,
+    account: BillingAccount,
+    lines: list[ManualLine],
+    reason: str,
+    due_date: dt.date | None = None,
+    token: str | None = None,
+    actor: str = "",
+) -> Invoice:
+    """Issue the customer an invoice of free lines (invoices.actions.issue_manual_invoice):
+    numbered, emailed and paid from the balance at once when it covers it, like an order's.
+    The form's one-time token is the invoice's issue key: a form sent twice issues one
+    (AlreadyDone the second time)."""
+    require_reason(reason)
+    with transaction.atomic():
+        try:
+            invoice, created = invoice_actions.issue_manual_invoice(
+                billing_account=account,
+                lines=lines,
+                due_date=due_date,
+                issue_key=f"desk:{token}" if token else None,
+            )
+        except InvoiceError as exc:
+            raise DeskError(str(exc)) from exc
+        if not created:
+            raise AlreadyDone(
+                _("Invoice %(number)s was already issued.") % {"number": invoice.number}
+            )
+        record(
+            staff=staff,
+            actor=actor,
+            action="invoice.create",
+            reason=reason,
+            billing_account=account,
+            object_type="invoice",
+            object_id=invoice.number,
+            changes={
+                "invoice": invoice.number,
+                "amount": invoice.total_money,
+                "lines": len(lines),
+                "due_date": invoice.due_date,
+                "status": invoice.status,
+            },
         )
     return invoice
 

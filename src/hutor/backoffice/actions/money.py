@@ -221,13 +221,32 @@ def refund_to_gateway(
 ) -> Refund:
     """Return part or all of a succeeded payment to the payer through its payment service.
 
-    One transaction writes the refund PENDING with the debit of the balance (refused if it
-    does not cover the amount, or if refunds would exceed the payment) and its audit entry,
+    open_gateway_refund() writes the refund PENDING with the debit of the balance (refused if
+    it does not cover the amount, or if refunds would exceed the payment) and its audit entry,
     and commits; only then is the service asked, outside any transaction, with the refund's
     own idempotency key (payments.refunds). The refund comes back succeeded, failed (the
     balance given back) or still pending (asked again by the worker or the desk's button).
     The form's one-time token is the refund's key: a form submitted twice is one refund.
     """
+    refund = open_gateway_refund(
+        staff=staff, payment=payment, amount=amount, reason=reason, token=token
+    )
+    return refunds.send_refund(refund)
+
+
+def open_gateway_refund(
+    *,
+    staff: User,
+    payment: Payment,
+    amount: Money,
+    reason: str,
+    token: str | None = None,
+    actor: str = "",
+) -> Refund:
+    """refund_to_gateway()'s first step, in the caller's transaction (one of its own if there
+    is none): the refund written PENDING with the balance's debit, audited. The caller asks the
+    service once this has committed (payments.refunds.send_refund; the API does it on commit),
+    and the worker asks again about a refund still pending."""
     require_reason(reason)
     account = payment.billing_account
     positive_amount(amount, account)
@@ -250,6 +269,7 @@ def refund_to_gateway(
             raise DeskError(str(exc)) from exc
         record(
             staff=staff,
+            actor=actor,
             action="refund.gateway",
             reason=reason,
             billing_account=account,
@@ -263,7 +283,7 @@ def refund_to_gateway(
                 "refunded_before": before,
             },
         )
-    return refunds.send_refund(refund)
+    return refund
 
 
 def retry_refund(*, staff: User, refund: Refund, reason: str) -> Refund:

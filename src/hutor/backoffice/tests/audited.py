@@ -244,3 +244,34 @@ def webhook_actions_audited(post, staff, acc, receiver) -> set[str]:
     )
     done.add(entry.action)
     return done
+
+
+def invoice_actions_audited(post, staff, acc) -> set[str]:
+    """A manual invoice issued through its desk page, checked; returns its code."""
+    import uuid
+
+    from hutor.invoices.models import Invoice
+
+    entry = post(
+        "invoice_create",
+        [acc.number],
+        {
+            "line_1_description": "Перенос сайта",
+            "line_1_quantity": "2",
+            "line_1_price": "150,50",
+            "reason": "Agreed by phone",
+            "token": uuid.uuid4().hex,
+        },
+    )
+    invoice = Invoice.objects.get(kind="manual", billing_account=acc)
+    check(
+        entry,
+        action="invoice.create",
+        staff=staff,
+        reason="Agreed by phone",
+        account=acc,
+        invoice=invoice.number,
+        amount="301.00 RUB",
+        lines=1,
+    )
+    return {entry.action}

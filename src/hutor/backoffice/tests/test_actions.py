@@ -18,6 +18,7 @@ from hutor.backoffice.models import Note, Role, StaffProfile
 from hutor.backoffice.tests.audited import (
     bank_actions_audited,
     check,
+    invoice_actions_audited,
     kb_actions_audited,
     last_entry,
     ticket_actions_audited,
@@ -578,6 +579,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     done.add(entry.action)
 
     done |= ticket_actions_audited(post, staff, acc)
+    done |= invoice_actions_audited(post, staff, acc)
     # The knowledge base: a category, an article, its publication.
     done |= kb_actions_audited(post, staff)
     # Every action the desk knows was performed, each with its entry (those only the JSON API

@@ -159,6 +159,12 @@ FORMS: dict[str, Form] = {
         ("amount", "document_date"),
         ("document_number",),
     ),
+    "invoice-create": Form(
+        lambda c: _account(c, "invoice"),
+        lambda c: _reason(line_1_description="Работа", line_1_quantity="1", line_1_price="100"),
+        ("line_1_price",),
+        ("line_1_description", "line_1_quantity", "due_date"),  # an empty quantity means 1
+    ),
     "adjust": Form(
         lambda c: _account(c, "adjust"),
         lambda c: _reason(direction="credit", amount="100"),

@@ -126,6 +126,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("change_email", r("change_email", acc), "POST", Role.SALES),
         ("order", r("order", acc), "GET", Role.SALES),
         ("order", r("order", acc), "POST", Role.SALES),
+        ("invoice_create", r("invoice_create", acc), "GET", Role.SALES),
+        ("invoice_create", r("invoice_create", acc), "POST", Role.SALES),
         ("payment_link", r("payment_link", acc), "GET", Role.SALES),
         ("payment_link", r("payment_link", acc), "POST", Role.SALES),
         ("invoice_cancel", r("invoice_cancel", inv), "GET", Role.SALES),

@@ -19,6 +19,7 @@ from hutor.backoffice.forms import (
     AdjustForm,
     EmailChangeForm,
     ExtendForm,
+    ManualInvoiceForm,
     ManualPaymentForm,
     NoteForm,
     OrderForm,
@@ -231,6 +232,42 @@ def invoice_cancel(request: HttpRequest, number: str) -> HttpResponse:
         ),
         button=_("Cancel the invoice"),
         danger=True,
+    )
+
+
+@roles.require_action("invoice.create")
+def invoice_create(request: HttpRequest, number: str) -> HttpResponse:
+    account = account_or_404(number)
+
+    def perform(data: dict[str, Any]) -> tuple[str, str]:
+        invoice = actions.issue_manual_invoice(
+            staff=staff_of(request),
+            account=account,
+            lines=data["lines"],
+            due_date=data["due_date"],
+            reason=data["reason"],
+            token=data["token"],
+        )
+        message = _("Invoice %(number)s for %(amount)s is issued and emailed.") % {
+            "number": invoice.number,
+            "amount": format_money(invoice.total_money),
+        }
+        return message, reverse("desk:invoice", args=[invoice.number])
+
+    return action_page(
+        request,
+        form=ManualInvoiceForm(_post(request)),
+        perform=perform,
+        done_url=_account_url(number),
+        title=_("Issue an invoice"),
+        account=account,
+        intro=_(
+            "An invoice of free lines (quantity × unit price, in %(currency)s) for work or goods "
+            "outside the catalog: numbered, emailed to the customer and paid from the balance at "
+            "once if it covers it."
+        )
+        % {"currency": account.currency},
+        button=_("Issue the invoice"),
     )
 
 
