@@ -129,14 +129,12 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Hutor's apps, bottom layer first (apps depend only on those above them in this list).
     "hutor.core",
-    # Tax rules by date (per provider company); invoices and payments read them.
-    "hutor.taxes",
+    "hutor.taxes",  # tax rules by date, per provider company; invoices and payments read them
     # Webhooks use only core (its events and secrets): any app's events reach them.
     "hutor.webhooks",
     "hutor.notifications",
     "hutor.accounts",
-    # The public offer's versions and each order's acceptance; documents refer to them.
-    "hutor.offers",
+    "hutor.offers",  # the public offer's versions and each order's acceptance
     # Servers sit below the catalog (a tariff names a server group); they use only the
     # provisioning modules' registry, which imports no app's models (services/provisioning).
     "hutor.servers",
@@ -146,8 +144,7 @@ INSTALLED_APPS = [
     "hutor.payments",
     "hutor.services",
     "hutor.billing",
-    # Accounting documents read from the ledger and the invoices (the reconciliation statement).
-    "hutor.documents",
+    "hutor.documents",  # documents read from the ledger and invoices (reconciliation statement)
     "hutor.domains",
     "hutor.support",
     "hutor.panel",
@@ -484,16 +481,10 @@ HUTOR_SUPPORT_FILES_DIR = Path(
 ).resolve()
 HUTOR_SUPPORT_MAX_FILE_MB = env_int("HUTOR_SUPPORT_MAX_FILE_MB", 10)
 HUTOR_SUPPORT_MAX_FILES = env_int("HUTOR_SUPPORT_MAX_FILES", 5)
-# SLA targets per priority, in hours: priority=first reply/resolution.
-HUTOR_SUPPORT_SLA_HOURS = {
-    key: tuple(int(part) for part in value.split("/"))
-    for key, value in (
-        item.split("=")
-        for item in env_list(
-            "HUTOR_SUPPORT_SLA_HOURS", "low=24/120,normal=8/72,high=2/24,urgent=1/8"
-        )
-    )
-}
+# SLA targets per priority, in hours: priority=first reply/resolution (support.calculations).
+HUTOR_SUPPORT_SLA_HOURS = env_list(
+    "HUTOR_SUPPORT_SLA_HOURS", "low=24/120,normal=8/72,high=2/24,urgent=1/8"
+)
 # The address customers write to and reply to (Reply-To of ticket emails); empty: From only.
 HUTOR_SUPPORT_EMAIL = os.environ.get("HUTOR_SUPPORT_EMAIL", "")
 # The mailbox customers write to, read by `hutor support_fetch_mail`: imaps://user:pw@host/INBOX.

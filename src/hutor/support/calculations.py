@@ -15,9 +15,19 @@ DEFAULT_HOURS = (8, 72)
 
 
 def sla_hours(priority: str) -> tuple[int, int]:
-    """(first reply, resolution) targets in hours for a priority (HUTOR_SUPPORT_SLA_HOURS)."""
-    hours = settings.HUTOR_SUPPORT_SLA_HOURS.get(str(priority), DEFAULT_HOURS)
-    return int(hours[0]), int(hours[1])
+    """(first reply, resolution) targets in hours for a priority, from HUTOR_SUPPORT_SLA_HOURS
+    (`low=24/120,normal=8/72,...`); a priority it does not name, or names unreadably, gets
+    the default."""
+    for item in settings.HUTOR_SUPPORT_SLA_HOURS:
+        name, _, hours = item.partition("=")
+        first, _, resolution = hours.partition("/")
+        if (
+            name.strip() == str(priority)
+            and first.strip().isdigit()
+            and resolution.strip().isdigit()
+        ):
+            return int(first), int(resolution)
+    return DEFAULT_HOURS
 
 
 def due_times(priority: str, opened_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
