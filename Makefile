@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test lint typecheck pytest venv messages clean
+.PHONY: run setup test test-slow lint typecheck pytest venv messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Hutor needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -45,8 +45,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite without the tests marked `slow` (property tests and runs that take a minute or
+# more); `make test-slow` runs those, and CI runs both on both databases.
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
 # Regenerate the translation catalogues (needs Debian's gettext).
 messages: $(STAMP)

@@ -249,8 +249,9 @@ def _by_number(digits: str, add: Callable[[Hit], None], results: Results) -> Non
 
 
 # What in a free text may be a number or a domain the desk search knows: a word with a digit
-# (account, invoice, payment number, "№26-000123"), or a host name ("romashka.ru", a URL).
-_NUMBER_WORD = re.compile(r"[\w№#/.:-]*\d[\w/.-]*", re.U)
+# (account, invoice, payment number, "№26-000123": the search itself reads its format), or a
+# host name ("romashka.ru", a URL).
+_PUNCTUATION = ".,;:!?()[]{}<>\"'«»"
 _HOST_WORD = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+", re.U)
 TEXT_WORDS = 40
 QUOTED_KINDS = ("account", "invoice", "payment", "service")
@@ -273,8 +274,9 @@ def accounts_in_text(text: str) -> list[Quoted]:
     Only exact finds count: no typo suggestions, no name search, no tickets (a quoted ticket
     number is threading, not identity), no email addresses."""
     words: list[str] = []
-    for found in [*_NUMBER_WORD.findall(text or ""), *_HOST_WORD.findall(text or "")]:
-        word = found.strip(".,;:!?/-")
+    digit_words = [w for w in (text or "").split() if any(ch.isdigit() for ch in w)]
+    for found in [*digit_words, *_HOST_WORD.findall(text or "")]:
+        word = found.strip(_PUNCTUATION + "/-")
         if word and "@" not in word and word not in words and len(word) <= 100:
             words.append(word)
     pointed: dict[str, list[str]] = {}

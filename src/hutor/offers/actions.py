@@ -75,7 +75,7 @@ def publish(*, offer: Offer) -> dict[str, Any]:
         offer.status = OfferStatus.PUBLISHED
         offer.published_at = clock.now()
         offer.save(update_fields=["status", "published_at"])
-    return {"status": [OfferStatus.DRAFT.value, OfferStatus.PUBLISHED.value]}
+    return {"status": {"from": OfferStatus.DRAFT.value, "to": OfferStatus.PUBLISHED.value}}
 
 
 def accept(
@@ -119,7 +119,7 @@ def _plain(name: str, value: Any) -> Any:
 
 def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        name: [_plain(name, before.get(name)), _plain(name, value)]
+        name: {"from": _plain(name, before.get(name)), "to": _plain(name, value)}
         for name, value in after.items()
         if before.get(name) != value
     }

@@ -8,9 +8,10 @@
   ticket of its own.
 - **The account**: the billing account whose contact email or login is the sender. For an
   unknown sender, the numbers and domains the subject and text quote, looked up by the desk's
-  own search (backoffice.search.accounts_in_text): when they lead to exactly one account, the
-  ticket opens on it marked "sender not verified" (replies still go to the sender); otherwise
-  it opens without an account (staff attach it later).
+  own search (backoffice.search.accounts_in_text, handed to this module by the desk when it
+  starts: support sits below the desk and never imports it): when they lead to exactly one
+  account, the ticket opens on it marked "sender not verified" (replies still go to the
+  sender); otherwise it opens without an account (staff attach it later).
 - **Merged tickets**: a message threaded to a ticket merged into another lands in that one.
 - **Idempotency**: the Message-ID (or, without one, a hash of the message) is unique on
   TicketMessage; a message read twice adds one message.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -36,7 +38,6 @@ from django.db.models import Q
 from django.utils.html import strip_tags
 
 from hutor.accounts.models import BillingAccount
-from hutor.backoffice.search import accounts_in_text
 from hutor.notifications.models import OutboxEmail
 from hutor.support import actions, files, numbers, queries
 from hutor.support.models import Department, Ticket, TicketMessage
@@ -159,11 +160,22 @@ def _account_of(sender: str) -> BillingAccount | None:
     )
 
 
+# What finds the billing accounts a text quotes: the desk's search, registered by
+# backoffice.apps at start (`find_quoted_accounts`); nothing is found without it.
+_finders: list[Callable[[str], Sequence[BillingAccount]]] = []
+
+
+def find_quoted_accounts(finder: Callable[[str], Sequence[BillingAccount]]) -> None:
+    """Register the function that lists the accounts a free text's numbers lead to (once:
+    the desk's app, when it starts)."""
+    _finders[:] = [finder]
+
+
 def _quoted_account(text: str) -> BillingAccount | None:
     """The one account the numbers and domains of the text lead to; none when they lead to
     none or to several."""
-    quoted = accounts_in_text(text)
-    return quoted[0].account if len(quoted) == 1 else None
+    quoted = _finders[0](text) if _finders else []
+    return quoted[0] if len(quoted) == 1 else None
 
 
 def _department() -> Department:

@@ -275,3 +275,34 @@ def invoice_actions_audited(post, staff, acc) -> set[str]:
         lines=1,
     )
     return {entry.action}
+
+
+def offer_actions_audited(post, staff) -> set[str]:
+    """The public offer's actions through their desk pages, each checked: a draft written (its
+    text recorded as a length), then published (docs/public-offer.md)."""
+    from hutor.core import clock
+    from hutor.offers.models import Offer
+
+    done: set[str] = set()
+    draft = {
+        "number": "2026/1",
+        "effective_from": clock.today().isoformat(),
+        "text_ru": "Текст оферты.",
+        "text_en": "",
+    }
+    entry = post("offer_add", [], draft | {"reason": "New terms"})
+    offer = Offer.objects.get(number="2026/1")
+    check(entry, action="offer.edit", staff=staff, reason="New terms")
+    assert entry.object_id == str(offer.pk)
+    assert entry.changes["text_ru"] == {"from": None, "to": "<13 characters>"}
+    done.add(entry.action)
+    entry = post("offer_publish", [offer.pk], {"reason": "Approved"})
+    check(
+        entry,
+        action="offer.publish",
+        staff=staff,
+        reason="Approved",
+        status={"from": "draft", "to": "published"},
+    )
+    done.add(entry.action)
+    return done

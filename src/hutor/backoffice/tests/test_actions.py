@@ -21,6 +21,7 @@ from hutor.backoffice.tests.audited import (
     invoice_actions_audited,
     kb_actions_audited,
     last_entry,
+    offer_actions_audited,
     ticket_actions_audited,
     webhook_actions_audited,
 )
@@ -582,6 +583,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     done |= invoice_actions_audited(post, staff, acc)
     # The knowledge base: a category, an article, its publication.
     done |= kb_actions_audited(post, staff)
+    done |= offer_actions_audited(post, staff)  # the public offer: a draft, its publication
     # Every action the desk knows was performed, each with its entry (those only the JSON API
     # and its token page perform are proven in hutor/api/tests).
     api_only = {"account.open", "account.update", "service.change_tariff"}

@@ -226,6 +226,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("kb_category_add", r("kb_category_add"), "POST", Role.SUPPORT),
         ("kb_category_edit", r("kb_category_edit", category), "GET", Role.SUPPORT),
         ("kb_category_edit", r("kb_category_edit", category), "POST", Role.SUPPORT),
+        ("reconciliation", r("reconciliation", acc), "GET", Role.SUPPORT),
         ("offers", r("offers"), "GET", Role.SUPPORT),
         ("offer", r("offer", offer), "GET", Role.SUPPORT),
         ("offer_add", r("offer_add"), "GET", Role.ADMIN),

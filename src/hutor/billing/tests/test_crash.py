@@ -43,6 +43,7 @@ def _hutor(*args: str) -> list[str]:
     return [sys.executable, "-c", "from hutor.cli import main; main()", *args]
 
 
+@pytest.mark.slow  # a minute or more: `make test-slow`, and CI
 def test_the_run_killed_at_random_moments_and_rerun_leaves_no_duplicates_and_no_gaps(tmp_path):
     env = _env(tmp_path)
     subprocess.run(_hutor("migrate", "-v0"), env=env, check=True, timeout=120)

@@ -52,6 +52,7 @@ def _fresh_walk():
     walk.last = {}
 
 
+@pytest.mark.slow  # a minute or more: `make test-slow`, and CI
 def test_a_hosting_service_through_a_year(catalog, account_factory, top_up):
     with time_machine.travel(MOSCOW_NOON, tick=False) as traveller:
         account = account_factory()

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from hutor.domains.sync import sync_due
 from hutor.invoices.models import Invoice, InvoiceStatus, LineKind
-from hutor.panel.tests.test_domain_registry import epp, registered  # noqa: F401
+from hutor.panel.tests.test_domain_registry import epp, midday, registered  # noqa: F401
 from hutor.services import lifecycle
 from hutor.services.calculations import add_months
 from hutor.services.models import ProvisioningTask, Service, ServiceStatus

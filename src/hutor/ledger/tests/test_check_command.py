@@ -187,6 +187,7 @@ def hutor(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a minute or more: `make test-slow`, and CI
 def test_the_hutor_script_exits_1_on_a_tampered_sqlite_database(tmp_path):
     """Runs on both test databases: the subprocess always uses its own SQLite file."""
     migrated = hutor(tmp_path, "migrate", "--no-input")

@@ -262,6 +262,7 @@ def accounts(account_factory) -> Accounts:
     )
 
 
+@pytest.mark.slow  # a minute or more: `make test-slow`, and CI
 @pytest.mark.django_db
 @settings(max_examples=100)
 @given(ops=st.lists(operations, min_size=1, max_size=30))

@@ -143,7 +143,7 @@ def test_published_versions_are_frozen_and_dated_today_or_later(db):
         offer=None,
         values={"number": "7", "effective_from": clock.today(), "text_ru": "Текст."},
     )
-    assert changes["number"] == [None, "7"]
+    assert changes["number"] == {"from": None, "to": "7"}
     with pytest.raises(OfferError, match="exists already"):
         actions.save_draft(
             offer=None,

@@ -6,7 +6,10 @@ The domain is ordered, paid and registered by the worker as in production."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +22,17 @@ from hutor.services.provisioning.tests.epp_fixtures import CLID, add_registry, r
 from hutor.services.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def midday():
+    """At midday UTC, when the provider's date (Moscow) and the test registry's (UTC) are the
+    same day. Between 21:00 and 24:00 UTC they differ: a domain registered then has a registry
+    expiry a day before billing's paid-until, which the daily sync aligns (its own test)."""
+    today = dt.datetime.now(dt.UTC).date()
+    with time_machine.travel(dt.datetime.combine(today, dt.time(9), dt.UTC), tick=True):
+        yield
+
 
 HOSTS = ["ns1.hosting.example", "ns2.hosting.example"]
 

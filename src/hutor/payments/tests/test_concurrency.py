@@ -23,6 +23,7 @@ PAYMENTS = 500
 DELIVERIES = 3
 
 
+@pytest.mark.slow  # a minute or more: `make test-slow`, and CI
 def test_500_notifications_each_delivered_3_times_by_8_threads_credit_exactly_500(payment_methods):
     accounts = [
         open_billing_account(email=f"c{i}@example.com", name=f"C{i}", notify=False)
