@@ -15,6 +15,7 @@ from ninja.renderers import JSONRenderer
 
 from hutor.accounts.exceptions import AccountError
 from hutor.api import problems
+from hutor.api.links import add_links
 from hutor.api.problems import ApiProblem
 from hutor.api.security import TokenAuth
 from hutor.backoffice.exceptions import AlreadyDone, DeskError, ReasonRequired
@@ -71,6 +72,8 @@ class HutorApi(NinjaAPI):
                             "content": {problems.CONTENT_TYPE: {"schema": problem}},
                         },
                     )
+        if "/api/v1/accounts" in document["paths"]:  # the full document (not a router's part)
+            add_links(document)
         return document
 
 
