@@ -131,7 +131,8 @@ class ManualPaymentForm(AmountMixin, ReasonForm):
         help_text=_("As the bank shows it, e.g. «п/п 517»; one document is credited once."),
     )
     document_date = forms.DateField(
-        label=_("Bank document date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Bank document date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     top_up = forms.ChoiceField(
         label=_("The customer's bank top-up this money pays"),
@@ -282,7 +283,7 @@ class ManualInvoiceForm(ReasonForm):
     due_date = forms.DateField(
         label=_("Due date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional; five days from today when left empty."),
     )
 
@@ -331,7 +332,7 @@ class ExtendForm(ReasonForm):
     # The last paid day, as the desk shows "Paid through"; the view stores the day after.
     until = forms.DateField(
         label=_("New paid-through date (the last paid day)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -446,10 +447,14 @@ class AuditFilterForm(forms.Form):
     account = forms.CharField(label=_("Billing account"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:

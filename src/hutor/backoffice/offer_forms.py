@@ -15,7 +15,7 @@ class OfferForm(ReasonForm):
         help_text=_("As documents will quote it: «договор-оферта № <number> от <date>»."),
     )
     effective_from = forms.DateField(
-        label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     text_ru = forms.CharField(
         label=_("Text in Russian (the contract)"),
