@@ -192,6 +192,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "kb.edit": gettext_lazy("Help article written or changed"),
     "kb.publish": gettext_lazy("Help article published or taken off"),
     "kb.category": gettext_lazy("Help category added or changed"),
+    "ticket.attach": gettext_lazy("Ticket attached to a billing account"),
+    "ticket.verify": gettext_lazy("Ticket sender verified"),
+    "ticket.merge": gettext_lazy("Tickets merged"),
+    "canned.save": gettext_lazy("Canned answer added or changed"),
+    "offer.edit": gettext_lazy("Public offer draft written or changed"),
+    "offer.publish": gettext_lazy("Public offer published"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
