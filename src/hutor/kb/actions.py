@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hutor.core import clock
+from hutor.core.changes import changes as what_changed
 from hutor.kb import search
 from hutor.kb.exceptions import KbError
 from hutor.kb.models import Article, ArticleStatus, Category, Vote
@@ -31,25 +32,10 @@ ARTICLE_FIELDS = (
     "position",
 )
 CATEGORY_FIELDS = ("slug", "name_ru", "name_en", "position")
+REFS = {"category": "slug"}  # how the audit names an article's category
 
 # Paths under /help/ that are pages of their own, never an article's slug.
 RESERVED_SLUGS = frozenset({"suggest", "search", "category", "vote"})
-
-
-def _plain(name: str, value: Any) -> Any:
-    if isinstance(value, Category):
-        return value.slug
-    if name.startswith("body_"):  # an article's text is long: the audit says it changed
-        return f"{len(value or '')} chars"
-    return value
-
-
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: {"from": _plain(name, before.get(name)), "to": _plain(name, value)}
-        for name, value in after.items()
-        if before.get(name) != value
-    }
 
 
 def _check_slugs(article: Article | None, slug_ru: str, slug_en: str) -> None:
@@ -77,10 +63,12 @@ def save_article(*, article: Article | None, values: Mapping[str, Any]) -> tuple
         with transaction.atomic():
             if article is None:
                 article = Article.objects.create(**values, created_at=now, updated_at=now)
-                changes = _changes({}, values)
+                changes = what_changed({}, values, refs=REFS)
             else:
                 article = Article.objects.select_for_update().get(pk=article.pk)
-                changes = _changes({n: getattr(article, n) for n in ARTICLE_FIELDS}, values)
+                changes = what_changed(
+                    {n: getattr(article, n) for n in ARTICLE_FIELDS}, values, refs=REFS
+                )
                 for name, value in values.items():
                     setattr(article, name, value)
                 article.updated_at = now
@@ -128,9 +116,11 @@ def save_category(*, category: Category | None, values: Mapping[str, Any]) -> tu
         with transaction.atomic():
             if category is None:
                 category = Category.objects.create(**values)
-                return category, _changes({}, values)
+                return category, what_changed({}, values, refs=REFS)
             category = Category.objects.select_for_update().get(pk=category.pk)
-            changes = _changes({n: getattr(category, n) for n in CATEGORY_FIELDS}, values)
+            changes = what_changed(
+                {n: getattr(category, n) for n in CATEGORY_FIELDS}, values, refs=REFS
+            )
             for name, value in values.items():
                 setattr(category, name, value)
             category.save(update_fields=list(CATEGORY_FIELDS))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hutor.core import clock
+from hutor.core.changes import changes
 from hutor.offers import queries
 from hutor.offers.exceptions import OfferError
 from hutor.offers.models import Acceptance, Offer, OfferStatus
@@ -58,7 +59,7 @@ def save_draft(*, offer: Offer | None, values: Mapping[str, Any]) -> tuple[Offer
         offer.updated_at = now
         offer.save()
     after = {name: getattr(offer, name) for name in FIELDS}
-    return offer, _changes(before, after)
+    return offer, changes(before, after)
 
 
 def publish(*, offer: Offer) -> dict[str, Any]:
@@ -109,17 +110,3 @@ def accept(
         user_agent=(user_agent or "")[:USER_AGENT_LENGTH],
         order_token=order_token,
     )
-
-
-def _plain(name: str, value: Any) -> Any:
-    if value is not None and name.startswith("text_"):
-        return f"<{len(value)} characters>"  # the text itself stays in the offer, not the audit
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: {"from": _plain(name, before.get(name)), "to": _plain(name, value)}
-        for name, value in after.items()
-        if before.get(name) != value
-    }

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hutor.core import clock
+from hutor.core.changes import changes
 from hutor.core.sequences import next_value
 from hutor.notifications import actions as notifications
 from hutor.support import calculations, canned, files, numbers, queries
@@ -431,14 +432,6 @@ def merge(*, source: Ticket, target: Ticket, staff: User) -> Ticket:
 CANNED_FIELDS = ("title", "text_ru", "text_en", "department", "is_active")
 
 
-def _canned_value(name: str, value: object) -> object:
-    if name.startswith("text_"):
-        return f"{len(str(value or ''))} chars"  # the audit records the size, not the text
-    if isinstance(value, Department):
-        return value.code
-    return value
-
-
 def save_canned(
     *, answer: CannedAnswer | None, values: dict[str, object]
 ) -> tuple[CannedAnswer, dict[str, dict[str, object]]]:
@@ -472,14 +465,8 @@ def save_canned(
     }
     with transaction.atomic():
         target = answer if answer is not None else CannedAnswer()
-        changes: dict[str, dict[str, object]] = {}
+        before = {n: getattr(target, n) for n in CANNED_FIELDS} if answer is not None else {}
         for name in CANNED_FIELDS:
-            before = getattr(target, name) if answer is not None else None
-            if answer is None or before != new[name]:
-                changes[name] = {
-                    "from": _canned_value(name, before) if answer is not None else None,
-                    "to": _canned_value(name, new[name]),
-                }
             setattr(target, name, new[name])
         target.save()
-        return target, changes
+        return target, changes(before, new, refs={"department": "code"})
