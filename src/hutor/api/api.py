@@ -20,6 +20,7 @@ from hutor.api.problems import ApiProblem
 from hutor.api.security import TokenAuth
 from hutor.backoffice.exceptions import AlreadyDone, DeskError, ReasonRequired
 from hutor.invoices.exceptions import InvoiceError
+from hutor.offers.exceptions import OfferError
 from hutor.payments.exceptions import PaymentError
 from hutor.services.exceptions import ServiceError
 
@@ -151,7 +152,7 @@ def _refused(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResp
     return problems.response(request, "refused", str(exc))
 
 
-for refusal in (DeskError, ServiceError, InvoiceError, PaymentError, AccountError):
+for refusal in (DeskError, ServiceError, InvoiceError, PaymentError, AccountError, OfferError):
     api.add_exception_handler(refusal, _refused)
 
 

@@ -159,6 +159,28 @@ class OrderIn(Schema):
     period_months: int = Field(..., ge=1, le=120)
     identifier: str = Field("", max_length=255, description="Domain name or host name.")
     reason: str = Field("", max_length=2000)
+    offer: str = Field(
+        "",
+        max_length=32,
+        description="The number of the public offer the customer read and accepted "
+        "(GET /catalog/offer): a customer's order is refused without the one in force while "
+        "an offer is published. Staff orders ignore it.",
+    )
+    customer_ip: str = Field(
+        "",
+        max_length=45,
+        description="Where the customer accepted the offer, when the order comes from the "
+        "provider's own website: its visitor's address (else the API client's is recorded).",
+    )
+    customer_user_agent: str = Field(
+        "", max_length=500, description="The visitor's browser, as for customer_ip."
+    )
+
+
+class OfferOut(Schema):
+    number: str = Field(..., description="As documents quote it: «договор-оферта № … от …».")
+    effective_from: dt.date
+    url: str = Field(..., description="The offer's public page (its text, ru and en).")
 
 
 class RenewIn(Schema):

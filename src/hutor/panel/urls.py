@@ -22,7 +22,7 @@ app_name = "panel"
 urlpatterns = [
     path("", public.storefront, name="storefront"),
     path("offer/", public.offer, name="offer"),
-    path("offer/<str:number>/", public.offer, name="offer_version"),
+    path("offer/<path:number>/", public.offer, name="offer_version"),  # numbers may hold "/"
     path("domains/", domains.domain_search, name="domain_search"),
     # allauth's views, also named account_login and account_logout (hutor.panel.auth_urls).
     path("login/", account_views.login, name="login"),

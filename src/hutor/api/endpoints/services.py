@@ -6,6 +6,9 @@ token; customer tokens through the same actions the panel calls, on their own se
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -19,6 +22,9 @@ from hutor.backoffice import actions as desk
 from hutor.backoffice.audit import record
 from hutor.backoffice.audit import require_reason as reason_of
 from hutor.catalog.models import Tariff, TariffPrice
+from hutor.offers import queries as offers
+from hutor.offers.actions import accept as accept_offer
+from hutor.panel import limits
 from hutor.services import actions as service_actions
 from hutor.services.models import Service, ServiceEvent
 
@@ -102,9 +108,19 @@ def place_order(
             actor=actor,
         )
     else:
+        accepted = _accepted_offer(data)
+        token = uuid.uuid4()
         with transaction.atomic():
             service = service_actions.place_order(
-                billing_account=account, price=price, identifier=data.identifier
+                billing_account=account, price=price, identifier=data.identifier, order_token=token
+            )
+            # The offer's acceptance, with the order, as the panel's order form records it.
+            accept_offer(
+                billing_account=account,
+                offer_id=accepted,
+                ip_address=data.customer_ip or limits.client_address(request),
+                user_agent=data.customer_user_agent or request.headers.get("User-Agent", ""),
+                order_token=token,
             )
             _customer_audit(request, "order.place", service, tariff=found[0].code)
     invoice = service_actions.order_invoice(service)
@@ -116,6 +132,29 @@ def place_order(
             invoice=present.invoice(invoice) if invoice is not None else None,
         ),
     )
+
+
+def _accepted_offer(data: s.OrderIn) -> int | None:
+    """The offer version the customer's order accepts (its id), checked before anything is
+    written: the one in force, named by its number. None while no offer is published."""
+    current = offers.in_force()
+    if current is None:
+        return None
+    if data.offer != current.number:
+        raise ApiProblem(
+            "refused",
+            _(
+                "An order accepts the public offer in force: read offer № %(number)s "
+                "(GET /api/v1/catalog/offer) and pass its number in `offer`."
+            )
+            % {"number": current.number},
+        )
+    if data.customer_ip:
+        try:
+            ipaddress.ip_address(data.customer_ip)
+        except ValueError:
+            raise ApiProblem("validation_error", _("customer_ip is not an IP address.")) from None
+    return current.pk
 
 
 @write(router, "/services/{pk}/cancel", {200: s.ServiceOut}, "order_cancel", tags=["orders"])
