@@ -31,11 +31,13 @@ from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
 from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.notifications.models import OutboxEmail
+from hutor.offers import queries as offers
 from hutor.taxes.calculations import lines_vat
 from hutor.taxes.queries import terms_on
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
+    from hutor.offers.models import Offer
     from hutor.services.models import Service
 
 # Days a customer has to pay a new invoice.
@@ -58,8 +60,9 @@ class LineDraft:
     unit_price: Decimal | None = None  # a manual line's; `amount` is quantity × unit price
 
 
-def payer_snapshot(account: BillingAccount) -> dict[str, Any]:
-    """The payer's requisites frozen on an invoice."""
+def payer_snapshot(account: BillingAccount, contract: Offer | None = None) -> dict[str, Any]:
+    """The payer's requisites frozen on an invoice, and the contract it is issued under (the
+    public offer's number and date, offers.queries.contract_of; None before any offer)."""
     return {
         "number": account.number,
         "kind": account.kind,
@@ -69,6 +72,7 @@ def payer_snapshot(account: BillingAccount) -> dict[str, Any]:
         "address": account.address,
         "email": account.contact_email,
         "phone": account.phone,
+        "contract": offers.reference(contract),
     }
 
 
@@ -175,6 +179,7 @@ def issue_invoices(
         # The tax rule in force on the issue date (the provider's local date), frozen.
         terms = terms_on(provider["id"], today)
         payers: dict[int, dict[str, Any]] = {}
+        contracts = offers.contracts_of((d.billing_account.pk for d in drafts), today)
         invoices: list[Invoice] = []
         lines: list[list[InvoiceLine]] = []
         for draft, rounded in zip(drafts, amounts, strict=True):
@@ -182,7 +187,7 @@ def issue_invoices(
             vat = lines_vat(rounded, terms.rate)
             payer = payers.get(account.pk)
             if payer is None:
-                payer = payers[account.pk] = payer_snapshot(account)
+                payer = payers[account.pk] = payer_snapshot(account, contracts[account.pk])
             # Foreign keys by id: a model's related-object machinery costs more than the rest
             # of the row when there are a hundred thousand of them.
             invoices.append(

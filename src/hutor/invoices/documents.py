@@ -3,6 +3,7 @@ own frozen fields, so it looks the same forever."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -57,8 +58,13 @@ def context(invoice: Invoice) -> dict[str, Any]:
         date = formats.date_format(invoice.issue_date, "j E Y" if language == "ru" else "j F Y")
         title = _("Invoice No. %(number)s of %(date)s") % {"number": invoice.number, "date": date}
     qr = qr_payload(invoice)
+    # The contract frozen at issue (invoices issued before offers were recorded have none).
+    contract = invoice.payer.get("contract")
+    if contract:
+        contract = {"number": contract["number"], "date": dt.date.fromisoformat(contract["date"])}
     return {
         "invoice": invoice,
+        "contract": contract,
         "title": title,
         "lines": lines,
         "provider": invoice.provider,

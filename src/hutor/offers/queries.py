@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from hutor.core import clock
@@ -41,3 +42,30 @@ def contract_of(billing_account_id: int, on: dt.date | None = None) -> Offer | N
     force on the document's day."""
     accepted = acceptances(billing_account_id).order_by("-accepted_at", "-id").first()
     return accepted.offer if accepted is not None else in_force(on)
+
+
+def contracts_of(billing_account_ids: Iterable[int], on: dt.date) -> dict[int, Offer | None]:
+    """contract_of() for many accounts at once (an invoice batch of the billing run): a query
+    per thousand accounts, not one per account."""
+    ids = list(dict.fromkeys(billing_account_ids))
+    default = in_force(on)
+    found: dict[int, Offer | None] = dict.fromkeys(ids, default)
+    for start in range(0, len(ids), 1000):
+        rows = (
+            Acceptance.objects.filter(billing_account_id__in=ids[start : start + 1000])
+            .select_related("offer")
+            .order_by("billing_account_id", "-accepted_at", "-id")
+        )
+        seen: set[int] = set()
+        for row in rows:
+            if row.billing_account_id not in seen:
+                seen.add(row.billing_account_id)
+                found[row.billing_account_id] = row.offer
+    return found
+
+
+def reference(offer: Offer | None) -> dict[str, str] | None:
+    """How a document freezes the contract it refers to: {"number", "date"} (ISO)."""
+    if offer is None:
+        return None
+    return {"number": offer.number, "date": offer.effective_from.isoformat()}

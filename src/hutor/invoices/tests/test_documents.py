@@ -193,3 +193,38 @@ def test_the_signers_names_stay_on_their_signature_lines(company_invoice):
     assert len(signers) == 1, signers
     assert "Кузнецов Алексей Викторович" in signers[0]
     assert "Соколова Марина Андреевна" in signers[0]
+
+
+def test_the_invoice_quotes_the_offer_the_customer_accepted_frozen_at_issue(
+    catalog, account_factory
+):
+    from hutor.offers import actions as offers
+    from hutor.offers.models import Acceptance
+
+    def publish(number: str, day: dt.date):
+        draft, _ = offers.save_draft(
+            offer=None,
+            values={"number": number, "effective_from": day, "text_ru": "Текст.", "text_en": ""},
+        )
+        with time_machine.travel(dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC), tick=False):
+            offers.publish(offer=draft)
+        return draft
+
+    first = publish("2026/01", dt.date(2026, 1, 10))
+    account = account_factory()
+    Acceptance.objects.create(
+        billing_account=account, offer=first, accepted_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    )
+    publish("2026/02", dt.date(2026, 6, 1))  # in force now, but not what this customer accepted
+    service = place_order(
+        billing_account=account, price=catalog.price(catalog.start, 12), identifier="a.ru"
+    )
+    invoice = order_invoice(service)
+    assert invoice.payer["contract"] == {"number": "2026/01", "date": "2026-01-10"}
+    text = " ".join(pdf_text(documents.render_pdf(invoice)).split())
+    assert "Основание: договор-оферта № 2026/01 от 10.01.2026" in text
+    # Another customer who never accepted one: the version in force on the invoice's day.
+    other = place_order(
+        billing_account=account_factory(), price=catalog.price(catalog.start, 12), identifier="b.ru"
+    )
+    assert order_invoice(other).payer["contract"]["number"] == "2026/02"
