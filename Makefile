@@ -46,12 +46,17 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The suite without the tests marked `slow` (property tests and runs that take a minute or
-# more); `make test-slow` runs those, and CI runs both on both databases.
+# more); `make test-slow` runs those, and CI runs both on both databases. Both spread the test
+# modules over JOBS processes (pytest-xdist; one per core, at most 4; JOBS=0 runs in this
+# process), each with its own test database.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+XDIST = $(if $(filter 0 1,$(JOBS)),,-n $(JOBS) --dist loadscope)
+
 pytest: $(STAMP)
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
-	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/pytest -m slow $(XDIST) $(PYTEST_ARGS)
 
 # Regenerate the translation catalogues (needs Debian's gettext).
 messages: $(STAMP)
