@@ -198,6 +198,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "canned.save": gettext_lazy("Canned answer added or changed"),
     "offer.edit": gettext_lazy("Public offer draft written or changed"),
     "offer.publish": gettext_lazy("Public offer published"),
+    "tax.rule_add": gettext_lazy("Tax rule added"),
+    "tax.rule_withdraw": gettext_lazy("Tax rule withdrawn"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {

@@ -87,6 +87,8 @@ ACTIONS: dict[str, str] = {
     "api_token.revoke": Role.ADMIN,
     "offer.edit": Role.ADMIN,  # a draft version of the public offer written or changed
     "offer.publish": Role.ADMIN,  # a version published: in force from its date, then frozen
+    "tax.rule_add": Role.ADMIN,  # a company's tax regime and VAT rate from a date
+    "tax.rule_withdraw": Role.ADMIN,  # a rule not in force yet removed
 }
 
 # Pages that are not an action, and the least role that may see them.

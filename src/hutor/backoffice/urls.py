@@ -16,6 +16,7 @@ from hutor.backoffice.views import (
     reporting,
     review,
     servers,
+    taxes,
     tickets,
     webhooks,
 )
@@ -119,6 +120,9 @@ urlpatterns = [
     path("offers/<int:pk>/", offers.offer, name="offer"),
     path("offers/<int:pk>/edit/", offers.offer_edit, name="offer_edit"),
     path("offers/<int:pk>/publish/", offers.offer_publish, name="offer_publish"),
+    path("taxes/", taxes.tax_rules, name="tax_rules"),
+    path("taxes/<int:provider>/new/", taxes.tax_rule_add, name="tax_rule_add"),
+    path("taxes/rules/<int:pk>/withdraw/", taxes.tax_rule_withdraw, name="tax_rule_withdraw"),
     # Reports.
     path("reports/", reporting.overview, name="reports"),
     path("reports/<slug:slug>/", reporting.report, name="report"),

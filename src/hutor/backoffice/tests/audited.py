@@ -306,3 +306,34 @@ def offer_actions_audited(post, staff) -> set[str]:
     )
     done.add(entry.action)
     return done
+
+
+def tax_actions_audited(post, staff) -> set[str]:
+    """The tax rules' actions through their desk pages, each checked: a rule for next year
+    added (the 5 % rate filled in by the form), then withdrawn before it takes effect."""
+    import datetime as dt
+
+    from hutor.core import clock
+    from hutor.taxes.models import TaxRule
+
+    done: set[str] = set()
+    day = dt.date(clock.today().year + 1, 1, 1)
+    values = {"regime": "simplified_vat5", "rate": "", "effective_from": day.isoformat()}
+    entry = post("tax_rule_add", [1], values | {"reason": "Income past the threshold"})
+    rule = TaxRule.objects.get(provider_id=1, effective_from=day)
+    check(
+        entry,
+        action="tax.rule_add",
+        staff=staff,
+        reason="Income past the threshold",
+        regime={"from": None, "to": "simplified_vat5"},
+        rate={"from": None, "to": "5"},
+    )
+    assert entry.object_id == str(rule.pk)
+    done.add(entry.action)
+    entry = post("tax_rule_withdraw", [rule.pk], {"reason": "Entered by mistake"})
+    check(entry, action="tax.rule_withdraw", staff=staff, reason="Entered by mistake")
+    assert entry.changes["effective_from"] == {"from": day.isoformat(), "to": None}
+    assert not TaxRule.objects.filter(pk=rule.pk).exists()
+    done.add(entry.action)
+    return done

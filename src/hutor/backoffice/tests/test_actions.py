@@ -22,6 +22,7 @@ from hutor.backoffice.tests.audited import (
     kb_actions_audited,
     last_entry,
     offer_actions_audited,
+    tax_actions_audited,
     ticket_actions_audited,
     webhook_actions_audited,
 )
@@ -584,6 +585,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     # The knowledge base: a category, an article, its publication.
     done |= kb_actions_audited(post, staff)
     done |= offer_actions_audited(post, staff)  # the public offer: a draft, its publication
+    done |= tax_actions_audited(post, staff)  # a tax rule added, then withdrawn
     # Every action the desk knows was performed, each with its entry (those only the JSON API
     # and its token page perform are proven in hutor/api/tests).
     api_only = {"account.open", "account.update", "service.change_tariff"}

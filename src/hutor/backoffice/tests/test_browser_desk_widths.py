@@ -1,7 +1,7 @@
 """Every desk page fits a 1280 px and a 1440 px window in both languages, with the widest
 header (an administrator's, who sees every link), and the header's last button stays in view
 (issue 12, item 11: «Выйти» was cut off in Russian). With HUTOR_SCREENSHOTS set, saves
-desk-home-ru-1280.png and desk-account-ru-1280.png."""
+desk-home-ru-1280.png, desk-account-ru-1280.png and desk-tax-rules-{ru,en}-1280.png."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def pages(world) -> dict[str, str]:
         "server-add": "/desk/admin/servers/new/",
         "webhooks": "/desk/admin/webhooks/",
         "webhook-add": "/desk/admin/webhooks/new/",
+        "tax-rules": "/desk/taxes/",
     }
 
 
@@ -56,4 +57,6 @@ def test_every_desk_page_fits_1280_and_1440(
             assert box is not None and box["x"] + box["width"] <= width, (language, width, name)
             if width == 1280 and language == "ru" and name in ("home", "account"):
                 screenshot(page, f"desk-{name}-ru-1280", full_page=False)
+            if width == 1280 and name == "tax-rules":
+                screenshot(page, f"desk-tax-rules-{language}-1280", full_page=False)
     context.close()

@@ -7,6 +7,8 @@ leads to the desk login.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -57,6 +59,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     ).pk
     category, article = help_article()
     offer = draft_offer()
+    tax_rule = future_tax_rule()
 
     hook = Endpoint.objects.first()
     if hook is None:
@@ -235,8 +238,28 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("offer_edit", r("offer_edit", offer), "POST", Role.ADMIN),
         ("offer_publish", r("offer_publish", offer), "GET", Role.ADMIN),
         ("offer_publish", r("offer_publish", offer), "POST", Role.ADMIN),
+        ("tax_rules", r("tax_rules"), "GET", Role.ADMIN),
+        ("tax_rule_add", r("tax_rule_add", 1), "GET", Role.ADMIN),
+        ("tax_rule_add", r("tax_rule_add", 1), "POST", Role.ADMIN),
+        ("tax_rule_withdraw", r("tax_rule_withdraw", tax_rule), "GET", Role.ADMIN),
+        ("tax_rule_withdraw", r("tax_rule_withdraw", tax_rule), "POST", Role.ADMIN),
     ]
     return rows
+
+
+def future_tax_rule() -> int:
+    """A tax rule of the provider not in force yet (made once), for the withdraw page's rows."""
+    from hutor.core.models import Provider
+    from hutor.taxes import actions as taxes
+    from hutor.taxes.models import TaxRule
+
+    day = clock.today() + dt.timedelta(days=400)
+    found = TaxRule.objects.filter(effective_from=day).first()
+    if found is None:
+        found = taxes.add_rule(
+            provider=Provider.objects.get(pk=1), regime="simplified", rate=None, effective_from=day
+        )
+    return found.pk
 
 
 def draft_offer() -> int:
