@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from hutor.kb import actions
 from hutor.kb.exceptions import KbError
@@ -40,6 +41,8 @@ CATEGORY = ("guide", "Руководство по панели биллинга"
 INDEX = "index"  # the guide's own table of contents, linked from the panel's footer
 CONTENT_FIELDS = ("slug_ru", "slug_en", "title_ru", "title_en", "body_ru", "body_en")
 IMAGE = re.compile(r"/static/hutor/guide/([a-z0-9-]+\.png)")
+# A desktop picture in an article's cleaned HTML (kb.markdown's output: attributes quoted).
+DESKTOP_IMG = re.compile(r'<img src="/static/hutor/guide/([a-z0-9-]+)-desktop\.png"[^>]*>')
 
 # The billing panel's pages (URL names in the "panel" namespace) and the guide article each
 # one's "?" opens. The other panel URLs are no page of the panel (a POST, a file, a public page)
@@ -172,7 +175,8 @@ def sync() -> SyncResult:
                 result.created.append(key)
             elif article.shipped_hash == spec.hash:
                 continue
-            elif article_hash(article) == article.shipped_hash:
+            elif article_hash(article) in (article.shipped_hash, spec.hash):
+                # Not edited, or edited into the very text now shipped: follow the release.
                 actions.take_shipped(article=article, values=spec.values(), shipped_hash=spec.hash)
                 result.updated.append(key)
             else:
@@ -195,8 +199,8 @@ def pending(article: Article) -> Pending | None:
     spec = shipped().get(article.guide_key or "")
     if spec is None or article.shipped_hash == spec.hash:
         return None
-    if article_hash(article) == article.shipped_hash:
-        return None  # not edited: the next sync updates it by itself
+    if article_hash(article) in (article.shipped_hash, spec.hash):
+        return None  # not edited, or already the shipped text: the next sync updates it
     lines: list[str] = []
     for name in CONTENT_FIELDS:
         lines.extend(
@@ -209,6 +213,24 @@ def pending(article: Article) -> Pending | None:
             )
         )
     return Pending(spec=spec, diff="\n".join(lines))
+
+
+def phone_pictures(html: SafeString) -> SafeString:
+    """An article's HTML with each guide picture that has a phone version offered to narrow
+    screens (`<picture>`): a phone reader sees the phone's page, not a shrunk desktop. Run on
+    the cleaned HTML; what it adds is built from the matched name's [a-z0-9-] only."""
+
+    def picture(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not (IMAGES / f"{name}-phone.png").is_file():
+            return match.group(0)
+        phone = f"/static/hutor/guide/{name}-phone.png"
+        return (
+            f'<picture><source media="(max-width: 640px)" srcset="{phone}">'
+            f"{match.group(0)}</picture>"
+        )
+
+    return mark_safe(DESKTOP_IMG.sub(picture, html))  # noqa: S308 - see the docstring
 
 
 def article_url(key: str) -> str | None:
