@@ -192,6 +192,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "kb.edit": gettext_lazy("Help article written or changed"),
     "kb.publish": gettext_lazy("Help article published or taken off"),
     "kb.category": gettext_lazy("Help category added or changed"),
+    "kb.guide": gettext_lazy("Guide article's newer shipped text taken or declined"),
     "ticket.attach": gettext_lazy("Ticket attached to a billing account"),
     "ticket.verify": gettext_lazy("Ticket sender verified"),
     "ticket.merge": gettext_lazy("Tickets merged"),

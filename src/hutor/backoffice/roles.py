@@ -40,6 +40,7 @@ ACTIONS: dict[str, str] = {
     "kb.edit": Role.SUPPORT,  # a help article written or changed
     "kb.publish": Role.SUPPORT,  # put on the public help pages or taken off
     "kb.category": Role.SUPPORT,  # a help category added or renamed
+    "kb.guide": Role.SUPPORT,  # a newer shipped guide text taken over staff's edit, or declined
     # Sales: act on the customer's behalf.
     "order.place": Role.SALES,
     "service.renew": Role.SALES,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hutor.kb import actions as kb
+from hutor.kb import guide
 from hutor.kb.models import Article, ArticleStatus, Category
 
 CATEGORIES = (
@@ -212,8 +213,8 @@ ARTICLES = (ACCOUNT, BANK, RENEW, TARIFF)
 
 
 def load_help() -> int:
-    """Create the demo's help categories and articles that are missing, published; returns
-    how many articles the help center has."""
+    """Create the demo's help categories and articles that are missing, published, and install
+    the guide to the billing panel; returns how many articles the help center has."""
     categories: dict[str, Category] = {}
     for slug, name_ru, name_en, position in CATEGORIES:
         category = Category.objects.filter(slug=slug).first()
@@ -239,4 +240,5 @@ def load_help() -> int:
         )
         if article.status != ArticleStatus.PUBLISHED:
             kb.set_published(article=article, published=True)
+    guide.sync()  # the guide to the billing panel; staff edits of it are kept (kb.guide)
     return Article.objects.count()

@@ -156,3 +156,56 @@ def reindex() -> int:
     """Rebuild the SQLite search table from the articles; see kb.search.reindex_all."""
     with transaction.atomic():
         return search.reindex_all()
+
+
+def install_shipped(
+    *,
+    key: str,
+    category: Category,
+    values: Mapping[str, Any],
+    position: int,
+    shipped_hash: str,
+) -> Article:
+    """Create a shipped guide article (a draft; kb.guide.sync publishes it), remembering which
+    shipped text it holds."""
+    with transaction.atomic():
+        article, _changes = save_article(
+            article=None, values={**values, "category": category, "position": position}
+        )
+        article.guide_key = key
+        article.shipped_hash = shipped_hash
+        article.save(update_fields=["guide_key", "shipped_hash"])
+    return article
+
+
+def take_shipped(
+    *, article: Article, values: Mapping[str, Any], shipped_hash: str
+) -> dict[str, Any]:
+    """Replace a guide article's text by the shipped one (a new release's, or staff taking it
+    over their own edit); returns what changed."""
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        merged = {name: getattr(locked, name) for name in ARTICLE_FIELDS}
+        merged.update(values)
+        saved, changes = save_article(article=locked, values=merged)
+        if saved.shipped_hash != shipped_hash:
+            changes["shipped_hash"] = {"from": saved.shipped_hash, "to": shipped_hash}
+        saved.shipped_hash = shipped_hash
+        saved.save(update_fields=["shipped_hash"])
+    for name in (*ARTICLE_FIELDS, "shipped_hash", "updated_at"):
+        setattr(article, name, getattr(saved, name))
+    return changes
+
+
+def keep_own(*, article: Article, shipped_hash: str) -> dict[str, Any]:
+    """Staff keep their edit of a guide article over a newer shipped text: the article now
+    counts as compared with that text, so it is not offered again (a later release is)."""
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.shipped_hash == shipped_hash:
+            raise KbError(_("This shipped text was already taken or declined."))
+        changes = {"shipped_hash": {"from": locked.shipped_hash, "to": shipped_hash}}
+        locked.shipped_hash = shipped_hash
+        locked.save(update_fields=["shipped_hash"])
+    article.shipped_hash = shipped_hash
+    return changes

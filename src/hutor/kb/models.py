@@ -66,6 +66,12 @@ class Article(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
+    # A guide article shipped with Hutor (kb/guide/<key>.<lang>.md): its key, and the hash of
+    # the shipped text this article was last installed from or compared with (kb.guide). An
+    # article whose own text no longer has that hash was edited by staff and is never
+    # overwritten by `hutor guide sync`. Empty for the provider's own articles.
+    guide_key = models.CharField(_("guide key"), max_length=64, null=True, blank=True, unique=True)
+    shipped_hash = models.CharField(_("shipped text's hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("help article")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hutor.kb import actions, search
+from hutor.kb import actions, guide, search
 from hutor.kb.markdown import plain
 from hutor.kb.markdown import render as render_markdown
 from hutor.kb.models import Article, ArticleStatus, Category
@@ -75,7 +75,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         "kb/article.html",
         {
             "article": found,
-            "html": render_markdown(found.body),
+            "html": guide.phone_pictures(render_markdown(found.body)),
             "related": related,
             "answer": request.session.get(VOTES_KEY, {}).get(str(found.pk)),
         },

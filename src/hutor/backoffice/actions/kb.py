@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hutor.backoffice.audit import record, require_reason
 from hutor.backoffice.exceptions import DeskError
 from hutor.kb import actions as kb
+from hutor.kb import guide
 from hutor.kb.exceptions import KbError
 from hutor.kb.models import Article, Category
 
@@ -77,3 +79,31 @@ def save_category(
     except KbError as exc:
         raise DeskError(str(exc)) from exc
     return saved
+
+
+def answer_shipped_text(*, staff: User, article: Article, take: bool, reason: str) -> Article:
+    """A guide article staff edited, and a newer text shipped with Hutor (kb.guide.pending):
+    take the shipped text over theirs, or keep theirs (the same text is not offered again)."""
+    require_reason(reason)
+    waiting = guide.pending(article)
+    if waiting is None:
+        raise DeskError(_("No newer shipped text waits for this article."))
+    try:
+        with transaction.atomic():
+            if take:
+                changes = kb.take_shipped(
+                    article=article, values=waiting.spec.values(), shipped_hash=waiting.spec.hash
+                )
+            else:
+                changes = kb.keep_own(article=article, shipped_hash=waiting.spec.hash)
+            record(
+                staff=staff,
+                action="kb.guide",
+                reason=reason,
+                object_type="kb_article",
+                object_id=article.pk,
+                changes={"choice": "take" if take else "keep", **changes},
+            )
+    except KbError as exc:
+        raise DeskError(str(exc)) from exc
+    return article

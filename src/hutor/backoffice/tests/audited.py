@@ -204,7 +204,37 @@ def kb_actions_audited(post, staff) -> set[str]:
         status={"from": "draft", "to": "published"},
     )
     done.add(entry.action)
+    done |= guide_answers_audited(post, staff)
     return done
+
+
+def guide_answers_audited(post, staff) -> set[str]:
+    """A shipped guide article staff edited, and a newer shipped text: kept, then taken."""
+    from hutor.kb import actions as kb
+    from hutor.kb import guide
+    from hutor.kb.models import Article
+
+    guide.sync()
+    article = Article.objects.get(guide_key="top-up")
+    values = {name: getattr(article, name) for name in kb.ARTICLE_FIELDS}
+    kb.save_article(article=article, values=values | {"body_en": "Our own words."})
+    # As if the installed text came from an older release: the files' text is newer.
+    Article.objects.filter(pk=article.pk).update(shipped_hash="0" * 64)
+    shipped = guide.shipped()["top-up"].hash
+    entry = post("kb_guide_keep", [article.pk], {"reason": "Ours is better"})
+    check(entry, action="kb.guide", staff=staff, reason="Ours is better", choice="keep")
+    assert entry.changes["shipped_hash"] == {"from": "0" * 64, "to": shipped}
+    Article.objects.filter(pk=article.pk).update(shipped_hash="0" * 64)
+    entry = post("kb_guide_take", [article.pk], {"reason": "New release"})
+    check(entry, action="kb.guide", staff=staff, reason="New release", choice="take")
+    assert entry.changes["body_en"] == {
+        "from": "14 chars",
+        "to": f"{len(guide.shipped()['top-up'].body_en)} chars",
+    }
+    article.refresh_from_db()
+    assert article.body_en == guide.shipped()["top-up"].body_en
+    assert guide.pending(article) is None
+    return {entry.action}
 
 
 def webhook_actions_audited(post, staff, acc, receiver) -> set[str]:

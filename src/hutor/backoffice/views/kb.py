@@ -15,6 +15,7 @@ from hutor.backoffice import roles
 from hutor.backoffice.actions import kb as kb_actions
 from hutor.backoffice.kb_forms import ArticleForm, CategoryForm, PublishForm
 from hutor.backoffice.views.common import action_page, render_desk, staff_of
+from hutor.kb import guide
 from hutor.kb.actions import ARTICLE_FIELDS, CATEGORY_FIELDS
 from hutor.kb.markdown import render
 from hutor.kb.models import Article, Category
@@ -87,7 +88,37 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             "html_ru": render(found.body_ru),
             "html_en": render(found.body_en),
             "votes": votes,
+            "shipped": guide.pending(found),
         },
+    )
+
+
+@roles.require_action("kb.guide")
+def article_guide(request: HttpRequest, pk: int, take: bool) -> HttpResponse:
+    """A guide article staff edited and a newer shipped text: take it, or keep theirs."""
+    found = get_object_or_404(Article, pk=pk)
+    form = PublishForm(_post(request))
+
+    def perform(data: dict[str, Any]) -> str:
+        kb_actions.answer_shipped_text(
+            staff=staff_of(request), article=found, take=take, reason=data["reason"]
+        )
+        if take:
+            return _("The article «%(title)s» now has the shipped text.") % {"title": found.title}
+        return _("The article «%(title)s» keeps your text.") % {"title": found.title}
+
+    return action_page(
+        request,
+        form=form,
+        perform=perform,
+        done_url=reverse("desk:kb_article", args=[found.pk]),
+        title=_("Take the shipped text") if take else _("Keep your text"),
+        subject=found.title,
+        intro=_("Your edit of this article is replaced by the text shipped with Hutor.")
+        if take
+        else _("The article keeps your edit; this shipped text is not offered again."),
+        button=_("Take the shipped text") if take else _("Keep your text"),
+        danger=take,
     )
 
 
