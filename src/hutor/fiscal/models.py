@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hutor.core.fields import AmountField, CurrencyField
+from hutor.core.money import Money
 from hutor.core.queue import QueueJob
 from hutor.core.secrets import EncryptedTextField
 
@@ -142,3 +143,12 @@ class FiscalReceipt(QueueJob):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def will_retry(self) -> bool:
+        """Failed lately and waiting for its next try (status queued or sent, with an error)."""
+        return self.status in (ReceiptStatus.QUEUED, ReceiptStatus.SENT) and bool(self.last_error)
