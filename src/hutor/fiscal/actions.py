@@ -172,23 +172,27 @@ def on_refund_succeeded(sender: Any, refund: Refund, **kwargs: Any) -> None:
 
 
 def retry_now(*, receipt: FiscalReceipt) -> FiscalReceipt:
-    """Send a failed receipt to the worker again at once (the desk's audited "retry now").
+    """Send a failed receipt back to the worker at once (the desk's audited "retry now").
 
-    A receipt the operator itself failed (its report said `fail`: not registered) goes again
-    under a new external_id (the old one is spent there); one given up before the operator
-    had it keeps its external_id, so it can still never be registered twice."""
+    Never a second registration: a receipt the operator itself failed (its report said `fail`:
+    not registered) goes again under a new external_id, the old one being spent there; one the
+    operator accepted but whose report the worker gave up asking for is asked about again
+    (status sent, same uuid); one given up before the operator had it keeps its external_id."""
     with transaction.atomic():
         receipt = FiscalReceipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.status != ReceiptStatus.FAILED:
             raise ReceiptError(_("Only a failed receipt can be sent again."))
         fields = ["status", "attempts", "next_attempt_at"]
-        if receipt.operator_uuid:
+        receipt.status = ReceiptStatus.QUEUED
+        if receipt.operator_failed:
             base, _sep, tried = receipt.external_id.partition("~")
             receipt.external_id = f"{base}~{int(tried or 1) + 1}"
             receipt.payload = {**receipt.payload, "external_id": receipt.external_id}
             receipt.operator_uuid = ""
-            fields += ["external_id", "payload", "operator_uuid"]
-        receipt.status = ReceiptStatus.QUEUED
+            receipt.operator_failed = False
+            fields += ["external_id", "payload", "operator_uuid", "operator_failed"]
+        elif receipt.operator_uuid:
+            receipt.status = ReceiptStatus.SENT
         receipt.attempts = 0
         receipt.next_attempt_at = clock.now()
         receipt.save(update_fields=fields)

@@ -109,6 +109,9 @@ class FiscalReceipt(QueueJob):
     # attempts, next_attempt_at, last_error: the queue's (core.queue.QueueJob); attempts count
     # the current stage's tries (sending, then asking for the report).
     operator_uuid = models.CharField(_("operator's uuid"), max_length=64, blank=True)
+    # The operator's report said `fail`: it did not register this external_id (so a retry by
+    # staff may use a new one). Not set when the worker merely gave up asking.
+    operator_failed = models.BooleanField(_("failed at the operator"), default=False)
     error_code = models.CharField(_("operator's error code"), max_length=16, blank=True)
     fiscal_document_number = models.CharField(
         _("fiscal document number"), max_length=20, blank=True

@@ -114,7 +114,11 @@ def run_due(*, limit: int = 100) -> FiscalReport:
         if answer.status == "fail":
             return Finished(
                 ReceiptStatus.FAILED,
-                {"error_code": answer.code, "last_error": f"{answer.code}: {answer.text}"},
+                {
+                    "operator_failed": True,
+                    "error_code": answer.code,
+                    "last_error": f"{answer.code}: {answer.text}",
+                },
             )
         raise AttemptFailed("the operator has not registered it yet (wait)")
 

@@ -228,3 +228,27 @@ def test_a_company_payment_and_a_bank_transfer_make_no_receipt(
 def test_without_a_cash_register_no_receipt_is_made(client, account_factory, payment_methods):
     pay(client, account_factory(), payment_methods)
     assert not FiscalReceipt.objects.exists()
+
+
+def test_a_receipt_whose_report_never_came_is_asked_about_again_not_sent_again(
+    client, account_factory, payment_methods, register, atol
+):
+    """The operator accepted it, but its report kept saying `wait` until the worker gave up:
+    "retry now" asks for the report again under the same uuid, and never sends it twice."""
+    atol.waits = 100
+    with time_machine.travel(PAID, tick=False) as traveller:
+        pay(client, account_factory(), payment_methods)
+        worker(traveller)
+        for _ in range(10):
+            worker(traveller, minutes=13 * 60)
+        receipt = FiscalReceipt.objects.get()
+        assert receipt.status == ReceiptStatus.FAILED and not receipt.operator_failed
+        uuid = receipt.operator_uuid
+        atol.receipts[uuid]["waits"] = 0
+        receipt = actions.retry_now(receipt=receipt)
+        assert receipt.status == ReceiptStatus.SENT and receipt.operator_uuid == uuid
+        worker(traveller)
+        receipt.refresh_from_db()
+        assert receipt.status == ReceiptStatus.REGISTERED
+        assert receipt.external_id == f"hutor-sell-{receipt.payment.number}"
+        assert len(atol.sells()) == 1
