@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "hutor.ledger",
     "hutor.invoices",
     "hutor.payments",
+    "hutor.fiscal",  # 54-ФЗ receipts of payments and refunds, through ATOL Online
     "hutor.services",
     "hutor.billing",
     "hutor.documents",  # documents read from the ledger and invoices (reconciliation statement)

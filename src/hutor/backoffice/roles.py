@@ -70,6 +70,7 @@ ACTIONS: dict[str, str] = {
     "refund.retry": Role.ACCOUNTANT,
     "refund.resolve": Role.ACCOUNTANT,
     "payment.review": Role.ACCOUNTANT,
+    "fiscal.retry": Role.ACCOUNTANT,  # a failed 54-ФЗ receipt sent to the operator again
     "service.extend": Role.ACCOUNTANT,
     "service.terminate": Role.ACCOUNTANT,
     # Admin: configure the provider.

@@ -8,6 +8,7 @@ from hutor.backoffice.views import (
     bank,
     canned,
     documents,
+    fiscal,
     kb,
     login,
     offers,
@@ -43,6 +44,8 @@ urlpatterns = [
     path("payments/<str:number>/", pages.payment, name="payment"),
     path("audit/", pages.audit, name="audit"),
     path("payments-to-check/", review.needs_review, name="needs_review"),
+    path("fiscal-receipts/", fiscal.receipts, name="fiscal_receipts"),
+    path("fiscal-receipts/<int:pk>/retry/", fiscal.receipt_retry, name="fiscal_retry"),
     # Support tickets.
     path("tickets/", tickets.queue, name="tickets"),
     path("canned/", canned.answers, name="canned"),

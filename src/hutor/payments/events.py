@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from hutor.core.events import EventKind, publish
 from hutor.payments.models import Payment
+
+# Sent by payments.refunds in the transaction that records a refund as succeeded (sender=Refund,
+# refund=<Refund>): the fiscal app queues its refund receipt there (hutor.fiscal.actions).
+refund_succeeded = Signal()
 
 
 def _data(payment: Payment) -> dict[str, Any]:

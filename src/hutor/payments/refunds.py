@@ -35,6 +35,7 @@ from hutor.invoices.actions import settle_open_invoices
 from hutor.ledger import actions as ledger
 from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind
+from hutor.payments import events as payment_events
 from hutor.payments.exceptions import PaymentError, RefundUnanswered
 from hutor.payments.gateways import RefundResult, get_gateway
 from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -217,6 +218,8 @@ def _conclude(refund: Refund, result: RefundResult, *, durable: bool = True) -> 
             refund.failure_params = dict(result.failure_params)
             fields += ["status", "finished_at", "reversal_entry", "failure_code", "failure_params"]
         refund.save(update_fields=fields)
+        if refund.status == RefundStatus.SUCCEEDED:
+            payment_events.refund_succeeded.send(sender=Refund, refund=refund)
         if refund.status == RefundStatus.FAILED:
             # The balance is back: open invoices may be paid from it again.
             settle_open_invoices(billing_account=payment.billing_account)

@@ -367,3 +367,68 @@ def tax_actions_audited(post, staff) -> set[str]:
     assert not TaxRule.objects.filter(pk=rule.pk).exists()
     done.add(entry.action)
     return done
+
+
+def failed_fiscal_receipt(world):
+    """A 54-ФЗ receipt of a demo payment by the world's individual customer, given up by the
+    worker (the operator unreachable), for the receipt pages and their "retry now"."""
+    from hutor.core.models import Provider
+    from hutor.core.money import Money
+    from hutor.fiscal.models import CashRegister, FiscalReceipt, ReceiptStatus
+    from hutor.payments.actions import credit_payment, start_top_up
+
+    found = FiscalReceipt.objects.filter(payment__billing_account=world.other).first()
+    if found is not None:
+        return found
+    provider = Provider.current() or Provider.objects.create(
+        pk=1,
+        legal_name="ООО «Тестовый Хостинг»",
+        short_name="Тестовый Хостинг",
+        inn="7707083893",
+        address="Москва",
+        bank_name="ПАО Сбербанк",
+        bik="044525225",
+        correspondent_account="30101810400000000225",
+        settlement_account="40702810938000000001",
+    )
+    CashRegister.objects.get_or_create(
+        provider=provider,
+        defaults={
+            "login": "v5-test",
+            "password": "secret",
+            "group_code": "v5-test_1",
+            "base_url": "http://127.0.0.1:9/possystem/v5/",
+            "payment_address": "https://test-hosting.ru",
+        },
+    )
+    payment = start_top_up(
+        billing_account=world.other, method=world.methods.demo, amount=Money("150.00")
+    )
+    credit_payment(payment=payment, transaction_id="demo-fiscal-1", amount=payment.money)
+    receipt = FiscalReceipt.objects.get(payment=payment)
+    # What the worker leaves after its last try (core.queue.retry_or_give_up).
+    FiscalReceipt.objects.filter(pk=receipt.pk).update(
+        status=ReceiptStatus.FAILED, attempts=7, next_attempt_at=None, last_error="HTTP 503"
+    )
+    receipt.refresh_from_db()
+    return receipt
+
+
+def fiscal_actions_audited(post, staff, world) -> set[str]:
+    """A failed receipt sent again through its desk page ("retry now"), checked."""
+    from hutor.fiscal.models import ReceiptStatus
+
+    receipt = failed_fiscal_receipt(world)
+    entry = post("fiscal_retry", [receipt.pk], {"reason": "The operator is back"})
+    receipt.refresh_from_db()
+    assert receipt.status == ReceiptStatus.QUEUED and receipt.attempts == 0
+    check(
+        entry,
+        action="fiscal.retry",
+        staff=staff,
+        reason="The operator is back",
+        account=world.other,
+        receipt=receipt.pk,
+        external_id=receipt.external_id,
+    )
+    return {entry.action}

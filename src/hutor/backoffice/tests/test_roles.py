@@ -16,6 +16,7 @@ from django.urls import reverse
 from hutor.backoffice import roles
 from hutor.backoffice import urls as desk_urls
 from hutor.backoffice.models import AuditEntry, Role, StaffProfile
+from hutor.backoffice.tests.audited import failed_fiscal_receipt
 from hutor.backoffice.tests.conftest import desk_session, queued_bank_line
 from hutor.core import clock
 from hutor.core.events import EventKind, publish
@@ -48,6 +49,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     tariff = world.catalog.start.pk
     method = world.methods.demo.pk
     refund = open_refund(payment=world.payment, amount=Money("100.00")).pk  # left pending
+    receipt = failed_fiscal_receipt(world).pk
     statement = bank_actions.import_statement(content=b"", file_name="empty.txt").pk  # rejected
     line = queued_bank_line("901").pk
     group = ServerGroup.objects.filter(code="matrix").first() or servers.add_group(
@@ -154,6 +156,10 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("refund_resolve", r("refund_resolve", pay, refund), "GET", Role.ACCOUNTANT),
         ("refund_resolve", r("refund_resolve", pay, refund), "POST", Role.ACCOUNTANT),
         ("needs_review", r("needs_review"), "GET", Role.SUPPORT),
+        ("fiscal_receipts", r("fiscal_receipts"), "GET", Role.SUPPORT),
+        ("fiscal_receipts", r("fiscal_receipts") + "?show=failed", "GET", Role.SUPPORT),
+        ("fiscal_retry", r("fiscal_retry", receipt), "GET", Role.ACCOUNTANT),
+        ("fiscal_retry", r("fiscal_retry", receipt), "POST", Role.ACCOUNTANT),
         ("payment_review", r("payment_review", pay), "GET", Role.ACCOUNTANT),
         ("payment_review", r("payment_review", pay), "POST", Role.ACCOUNTANT),
         ("service_extend", r("service_extend", svc), "GET", Role.ACCOUNTANT),

@@ -172,6 +172,7 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
             "document_pdf": document_pdf,
             "refundable": actions.refundable(item),
             "refunds": refunds,
+            "fiscal_receipts": list(item.fiscal_receipts.order_by("created_at", "pk")),
             "review_reasons": reasons,
             "audit": AuditEntry.objects.filter(
                 object_type="payment", object_id=item.number

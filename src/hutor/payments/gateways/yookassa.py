@@ -43,6 +43,7 @@ from hutor.payments.exceptions import (
     PaymentError,
     RefundUnanswered,
 )
+from hutor.payments.gateways import yookassa_receipt
 from hutor.payments.gateways.base import (
     GatewayPlugin,
     Incoming,
@@ -252,6 +253,8 @@ class YooKassaGateway(GatewayPlugin):
             "description": description(payment)[:128],
             "metadata": {"payment_number": payment.number, "billing_account": account_number},
         }
+        if yookassa_receipt.wanted(payment):
+            body["receipt"] = yookassa_receipt.receipt(payment, payment.money)
         try:
             created = YooKassaClient.for_method(method).create_payment(
                 body, idempotence_key=idempotence_key(payment)
@@ -382,6 +385,8 @@ class YooKassaGateway(GatewayPlugin):
                     "payment_id": payment.gateway_transaction_id,
                     "amount": {"value": f"{money.amount}", "currency": money.currency},
                 }
+                if yookassa_receipt.wanted(payment):
+                    body["receipt"] = yookassa_receipt.receipt(payment, money)
                 answer = client.create_refund(body, idempotence_key=refund.idempotency_key)
         except YooKassaError as exc:
             log.warning("YooKassa did not refund payment %s: %s", payment.number, exc)

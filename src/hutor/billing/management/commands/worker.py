@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
+from hutor.fiscal.tasks import run_due as run_fiscal
 from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
 from hutor.services import provisioning
@@ -22,8 +23,9 @@ log = logging.getLogger("hutor.worker")
 
 class Command(HutorCommand):
     help = gettext_lazy(
-        "Run background work: deliver queued emails and webhooks, run provisioning tasks and "
-        "ask payment services again about refunds left pending, each with retries; with "
+        "Run background work: deliver queued emails and webhooks, run provisioning tasks, "
+        "ask payment services again about refunds left pending and register fiscal receipts, "
+        "each with retries; with "
         "HUTOR_SUPPORT_IMAP_URL set, read the support mailbox every "
         "HUTOR_SUPPORT_FETCH_SECONDS. Several workers may share one PostgreSQL database. "
         "Stops on SIGTERM/Ctrl-C."
@@ -76,6 +78,19 @@ class Command(HutorCommand):
                 log.exception("refund retries failed; retrying on the next poll")
             if refunds:
                 log.info("refunds: %d concluded", refunds)
+            receipts = None
+            try:
+                receipts = run_fiscal()
+            except Exception:
+                log.exception("fiscal receipts failed; retrying on the next poll")
+            if receipts:
+                log.info(
+                    "fiscal receipts: %d sent, %d registered, %d to retry, %d failed",
+                    receipts.sent,
+                    receipts.registered,
+                    receipts.retried,
+                    receipts.failed,
+                )
             mail = None
             if settings.HUTOR_SUPPORT_IMAP_URL and (once or time.monotonic() >= mail_due):
                 every = settings.HUTOR_SUPPORT_FETCH_SECONDS
@@ -122,6 +137,19 @@ class Command(HutorCommand):
                     )
                 if refunds is not None:
                     self.stdout.write(_("refunds: %(n)s concluded") % {"n": refunds})
+                if receipts is not None:
+                    self.stdout.write(
+                        _(
+                            "fiscal receipts: %(sent)s sent, %(registered)s registered, "
+                            "%(retried)s to retry, %(failed)s failed"
+                        )
+                        % {
+                            "sent": receipts.sent,
+                            "registered": receipts.registered,
+                            "retried": receipts.retried,
+                            "failed": receipts.failed,
+                        }
+                    )
                 if mail is not None:
                     self.stdout.write(
                         _("support mailbox: %(opened)s opened, %(replied)s replies")

@@ -1,0 +1,199 @@
+"""The fiscal app's writers of FiscalReceipt (besides the worker's queues in fiscal.tasks).
+
+Receipts are made by listening, not by being called: a credited payment's event
+(core.events.published, `payment.credited`) and a refund that succeeded
+(payments.events.refund_succeeded) both arrive inside the transaction that moved the money, so
+the receipt commits with it or not at all. Which payments get one: a billing account of an
+individual, paid through a payment service (any gateway but bank transfer), when the provider
+has an enabled cash register, and not through a YooKassa method that makes its own receipts
+(its setting `receipts`, docs/payments.md). A refund gets one when its payment had one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hutor.accounts.models import AccountKind
+from hutor.core import clock
+from hutor.core.events import EventKind
+from hutor.core.models import Event, Provider
+from hutor.fiscal.calculations import receipt_body
+from hutor.fiscal.models import CashRegister, FiscalReceipt, Operation, ReceiptStatus
+from hutor.payments.models import Gateway, Payment, Refund
+from hutor.taxes.queries import terms_on
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+log = logging.getLogger("hutor.fiscal")
+
+
+class ReceiptError(Exception):
+    """A receipt action refused; the message is for staff."""
+
+
+def cash_register() -> CashRegister | None:
+    """The provider company's enabled cash register, or None (no receipts are made)."""
+    provider = Provider.current()
+    if provider is None:
+        return None
+    return CashRegister.objects.filter(provider=provider, is_enabled=True).first()
+
+
+def makes_own_receipts(payment: Payment) -> bool:
+    """A YooKassa method with `receipts` on sends YooKassa's own receipt with the payment."""
+    return payment.method.gateway == Gateway.YOOKASSA and bool(
+        (payment.method.settings or {}).get("receipts")
+    )
+
+
+def needs_receipt(payment: Payment) -> bool:
+    return (
+        payment.billing_account.kind == AccountKind.INDIVIDUAL
+        and payment.method.gateway != Gateway.BANK_TRANSFER
+        and not makes_own_receipts(payment)
+    )
+
+
+def item_name(payment: Payment) -> str:
+    # The receipt is Russian (the tax service reads it), as bank documents are.
+    return f"Пополнение баланса биллинг-аккаунта № {payment.billing_account.number}"
+
+
+def _body(
+    register: CashRegister,
+    payment: Payment,
+    *,
+    external_id: str,
+    moment: dt.datetime,
+    amount: Any,
+) -> dict[str, Any]:
+    provider = register.provider
+    # The rule in force on the day the money was received (a prepayment is taxed then).
+    terms = terms_on(provider.pk, timezone.localdate(moment))
+    return receipt_body(
+        external_id=external_id,
+        moment=moment,
+        email=payment.billing_account.contact_email,
+        company_email=register.company_email or provider.email,
+        inn=provider.inn,
+        payment_address=register.payment_address,
+        terms=terms,
+        simplified_sno=register.simplified_sno,
+        item_name=item_name(payment),
+        amount=amount,
+    )
+
+
+def receipt_for_payment(payment: Payment) -> FiscalReceipt | None:
+    """Queue the sale receipt of a credited payment, in the caller's (crediting) transaction;
+    None when it needs none. Idempotent: one per payment (a unique constraint)."""
+    payment = Payment.objects.select_related("method", "billing_account").get(pk=payment.pk)
+    if not needs_receipt(payment):
+        return None
+    register = cash_register()
+    if register is None:
+        return None
+    moment = payment.completed_at or clock.now()
+    external_id = f"hutor-sell-{payment.number}"
+    receipt = FiscalReceipt(
+        operation=Operation.SELL,
+        payment=payment,
+        amount=payment.amount,
+        currency=payment.currency,
+        external_id=external_id,
+        payload=_body(
+            register, payment, external_id=external_id, moment=moment, amount=payment.amount
+        ),
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    FiscalReceipt.objects.bulk_create([receipt], ignore_conflicts=True)
+    return FiscalReceipt.objects.filter(external_id=external_id).first()
+
+
+def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
+    """Queue the refund receipt (sell_refund) of a refund that succeeded, when its payment had
+    a sale receipt; its tags are the sale's (the same prepayment, returned)."""
+    sale = FiscalReceipt.objects.filter(
+        payment_id=refund.payment_id, operation=Operation.SELL
+    ).first()
+    if sale is None:
+        return None
+    register = cash_register()
+    if register is None:
+        return None
+    payment = Payment.objects.select_related("method", "billing_account").get(pk=refund.payment_id)
+    external_id = f"hutor-refund-{refund.idempotency_key.rsplit(':', 1)[-1]}"
+    body = _body(
+        register, payment, external_id=external_id, moment=clock.now(), amount=refund.amount
+    )
+    # The sale's VAT tag and tax system: the refund returns that prepayment.
+    sold = sale.payload.get("receipt", {})
+    body["receipt"]["company"]["sno"] = sold.get("company", {}).get(
+        "sno", body["receipt"]["company"]["sno"]
+    )
+    for item, sold_item in zip(body["receipt"]["items"], sold.get("items", []), strict=False):
+        item["vat"] = sold_item.get("vat", item["vat"])
+    receipt = FiscalReceipt(
+        operation=Operation.SELL_REFUND,
+        payment=payment,
+        refund=refund,
+        amount=refund.amount,
+        currency=refund.currency,
+        external_id=external_id,
+        payload=body,
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    FiscalReceipt.objects.bulk_create([receipt], ignore_conflicts=True)
+    return FiscalReceipt.objects.filter(external_id=external_id).first()
+
+
+def on_published(sender: type[Event], events: Sequence[Event], **kwargs: Any) -> None:
+    """core.events.published's receiver: a sale receipt for each payment credited."""
+    for event in events:
+        if event.kind != EventKind.PAYMENT_CREDITED:
+            continue
+        payment = Payment.objects.filter(number=event.data.get("payment")).first()
+        if payment is not None:
+            receipt_for_payment(payment)
+
+
+def on_refund_succeeded(sender: Any, refund: Refund, **kwargs: Any) -> None:
+    """payments.events.refund_succeeded's receiver."""
+    receipt_for_refund(refund)
+
+
+def retry_now(*, receipt: FiscalReceipt) -> FiscalReceipt:
+    """Send a failed receipt back to the worker at once (the desk's audited "retry now").
+
+    Never a second registration: a receipt the operator itself failed (its report said `fail`:
+    not registered) goes again under a new external_id, the old one being spent there; one the
+    operator accepted but whose report the worker gave up asking for is asked about again
+    (status sent, same uuid); one given up before the operator had it keeps its external_id."""
+    with transaction.atomic():
+        receipt = FiscalReceipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.status != ReceiptStatus.FAILED:
+            raise ReceiptError(_("Only a failed receipt can be sent again."))
+        fields = ["status", "attempts", "next_attempt_at"]
+        receipt.status = ReceiptStatus.QUEUED
+        if receipt.operator_failed:
+            base, _sep, tried = receipt.external_id.partition("~")
+            receipt.external_id = f"{base}~{int(tried or 1) + 1}"
+            receipt.payload = {**receipt.payload, "external_id": receipt.external_id}
+            receipt.operator_uuid = ""
+            receipt.operator_failed = False
+            fields += ["external_id", "payload", "operator_uuid", "operator_failed"]
+        elif receipt.operator_uuid:
+            receipt.status = ReceiptStatus.SENT
+        receipt.attempts = 0
+        receipt.next_attempt_at = clock.now()
+        receipt.save(update_fields=fields)
+    return receipt
