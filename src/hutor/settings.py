@@ -506,18 +506,17 @@ HUTOR_DEMO_PAYMENTS = env_flag("HUTOR_DEMO_PAYMENTS")
 DEFAULT_CURRENCY = "RUB"
 
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# --- Operations: logs, /healthz, /readyz, /metrics (settings_ops.py; docs/operations.md) ------
+from hutor.settings_ops import *  # noqa: E402, F403
+
+LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))  # noqa: F405
+INSTALLED_APPS += ["hutor.ops"]
+MIDDLEWARE.insert(0, "hutor.ops.middleware.HealthMiddleware")  # before the host check
+# Right after authentication: every log line of a request carries its id and account number.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "hutor.ops.middleware.RequestContextMiddleware",
+)
 
 
 # --- Daily billing run ----------------------------------------------------------------------
@@ -594,7 +593,7 @@ AXES_USERNAME_CALLABLE = "hutor.backoffice.auth.axes_username"
 AXES_CLIENT_IP_CALLABLE = "hutor.backoffice.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "backoffice/lockout.html"
 AXES_VERBOSE = False
-LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]  # not every login
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # not every login
 # A desk session ends this long after the login, or after this long without a request.
 HUTOR_DESK_SESSION_ABSOLUTE_HOURS = env_int("HUTOR_DESK_SESSION_ABSOLUTE_HOURS", 4)
 HUTOR_DESK_SESSION_IDLE_MINUTES = env_int("HUTOR_DESK_SESSION_IDLE_MINUTES", 30)

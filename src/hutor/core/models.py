@@ -93,3 +93,21 @@ class Event(models.Model):
     def webhook_id(self) -> str:
         """The id receivers see in the `webhook-id` header (and may deduplicate by)."""
         return f"evt_{self.id.hex}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one `hutor worker` process (core/heartbeat.py): written each
+    time round its loop, read by /readyz and /metrics to tell that background work runs."""
+
+    name = models.CharField(_("name"), max_length=300, unique=True)  # host:pid
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    seen_at = models.DateTimeField(_("last sign of life"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hutor.commands import HutorCommand
+from hutor.core import heartbeat
 from hutor.fiscal.tasks import run_due as run_fiscal
 from hutor.notifications.actions import deliver_due
 from hutor.payments.refunds import retry_pending_refunds
@@ -49,7 +50,14 @@ class Command(HutorCommand):
                 _("hutor worker: polling every %(seconds)s s") % {"seconds": f"{interval:g}"}
             )
         mail_due = 0.0  # time.monotonic() of the next round of the support mailbox
+        started = False
         while not stopping:
+            # A sign of life for /readyz and /metrics (docs/operations.md, "Monitoring").
+            try:
+                heartbeat.beat() if started else heartbeat.start()
+                started = True
+            except Exception:
+                log.exception("heartbeat failed; retrying on the next poll")
             # Each kind of work is guarded on its own: a broken provisioning module or mail
             # server is logged and retried on the next poll, and never stops the other kind.
             emails = tasks = refunds = hooks = None

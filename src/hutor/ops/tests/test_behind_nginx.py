@@ -1,0 +1,138 @@
+"""The bare-metal path, live: gunicorn with the production settings behind Debian's nginx
+running deploy/nginx/hutor.conf (ports moved to free ones, a self-signed certificate). Proves
+the proxy headers: https is seen as https (no redirect loop), the client's address reaches
+the /metrics address list, the request id comes back, /healthz answers."""
+
+import os
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from hutor.ops.tests.test_deploy_files import DEPLOY, self_signed
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
+]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    for _ in range(200):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def site(tmp_path):
+    app_port, http_port, https_port = free_port(), free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUTOR_", "DJANGO_", "CACHE_", "EMAIL_", "DATABASE_"))
+    }
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        HUTOR_SECRETS_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="billing.example.com",
+        HUTOR_BASE_URL="https://billing.example.com",
+        HUTOR_TRUSTED_PROXY_COUNT="1",
+        HUTOR_VAR_DIR=str(tmp_path / "var"),
+        HUTOR_METRICS_ALLOW="127.0.0.1",
+        HUTOR_LOG_FORMAT="json",
+    )
+    subprocess.run([BIN / "hutor", "migrate", "--no-input", "-v", "0"], env=env, check=True)
+    web = subprocess.Popen(
+        [BIN / "gunicorn", "hutor.wsgi", "--bind", f"127.0.0.1:{app_port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    self_signed(tmp_path)
+    conf = (DEPLOY / "nginx" / "hutor.conf").read_text()
+    conf = (
+        conf.replace("/etc/ssl/hutor", str(tmp_path))
+        .replace("/var/log/nginx", str(tmp_path))
+        .replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        .replace("listen [::]:443 ssl http2;", "")
+        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen [::]:80;", "")
+    )
+    (tmp_path / "site.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(
+        f"daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ access_log {tmp_path}/access.log; include /etc/nginx/mime.types;"
+        f" include {tmp_path}/site.conf; }}\n"
+    )
+    proxy = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf")])
+    try:
+        wait_for(app_port)
+        wait_for(https_port)
+        yield https_port, http_port
+    finally:
+        proxy.terminate()
+        web.terminate()
+        proxy.wait(10)
+        web.wait(10)
+
+
+def get(port, path, scheme="https", headers=None):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    request = urllib.request.Request(
+        f"{scheme}://127.0.0.1:{port}{path}",
+        headers={"Host": "billing.example.com", **(headers or {})},
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_hutor_behind_the_nginx_site(site):
+    https_port, http_port = site
+    status, headers, body = get(https_port, "/healthz")
+    assert (status, body) == (200, b'{"status": "ok"}')
+    # The storefront over https: Django sees https (X-Forwarded-Proto), so no redirect, and
+    # HSTS is sent.
+    status, headers, _body = get(https_port, "/")
+    assert status == 200
+    assert "max-age=31536000" in headers["Strict-Transport-Security"]
+    assert len(headers["X-Request-ID"]) == 32  # nginx's $request_id, passed through
+    # The client (127.0.0.1) reaches the address list through X-Forwarded-For.
+    status, _headers, body = get(https_port, "/metrics")
+    assert status == 200 and b"hutor_queue_jobs" in body
+    # A client's own X-Forwarded-For is overwritten, not trusted.
+    status, _headers, _body = get(https_port, "/metrics", headers={"X-Forwarded-For": "10.9.9.9"})
+    assert status == 200
+    # Plain http is sent to https.
+    status, headers, _body = get(http_port, "/login/", scheme="http")
+    assert status == 301 and headers["Location"] == "https://billing.example.com/login/"
