@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hutor.accounts.models import AccountKind
 from hutor.core.fields import AmountField, CurrencyField
 
 
@@ -36,7 +37,7 @@ class ClosingSetting(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    account_kind = models.CharField(_("customer type"), max_length=20)
+    account_kind = models.CharField(_("customer type"), max_length=20, choices=AccountKind.choices)
     document_kind = models.CharField(
         _("closing document"), max_length=8, choices=ClosingKind.choices, default=ClosingKind.ACT
     )
