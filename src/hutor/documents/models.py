@@ -13,6 +13,8 @@ carries the differences. Written only by documents.actions.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -70,7 +72,10 @@ class ClosingDocument(models.Model):
     year = models.PositiveSmallIntegerField(_("year of the series"))
     number = models.PositiveIntegerField(_("number"))
     issued_on = models.DateField(_("date"))
-    month = models.DateField(_("month"), help_text=_("The first day of the month closed."))
+    month = models.DateField(
+        pgettext_lazy("closing document", "month"),
+        help_text=_("The first day of the month closed."),
+    )
     billing_account = models.ForeignKey(
         "accounts.BillingAccount",
         verbose_name=_("billing account"),
@@ -154,6 +159,11 @@ class ClosingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}/{self.position} {self.description_ru}"
+
+    @property
+    def difference(self) -> Decimal | None:
+        """A correction line's change (after less before); None on an original's line."""
+        return None if self.amount_before is None else self.amount - self.amount_before
 
     @property
     def description(self) -> str:

@@ -202,3 +202,42 @@ def test_the_daily_billing_run_closes_the_last_month(customers):
         call_command("billing", "run")
     assert ClosingDocument.objects.count() == 2
     assert set(ClosingDocument.objects.values_list("number", flat=True)) == {1, 2}
+
+
+def _text(pdf: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_act_pdf_in_both_languages_and_the_upd(customers, provider):
+    from hutor.documents import closing_pdf
+    from hutor.testing import save_pdf_screenshot
+
+    add_rule(
+        provider=provider, regime="general", rate=Decimal(22), effective_from=dt.date(2026, 1, 1)
+    )
+    ClosingSetting.objects.create(
+        provider=provider, account_kind="sole_proprietor", document_kind=ClosingKind.UPD
+    )
+    close("2026-02", "2026-03-01")
+    act = ClosingDocument.objects.get(billing_account=customers["company"])
+    pdf = closing_pdf.render_pdf(act, "ru")
+    save_pdf_screenshot(pdf, "act-pdf-ru")
+    text = " ".join(_text(pdf).split())
+    assert f"Акт № {act.number} от 28.02.2026" in text
+    assert "ООО «Тестовый Хостинг»" in text and "ИНН 7736207543" in text
+    assert "Хостинг «Старт», company.ru, за период с 10.02.2026 по 28.02.2026" in text
+    assert "В том числе НДС 22%: 21,13" in text  # 117.20 × 22 / 122
+    assert "Сто семнадцать рублей 20 копеек" in text
+    english = " ".join(_text(closing_pdf.render_pdf(act, "en")).split())
+    save_pdf_screenshot(closing_pdf.render_pdf(act, "en"), "act-pdf-en")
+    assert f"Act № {act.number} of 28.02.2026" in english and "Including VAT 22%" in english
+    upd = ClosingDocument.objects.get(billing_account=customers["sole_proprietor"])
+    pdf = closing_pdf.render_pdf(upd, "ru")
+    save_pdf_screenshot(pdf, "upd-pdf-ru")
+    text = " ".join(_text(pdf).split())
+    assert f"Универсальный передаточный документ № {upd.number} от 28.02.2026" in text
+    assert "Статус: 2" in text
