@@ -101,3 +101,45 @@ def render_pdf(document: ClosingDocument, language: str) -> bytes:
 def pdf_filename(document: ClosingDocument) -> str:
     kind = "upd" if document.kind == ClosingKind.UPD else "act"
     return f"{kind}-{document.year}-{document.number}.pdf"
+
+
+def has_invoice_factura(document: ClosingDocument) -> bool:
+    """An invoice-factura goes with an act where the provider charged VAT (the general regime
+    or the simplified one at 5 / 7 %); not with a УПД of status 2 (the act's function only) —
+    that is the provider's choice of document — and not with a correction (the correction
+    invoice-factura, a form of its own, is not built)."""
+    return document.vat_rate is not None and document.corrects_id is None
+
+
+def invoice_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    rows = []
+    for line in document.lines.all():
+        vat = line.vat_amount or Decimal(0)
+        rows.append({"line": line, "without_vat": line.amount - vat, "vat": vat})
+    with translation.override(language):
+        heading = _("Invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+    return {
+        "document": document,
+        "title": heading,
+        "act_title": title(document, language),
+        "provider": document.provider,
+        "payer": document.payer,
+        "rows": rows,
+        "total_without_vat": document.total - (document.vat_amount or Decimal(0)),
+        "rate": f"{document.vat_rate.normalize():f}%" if document.vat_rate is not None else "",
+        "language": language,
+    }
+
+
+def render_invoice_factura_pdf(document: ClosingDocument, language: str) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override(language):
+        html = render_to_string(
+            "documents/invoice_factura.html",
+            {**invoice_factura_context(document, language), "standalone": True},
+        )
+    return bytes(HTML(string=html).write_pdf())

@@ -241,3 +241,28 @@ def test_the_act_pdf_in_both_languages_and_the_upd(customers, provider):
     text = " ".join(_text(pdf).split())
     assert f"Универсальный передаточный документ № {upd.number} от 28.02.2026" in text
     assert "Статус: 2" in text
+
+
+def test_the_invoice_factura_of_a_vat_payer(customers, provider):
+    from hutor.documents import closing_pdf
+    from hutor.testing import save_pdf_screenshot
+
+    add_rule(
+        provider=provider,
+        regime="simplified_vat5",
+        rate=Decimal(5),
+        effective_from=dt.date(2026, 1, 1),
+    )
+    close("2026-02", "2026-03-01")
+    act = ClosingDocument.objects.get(billing_account=customers["company"])
+    assert closing_pdf.has_invoice_factura(act)
+    # 117.20 × 5 / 105 = 5.58; without VAT 111.62
+    assert act.vat_amount == Decimal("5.58")
+    pdf = closing_pdf.render_invoice_factura_pdf(act, "ru")
+    save_pdf_screenshot(pdf, "invoice-factura-pdf-ru")
+    text = " ".join(_text(pdf).split())
+    assert f"Счёт-фактура № {act.number} от 28.02.2026" in text
+    assert "ИНН/КПП продавца: 7707083893/773601001" in text
+    assert "111,62" in text and "5,58" in text and "117,20" in text and "5%" in text
+    english = " ".join(_text(closing_pdf.render_invoice_factura_pdf(act, "en")).split())
+    assert f"Invoice-factura № {act.number} of 28.02.2026" in english
