@@ -71,6 +71,7 @@ ACTIONS: dict[str, str] = {
     "payment.review": Role.ACCOUNTANT,
     "service.extend": Role.ACCOUNTANT,
     "service.terminate": Role.ACCOUNTANT,
+    "documents.regenerate_month": Role.ACCOUNTANT,  # a month's act issued again or corrected
     # Admin: configure the provider.
     "staff.create": Role.ADMIN,
     "staff.update": Role.ADMIN,

@@ -306,3 +306,19 @@ def offer_actions_audited(post, staff) -> set[str]:
     )
     done.add(entry.action)
     return done
+
+
+def closing_actions_audited(post, staff, acc) -> set[str]:
+    """A month closed again at the desk (docs/documents-and-taxes.md): audited with the month
+    and what it issued (here nothing: the account had no services rendered in it)."""
+    entry = post("closing_regenerate", [acc.number], {"month": "2025-12", "reason": "Refund"})
+    check(
+        entry,
+        action="documents.regenerate_month",
+        staff=staff,
+        reason="Refund",
+        account=acc,
+        month="2025-12",
+        closing_document=None,
+    )
+    return {entry.action}

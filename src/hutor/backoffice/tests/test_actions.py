@@ -18,6 +18,7 @@ from hutor.backoffice.models import Note, Role, StaffProfile
 from hutor.backoffice.tests.audited import (
     bank_actions_audited,
     check,
+    closing_actions_audited,
     invoice_actions_audited,
     kb_actions_audited,
     last_entry,
@@ -584,6 +585,7 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     # The knowledge base: a category, an article, its publication.
     done |= kb_actions_audited(post, staff)
     done |= offer_actions_audited(post, staff)  # the public offer: a draft, its publication
+    done |= closing_actions_audited(post, staff, acc)  # a month's act closed again
     # Every action the desk knows was performed, each with its entry (those only the JSON API
     # and its token page perform are proven in hutor/api/tests).
     api_only = {"account.open", "account.update", "service.change_tariff"}
