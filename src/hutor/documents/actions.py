@@ -25,7 +25,7 @@ from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.core.sequences import next_value
-from hutor.documents import rendering
+from hutor.documents import emails, rendering
 from hutor.documents.calculations import MonthError, last_day, next_month
 from hutor.documents.models import ClosingDocument, ClosingKind, ClosingLine, ClosingSetting
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
@@ -80,10 +80,12 @@ def close_account(
             return None
         lines = rendering.rendered(account, month)
         if not issued:
-            if not lines:
-                return None
-            return _issue_original(account, month, lines)
-        return _issue_correction(account, issued[0], issued[-1], lines)
+            document = _issue_original(account, month, lines) if lines else None
+        else:
+            document = _issue_correction(account, issued[0], issued[-1], lines)
+        if document is not None:
+            emails.queue(document)  # the outbox: sent by the worker once this commits
+        return document
 
 
 def _issue_original(

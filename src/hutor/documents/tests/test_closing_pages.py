@@ -111,3 +111,35 @@ def test_the_accountant_closes_a_month_again_and_gets_a_correction(company, cata
     with time_machine.travel(at("2026-03-06"), tick=False):
         again = accountant.post(url, {"month": "2026-02", "reason": "Check"})
     assert again.status_code == 302 and ClosingDocument.objects.count() == 2
+
+
+def test_the_month_documents_come_by_email_once(company, provider):
+    from django.core import mail
+
+    from hutor.notifications.actions import deliver_due
+    from hutor.notifications.models import OutboxEmail
+
+    act = ClosingDocument.objects.get()
+    queued = OutboxEmail.objects.filter(template="closing_document")
+    assert [e.params for e in queued] == [{"document_id": act.pk}]
+    close("2026-02", "2026-03-02")  # a rerun queues nothing more
+    assert queued.count() == 1
+    mail.outbox.clear()
+    deliver_due()
+    [message] = [m for m in mail.outbox if "Закрывающие документы" in m.subject]
+    assert message.subject == f"Закрывающие документы за 02.2026: Акт № {act.number} от 28.02.2026"
+    assert message.to == [company.contact_email]
+    assert "по биллинг-аккаунту" in message.body and "/panel/balance/documents/" in message.body
+    [(name, content, _kind)] = message.attachments
+    assert name == f"act-2026-{act.number}.pdf" and content.startswith(b"%PDF")
+
+    # The same email in English (the renderer runs in the email's language).
+    from django.utils import translation
+
+    from hutor.documents.emails import closing_document
+
+    email = OutboxEmail(template="closing_document", language="en", params={"document_id": act.pk})
+    with translation.override("en"):
+        rendered = closing_document(email)
+    assert rendered.subject == f"Closing documents for 02.2026: Act № {act.number} of 28.02.2026"
+    assert "the invoice-factura" not in rendered.text  # no VAT: no invoice-factura
