@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from hutor.documents.calculations import MonthError, last_day, next_month
 from hutor.documents.models import ClosingDocument, ClosingKind, ClosingLine, ClosingSetting
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
 from hutor.offers.queries import contract_of
-from hutor.taxes.calculations import vat_included
+from hutor.taxes.calculations import TaxTerms, vat_included
 from hutor.taxes.queries import terms_on
 
 # Customer types that get closing documents; individuals get none (a fiscal receipt is theirs).
@@ -61,14 +62,43 @@ def _vat(amount: Decimal, currency: str, rate: Decimal | None) -> Decimal | None
     return None if vat is None else vat.amount
 
 
+@dataclass
+class Run:
+    """What every account of one close of a month shares, read once: the provider's snapshot,
+    the tax terms of the month's last day, the document kind per customer type, the tariffs'
+    names (rendering.Tariffs). A single account's close makes its own."""
+
+    month: dt.date
+    provider: dict[str, Any] = field(default_factory=dict)
+    terms: TaxTerms | None = None
+    kinds: dict[str, str] = field(default_factory=dict)
+    tariffs: rendering.Tariffs = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        if not self.provider:
+            self.provider = provider_snapshot()
+        return self.provider
+
+    def terms_on_last_day(self) -> TaxTerms:
+        if self.terms is None:
+            self.terms = terms_on(self.snapshot()["id"], last_day(self.month))
+        return self.terms
+
+    def kind_for(self, account_kind: str) -> str:
+        if account_kind not in self.kinds:
+            self.kinds[account_kind] = document_kind(self.snapshot()["id"], account_kind)
+        return self.kinds[account_kind]
+
+
 def close_account(
-    account: BillingAccount, month: dt.date, *, corrections: bool = True
+    account: BillingAccount, month: dt.date, *, corrections: bool = True, run: Run | None = None
 ) -> ClosingDocument | None:
     """Close `month` for one account (see the module's docstring): the document issued, or None
     when there was nothing to issue. `corrections=False` (the daily run) only issues a
     month's first document."""
     if account.kind not in ELIGIBLE_KINDS:
         return None
+    run = run if run is not None and run.month == month else Run(month)
     with transaction.atomic():
         lock_billing_account(account)
         issued = list(
@@ -78,9 +108,9 @@ def close_account(
         )
         if issued and not corrections:
             return None
-        lines = rendering.rendered(account, month)
+        lines = rendering.rendered(account, month, tariffs=run.tariffs)
         if not issued:
-            document = _issue_original(account, month, lines) if lines else None
+            document = _issue_original(account, run, lines) if lines else None
         else:
             document = _issue_correction(account, issued[0], issued[-1], lines)
         if document is not None:
@@ -89,16 +119,17 @@ def close_account(
 
 
 def _issue_original(
-    account: BillingAccount, month: dt.date, lines: list[rendering.Rendered]
+    account: BillingAccount, run: Run, lines: list[rendering.Rendered]
 ) -> ClosingDocument:
-    provider = provider_snapshot()
+    month = run.month
+    provider = run.snapshot()
     issued_on = last_day(month)
-    terms = terms_on(provider["id"], issued_on)
+    terms = run.terms_on_last_day()
     offer = contract_of(account.pk, issued_on)
     currency = account.currency
     vats = [_vat(line.amount, currency, terms.rate) for line in lines]
     document = ClosingDocument.objects.create(
-        kind=document_kind(provider["id"], account.kind),
+        kind=run.kind_for(account.kind),
         year=issued_on.year,
         number=next_value(sequence_name(issued_on.year)),
         issued_on=issued_on,
@@ -233,10 +264,12 @@ def close_month(
     )
     ids = sorted(rendered_ids | closed_ids) if corrections else sorted(rendered_ids - closed_ids)
     report = CloseReport()
+    run = Run(month)
+    accounts = BillingAccount.objects.in_bulk(ids)
     for done, pk in enumerate(ids, start=1):
-        account = BillingAccount.objects.get(pk=pk)
+        account = accounts[pk]
         try:
-            document = close_account(account, month, corrections=corrections)
+            document = close_account(account, month, corrections=corrections, run=run)
         except Exception as exc:  # one account's failure must not stop the others
             report.errors.append(f"{account.number}: {type(exc).__name__}: {exc}"[:500])
         else:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
 
 
+# Tariff names by (service type, tariff code), looked up once per close of a month.
+Tariffs = dict[tuple[int, str], Tariff | None]
+
+
 @dataclass(frozen=True)
 class Rendered:
     service_id: int
@@ -53,7 +57,9 @@ def _describe(period: PaidPeriod, tariff: Tariff | None, first: dt.date, last: d
     return texts
 
 
-def rendered(account: BillingAccount, month: dt.date) -> list[Rendered]:
+def rendered(
+    account: BillingAccount, month: dt.date, *, tariffs: Tariffs | None = None
+) -> list[Rendered]:
     """The account's services rendered in `month`, in the order of the services."""
     periods = (
         PaidPeriod.objects.filter(
@@ -65,7 +71,7 @@ def rendered(account: BillingAccount, month: dt.date) -> list[Rendered]:
         .select_related("service__service_type")
         .order_by("service_id", "start", "id")
     )
-    tariffs: dict[tuple[int, str], Tariff | None] = {}
+    tariffs = {} if tariffs is None else tariffs
     by_service: dict[int, list[tuple[PaidPeriod, dt.date, dt.date, Money]]] = {}
     for period in periods:
         days = overlap(period.start, period.end, month)
