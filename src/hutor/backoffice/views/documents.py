@@ -58,7 +58,7 @@ def regenerate(request: HttpRequest, number: str) -> HttpResponse:
         account=account,
         intro=_(
             "Issues the month's act or UPD if it has none, or a correction document if what was "
-            "rendered in it has changed since (a refund, a tariff change). An issued document "
+            "rendered in it has changed since (a tariff change). An issued document "
             "is never changed."
         ),
         button=_("Close the month"),
