@@ -133,11 +133,17 @@ def test_close_month_issues_acts_to_companies_only_and_a_rerun_adds_nothing(cust
     assert sorted(ClosingDocument.objects.values_list("number", flat=True)) == list(range(1, 9))
 
 
-def test_the_month_must_have_ended_and_be_written_right(customers):
+def test_the_month_must_have_ended_and_be_written_right(customers, settings):
+    settings.HUTOR_CLI_LANGUAGE = "en"
     with pytest.raises(CommandError, match="has not ended"):
         close("2026-02", "2026-02-28")
     with pytest.raises(CommandError, match="YYYY-MM"):
         close("2026-13", "2026-03-01")
+    settings.HUTOR_CLI_LANGUAGE = "ru"  # the default of the real settings
+    with pytest.raises(CommandError, match="Месяц ещё не закончился"):
+        close("2026-02", "2026-02-28")
+    with pytest.raises(CommandError, match="ГГГГ-ММ"):
+        close("2026-1", "2026-03-01")
     assert not ClosingDocument.objects.exists()
 
 
