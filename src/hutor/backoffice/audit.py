@@ -16,7 +16,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from hutor.backoffice.exceptions import ReasonRequired
@@ -202,9 +202,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "offer.publish": gettext_lazy("Public offer published"),
     "tax.rule_add": gettext_lazy("Tax rule added"),
     "tax.rule_withdraw": gettext_lazy("Tax rule withdrawn"),
+    "documents.regenerate_month": gettext_lazy("Month closed again (act or correction)"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
+    "month": pgettext_lazy("closing document", "month"),
+    "closing_document": gettext_lazy("closing document"),
+    "correction": pgettext_lazy("closing document", "correction number"),
     "amount": gettext_lazy("amount"),
     "capacity": gettext_lazy("capacity, services"),
     "code": gettext_lazy("code"),

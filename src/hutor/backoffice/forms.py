@@ -473,3 +473,22 @@ class AuditFilterForm(forms.Form):
         field.choices = [("", _("Any action"))] + [
             (code, action_label(code)) for code in actions or []
         ]
+
+
+class MonthForm(ReasonForm):
+    """A month to close again (YYYY-MM), said wrong or not yet ended on the form."""
+
+    month = forms.CharField(label=_("Month"), max_length=7, help_text=_("YYYY-MM, e.g. 2026-01"))
+
+    field_order = ["month", "reason", "token"]
+
+    def clean_month(self) -> dt.date:
+        from hutor.documents.actions import check_month
+        from hutor.documents.calculations import MonthError, parse_month
+
+        try:
+            month = parse_month(self.cleaned_data["month"])
+            check_month(month)
+        except MonthError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return month

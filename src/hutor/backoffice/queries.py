@@ -10,6 +10,8 @@ from django.db.models import Count
 from hutor.accounts.models import BillingAccount
 from hutor.backoffice.models import AuditEntry, Note
 from hutor.core.money import Money
+from hutor.documents import queries as closing_queries
+from hutor.documents.models import ClosingDocument
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import Posting
@@ -43,6 +45,7 @@ class AccountView:
     audit: list[AuditEntry]
     tickets: list[Ticket]
     offer_acceptances: list[Acceptance]
+    closing_documents: list[ClosingDocument]
 
 
 def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
@@ -80,6 +83,7 @@ def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
         ),
         tickets=support_queries.account_tickets(account, limit=limit or 1000),
         offer_acceptances=list(offer_queries.acceptances(account.pk)[:limit]),
+        closing_documents=list(closing_queries.of_account(account.pk)[:limit]),
     )
 
 

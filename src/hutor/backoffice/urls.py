@@ -38,6 +38,16 @@ urlpatterns = [
         documents.reconciliation,
         name="reconciliation",
     ),
+    path(
+        "accounts/<str:number>/documents/<int:pk>/<str:form>.pdf",
+        documents.closing_pdf,
+        name="closing_pdf",
+    ),
+    path(
+        "accounts/<str:number>/documents/regenerate/",
+        documents.regenerate,
+        name="closing_regenerate",
+    ),
     path("accounts/<str:number>/as-customer/", pages.as_customer, name="as_customer"),
     path("invoices/<str:number>/", pages.invoice, name="invoice"),
     path("services/<int:pk>/", pages.service, name="service"),

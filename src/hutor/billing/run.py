@@ -25,6 +25,8 @@ from hutor.billing.models import BillingRun, RunStatus
 from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
+from hutor.documents import actions as closing
+from hutor.documents.calculations import previous_month
 from hutor.domains import expiry as domain_expiry
 from hutor.domains import sync as domain_sync
 from hutor.services import certificates, reconcile
@@ -77,6 +79,16 @@ def _reconcile(today: dt.date, report: StepReport) -> None:
         report.add("drift", len(server.findings))
         for finding in server.findings:
             report.example(f"{server.server}: {finding.kind} {finding.remote_id}")
+
+
+def _closing(today: dt.date, report: StepReport) -> None:
+    """The previous month's acts / УПД for the accounts that have none yet (documents.actions;
+    idempotent, one transaction per account). Corrections of a closed month are made by
+    `hutor documents close-month`, not every day."""
+    result = closing.close_month(previous_month(today), corrections=False, progress=report.advance)
+    report.add("issued", result.issued)
+    for error in result.errors:
+        report.error("closing", RuntimeError(error))
 
 
 def _certificates(today: dt.date, report: StepReport) -> None:
@@ -147,6 +159,7 @@ STEPS = [
         "suspensions", "Suspend and expire", lambda d, r: actions.lapse_services(today=d, report=r)
     ),
     Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
+    Step("closing", "Closing documents of the last month", _closing),
     Step("certificates", "Renew certificates near expiry", _certificates),
     Step("domains", "Sync domains with their registries", _domains),
     # Last, once the day's suspensions and terminations are queued.

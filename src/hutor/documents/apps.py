@@ -6,3 +6,6 @@ class DocumentsConfig(AppConfig):
     name = "hutor.documents"
     label = "documents"
     verbose_name = _("Accounting documents")
+
+    def ready(self) -> None:
+        from hutor.documents import emails  # noqa: F401 - registers the closing documents' email

@@ -50,3 +50,32 @@ def respond(
         "pdf_query": f"{request.GET.urlencode()}&format=pdf" if statement else "",
     }
     return page(context, 400 if asked and not form.is_valid() else 200)
+
+
+# The PDFs of a closing document: the act / УПД itself, and the invoice-factura of a VAT payer.
+FORMS = ("document", "invoice-factura")
+
+
+def closing_pdf_response(
+    account: BillingAccount, pk: int, form: str, *, language: str
+) -> HttpResponse:
+    """The PDF of one of `account`'s closing documents (404 for another's, or for an
+    invoice-factura the document has none of)."""
+    from django.http import Http404
+
+    from hutor.documents import closing_pdf, queries
+
+    document = queries.one_of_account(account.pk, pk)
+    if document is None or form not in FORMS:
+        raise Http404
+    if form == "invoice-factura":
+        if not closing_pdf.has_invoice_factura(document):
+            raise Http404
+        body = closing_pdf.render_invoice_factura_pdf(document, language)
+        name = f"invoice-factura-{document.year}-{document.number}.pdf"
+    else:
+        body = closing_pdf.render_pdf(document, language)
+        name = closing_pdf.pdf_filename(document)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -91,6 +91,12 @@ urlpatterns = [
     path("panel/balance.csv", balance.balance_csv, name="balance_csv"),
     path("panel/balance.xlsx", balance.balance_xlsx, name="balance_xlsx"),
     path("panel/balance/reconciliation/", balance.reconciliation, name="reconciliation"),
+    path("panel/balance/documents/", balance.closing_documents, name="closing_documents"),
+    path(
+        "panel/balance/documents/<int:pk>/<str:form>.pdf",
+        balance.closing_document_pdf,
+        name="closing_document_pdf",
+    ),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),
     path(

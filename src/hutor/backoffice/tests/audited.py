@@ -432,3 +432,34 @@ def fiscal_actions_audited(post, staff, world) -> set[str]:
         external_id=receipt.external_id,
     )
     return {entry.action}
+
+
+def closing_actions_audited(post, staff, acc) -> set[str]:
+    """A month closed again at the desk (docs/documents-and-taxes.md): audited with the month
+    and what it issued (here nothing: the account had no services rendered in it)."""
+    entry = post("closing_regenerate", [acc.number], {"month": "2025-12", "reason": "Refund"})
+    check(
+        entry,
+        action="documents.regenerate_month",
+        staff=staff,
+        reason="Refund",
+        account=acc,
+        month="2025-12",
+        closing_document=None,
+    )
+    return {entry.action}
+
+
+def other_actions_audited(post, staff, acc, world) -> set[str]:
+    """The actions of the desk's other apps, each through its pages and checked: tickets,
+    invoices, help articles (a category, an article, its publication), the public offer (a
+    draft, its publication), tax rules (added, withdrawn), a failed 54-ФЗ receipt sent again,
+    a month's act closed again."""
+    done = ticket_actions_audited(post, staff, acc)
+    done |= invoice_actions_audited(post, staff, acc)
+    done |= kb_actions_audited(post, staff)
+    done |= offer_actions_audited(post, staff)
+    done |= tax_actions_audited(post, staff)
+    done |= fiscal_actions_audited(post, staff, world)
+    done |= closing_actions_audited(post, staff, acc)
+    return done

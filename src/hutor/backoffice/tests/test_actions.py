@@ -18,13 +18,8 @@ from hutor.backoffice.models import Note, Role, StaffProfile
 from hutor.backoffice.tests.audited import (
     bank_actions_audited,
     check,
-    fiscal_actions_audited,
-    invoice_actions_audited,
-    kb_actions_audited,
     last_entry,
-    offer_actions_audited,
-    tax_actions_audited,
-    ticket_actions_audited,
+    other_actions_audited,
     webhook_actions_audited,
 )
 from hutor.backoffice.tests.conftest import RefundingDemo
@@ -581,13 +576,8 @@ def test_every_action_is_audited_with_who_why_and_what_changed(
     check(entry, action="service.control_panel", staff=staff, reason="Ticket 5521", account=acc)
     done.add(entry.action)
 
-    done |= ticket_actions_audited(post, staff, acc)
-    done |= invoice_actions_audited(post, staff, acc)
-    # The knowledge base: a category, an article, its publication.
-    done |= kb_actions_audited(post, staff)
-    done |= offer_actions_audited(post, staff)  # the public offer: a draft, its publication
-    done |= tax_actions_audited(post, staff)  # a tax rule added, then withdrawn
-    done |= fiscal_actions_audited(post, staff, world)  # a failed 54-ФЗ receipt sent again
+    # Tickets, invoices, help articles, the offer, tax rules, receipts, closing documents.
+    done |= other_actions_audited(post, staff, acc, world)
     # Every action the desk knows was performed, each with its entry (those only the JSON API
     # and its token page perform are proven in hutor/api/tests).
     api_only = {"account.open", "account.update", "service.change_tariff"}

@@ -62,6 +62,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     category, article = help_article()
     offer = draft_offer()
     tax_rule = future_tax_rule()
+    act = closing_document(world.account)
 
     hook = Endpoint.objects.first()
     if hook is None:
@@ -239,6 +240,9 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("kb_category_edit", r("kb_category_edit", category), "GET", Role.SUPPORT),
         ("kb_category_edit", r("kb_category_edit", category), "POST", Role.SUPPORT),
         ("reconciliation", r("reconciliation", acc), "GET", Role.SUPPORT),
+        ("closing_pdf", r("closing_pdf", acc, act, "document"), "GET", Role.SUPPORT),
+        ("closing_regenerate", r("closing_regenerate", acc), "GET", Role.ACCOUNTANT),
+        ("closing_regenerate", r("closing_regenerate", acc), "POST", Role.ACCOUNTANT),
         ("offers", r("offers"), "GET", Role.SUPPORT),
         ("offer", r("offer", offer), "GET", Role.SUPPORT),
         ("offer_add", r("offer_add"), "GET", Role.ADMIN),
@@ -280,6 +284,31 @@ def draft_offer() -> int:
     if found is None:
         values = {"number": "matrix", "effective_from": clock.today(), "text_ru": "Матрица"}
         found, _changes = offers.save_draft(offer=None, values=values)
+    return found.pk
+
+
+def closing_document(account) -> int:
+    """A closing document of the account (written once, as an issued act is stored), for the
+    PDF's row."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from hutor.documents.models import ClosingDocument
+
+    found = ClosingDocument.objects.filter(billing_account=account).first()
+    if found is None:
+        found = ClosingDocument.objects.create(
+            kind="act",
+            year=2026,
+            number=1,
+            issued_on=dt.date(2026, 1, 31),
+            month=dt.date(2026, 1, 1),
+            billing_account=account,
+            provider={"legal_name": "ООО «Матрица»", "inn": "7707083893"},
+            payer={"name": account.name, "number": account.number},
+            total=Decimal("100.00"),
+            created_at=clock.now(),
+        )
     return found.pk
 
 

@@ -57,6 +57,32 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     return reconciliation_views.respond(request, account, language=language, page=page)
 
 
+@customer_required
+def closing_documents(request: HttpRequest) -> HttpResponse:
+    """The customer's monthly acts / УПД (and invoices-factura where the provider charges
+    VAT), with their PDFs."""
+    from hutor.documents import closing_pdf, queries
+
+    account = request.account  # type: ignore[attr-defined]
+    language = (translation.get_language() or "ru")[:2]
+    rows = [
+        {
+            "document": document,
+            "heading": closing_pdf.title(document, language),
+            "with_factura": closing_pdf.has_invoice_factura(document),
+        }
+        for document in queries.of_account(account.pk)
+    ]
+    return render(request, "panel/closing_documents.html", {"account": account, "rows": rows})
+
+
+@customer_required
+def closing_document_pdf(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    account = request.account  # type: ignore[attr-defined]
+    language = (translation.get_language() or "ru")[:2]
+    return reconciliation_views.closing_pdf_response(account, pk, form, language=language)
+
+
 @dataclass(frozen=True)
 class Row:
     when: dt.datetime  # local time of the provider, naive (spreadsheets have no time zones)

@@ -43,6 +43,7 @@ STEP_TITLES = {
     "reminders": gettext_lazy("Reminders"),
     "suspensions": gettext_lazy("Suspend and expire"),
     "terminations": gettext_lazy("Terminate"),
+    "closing": gettext_lazy("Closing documents of the last month"),
     "certificates": gettext_lazy("Renew certificates near expiry"),
     "domains": gettext_lazy("Sync domains with their registries"),
     "reconcile": gettext_lazy("Compare servers with billing"),

@@ -1,0 +1,69 @@
+"""Pure rules of closing documents: the month a document closes, and the part of a paid
+period's amount that belongs to a month.
+
+A paid period [start, end) for which the customer paid `amount` renders amount × days / D of
+service in a month where `days` of its D days fall. Rounded so that the months of a period add
+up to its amount exactly: each month's share is the rounded cumulative value at the month's end
+less the rounded cumulative value at its start (half up, to kopecks). The last month of the
+period therefore takes the remainder (amount less the months before), and the share of a
+month never depends on the order in which months are closed. Decimal only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from hutor.core.money import Money
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class MonthError(ValueError):
+    """A month that cannot be closed, with the reason in the reader's language."""
+
+
+def parse_month(text: str) -> dt.date:
+    """The first day of the month written YYYY-MM; MonthError otherwise."""
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise MonthError(_("Write the month as YYYY-MM, for example 2026-01."))
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    """The first day of the month before `day`'s."""
+    first = day.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def last_day(month: dt.date) -> dt.date:
+    """The month's last day: the date of its closing documents."""
+    return next_month(month) - dt.timedelta(days=1)
+
+
+def month_share(amount: Money, start: dt.date, end: dt.date, month: dt.date) -> Money:
+    """What of a period [start, end) paid `amount` falls in `month`, by days (see above)."""
+    days = (end - start).days
+    if days <= 0:
+        return Money.zero(amount.currency)
+
+    def cumulative(day: dt.date) -> Money:
+        elapsed = min(max((day - start).days, 0), days)
+        return Money(amount.amount * Decimal(elapsed) / Decimal(days), amount.currency).rounded()
+
+    return cumulative(next_month(month)) - cumulative(month)
+
+
+def overlap(start: dt.date, end: dt.date, month: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last day (included) of [start, end) within the month, or None."""
+    first = max(start, month)
+    last = min(end, next_month(month)) - dt.timedelta(days=1)
+    return (first, last) if first <= last else None

@@ -1,0 +1,145 @@
+"""The act / УПД (status 2) and their corrections as a page and a PDF (WeasyPrint), in Russian
+or English, rendered only from what the document froze when it was issued."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from hutor.core.money import Money
+from hutor.core.words import amount_in_words_en, amount_in_words_ru
+from hutor.documents.models import ClosingDocument, ClosingKind
+
+
+def _date(day: Any) -> str:
+    return formats.date_format(day, "d.m.Y")
+
+
+def title(document: ClosingDocument, language: str) -> str:
+    """«Акт № 1 от 28.02.2026», «Корректировочный акт № 3 от 05.03.2026 к акту № 1 от …»."""
+    with translation.override(language):
+        values = {"number": document.number, "date": _date(document.issued_on)}
+        upd = document.kind == ClosingKind.UPD
+        if document.corrects is None:
+            text = (
+                _("Universal transfer document № %(number)s of %(date)s")
+                if upd
+                else _("Act № %(number)s of %(date)s")
+            ) % values
+            return text
+        original = document.corrects
+        values |= {"original": original.number, "original_date": _date(original.issued_on)}
+        return (
+            _(
+                "Correction document № %(number)s of %(date)s to the universal transfer "
+                "document № %(original)s of %(original_date)s"
+            )
+            if upd
+            else _(
+                "Correction act № %(number)s of %(date)s to the act № %(original)s of "
+                "%(original_date)s"
+            )
+        ) % values
+
+
+def vat_text(rate: Decimal | None, amount: Decimal | None, language: str) -> str:
+    with translation.override(language):
+        if rate is None:
+            return _("No VAT")
+        return _("Including VAT %(rate)s%%: %(amount)s") % {
+            "rate": f"{rate.normalize():f}",
+            "amount": formats.number_format(amount or 0, 2, use_l10n=True, force_grouping=True),
+        }
+
+
+def context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    total = Money(document.total, document.currency)
+    with translation.override(language):
+        words = ""
+        if document.currency == "RUB":
+            words = amount_in_words_ru(total) if language == "ru" else amount_in_words_en(total)
+        difference = None
+        if document.total_before is not None:
+            difference = document.total - document.total_before
+        lines = list(document.lines.all())
+        return {
+            "document": document,
+            "title": title(document, language),
+            "provider": document.provider,
+            "payer": document.payer,
+            "lines": lines,
+            "vat": vat_text(document.vat_rate, document.vat_amount, language),
+            "vat_before": (
+                vat_text(document.vat_rate, document.vat_before, language)
+                if document.total_before is not None
+                else ""
+            ),
+            "difference": difference,
+            "words": words,
+            "is_upd": document.kind == ClosingKind.UPD,
+            "language": language,
+        }
+
+
+def render_html(document: ClosingDocument, language: str, *, standalone: bool = True) -> str:
+    with translation.override(language):
+        return render_to_string(
+            "documents/closing.html", {**context(document, language), "standalone": standalone}
+        )
+
+
+def render_pdf(document: ClosingDocument, language: str) -> bytes:
+    from weasyprint import HTML  # imported here: loading Pango takes a moment
+
+    return bytes(HTML(string=render_html(document, language)).write_pdf())
+
+
+def pdf_filename(document: ClosingDocument) -> str:
+    kind = "upd" if document.kind == ClosingKind.UPD else "act"
+    return f"{kind}-{document.year}-{document.number}.pdf"
+
+
+def has_invoice_factura(document: ClosingDocument) -> bool:
+    """An invoice-factura goes with an act where the provider charged VAT (the general regime
+    or the simplified one at 5 / 7 %); not with a УПД of status 2 (the act's function only) —
+    that is the provider's choice of document — and not with a correction (the correction
+    invoice-factura, a form of its own, is not built)."""
+    return document.vat_rate is not None and document.corrects_id is None
+
+
+def invoice_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    rows = []
+    for line in document.lines.all():
+        vat = line.vat_amount or Decimal(0)
+        rows.append({"line": line, "without_vat": line.amount - vat, "vat": vat})
+    with translation.override(language):
+        heading = _("Invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+    return {
+        "document": document,
+        "title": heading,
+        "act_title": title(document, language),
+        "provider": document.provider,
+        "payer": document.payer,
+        "rows": rows,
+        "total_without_vat": document.total - (document.vat_amount or Decimal(0)),
+        "rate": f"{document.vat_rate.normalize():f}%" if document.vat_rate is not None else "",
+        "language": language,
+    }
+
+
+def render_invoice_factura_pdf(document: ClosingDocument, language: str) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override(language):
+        html = render_to_string(
+            "documents/invoice_factura.html",
+            {**invoice_factura_context(document, language), "standalone": True},
+        )
+    return bytes(HTML(string=html).write_pdf())

@@ -1,0 +1,173 @@
+"""Monthly closing documents: the act of services rendered (акт оказанных услуг) or the УПД
+(универсальный передаточный документ, status 2: the act's function only, no invoice-factura),
+issued at the end of each month to company and sole-proprietor customers for the services
+rendered in it, and their corrections.
+
+Services rendered are what was consumed, not what was paid in the month: the parts of the
+services' paid periods (services.PaidPeriod) that fall in the month, each valued at what the
+customer actually paid for the period, pro rata by days (documents.calculations). An issued
+document is never edited: when what was rendered in a closed month changes (a refund, a tariff
+change), closing that month again issues a correction document that refers to the original and
+carries the differences. Written only by documents.actions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from hutor.accounts.models import AccountKind
+from hutor.core.fields import AmountField, CurrencyField
+
+
+class ClosingKind(models.TextChoices):
+    ACT = "act", _("Act of services rendered")
+    # УПД with status 2: it serves as the act only (the provider issues no invoice-factura
+    # with it); status 1 (act and invoice-factura in one) is not issued.
+    UPD = "upd", _("Universal transfer document (status 2)")
+
+
+class ClosingSetting(models.Model):
+    """Which closing document a provider company issues to a customer type (no row: an act)."""
+
+    provider = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    account_kind = models.CharField(_("customer type"), max_length=20, choices=AccountKind.choices)
+    document_kind = models.CharField(
+        _("closing document"), max_length=8, choices=ClosingKind.choices, default=ClosingKind.ACT
+    )
+
+    class Meta:
+        verbose_name = _("closing document setting")
+        verbose_name_plural = _("closing document settings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account_kind"], name="closing_setting_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_kind}: {self.document_kind}"
+
+
+class ClosingDocument(models.Model):
+    """One month's act or УПД of one billing account, or a correction of one.
+
+    `number` comes from its own gapless series per calendar year (core.sequences, "closing-
+    YYYY"), shared by originals and corrections; `issued_on` is the month's last day. The
+    provider's and the customer's requisites, the offer and the tax terms in force on
+    `issued_on` are frozen here. A correction (`correction` ≥ 1) names the document it
+    corrects (`corrects`, always the original) and its lines carry the amounts before and
+    after; its totals are those after, and `total - total_before` is the difference.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ClosingKind.choices)
+    year = models.PositiveSmallIntegerField(_("year of the series"))
+    number = models.PositiveIntegerField(_("number"))
+    issued_on = models.DateField(_("date"))
+    month = models.DateField(
+        pgettext_lazy("closing document", "month"),
+        help_text=_("The first day of the month closed."),
+    )
+    billing_account = models.ForeignKey(
+        "accounts.BillingAccount",
+        verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        related_name="closing_documents",
+    )
+    correction = models.PositiveSmallIntegerField(
+        pgettext_lazy("closing document", "correction number"), default=0
+    )
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    provider = models.JSONField(_("provider requisites"))
+    payer = models.JSONField(_("customer requisites"))
+    offer_number = models.CharField(_("offer number"), max_length=32, blank=True)
+    offer_date = models.DateField(_("offer date"), null=True, blank=True)
+    tax_regime = models.CharField(_("tax regime"), max_length=20, blank=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    total = AmountField(_("total"))
+    vat_amount = AmountField(_("VAT"), null=True, blank=True)
+    total_before = AmountField(_("total before the correction"), null=True, blank=True)
+    vat_before = AmountField(_("VAT before the correction"), null=True, blank=True)
+    currency = CurrencyField(_("currency"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("closing document")
+        verbose_name_plural = _("closing documents")
+        ordering = ["-issued_on", "-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="closing_number_unique"),
+            models.UniqueConstraint(
+                fields=["billing_account", "month", "kind", "correction"],
+                name="closing_one_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}/{self.year} {self.issued_on}"
+
+    @property
+    def has_vat(self) -> bool:
+        return self.vat_rate is not None
+
+
+class ClosingLine(models.Model):
+    """A service rendered in the month: the part of one paid period that falls in it."""
+
+    document = models.ForeignKey(
+        ClosingDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    service = models.ForeignKey(
+        "services.Service",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description_ru = models.CharField(_("description (Russian)"), max_length=300)
+    description_en = models.CharField(_("description (English)"), max_length=300)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (included)"))
+    amount = AmountField(_("amount"))
+    vat_amount = AmountField(_("VAT"), null=True, blank=True)
+    amount_before = AmountField(_("amount before the correction"), null=True, blank=True)
+    vat_before = AmountField(_("VAT before the correction"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("closing document line")
+        verbose_name_plural = _("closing document lines")
+        ordering = ["document", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.position} {self.description_ru}"
+
+    @property
+    def difference(self) -> Decimal | None:
+        """A correction line's change (after less before); None on an original's line."""
+        return None if self.amount_before is None else self.amount - self.amount_before
+
+    @property
+    def description(self) -> str:
+        from django.utils.translation import get_language
+
+        en = (get_language() or "ru").startswith("en")
+        return self.description_en if en and self.description_en else self.description_ru

@@ -1,0 +1,106 @@
+"""What was rendered to a billing account in a month: one line per service, the parts of its
+paid periods that fall in the month, each valued at what was paid for the period pro rata by
+days (documents.calculations.month_share), never at a list price. Periods worth nothing (free
+days given by staff) render nothing billable and are left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import formats, translation
+
+from hutor.catalog.models import Tariff
+from hutor.core.money import Money
+from hutor.documents.calculations import month_share, next_month, overlap
+from hutor.services.models import PaidPeriod
+
+if TYPE_CHECKING:
+    from hutor.accounts.models import BillingAccount
+
+
+# Tariff names by (service type, tariff code), looked up once per close of a month.
+Tariffs = dict[tuple[int, str], Tariff | None]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    service_id: int
+    description_ru: str
+    description_en: str
+    start: dt.date  # the first and last day (included) of the service in the month
+    end: dt.date
+    amount: Decimal  # rounded to kopecks
+
+
+def _describe(period: PaidPeriod, tariff: Tariff | None, first: dt.date, last: dt.date) -> dict:
+    service = period.service
+    texts = {}
+    for language in ("ru", "en"):
+        with translation.override(language):
+            kind = getattr(service.service_type, f"name_{language}") or service.service_type.name_ru
+            name = (getattr(tariff, f"name_{language}") or tariff.name_ru) if tariff else ""
+            quoted = (f" «{name}»" if language == "ru" else f" “{name}”") if name else ""
+            where = f", {service.identifier}" if service.identifier else ""
+            dates = {
+                "start": formats.date_format(first, "d.m.Y"),
+                "end": formats.date_format(last, "d.m.Y"),
+            }
+            span = (
+                "за период с %(start)s по %(end)s"
+                if language == "ru"
+                else "from %(start)s to %(end)s"
+            ) % dates
+            texts[language] = f"{kind}{quoted}{where}, {span}"
+    return texts
+
+
+def rendered(
+    account: BillingAccount, month: dt.date, *, tariffs: Tariffs | None = None
+) -> list[Rendered]:
+    """The account's services rendered in `month`, in the order of the services."""
+    periods = (
+        PaidPeriod.objects.filter(
+            service__billing_account=account,
+            start__lt=next_month(month),
+            end__gt=month,
+            amount__gt=0,
+        )
+        .select_related("service__service_type")
+        .order_by("service_id", "start", "id")
+    )
+    tariffs = {} if tariffs is None else tariffs
+    by_service: dict[int, list[tuple[PaidPeriod, dt.date, dt.date, Money]]] = {}
+    for period in periods:
+        days = overlap(period.start, period.end, month)
+        if days is None:
+            continue
+        share = month_share(Money(period.amount, period.currency), period.start, period.end, month)
+        by_service.setdefault(period.service_id, []).append((period, days[0], days[1], share))
+    lines = []
+    for service_id, parts in by_service.items():
+        amount = sum((share.amount for *_, share in parts), Decimal(0))
+        if amount <= 0:
+            continue
+        first = min(part[1] for part in parts)
+        last = max(part[2] for part in parts)
+        period = parts[-1][0]  # the tariff of the month's last part names the line
+        key = (period.service.service_type_id, period.tariff_code)
+        if key not in tariffs:
+            tariffs[key] = Tariff.objects.filter(
+                service_type_id=key[0], code=period.tariff_code
+            ).first()
+        texts = _describe(period, tariffs[key], first, last)
+        lines.append(
+            Rendered(
+                service_id=service_id,
+                description_ru=texts["ru"][:300],
+                description_en=texts["en"][:300],
+                start=first,
+                end=last,
+                amount=amount,
+            )
+        )
+    return lines
