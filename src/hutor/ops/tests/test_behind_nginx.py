@@ -5,7 +5,6 @@ the /metrics address list, the request id comes back, /healthz answers."""
 
 import os
 import secrets
-import shutil
 import socket
 import ssl
 import subprocess
@@ -18,12 +17,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from hutor.ops.tests.test_deploy_files import DEPLOY, self_signed
+from hutor.ops.tests.test_deploy_files import DEPLOY, require_nginx, self_signed
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
-]
+pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 
 
@@ -44,6 +40,7 @@ def wait_for(port: int) -> None:
 
 @pytest.fixture
 def site(tmp_path):
+    require_nginx()
     app_port, http_port, https_port = free_port(), free_port(), free_port()
     env = {
         k: v
