@@ -23,6 +23,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hutor.core import addresses
+
 DESK_SESSION = "hutor_desk"  # {"user": pk, "at": login instant, "seen": last request}
 PENDING_SESSION = "hutor_desk_pending"  # password checked, second factor not yet
 SETUP_SECRET_SESSION = "hutor_desk_totp_secret"  # the key shown while setting the app up
@@ -78,15 +80,8 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
 
 def client_ip(request: HttpRequest) -> str | None:
     """AXES_CLIENT_IP_CALLABLE: the client's address, behind as many trusted proxies as
-    HUTOR_TRUSTED_PROXY_COUNT says (the same setting allauth's rate limits use)."""
-    proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    remote: str | None = request.META.get("REMOTE_ADDR")
-    return remote
+    HUTOR_TRUSTED_PROXY_COUNT says (core.addresses)."""
+    return addresses.client_address(request) or None
 
 
 # --- TOTP ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hutor.core import clock
+from hutor.core import addresses, clock
 from hutor.invoices import links
 from hutor.invoices.exceptions import ProviderNotConfigured
 from hutor.payments.actions import handle_notification, link_token, payment_link
@@ -58,7 +58,9 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
             data=data,
             headers=request.headers,
             body=body,
-            remote_addr=request.META.get("REMOTE_ADDR", ""),
+            # Behind nginx the socket's peer is nginx: the gateways' address allow-lists
+            # check the notifier's address as the trusted proxies forwarded it.
+            remote_addr=addresses.client_address(request),
         )
     except RequestDataTooBig:
         return gateway.rejected("body too large")

@@ -193,14 +193,9 @@ def description(payment: Payment) -> str:
 
 
 def notifier_address(incoming: Incoming) -> str:
-    """The address a notification came from. Behind reverse proxies (HUTOR_TRUSTED_PROXY_COUNT,
-    the same count login throttling uses) that is the address the outermost trusted proxy saw,
-    read from the right of X-Forwarded-For; the entries to its left are the sender's to invent."""
-    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
-    forwarded = incoming.headers.get("X-Forwarded-For", "")
-    if count > 0 and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        return hops[-count] if len(hops) >= count else ""
+    """The address a notification came from: behind reverse proxies (HUTOR_TRUSTED_PROXY_COUNT)
+    the address the outermost trusted proxy saw, as the result view resolved it
+    (core.addresses); the X-Forwarded-For entries to its left are the sender's to invent."""
     return incoming.remote_addr
 
 
