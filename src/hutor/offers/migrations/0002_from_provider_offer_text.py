@@ -7,14 +7,16 @@ from django.utils import timezone
 
 
 def forwards(apps, schema_editor):
+    # The database being migrated (`migrate --database X`), not the default one.
+    db = schema_editor.connection.alias
     Provider = apps.get_model("core", "Provider")
     Offer = apps.get_model("offers", "Offer")
-    provider = Provider.objects.filter(pk=1).first()
+    provider = Provider.objects.using(db).filter(pk=1).first()
     text = (getattr(provider, "offer_text", "") or "").strip() if provider else ""
-    if not text or Offer.objects.exists():
+    if not text or Offer.objects.using(db).exists():
         return
     now = timezone.now()
-    Offer.objects.create(
+    Offer.objects.using(db).create(
         number="1",
         effective_from=timezone.localdate(now),
         text_ru=text,
@@ -27,11 +29,13 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
+    db = schema_editor.connection.alias
     Provider = apps.get_model("core", "Provider")
     Offer = apps.get_model("offers", "Offer")
-    first = Offer.objects.filter(status="published").order_by("-effective_from", "-id").first()
+    published = Offer.objects.using(db).filter(status="published")
+    first = published.order_by("-effective_from", "-id").first()
     if first is not None:
-        Provider.objects.filter(pk=1).update(offer_text=first.text_ru)
+        Provider.objects.using(db).filter(pk=1).update(offer_text=first.text_ru)
 
 
 class Migration(migrations.Migration):
