@@ -35,11 +35,31 @@ def pages(world) -> dict[str, str]:
     }
 
 
+def tax_rules() -> None:
+    """The provider's rules as a real one has them: 20 % since 2019, 22 % since 2026, and a
+    move to the simplified regime scheduled for next year (the tax rules page's picture)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from hutor.core import clock
+    from hutor.core.models import Provider
+    from hutor.taxes import actions as taxes
+
+    provider = Provider.objects.get(pk=1)
+    for regime, rate, day in (
+        ("general", Decimal(20), dt.date(2019, 1, 1)),
+        ("general", Decimal(22), dt.date(2026, 1, 1)),
+        ("simplified_vat5", Decimal(5), dt.date(clock.today().year + 1, 1, 1)),
+    ):
+        taxes.add_rule(provider=provider, regime=regime, rate=rate, effective_from=day)
+
+
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_every_desk_page_fits_1280_and_1440(
     live_server, browser, world, staff_factory, screenshot, language
 ):
     admin = staff_factory(Role.ADMIN)
+    tax_rules()
     locale = "ru-RU" if language == "ru" else "en-US"
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     page = context.new_page()
