@@ -60,6 +60,7 @@ PANEL_PAGES = {
     "payment_detail": "top-up",
     "balance": "balance-history",
     "reconciliation": "documents",
+    "closing_documents": "documents",
     "profile": "security",
     "contacts": "ordering",
     "contact_create": "ordering",

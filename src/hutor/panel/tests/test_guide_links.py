@@ -52,6 +52,7 @@ NOT_PAGES = {
     "payment_pay": "an action (POST)",
     "balance_csv": "a file",
     "balance_xlsx": "a file",
+    "closing_document_pdf": "a file",
     "profile_email_confirm": "a link from an email, answered by a redirect",
     "ticket_close": "an action (POST)",
     "ticket_file": "a file",
