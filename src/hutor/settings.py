@@ -16,30 +16,11 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hutor.settings_env import env_flag, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent
 # Local state of a checkout (SQLite database, generated secret key, file-delivered mail).
 VAR_DIR = Path(os.environ.get("HUTOR_VAR_DIR", Path.cwd() / "var")).resolve()
-
-
-def env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 DEBUG = env_flag("DEBUG")

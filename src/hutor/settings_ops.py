@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from hutor.settings_env import env_int, env_list
+
 __all__ = [
     "HUTOR_LOG_FORMAT",
     "HUTOR_METRICS_ALLOW",
@@ -31,24 +33,10 @@ __all__ = [
 ]
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
 HUTOR_METRICS_TOKEN = os.environ.get("HUTOR_METRICS_TOKEN", "").strip()
-HUTOR_METRICS_ALLOW = [
-    item.strip() for item in os.environ.get("HUTOR_METRICS_ALLOW", "").split(",") if item.strip()
-]
-HUTOR_READY_WORKER_MINUTES = _int("HUTOR_READY_WORKER_MINUTES", 5)
-HUTOR_READY_BILLING_HOURS = _int("HUTOR_READY_BILLING_HOURS", 26)
+HUTOR_METRICS_ALLOW = env_list("HUTOR_METRICS_ALLOW", "")
+HUTOR_READY_WORKER_MINUTES = env_int("HUTOR_READY_WORKER_MINUTES", 5)
+HUTOR_READY_BILLING_HOURS = env_int("HUTOR_READY_BILLING_HOURS", 26)
 HUTOR_LOG_FORMAT = os.environ.get("HUTOR_LOG_FORMAT", "plain").strip().lower() or "plain"
 
 

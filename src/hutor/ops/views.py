@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hutor.backoffice.auth import client_ip
+from hutor.core.addresses import client_address
 from hutor.ops import health, metrics
 
 
@@ -53,7 +53,7 @@ def _authorised(request: HttpRequest) -> bool:
     scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
     if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
         return True
-    return _allowed(client_ip(request))
+    return _allowed(client_address(request))
 
 
 @never_cache
