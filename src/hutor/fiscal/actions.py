@@ -91,15 +91,12 @@ def _body(
     )
 
 
-def receipt_for_payment(payment: Payment) -> FiscalReceipt | None:
-    """Queue the sale receipt of a credited payment, in the caller's (crediting) transaction;
-    None when it needs none. Idempotent: one per payment (a unique constraint)."""
-    payment = Payment.objects.select_related("method", "billing_account").get(pk=payment.pk)
+def receipt_for_payment(payment: Payment, register: CashRegister) -> None:
+    """Queue the sale receipt of a credited payment (its method and account loaded), in the
+    caller's (crediting) transaction, when it needs one. Idempotent: one per payment (a unique
+    constraint)."""
     if not needs_receipt(payment):
-        return None
-    register = cash_register()
-    if register is None:
-        return None
+        return
     moment = payment.completed_at or clock.now()
     external_id = f"hutor-sell-{payment.number}"
     receipt = FiscalReceipt(
@@ -115,7 +112,6 @@ def receipt_for_payment(payment: Payment) -> FiscalReceipt | None:
         next_attempt_at=clock.now(),
     )
     FiscalReceipt.objects.bulk_create([receipt], ignore_conflicts=True)
-    return FiscalReceipt.objects.filter(external_id=external_id).first()
 
 
 def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
@@ -158,12 +154,15 @@ def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
 
 def on_published(sender: type[Event], events: Sequence[Event], **kwargs: Any) -> None:
     """core.events.published's receiver: a sale receipt for each payment credited."""
-    for event in events:
-        if event.kind != EventKind.PAYMENT_CREDITED:
-            continue
-        payment = Payment.objects.filter(number=event.data.get("payment")).first()
-        if payment is not None:
-            receipt_for_payment(payment)
+    numbers = [e.data.get("payment") for e in events if e.kind == EventKind.PAYMENT_CREDITED]
+    if not numbers:
+        return
+    register = cash_register()  # none configured: no receipts, and no more queries
+    if register is None:
+        return
+    payments = Payment.objects.select_related("method", "billing_account")
+    for payment in payments.filter(number__in=numbers):
+        receipt_for_payment(payment, register)
 
 
 def on_refund_succeeded(sender: Any, refund: Refund, **kwargs: Any) -> None:
