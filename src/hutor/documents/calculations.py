@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from hutor.core.money import Money
+from hutor.services.calculations import add_months
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -35,13 +36,13 @@ def parse_month(text: str) -> dt.date:
 
 
 def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    """The first day of the month after `month`'s."""
+    return add_months(month.replace(day=1), 1)
 
 
 def previous_month(day: dt.date) -> dt.date:
     """The first day of the month before `day`'s."""
-    first = day.replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
+    return add_months(day.replace(day=1), -1)
 
 
 def last_day(month: dt.date) -> dt.date:
