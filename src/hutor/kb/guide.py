@@ -234,24 +234,18 @@ def phone_pictures(html: SafeString) -> SafeString:
     return mark_safe(DESKTOP_IMG.sub(picture, html))  # noqa: S308 - see the docstring
 
 
-def article_url(key: str) -> str | None:
-    """The published guide article's address in the active language, or None."""
-    article = (
-        Article.objects.filter(guide_key=key, status=ArticleStatus.PUBLISHED)
-        .only("slug_ru", "slug_en")
-        .first()
-    )
-    if article is None:
-        return None
-    return reverse("kb:article", kwargs={"slug": article.slug})
-
-
-def page_help_url(url_name: str | None) -> str | None:
-    """The address of the guide article about a panel page (by its URL name), or None."""
+def panel_links(url_name: str | None) -> dict[str, str | None]:
+    """A panel page's links into the guide, in the active language, with one query: `help`, the
+    published article about the page (by its URL name; None when there is none) and `index`,
+    the guide's table of contents (the help center when the guide is not installed)."""
     key = PANEL_PAGES.get(url_name or "")
-    return article_url(key) if key else None
-
-
-def index_url() -> str:
-    """The guide's table of contents, or the help center when it is not installed."""
-    return article_url(INDEX) or reverse("kb:index")
+    articles = {
+        article.guide_key: reverse("kb:article", kwargs={"slug": article.slug})
+        for article in Article.objects.filter(
+            guide_key__in=[INDEX, key] if key else [INDEX], status=ArticleStatus.PUBLISHED
+        ).only("guide_key", "slug_ru", "slug_en")
+    }
+    return {
+        "help": articles.get(key) if key else None,
+        "index": articles.get(INDEX) or reverse("kb:index"),
+    }

@@ -11,11 +11,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def page_help_url(url_name: str | None) -> str | None:
-    """The guide article about the panel page with this URL name, in the active language."""
-    return guide.page_help_url(url_name)
-
-
-@register.simple_tag
-def guide_index_url() -> str:
-    return guide.index_url()
+def panel_guide_links(url_name: str | None) -> dict[str, str | None]:
+    """The page's "?" (`help`) and the footer's table of contents (`index`), one query."""
+    return guide.panel_links(url_name)
