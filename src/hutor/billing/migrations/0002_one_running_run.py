@@ -7,8 +7,9 @@ def interrupt_running(apps, schema_editor):
     """Runs recorded as running before the constraint: with the old code several could be, and
     none can be told alive (no pid was kept). A migration is not run beside a billing run, so
     they are marked interrupted, as the next run would have marked them."""
+    db = schema_editor.connection.alias
     BillingRun = apps.get_model("billing", "BillingRun")
-    BillingRun.objects.filter(status="running").update(status="interrupted")
+    BillingRun.objects.using(db).filter(status="running").update(status="interrupted")
 
 
 class Migration(migrations.Migration):

@@ -12,9 +12,10 @@ def regime_of(rate):
 
 
 def forwards(apps, schema_editor):
+    db = schema_editor.connection.alias
     Invoice = apps.get_model("invoices", "Invoice")
-    Invoice.objects.filter(vat_rate__isnull=True).update(tax_regime="simplified")
-    taxed = Invoice.objects.filter(vat_rate__isnull=False).order_by("pk")
+    Invoice.objects.using(db).filter(vat_rate__isnull=True).update(tax_regime="simplified")
+    taxed = Invoice.objects.using(db).filter(vat_rate__isnull=False).order_by("pk")
     last = 0
     while True:  # in primary-key slices: no cursor left open while the table is written
         batch = list(taxed.filter(pk__gt=last).only("id", "total", "vat_rate")[:2000])
@@ -26,7 +27,7 @@ def forwards(apps, schema_editor):
             invoice.vat_amount = (invoice.total * rate / (Decimal(100) + rate)).quantize(
                 Decimal("0.01"), ROUND_HALF_UP
             )
-        Invoice.objects.bulk_update(batch, ["tax_regime", "vat_amount"])
+        Invoice.objects.using(db).bulk_update(batch, ["tax_regime", "vat_amount"])
         last = batch[-1].pk
 
 

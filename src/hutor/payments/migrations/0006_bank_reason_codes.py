@@ -67,15 +67,18 @@ def to_code(text):
 
 
 def convert(apps, schema_editor):
+    db = schema_editor.connection.alias
     Line = apps.get_model("payments", "BankStatementLine")
-    for line in Line.objects.exclude(reason="").filter(reason_code="").iterator():
+    for line in Line.objects.using(db).exclude(reason="").filter(reason_code="").iterator():
         found = to_code(line.reason)
         if found:
             line.reason_code, line.reason_params = found
             line.reason = ""
             line.save(update_fields=["reason_code", "reason_params", "reason"])
     Statement = apps.get_model("payments", "BankStatement")
-    for statement in Statement.objects.exclude(rejected_reason="").filter(rejected_code=""):
+    for statement in (
+        Statement.objects.using(db).exclude(rejected_reason="").filter(rejected_code="")
+    ):
         found = to_code(statement.rejected_reason)
         if found:
             statement.rejected_code, statement.rejected_params = found
@@ -85,17 +88,18 @@ def convert(apps, schema_editor):
 
 def back(apps, schema_editor):
     """Codes are rendered in English again, so the old column holds a sentence."""
+    db = schema_editor.connection.alias
     from hutor.payments.bank.reasons import render_reason
 
     from django.utils import translation
 
     with translation.override("en"):
         Line = apps.get_model("payments", "BankStatementLine")
-        for line in Line.objects.exclude(reason_code=""):
+        for line in Line.objects.using(db).exclude(reason_code=""):
             line.reason = render_reason(line.reason_code, line.reason_params)[:1000]
             line.save(update_fields=["reason"])
         Statement = apps.get_model("payments", "BankStatement")
-        for statement in Statement.objects.exclude(rejected_code=""):
+        for statement in Statement.objects.using(db).exclude(rejected_code=""):
             statement.rejected_reason = render_reason(
                 statement.rejected_code, statement.rejected_params
             )[:500]

@@ -7,15 +7,17 @@ import hutor.core.secrets
 
 
 def seal(apps, schema_editor):
+    db = schema_editor.connection.alias
     PaymentMethod = apps.get_model("payments", "PaymentMethod")
-    for method in PaymentMethod.objects.all():
+    for method in PaymentMethod.objects.using(db).all():
         method.sealed_settings = dict(method.settings or {})
         method.save(update_fields=["sealed_settings"])
 
 
 def unseal(apps, schema_editor):
+    db = schema_editor.connection.alias
     PaymentMethod = apps.get_model("payments", "PaymentMethod")
-    for method in PaymentMethod.objects.all():
+    for method in PaymentMethod.objects.using(db).all():
         method.settings = dict(method.sealed_settings or {})
         method.save(update_fields=["settings"])
 

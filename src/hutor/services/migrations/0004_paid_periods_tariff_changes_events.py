@@ -10,6 +10,7 @@ def backfill_paid_periods(apps, schema_editor):
     """Services paid before paid periods were recorded: their paid time, back from
     paid-until period by period (up to a year back), at the tariff's current price, the best
     record there is of what was paid. A tariff change never credits more than that."""
+    db = schema_editor.connection.alias
     import calendar
     import datetime as dt
 
@@ -24,17 +25,23 @@ def backfill_paid_periods(apps, schema_editor):
 
     now = dt.datetime.now(dt.UTC)
     today = now.date()
-    services = Service.objects.filter(
-        status__in=["active", "suspended", "expired"], paid_until__isnull=False
-    ).select_related("tariff", "billing_account")
+    services = (
+        Service.objects.using(db)
+        .filter(status__in=["active", "suspended", "expired"], paid_until__isnull=False)
+        .select_related("tariff", "billing_account")
+    )
     rows = []
     for service in services.iterator():
         months = service.period_months
-        price = TariffPrice.objects.filter(
-            tariff_id=service.tariff_id,
-            period_months=months,
-            currency=service.billing_account.currency,
-        ).first()
+        price = (
+            TariffPrice.objects.using(db)
+            .filter(
+                tariff_id=service.tariff_id,
+                period_months=months,
+                currency=service.billing_account.currency,
+            )
+            .first()
+        )
         end = service.paid_until
         while end > today - dt.timedelta(days=366):
             start = add_months(end, -months)
@@ -55,7 +62,7 @@ def backfill_paid_periods(apps, schema_editor):
             if start <= today:
                 break
             end = start
-    PaidPeriod.objects.bulk_create(rows, batch_size=1000)
+    PaidPeriod.objects.using(db).bulk_create(rows, batch_size=1000)
 
 
 class Migration(migrations.Migration):

@@ -10,9 +10,10 @@ DEPARTMENTS = [
 
 
 def create(apps, schema_editor):
+    db = schema_editor.connection.alias
     Department = apps.get_model("support", "Department")
     for code, ru, en, position in DEPARTMENTS:
-        Department.objects.get_or_create(
+        Department.objects.using(db).get_or_create(
             code=code, defaults={"name_ru": ru, "name_en": en, "position": position}
         )
 

@@ -16,11 +16,12 @@ def regime_of(rate):
 
 
 def forwards(apps, schema_editor):
+    db = schema_editor.connection.alias
     Provider = apps.get_model("core", "Provider")
     TaxRule = apps.get_model("taxes", "TaxRule")
-    for provider in Provider.objects.all():
-        if not TaxRule.objects.filter(provider=provider).exists():
-            TaxRule.objects.create(
+    for provider in Provider.objects.using(db).all():
+        if not TaxRule.objects.using(db).filter(provider=provider).exists():
+            TaxRule.objects.using(db).create(
                 provider=provider,
                 regime=regime_of(provider.vat_rate),
                 rate=provider.vat_rate,
@@ -29,10 +30,13 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
+    db = schema_editor.connection.alias
     Provider = apps.get_model("core", "Provider")
     TaxRule = apps.get_model("taxes", "TaxRule")
-    for provider in Provider.objects.all():
-        latest = TaxRule.objects.filter(provider=provider).order_by("-effective_from").first()
+    for provider in Provider.objects.using(db).all():
+        latest = (
+            TaxRule.objects.using(db).filter(provider=provider).order_by("-effective_from").first()
+        )
         provider.vat_rate = None if latest is None else latest.rate
         provider.save(update_fields=["vat_rate"])
 
