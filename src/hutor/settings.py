@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hutor.settings_env import env_flag, env_int, env_list
+from hutor.settings_env import env_flag, env_int, env_list, replica_database
 
 BASE_DIR = Path(__file__).resolve().parent
 # Local state of a checkout (SQLite database, generated secret key, file-delivered mail).
@@ -201,6 +201,10 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# Reads of the desk's search and reports may go to a streaming replica (core/replica.py).
+if (_replica := replica_database()) is not None:
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["hutor.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

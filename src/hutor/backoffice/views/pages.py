@@ -18,6 +18,7 @@ from hutor.backoffice import audit as audit_words
 from hutor.backoffice.forms import AuditFilterForm, NoteForm
 from hutor.backoffice.models import AuditEntry, Role
 from hutor.backoffice.views.common import account_or_404, render_desk
+from hutor.core import replica
 from hutor.invoices import documents
 from hutor.invoices.models import Invoice
 from hutor.notifications.models import OutboxEmail
@@ -35,7 +36,11 @@ from hutor.services.models import Service
 def home(request: HttpRequest) -> HttpResponse:
     """The search box; a unique match opens its record, several are listed."""
     query = request.GET.get("q", "")
-    results = search.search(query) if query.strip() else None
+    results = None
+    if query.strip():
+        # Read-only and never followed by a write: may be served by a replica.
+        with replica.reading():
+            results = search.search(query)
     if results is not None and results.unique is not None:
         return redirect(results.unique.url)
     recent = (
