@@ -130,6 +130,7 @@ def populate(n: int) -> None:
                     currency="RUB",
                     billing_account=account,
                     balance=Decimal("1000.00"),
+                    credited=Decimal("1000.00"),  # the top-up below
                     min_balance=Decimal(0),
                 )
                 for account in accounts
