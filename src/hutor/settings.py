@@ -184,7 +184,16 @@ def _database() -> dict[str, Any]:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'hutor.sqlite3'}"
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            # Seconds a web process keeps its connection between requests (0: one connection per
+            # request). Opening a PostgreSQL connection costs more than a payment notification's
+            # queries; the health check replaces a connection the server dropped meanwhile.
+            conn_max_age=max(env_int("DATABASE_CONN_MAX_AGE", 60), 0),
+            conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", True),
+        )
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # WAL lets readers run beside the one writer; FULL makes a commit survive power loss;
