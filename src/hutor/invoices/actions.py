@@ -302,12 +302,18 @@ def issue_invoices(
 
 def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDraft:
     """The event announcing an invoice (issued, paid, cancelled): its number, amounts as
-    decimal strings, and its lines by service (docs/webhooks.md)."""
+    decimal strings, and its lines by service (docs/webhooks.md).
+
+    `invoice.issued` shows the invoice as issued (unpaid, no paid_at), also when it was paid
+    in the same transaction (`invoice.paid` follows): one invoice is announced the same way
+    whether it was issued and paid by one call (the billing run's batch) or by two (a
+    renewal in the panel, then its settlement); billing/tests/test_renewal_parity.py."""
+    issued = kind == EventKind.INVOICE_ISSUED
     data: dict[str, Any] = {
         "account": invoice.payer.get("number", ""),
         "invoice": invoice.number,
         "kind": invoice.kind,
-        "status": invoice.status,
+        "status": InvoiceStatus.UNPAID if issued else invoice.status,
         "amount": invoice.total,
         "currency": invoice.currency,
         "issue_date": invoice.issue_date,
@@ -324,7 +330,7 @@ def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDra
             for line in lines
         ],
     }
-    if invoice.paid_at is not None:
+    if invoice.paid_at is not None and not issued:
         data["paid_at"] = invoice.paid_at
     if invoice.cancelled_at is not None:
         data["cancelled_at"] = invoice.cancelled_at
