@@ -181,3 +181,64 @@ def test_rendered_by_a_day_stays_within_the_period(amount, days, elapsed):
     assert Decimal(0) <= done.amount <= amount
     if elapsed >= days:
         assert done.amount == amount
+
+
+def test_the_pdf_in_the_form_of_decree_1137(company, payment_methods):
+    from hutor.documents import advance_pdf
+    from hutor.documents.tests.test_closing import _text
+    from hutor.testing import save_pdf_screenshot
+
+    payment = pay(company, payment_methods.demo, "12000.00", "2026-03-02")
+    advances("2026-03-03")
+    invoice = AdvanceInvoice.objects.get()
+    pdf = advance_pdf.render_pdf(invoice, "ru")
+    save_pdf_screenshot(pdf, "advance-invoice-factura-pdf-ru")
+    text = " ".join(_text(pdf).split())
+    assert "Счёт-фактура № А-1 от 02.03.2026" in text
+    assert "ИНН/КПП продавца: 7707083893/773601001" in text
+    assert "ИНН/КПП покупателя: 7736207543/773601001" in text
+    assert "Грузоотправитель и его адрес: — (4) Грузополучатель и его адрес: —" in text
+    assert f"(5) {payment.number}" not in text and f"№ {payment.number}" in text
+    assert "Документ об отгрузке: —" in text
+    # Columns 1б–6 dashes, 7 the calculated rate, 8 the tax, 9 the prepayment.
+    assert "— — — — — — — 22/122 2 163,93 12 000,00 —" in text
+    assert "Всего к оплате — X 2 163,93 12 000,00" in text
+    english = " ".join(_text(advance_pdf.render_pdf(invoice, "en")).split())
+    assert "Invoice-factura № А-1 of 02.03.2026" in english
+    assert f"(5) To the payment document № {payment.number} of 02.03.2026" in english
+    assert f"Prepayment for services, billing account № {company.number}" in english
+    assert "22/122 2,163.93 12,000.00" in english
+    assert advance_pdf.title(invoice, "en") == "Advance invoice-factura № А-1 of 02.03.2026"
+
+
+def test_the_customer_and_the_desk_see_them(client, company, payment_methods, account_factory):
+    from hutor.documents.tests.test_closing_pages import PASSWORD, staff
+
+    company.user.set_password(PASSWORD)
+    company.user.save(update_fields=["password"])
+    pay(company, payment_methods.demo, "12000.00", "2026-03-02")
+    advances("2026-03-03")
+    invoice = AdvanceInvoice.objects.get()
+    client.login(email=company.contact_email, password=PASSWORD)
+    page = client.get("/panel/balance/documents/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Advance invoice-factura № А-1 of 02.03.2026" in page and "12,000.00" in page
+    pdf = client.get(f"/panel/balance/documents/advance/{invoice.pk}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "advance-invoice-factura-2026-1.pdf" in pdf["Content-Disposition"]
+    # Another customer's is a 404.
+    other = account_factory(password=PASSWORD, email="other@example.com")
+    client.logout()
+    client.login(email=other.contact_email, password=PASSWORD)
+    assert client.get(f"/panel/balance/documents/advance/{invoice.pk}.pdf").status_code == 404
+
+    desk = staff("support")
+    account_page = desk.get(f"/desk/accounts/{company.number}/").content.decode()
+    flat = account_page.replace("\xa0", " ").replace("\u202f", " ")
+    assert "Счёт-фактура № А-1" in flat and "2 163,93 ₽" in flat and "12 000,00 ₽" in flat
+    url = f"/desk/accounts/{company.number}/advance-invoices/{invoice.pk}.pdf"
+    assert f'href="{url}"' in account_page
+    assert desk.get(url).content.startswith(b"%PDF")
+    assert (
+        desk.get(f"/desk/accounts/{other.number}/advance-invoices/{invoice.pk}.pdf").status_code
+        == 404
+    )
