@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hutor.core.money import Money
+from hutor.documents.advances import received, rendered_before
 from hutor.documents.calculations import advance_part, rate_fraction, rendered_by
 from hutor.documents.models import AdvanceInvoice
 from hutor.documents.tests.test_closing import COMPANY, at
@@ -74,6 +75,10 @@ def test_the_worked_example(company, catalog, payment_methods):
         )
     # 20.03.2026: 1,000.00 more; still ahead of what was rendered, so all of it in advance.
     later = pay(company, payment_methods.demo, "1000.00", "2026-03-20")
+
+    # Received 14,200.00 in all by then; rendered before 20.03: hosting 499 × 18/31 = 289.74.
+    assert received(later) == Money("14200.00", "RUB")
+    assert rendered_before(company.pk, dt.date(2026, 3, 20), "RUB") == Money("289.74", "RUB")
 
     out = advances("2026-03-21", "--since", "2025-12-01")
     assert "issued=3 skipped=0 errors=0" in out
