@@ -44,6 +44,11 @@ urlpatterns = [
         name="closing_pdf",
     ),
     path(
+        "accounts/<str:number>/advance-invoices/<int:pk>.pdf",
+        documents.advance_pdf,
+        name="advance_pdf",
+    ),
+    path(
         "accounts/<str:number>/documents/regenerate/",
         documents.regenerate,
         name="closing_regenerate",

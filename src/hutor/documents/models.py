@@ -8,7 +8,8 @@ services' paid periods (services.PaidPeriod) that fall in the month, each valued
 customer actually paid for the period, pro rata by days (documents.calculations). An issued
 document is never edited: when what was rendered in a closed month changes (a refund, a tariff
 change), closing that month again issues a correction document that refers to the original and
-carries the differences. Written only by documents.actions.
+carries the differences. Written only by documents.actions; advance invoices-factura
+(AdvanceInvoice) only by documents.advances.
 """
 
 from __future__ import annotations
@@ -171,3 +172,64 @@ class ClosingLine(models.Model):
 
         en = (get_language() or "ru").startswith("en")
         return self.description_en if en and self.description_en else self.description_ru
+
+
+class AdvanceInvoice(models.Model):
+    """An advance invoice-factura (счёт-фактура на аванс, Tax Code art. 168 p. 3): issued by a
+    VAT-paying provider for the part of a company's or sole proprietor's payment that is a
+    prepayment (not covering services already rendered), at the calculated rate of the tax
+    rule in force on the payment's day (22/122, 20/120, 5/105, 7/107).
+
+    One per payment (the unique `payment`), numbered in its own gapless series per calendar
+    year (core.sequences "advance-YYYY"), dated the payment's local day. Requisites, the
+    offer, the payment document and the tax terms are frozen here; written only by
+    documents.advances.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year of the series"))
+    number = models.PositiveIntegerField(_("number"))
+    issued_on = models.DateField(_("date"))
+    payment = models.OneToOneField(
+        "payments.Payment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    billing_account = models.ForeignKey(
+        "accounts.BillingAccount",
+        verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        related_name="advance_invoices",
+    )
+    payment_document = models.CharField(_("payment document number"), max_length=64)
+    payment_date = models.DateField(_("payment document date"))
+    provider = models.JSONField(_("provider requisites"))
+    payer = models.JSONField(_("customer requisites"))
+    offer_number = models.CharField(_("offer number"), max_length=32, blank=True)
+    offer_date = models.DateField(_("offer date"), null=True, blank=True)
+    tax_regime = models.CharField(_("tax regime"), max_length=20)
+    vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2)
+    amount = AmountField(_("prepayment"))
+    vat_amount = AmountField(_("VAT"))
+    currency = CurrencyField(_("currency"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("advance invoice-factura")
+        verbose_name_plural = _("advance invoices-factura")
+        ordering = ["-issued_on", "-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="advance_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="advance_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_number} {self.issued_on}"
+
+    @property
+    def display_number(self) -> str:
+        """The number as printed: «А-12», the letter keeping the series apart from the
+        invoices-factura of acts, which carry the act's number."""
+        return f"А-{self.number}"

@@ -97,6 +97,11 @@ urlpatterns = [
         balance.closing_document_pdf,
         name="closing_document_pdf",
     ),
+    path(
+        "panel/balance/documents/advance/<int:pk>.pdf",
+        balance.advance_invoice_pdf,
+        name="advance_invoice_pdf",
+    ),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),
     path(
