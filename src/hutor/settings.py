@@ -549,6 +549,9 @@ HUTOR_DOMAIN_SYNC_ALIGN_DAYS = env_int("HUTOR_DOMAIN_SYNC_ALIGN_DAYS", 3)
 HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
 # Service types that expire at paid-until instead of being suspended after a grace period.
 HUTOR_BILLING_EXPIRING_TYPES = env_list("HUTOR_BILLING_EXPIRING_TYPES", "domain")
+# Service types whose unused paid time is not given back when the customer cancels (a domain's
+# registration or a certificate's issue is bought from the registry or CA at once).
+HUTOR_SERVICES_NOT_REFUNDABLE = env_list("HUTOR_SERVICES_NOT_REFUNDABLE", "domain,ssl")
 # A domain not renewed this many days before it expires is announced (the domain.expiring
 # webhook event), once per expiry date.
 HUTOR_DOMAIN_EXPIRING_DAYS = env_int("HUTOR_DOMAIN_EXPIRING_DAYS", 14)

@@ -111,7 +111,13 @@ def post(
 # (payment.credited) or an invoice paid (invoice.paid): announced as balance.adjusted. (The
 # bulk post_many() writes invoice settlements only.)
 ADJUSTING_KINDS = frozenset(
-    {EntryKind.ADJUSTMENT, EntryKind.REFUND, EntryKind.TARIFF_CREDIT, EntryKind.REVERSAL}
+    {
+        EntryKind.ADJUSTMENT,
+        EntryKind.REFUND,
+        EntryKind.TARIFF_CREDIT,
+        EntryKind.CANCELLATION_CREDIT,
+        EntryKind.REVERSAL,
+    }
 )
 
 

@@ -74,6 +74,8 @@ class EntryKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")  # money from a payment service or bank reaches a balance
     SETTLEMENT = "settlement", _("Invoice payment")  # a balance pays an invoice
     TARIFF_CREDIT = "tariff_credit", _("Tariff change credit")  # unused days credited back
+    # A service cancelled by its customer: its unused paid days given back to the balance.
+    CANCELLATION_CREDIT = "cancellation_credit", _("Cancellation credit")
     REFUND = "refund", _("Refund")  # money leaves a balance back to the payer
     ADJUSTMENT = "adjustment", _("Adjustment")  # a staff correction, with its reason in memo
     REVERSAL = "reversal", _("Reversal")  # cancels an earlier entry posting by posting its opposite

@@ -5,6 +5,7 @@ from hutor.panel import ordering
 from hutor.panel.views import (
     balance,
     bank,
+    cancellations,
     contacts,
     domains,
     home,
@@ -45,6 +46,11 @@ urlpatterns = [
         name="service_auto_renew",
     ),
     path("panel/services/<int:pk>/cancel/", services.service_cancel, name="service_cancel"),
+    path(
+        "panel/services/<int:pk>/cancel-service/",
+        cancellations.service_cancel_refund,
+        name="service_cancel_refund",
+    ),
     path(
         "panel/services/<int:pk>/password/",
         services.service_reset_password,
