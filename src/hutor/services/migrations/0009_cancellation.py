@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0003_cancellation_credit_kind"),
+        ("ledger", "0004_cancellation_credit_kind"),
         ("services", "0008_restore_and_registry_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

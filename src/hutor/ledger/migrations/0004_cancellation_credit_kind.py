@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0002_append_only_guards"),
+        ("ledger", "0003_ledgeraccount_credited"),
     ]
 
     operations = [
