@@ -108,6 +108,16 @@ class Tariff(Bilingual):
         blank=True,
         related_name="tariffs",
     )
+    # The provider company that sells it and issues its documents; empty: the company for the
+    # customer's kind, else the default (core.companies.company_for).
+    company = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tariffs",
+    )
     # What the group's module makes of this tariff ({"package": "basic"} for cPanel, a zone
     # template for PowerDNS, cores and memory for Proxmox): each module documents its keys.
     module_params = models.JSONField(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +28,14 @@ class Sequence(models.Model):
 
 
 class Provider(models.Model):
-    """The hosting provider's own requisites, printed on invoices and bank documents.
+    """A provider company (legal entity) whose requisites are printed on its documents.
 
-    One row (pk=1). Issued documents copy these values into their own snapshot, so editing
-    them here never changes a document already issued.
+    A provider may run several companies (one bills individuals, another companies; two
+    brands); exactly one is the default (`is_default`), the one documents fall back to.
+    core.companies.company_for() says which company sells a tariff to a customer. Issued
+    documents copy these values into their own snapshot, so editing them here never changes a
+    document already issued. The bank fields below are the company's primary bank account
+    (CompanyBankAccount), kept in step by core.companies.
     """
 
     legal_name = models.CharField(_("legal name"), max_length=300)
@@ -50,17 +55,72 @@ class Provider(models.Model):
     accountant = models.CharField(_("chief accountant"), max_length=200, blank=True)
     # The company's tax regime and VAT rate are date-effective rules (taxes.TaxRule): the
     # one in force on a document's date is frozen into it.
+    is_default = models.BooleanField(_("default company"), default=False)
+    # The customer kinds (accounts.AccountKind codes) this company bills when a tariff names
+    # no company; a kind belongs to one company at most (core.companies checks it).
+    customer_kinds = models.JSONField(_("customer kinds"), default=list, blank=True)
+    # False: catalog prices are net and invoices add VAT on top (taxes.calculations).
+    prices_include_vat = models.BooleanField(_("prices include VAT"), default=True)
 
     class Meta:
-        verbose_name = _("provider requisites")
-        verbose_name_plural = _("provider requisites")
+        verbose_name = _("provider company")
+        verbose_name_plural = _("provider companies")
+        ordering = ["-is_default", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="provider_one_default",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.legal_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The first company is the default: there is always exactly one once there is any.
+        if not self.is_default and not Provider.objects.filter(is_default=True).exists():
+            self.is_default = True
+        super().save(*args, **kwargs)
+
     @classmethod
     def current(cls) -> Provider | None:
-        return cls.objects.filter(pk=1).first()
+        """The default company (documents not tied to a tariff's company use it)."""
+        return cls.objects.filter(is_default=True).first()
+
+
+class CompanyBankAccount(models.Model):
+    """A settlement account of a provider company; one per company is primary (printed on its
+    documents and copied into the company's bank fields). A bank statement line is attributed
+    to the company whose account received it."""
+
+    company = models.ForeignKey(
+        Provider,
+        verbose_name=_("provider company"),
+        on_delete=models.CASCADE,
+        related_name="bank_accounts",
+    )
+    bank_name = models.CharField(_("bank"), max_length=300)
+    bik = models.CharField(_("BIK"), max_length=9)
+    account = models.CharField(_("settlement account"), max_length=20)
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("company bank account")
+        verbose_name_plural = _("company bank accounts")
+        ordering = ["company", "-is_primary", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bik", "account"], name="company_bank_account_unique"),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(is_primary=True),
+                name="company_bank_account_one_primary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.account}"
 
 
 class Event(models.Model):

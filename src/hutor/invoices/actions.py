@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.db.models import Model
-from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
 from hutor.core.events import EventDraft, EventKind, publish_many
-from hutor.core.models import Provider
 from hutor.core.money import Money, total
 from hutor.core.sequences import next_values, reserve_ids
 from hutor.invoices.calculations import ManualLine, checked_lines
 from hutor.invoices.emails import queue_paid_emails
-from hutor.invoices.exceptions import InvoiceNotOpen, ManualInvoiceRefused, ProviderNotConfigured
+from hutor.invoices.exceptions import InvoiceNotOpen, ManualInvoiceRefused
+from hutor.invoices.issuers import Issuers
+from hutor.invoices.issuers import provider_snapshot as provider_snapshot
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.invoices.numbers import format_number, sequence_name
 from hutor.invoices.signals import invoice_cancelled, invoice_paid, invoices_paid
@@ -32,7 +32,7 @@ from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
 from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.notifications.models import OutboxEmail
 from hutor.offers import queries as offers
-from hutor.taxes.calculations import lines_vat
+from hutor.taxes.calculations import TaxTerms, lines_vat, lines_vat_on_top
 from hutor.taxes.queries import terms_on
 
 if TYPE_CHECKING:
@@ -76,18 +76,6 @@ def payer_snapshot(account: BillingAccount, contract: Offer | None = None) -> di
     }
 
 
-def provider_snapshot() -> dict[str, Any]:
-    """The provider's requisites frozen on an invoice; raises ProviderNotConfigured."""
-    provider = Provider.current()
-    if provider is None:
-        raise ProviderNotConfigured(
-            "the provider's requisites are not set (admin: Core > Provider requisites)"
-        )
-    snapshot = model_to_dict(provider, exclude=["id"])
-    snapshot["id"] = provider.pk  # the company whose tax rules apply (taxes.queries)
-    return snapshot
-
-
 class BulkInsert(Protocol):
     """Writes unsaved instances of one model and sets their primary keys (bulk_create's job),
     leaving out those whose `skip_existing` unique field is already in the table."""
@@ -128,6 +116,21 @@ def issue_invoice(
     return invoice
 
 
+def issue_split(
+    *, billing_account: BillingAccount, kind: str, lines: list[LineDraft]
+) -> list[Invoice]:
+    """Issue the lines as one invoice per provider company selling them (an order mixing
+    tariffs of two companies: two invoices, two numbers, two companies' requisites), in one
+    issue_invoices() call: numbered together, issued at the same moment."""
+    groups = Issuers().split(lines, billing_account.kind)
+    return issue_invoices(
+        drafts=[
+            InvoiceDraft(billing_account=billing_account, kind=kind, lines=own)
+            for _company, own in groups
+        ]
+    )
+
+
 def issue_invoices(
     *,
     drafts: Sequence[InvoiceDraft],
@@ -139,7 +142,9 @@ def issue_invoices(
     """Issue many invoices in the caller's transaction (one if there is none): numbers taken as
     one block in the drafts' order, content frozen, emails queued; returns them in order.
 
-    Each draft is checked as issue_invoice() checks it, before anything is written.
+    Each draft is checked as issue_invoice() checks it, before anything is written. A draft is
+    one provider company's (its first line's, invoices.issuers; issue_split() groups lines so):
+    it freezes that company's requisites and the tax rule in force for it today.
 
     `settle` pays each new invoice at once from its account's balance, by the rule of
     settle_open_invoices(): in the drafts' order, while the balance covers them, and never
@@ -173,18 +178,33 @@ def issue_invoices(
         amounts.append(rounded)
     # One transaction: the caller's when there is one (no savepoint: a failure here fails it).
     with transaction.atomic(savepoint=False):
-        provider = provider_snapshot()
+        issuers = Issuers()
+        # Per company: its requisites and the tax rule in force on the issue date (the
+        # provider's local date), frozen.
+        issuing: dict[int, tuple[dict[str, Any], TaxTerms]] = {}
         now = clock.now()
         today = clock.today()
-        # The tax rule in force on the issue date (the provider's local date), frozen.
-        terms = terms_on(provider["id"], today)
         payers: dict[int, dict[str, Any]] = {}
         contracts = offers.contracts_of((d.billing_account.pk for d in drafts), today)
         invoices: list[Invoice] = []
         lines: list[list[InvoiceLine]] = []
-        for draft, rounded in zip(drafts, amounts, strict=True):
+        for k, draft in enumerate(drafts):
             account = draft.billing_account
-            vat = lines_vat(rounded, terms.rate)
+            company = issuers.draft_company(draft.lines, account.kind)
+            if company.pk not in issuing:
+                snapshot = provider_snapshot(company)
+                snapshot["prices_include_vat"] = company.prices_include_vat
+                issuing[company.pk] = (snapshot, terms_on(company.pk, today))
+            provider, terms = issuing[company.pk]
+            if company.prices_include_vat:
+                vat = lines_vat(amounts[k], terms.rate)
+            else:
+                # Prices stated without VAT: each line's VAT goes on top of its net amount,
+                # and the line, the invoice and the ledger carry the gross.
+                vat = lines_vat_on_top(amounts[k], terms.rate)
+                if vat is not None:
+                    amounts[k] = [n + v for n, v in zip(amounts[k], vat[0], strict=True)]
+            rounded = amounts[k]
             payer = payers.get(account.pk)
             if payer is None:
                 payer = payers[account.pk] = payer_snapshot(account, contracts[account.pk])
@@ -273,7 +293,7 @@ def issue_invoices(
             write_lines()
         if notify:
             # One email per invoice: one paid at once is announced as paid (with its PDF), as
-            # queue_paid_email() leaves it when a settlement beats the "issued" email.
+            # queue_paid_emails() leaves it when a settlement beats the "issued" email.
             paid = set(paying)
             enqueue_many(
                 emails=[

@@ -19,8 +19,8 @@ from hutor.accounts.actions import lock as lock_billing_account
 from hutor.catalog.models import IdentifierKind, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
-from hutor.invoices.actions import LineDraft, issue_invoice, settle_open_invoices
-from hutor.invoices.models import Invoice, InvoiceKind, LineKind
+from hutor.invoices.actions import LineDraft, issue_split, settle_open_invoices
+from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, LineKind
 from hutor.services import identifiers, placement
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import InvalidIdentifier, ServiceError
@@ -80,7 +80,8 @@ def place_orders(
     order_token: uuid.UUID | None = None,
 ) -> list[Service]:
     """Order services together (a hosting and its domain): a pending service per item and one
-    invoice with their lines (numbered now, emailed), settled at once if the balance covers it.
+    invoice with their lines per provider company selling them (numbered now, emailed),
+    settled at once if the balance covers it.
 
     With an `order_token` (the order form's one-time token, kept on the first service) a
     repeated call returns the services the first call created: a double-clicked or resubmitted
@@ -116,7 +117,8 @@ def place_orders(
             )
             services.append(service)
             lines.extend(service_lines)
-        issue_invoice(billing_account=billing_account, kind=InvoiceKind.ORDER, lines=lines)
+        # One invoice per provider company selling the items (mostly one).
+        issue_split(billing_account=billing_account, kind=InvoiceKind.ORDER, lines=lines)
         settle_open_invoices(billing_account=billing_account)
     for service in services:
         service.refresh_from_db()
@@ -124,15 +126,20 @@ def place_orders(
 
 
 def ordered_together(service: Service) -> list[Service]:
-    """The services of the order `service` was placed in (its order invoice's), in order."""
+    """The services of the order `service` was placed in (its order invoices', issued at the
+    same moment, one per company), in order."""
     invoice = order_invoice(service)
     if invoice is None:
         return [service]
+    together = Invoice.objects.filter(
+        billing_account_id=invoice.billing_account_id,
+        kind=InvoiceKind.ORDER,
+        issued_at=invoice.issued_at,
+    )
     ids = list(
-        invoice.lines.filter(service__isnull=False)
-        .order_by("position")
+        InvoiceLine.objects.filter(invoice__in=together, service__isnull=False)
+        .order_by("invoice_id", "position")
         .values_list("service_id", flat=True)
-        .distinct()
     )
     found = Service.objects.in_bulk(ids)
     return [found[pk] for pk in dict.fromkeys(ids)]

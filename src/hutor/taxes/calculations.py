@@ -4,7 +4,9 @@ Rounding (docs/documents-and-taxes.md): the VAT of each invoice line is the part
 that is tax, amount x rate / (100 + rate), rounded half up to the currency's minor unit (kopecks);
 an invoice's VAT is the sum of its lines' VAT, as the lines of an invoice-factura or УПД add up.
 It may differ by a kopeck or so from the VAT of the total computed in one go; the document
-prints the sum, which is the figure frozen at issue. Decimal only.
+prints the sum, which is the figure frozen at issue. Where a company states its prices without
+VAT (Provider.prices_include_vat False), a line's price is net and its VAT is added on top:
+net x rate / 100, rounded the same way, the line's amount being net + VAT. Decimal only.
 """
 
 from __future__ import annotations
@@ -78,6 +80,25 @@ def lines_vat(amounts: Sequence[Money], rate: Decimal | None) -> tuple[list[Mone
     if rate is None or not amounts:
         return None
     vats = [vat for vat in (vat_included(amount, rate) for amount in amounts) if vat is not None]
+    return vats, total(vats)
+
+
+def vat_on_top(net: Money, rate: Decimal | None) -> Money | None:
+    """The VAT added to a net amount (prices stated without VAT): net x rate / 100, rounded
+    half up to the minor unit; None when there is no VAT. The gross is net + this."""
+    if rate is None:
+        return None
+    unit = Decimal(1).scaleb(-MINOR_UNITS[net.currency])
+    return Money((net.amount * rate / Decimal(100)).quantize(unit, ROUND_HALF_UP), net.currency)
+
+
+def lines_vat_on_top(
+    nets: Sequence[Money], rate: Decimal | None
+) -> tuple[list[Money], Money] | None:
+    """Each net line's VAT on top and the document's (their sum); None when there is no VAT."""
+    if rate is None or not nets:
+        return None
+    vats = [vat for vat in (vat_on_top(net, rate) for net in nets) if vat is not None]
     return vats, total(vats)
 
 

@@ -171,7 +171,9 @@ def update_provider(*, staff: User, values: dict[str, Any], reason: str) -> Prov
     """Change the provider's requisites for new documents (issued ones keep their copy)."""
     require_reason(reason)
     with transaction.atomic():
-        provider = Provider.objects.select_for_update().filter(pk=1).first() or Provider(pk=1)
+        # The default company's requisites (the others: /desk/admin/companies/).
+        provider = Provider.objects.select_for_update().filter(is_default=True).first()
+        provider = provider or Provider()
         before = {name: getattr(provider, name, None) for name in PROVIDER_FIELDS}
         for name in PROVIDER_FIELDS:
             if name in values:
