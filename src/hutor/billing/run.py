@@ -84,11 +84,16 @@ def _reconcile(today: dt.date, report: StepReport) -> None:
 
 def _closing(today: dt.date, report: StepReport) -> None:
     """The previous month's acts / УПД for the accounts that have none yet (documents.actions;
-    idempotent, one transaction per account). Corrections of a closed month are made by
-    `hutor documents close-month`, not every day."""
+    idempotent, one transaction per account); then a correction for each closed month whose
+    paid periods a service cancelled in the last 40 days cut. Other corrections of a closed
+    month are made by `hutor documents close-month`, not every day."""
     result = closing.close_month(previous_month(today), corrections=False, progress=report.advance)
     report.add("issued", result.issued)
     for error in result.errors:
+        report.error("closing", RuntimeError(error))
+    looked_back = closing.correct_after_cancellations(today)
+    report.add("corrections", looked_back.corrections)
+    for error in looked_back.errors:
         report.error("closing", RuntimeError(error))
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -231,10 +232,27 @@ def _cut(service: Service, current: CancellationQuote) -> list[dict[str, object]
         period.amount = period.amount - unused
         period.save(update_fields=["end", "amount"])
     if current.reason != NOT_REFUNDABLE and service.paid_until and service.paid_until > day:
-        service.paid_until = day
+        # The first unpaid day: the end of what is left (the day itself, unless the service
+        # had lapsed and its only period from then on was given back whole).
+        left = PaidPeriod.objects.filter(service=service).aggregate(end=Max("end"))["end"]
+        service.paid_until = min(left, day) if left is not None else day
         service.save(update_fields=["paid_until"])
     return breakdown
 
 
 def cancellation_of(service: Service) -> Cancellation | None:
     return Cancellation.objects.filter(service=service).first()
+
+
+def cut_since(since: dt.date) -> list[tuple[int, dt.date]]:
+    """Cancellations made on `since` or later that cut paid periods: (billing account id,
+    the first day of the earliest period cut), for the closing documents to look back at
+    (documents.actions.correct_after_cancellations)."""
+    cut = []
+    for account_id, breakdown in Cancellation.objects.filter(day__gte=since).values_list(
+        "service__billing_account_id", "breakdown"
+    ):
+        starts = [dt.date.fromisoformat(part["start"]) for part in breakdown or []]
+        if starts:
+            cut.append((account_id, min(starts)))
+    return cut

@@ -178,6 +178,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("service_control_panel", r("service_control_panel", svc), "POST", Role.SALES),
         ("service_terminate", r("service_terminate", svc), "GET", Role.ACCOUNTANT),
         ("service_terminate", r("service_terminate", svc), "POST", Role.ACCOUNTANT),
+        ("service_cancel_refund", r("service_cancel_refund", svc), "GET", Role.ACCOUNTANT),
+        ("service_cancel_refund", r("service_cancel_refund", svc), "POST", Role.ACCOUNTANT),
         ("staff", r("staff"), "GET", Role.ADMIN),
         ("staff_create", r("staff_create"), "GET", Role.ADMIN),
         ("staff_create", r("staff_create"), "POST", Role.ADMIN),

@@ -28,7 +28,7 @@ from hutor.payments.gateways import get_gateway
 from hutor.payments.models import Gateway, Payment, PaymentStatus
 from hutor.payments.refunds import can_retry as can_retry_refund
 from hutor.payments.refunds import failure_text as refund_failure_text
-from hutor.services import access
+from hutor.services import access, cancellations
 from hutor.services.models import Service
 
 
@@ -131,6 +131,9 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
             "supports_sync": access.supports(item, "sync"),
             "supports_login": access.supports(item, "login_url"),
             "periods": item.paid_periods.select_related("invoice").order_by("-start", "-id")[:50],
+            "cancel_quote": (
+                cancellations.quote(item) if cancellations.cancellable(item) else None
+            ),
             "events": item.events.select_related("user").order_by("-at", "-id")[:50],
             "audit": AuditEntry.objects.filter(
                 object_type="service", object_id=str(item.pk)
