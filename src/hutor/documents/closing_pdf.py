@@ -1,5 +1,8 @@
-"""The act / УПД (status 2) and their corrections as a page and a PDF (WeasyPrint), in Russian
-or English, rendered only from what the document froze when it was issued."""
+"""The act / УПД and their corrections as a page and a PDF (WeasyPrint), in Russian or English,
+rendered only from what the document froze when it was issued. A УПД (not its corrections) is
+drawn in the unified form of the FNS letter ММВ-20-3/96@: status 1 (invoice-factura and act in
+one) or 2 (act only) in its left box, the invoice-factura's lines (1)–(8) and columns, and the
+transfer block."""
 
 from __future__ import annotations
 
@@ -81,15 +84,46 @@ def context(document: ClosingDocument, language: str) -> dict[str, Any]:
             "difference": difference,
             "words": words,
             "is_upd": document.kind == ClosingKind.UPD,
+            "upd_status": upd_status_text(document, language),
             "language": language,
         }
 
 
+def upd_status_text(document: ClosingDocument, language: str) -> str:
+    """What the УПД's status box says (empty for an act)."""
+    with translation.override(language):
+        if document.upd_status == 1:
+            return _("Status: 1 (invoice-factura and transfer document)")
+        if document.upd_status == 2:
+            return _("Status: 2 (transfer document only, no invoice-factura)")
+        return ""
+
+
 def render_html(document: ClosingDocument, language: str, *, standalone: bool = True) -> str:
     with translation.override(language):
+        if document.kind == ClosingKind.UPD and document.corrects_id is None:
+            return render_to_string("documents/upd.html", upd_context(document, language))
         return render_to_string(
             "documents/closing.html", {**context(document, language), "standalone": standalone}
         )
+
+
+def upd_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    """The unified form: the invoice-factura's figures (without tax, rate, tax, with tax;
+    «без НДС» in status 2) and the act's parties and basis."""
+    factura = invoice_factura_context(document, language)
+    with translation.override(language):
+        factura["rate"] = factura["rate"] or _("no VAT")
+        factura["title"] = _("Invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+    return {
+        **factura,
+        "upd_status": document.upd_status,
+        "basis_offer": document.offer_number,
+        "standalone": True,
+    }
 
 
 def render_pdf(document: ClosingDocument, language: str) -> bytes:
@@ -105,10 +139,10 @@ def pdf_filename(document: ClosingDocument) -> str:
 
 def has_invoice_factura(document: ClosingDocument) -> bool:
     """An invoice-factura goes with an act where the provider charged VAT (the general regime
-    or the simplified one at 5 / 7 %); not with a УПД of status 2 (the act's function only) —
-    that is the provider's choice of document — and not with a correction (the correction
-    invoice-factura, a form of its own, is not built)."""
-    return document.vat_rate is not None and document.corrects_id is None
+    or the simplified one at 5 / 7 %); not with a УПД (of status 1 it is the invoice-factura
+    itself, of status 2 the provider charged none), and not with a correction act (the
+    correction invoice-factura, a form of its own, is not built)."""
+    return document.has_invoice_factura and document.corrects_id is None
 
 
 def invoice_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
