@@ -139,10 +139,10 @@ def pdf_filename(document: ClosingDocument) -> str:
 
 def has_invoice_factura(document: ClosingDocument) -> bool:
     """An invoice-factura goes with an act where the provider charged VAT (the general regime
-    or the simplified one at 5 / 7 %); not with a УПД (of status 1 it is the invoice-factura
-    itself, of status 2 the provider charged none), and not with a correction act (the
-    correction invoice-factura, a form of its own, is not built)."""
-    return document.has_invoice_factura and document.corrects_id is None
+    or the simplified one at 5 / 7 %), and a correction invoice-factura with a correction act
+    of one; not with a УПД (of status 1 it is the invoice-factura itself, of status 2 the
+    provider charged none)."""
+    return document.has_invoice_factura
 
 
 def invoice_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
@@ -168,12 +168,85 @@ def invoice_factura_context(document: ClosingDocument, language: str) -> dict[st
     }
 
 
+def correction_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    """The correction invoice-factura (Decree No. 1137, Appendix 2) of a correction act: under
+    the correction's number and date, referring to the original act's invoice-factura; for
+    each line that changed, rows А (before), Б (after), В (increase) or Г (decrease) of the
+    value without tax (col. 5), the tax (col. 8) and the value with tax (col. 9), all at the
+    original's rate; the totals of the increases and of the decreases."""
+    zero = Decimal(0)
+    rows = []
+    up = {"without": zero, "vat": zero, "amount": zero}
+    down = {"without": zero, "vat": zero, "amount": zero}
+    for line in document.lines.all():
+        before_amount = line.amount_before or zero
+        before_vat = line.vat_before or zero
+        after_vat = line.vat_amount or zero
+        difference = {
+            "without": (line.amount - after_vat) - (before_amount - before_vat),
+            "vat": after_vat - before_vat,
+            "amount": line.amount - before_amount,
+        }
+        if difference["amount"] == 0 and difference["vat"] == 0:
+            continue
+        totals = up if difference["amount"] > 0 else down
+        for key, value in difference.items():
+            totals[key] += abs(value)
+        rows.append(
+            {
+                "line": line,
+                "before": {
+                    "without": before_amount - before_vat,
+                    "vat": before_vat,
+                    "amount": before_amount,
+                },
+                "after": {
+                    "without": line.amount - after_vat,
+                    "vat": after_vat,
+                    "amount": line.amount,
+                },
+                "increase": difference["amount"] > 0,
+                "difference": {key: abs(value) for key, value in difference.items()},
+            }
+        )
+    original = document.corrects
+    assert original is not None
+    with translation.override(language):
+        heading = _("Correction invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+        reference = _("to the invoice-factura № %(number)s of %(date)s") % {
+            "number": original.number,
+            "date": _date(original.issued_on),
+        }
+    return {
+        "document": document,
+        "title": heading,
+        "reference": reference,
+        "provider": document.provider,
+        "payer": document.payer,
+        "rows": rows,
+        "up": up,
+        "down": down,
+        "rate": f"{document.vat_rate.normalize():f}%" if document.vat_rate is not None else "",
+        "language": language,
+    }
+
+
 def render_invoice_factura_pdf(document: ClosingDocument, language: str) -> bytes:
+    """The invoice-factura of an act, or the correction invoice-factura of a correction act."""
     from weasyprint import HTML
 
     with translation.override(language):
-        html = render_to_string(
-            "documents/invoice_factura.html",
-            {**invoice_factura_context(document, language), "standalone": True},
-        )
+        if document.corrects_id is not None:
+            html = render_to_string(
+                "documents/correction_invoice_factura.html",
+                correction_factura_context(document, language),
+            )
+        else:
+            html = render_to_string(
+                "documents/invoice_factura.html",
+                {**invoice_factura_context(document, language), "standalone": True},
+            )
     return bytes(HTML(string=html).write_pdf())
