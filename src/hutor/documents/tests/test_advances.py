@@ -286,3 +286,18 @@ def test_two_runs_at_once_issue_each_once_and_gapless(account_factory, general, 
     numbers = sorted(AdvanceInvoice.objects.values_list("number", flat=True))
     assert numbers == list(range(1, n + 1))
     assert {i.vat_amount for i in AdvanceInvoice.objects.all()} == {Decimal("22.00")}
+
+
+def test_the_admin_lists_them_read_only(admin_client, company, payment_methods):
+    pay(company, payment_methods.demo, "12000.00", "2026-03-02")
+    advances("2026-03-03")
+    invoice = AdvanceInvoice.objects.get()
+    page = admin_client.get("/admin/documents/advanceinvoice/")
+    assert page.status_code == 200 and company.number in page.content.decode()
+    assert admin_client.get("/admin/documents/advanceinvoice/add/").status_code == 403
+    change = admin_client.post(
+        f"/admin/documents/advanceinvoice/{invoice.pk}/change/", {"amount": "1.00"}
+    )
+    assert change.status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.amount == Decimal("12000.00")
