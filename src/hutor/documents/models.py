@@ -1,5 +1,6 @@
 """Monthly closing documents: the act of services rendered (акт оказанных услуг) or the УПД
-(универсальный передаточный документ, status 2: the act's function only, no invoice-factura),
+(универсальный передаточный документ: status 1, act and invoice-factura in one, when it carries
+VAT; status 2, the act's function only, when it does not),
 issued at the end of each month to company and sole-proprietor customers for the services
 rendered in it, and their corrections.
 
@@ -26,9 +27,9 @@ from hutor.core.fields import AmountField, CurrencyField
 
 class ClosingKind(models.TextChoices):
     ACT = "act", _("Act of services rendered")
-    # УПД with status 2: it serves as the act only (the provider issues no invoice-factura
-    # with it); status 1 (act and invoice-factura in one) is not issued.
-    UPD = "upd", _("Universal transfer document (status 2)")
+    # УПД: status 1 (the invoice-factura and the act in one) when the tax terms frozen into it
+    # carry VAT, status 2 (the act only) when they do not (ClosingDocument.upd_status).
+    UPD = "upd", _("Universal transfer document")
 
 
 class ClosingSetting(models.Model):
@@ -127,6 +128,21 @@ class ClosingDocument(models.Model):
     @property
     def has_vat(self) -> bool:
         return self.vat_rate is not None
+
+    @property
+    def upd_status(self) -> int | None:
+        """A УПД's status: 1 (it serves as the invoice-factura too) where the provider charged
+        VAT on its date, 2 (the act only) where not; None for an act. Derived from the frozen
+        rate, so it never changes after issue."""
+        if self.kind != ClosingKind.UPD:
+            return None
+        return 1 if self.has_vat else 2
+
+    @property
+    def has_invoice_factura(self) -> bool:
+        """An act of a VAT payer has an invoice-factura of its own (a correction act: a
+        correction invoice-factura); a УПД of status 1 is one itself, of status 2 needs none."""
+        return self.kind == ClosingKind.ACT and self.has_vat
 
 
 class ClosingLine(models.Model):

@@ -247,3 +247,57 @@ def test_the_customer_and_the_desk_see_them(client, company, payment_methods, ac
         desk.get(f"/desk/accounts/{other.number}/advance-invoices/{invoice.pk}.pdf").status_code
         == 404
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_issue_each_once_and_gapless(account_factory, general, payment_methods):
+    import threading
+
+    from django.db import connection
+
+    from hutor.documents.advances import issue_advances
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrency are PostgreSQL's")
+    n = 40
+    with time_machine.travel(at("2026-03-01"), tick=False):
+        accounts = [account_factory(**COMPANY) for _ in range(n)]
+    for account in accounts:
+        pay(account, payment_methods.demo, "122.00", "2026-03-02")
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            report = issue_advances(dt.date(2026, 3, 1))
+            assert not report.errors, report.errors
+        except BaseException as exc:  # reported to the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    # time_machine patches the clock process-wide: both threads see 3 March.
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not failures
+    numbers = sorted(AdvanceInvoice.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, n + 1))
+    assert {i.vat_amount for i in AdvanceInvoice.objects.all()} == {Decimal("22.00")}
+
+
+def test_the_admin_lists_them_read_only(admin_client, company, payment_methods):
+    pay(company, payment_methods.demo, "12000.00", "2026-03-02")
+    advances("2026-03-03")
+    invoice = AdvanceInvoice.objects.get()
+    page = admin_client.get("/admin/documents/advanceinvoice/")
+    assert page.status_code == 200 and company.number in page.content.decode()
+    assert admin_client.get("/admin/documents/advanceinvoice/add/").status_code == 403
+    change = admin_client.post(
+        f"/admin/documents/advanceinvoice/{invoice.pk}/change/", {"amount": "1.00"}
+    )
+    assert change.status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.amount == Decimal("12000.00")
