@@ -129,3 +129,22 @@ def test_the_replica_url_setting(monkeypatch):
     monkeypatch.setenv("DATABASE_REPLICA_URL", "sqlite:///x.sqlite3")
     with pytest.raises(Exception, match="must be a postgres:// URL"):
         replica_database()
+
+
+def test_every_report_reads_the_replica_and_writes_nothing(
+    snapshot_replica, staff_factory, account_factory, top_up
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from hutor.backoffice import reports
+
+    top_up(account_factory(), "300.00")
+    snapshot_replica()
+    client = desk_session(Client(), staff_factory(Role.ADMIN))
+    pages = ["/desk/reports/"] + [f"/desk/reports/{slug}/" for slug in reports.REPORTS]
+    for page in pages:
+        with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+            # A write inside reading() would raise WriteWhileReading: a 500, not a 200.
+            assert client.get(page).status_code == 200, page
+            assert client.get(page, {"format": "csv"}).status_code == 200, page
+        assert on_replica.captured_queries, page

@@ -7,7 +7,8 @@ its Message-ID once in the mail files); every provisioning task ran once (one at
 by the run's lock (exit 75). Prints payments/s and tasks/s (docs/operations.md, "More than one
 machine", records them).
 
-Sizes are small (this machine's two cores are shared); HUTOR_SCALE_PAYERS makes it larger."""
+Sizes are small (20 payers: this machine's two cores are shared); HUTOR_SCALE_PAYERS makes it
+larger."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ from hutor.testing_postgres import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BIN = Path(sys.executable).parent
-PAYERS = int(os.environ.get("HUTOR_SCALE_PAYERS", "30"))
-RENEWALS = 20
+PAYERS = int(os.environ.get("HUTOR_SCALE_PAYERS", "20"))
+RENEWALS = 12
 THREADS = 4
 
 
