@@ -1,8 +1,11 @@
-"""PostgreSQL fast path of the renewal step: COPY instead of INSERT, and asynchronous commits.
+"""The renewal step's row writer: COPY on PostgreSQL (with asynchronous commits), one prepared
+INSERT by executemany on SQLite.
 
-Only on PostgreSQL; SQLite keeps bulk_create (in-process, it has no round trips to save and no
-COPY). Used by billing.renewals for the rows it writes by the hundred thousand (and through it
-by invoices.issue_invoices and ledger.post_many, which take copy_insert as their `insert`).
+Used by billing.renewals for the rows it writes by the hundred thousand, and through it by
+the apps that own those tables (invoices.issue_invoices, ledger.post_many, services'
+apply_paid_renewals, notifications.enqueue_many, core.events.publish_many), which take
+`bulk_insert` (core.rows.RowWriter) as their `insert`: model instances where the caller needs
+them afterwards (copy_insert, sqlite_insert), plain tuples where it does not (write_rows).
 
 `copy_insert()` writes model instances, built exactly as for bulk_create (so defaults are
 applied the same way), with `COPY ... FROM STDIN`: one statement per table and batch, no

@@ -21,12 +21,15 @@ the same places, for hundreds of services per transaction:
 
 Per batch, in one transaction: the billing accounts are locked in primary-key order (every
 writer of a service takes its account's lock first), then (ledger.post_many) the ledger
-accounts. On PostgreSQL the rows are written with COPY and the batch commits without waiting
-for the disk (billing/fastpath.py), and the rows that need no invoice number (lines, renewals)
-are written before the batch takes the shared locks (the invoice sequence, the revenue
-accounts). A batch that fails is retried service by service, so one bad service costs only
-itself. `shard=(k, n)` renews only the services of billing accounts with id % n == k: the
-run's parallel renewal starts one process per shard (billing/shards.py).
+accounts. The rows are written by billing/fastpath.py's writer (COPY on PostgreSQL, where the
+batch also commits without waiting for the disk; executemany on SQLite); the renewals, paid
+periods and outbox emails as plain tuples (no model instance), the rest as the instances
+their apps' signals and the ledger hand on; the services are read as tuples. The rows that
+need no invoice number (lines, renewals) are written before the batch takes the shared locks
+(the invoice sequence, the revenue accounts). A batch that fails is retried service by
+service, so one bad service costs only itself. `shard=(k, n)` renews only the services of
+billing accounts with id % n == k: the run's parallel renewal starts one process per shard
+(billing/shards.py).
 """
 
 from __future__ import annotations
