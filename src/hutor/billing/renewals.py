@@ -304,12 +304,12 @@ def _renew_ids(ids: Sequence[int], context: _Context, report: StepReport, batch_
 def _open_renewals(service_ids: Sequence[int]) -> set[int]:
     """Those of `service_ids` with an unpaid invoice that would extend them (a period line).
 
-    Two queries bounded by the batch, each by its own index: the services' period lines
-    (by service), then their invoices' statuses (by primary key). As one join the
-    planners started from the invoices instead (the unpaid ones, found by scanning the whole
-    (billing account, status, issued) index for its second column): a read that grew with
-    every invoice ever issued, once per batch, so the run's time grew faster than its work
-    (docs/performance.md)."""
+    Two queries meant to be bounded by the batch: the services' period lines (by service),
+    then their invoices' statuses (by primary key). As one join the planner drove it from
+    the invoices (the unpaid ones, by scanning the whole (billing account, status, issued)
+    index for its second column), once per batch. Either way the planner needs the lines'
+    statistics: on tables the run itself filled and nobody has analysed yet it reads the
+    lines with a sequential scan, a cost that grows with the run (docs/performance.md)."""
     lines = list(
         InvoiceLine.objects.filter(service_id__among=service_ids, kind=LineKind.PERIOD)
         .order_by()
