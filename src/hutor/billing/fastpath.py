@@ -1,8 +1,11 @@
-"""PostgreSQL fast path of the renewal step: COPY instead of INSERT, and asynchronous commits.
+"""The renewal step's row writer: COPY on PostgreSQL (with asynchronous commits), one prepared
+INSERT by executemany on SQLite.
 
-Only on PostgreSQL; SQLite keeps bulk_create (in-process, it has no round trips to save and no
-COPY). Used by billing.renewals for the rows it writes by the hundred thousand (and through it
-by invoices.issue_invoices and ledger.post_many, which take copy_insert as their `insert`).
+Used by billing.renewals for the rows it writes by the hundred thousand, and through it by
+the apps that own those tables (invoices.issue_invoices, ledger.post_many, services'
+apply_paid_renewals, notifications.enqueue_many, core.events.publish_many), which take
+`bulk_insert` (core.rows.RowWriter) as their `insert`: model instances where the caller needs
+them afterwards (copy_insert, sqlite_insert), plain tuples where it does not (write_rows).
 
 `copy_insert()` writes model instances, built exactly as for bulk_create (so defaults are
 applied the same way), with `COPY ... FROM STDIN`: one statement per table and batch, no
@@ -32,8 +35,17 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    Model,
+    TextField,
+)
 
+from hutor.core.rows import Row
 from hutor.core.sequences import reserve_ids
 
 
@@ -61,18 +73,29 @@ def relax_commit() -> None:
 
 
 def _column(field: Field[Any, Any], objs: Sequence[Model], db: BaseDatabaseWrapper) -> list[Any]:
-    """The database values of `field` for `objs`: `field.get_db_prep_save(value, db)` computed
-    once per distinct value.
+    """The database values of `field` for `objs` (see _convert)."""
+    return _convert(field, list(map(attrgetter(field.attname), objs)), db)
+
+
+def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) -> list[Any]:
+    """The database values of `raw`, values of `field`: `field.get_db_prep_save(value, db)`
+    computed once per distinct value, or not at all where it is the identity.
 
     Sound because a conversion is a pure function of the value: equal values of one class
     convert to equal database values (a Decimal's scale, an aware datetime's zone, are the
     same number and instant to the column). Unhashable values (a JSON field's dicts, such as
     the provider's snapshot every invoice of a batch shares) are told apart by identity, which
     holds while the objects are held here. `db` is the connection itself, not
-    django.db.connection (a proxy that looks the connection up on every attribute).
+    django.db.connection (a proxy that looks the connection up on every attribute). An
+    integer, text or foreign key field converts an int, a str or None to itself (its
+    get_prep_value is int() or str() of it), so those columns are passed as they are.
     """
+    plain = _plain(field)
+    if plain is not None and all(
+        v is None or (isinstance(v, plain) and type(v) is not bool) for v in raw
+    ):
+        return raw
     prep = field.get_db_prep_save
-    raw = list(map(attrgetter(field.attname), objs))
     keys = list(zip(map(type, raw), raw, strict=True))
     try:
         converted = {key: prep(key[1], db) for key in set(keys)}
@@ -83,6 +106,26 @@ def _column(field: Field[Any, Any], objs: Sequence[Model], db: BaseDatabaseWrapp
                 by_id[id(value)] = prep(value, db)
         return [by_id[id(value)] for value in raw]
     return list(map(converted.__getitem__, keys))
+
+
+def _plain(field: Field[Any, Any]) -> type | None:
+    """int or str: the values `field` stores as they are (see _convert); None for any other
+    field, and for any field that converts values its own way (an encrypted text field)."""
+    if isinstance(field, ForeignKey):
+        field = field.target_field
+    kind = type(field)
+    if any(
+        not getattr(kind, name).__module__.startswith("django.")
+        for name in ("get_prep_value", "get_db_prep_value", "get_db_prep_save")
+    ):
+        return None
+    if isinstance(field, BooleanField):
+        return None
+    if isinstance(field, IntegerField):
+        return int
+    if isinstance(field, CharField | TextField):
+        return str
+    return None
 
 
 def _columns(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
@@ -162,12 +205,86 @@ def _without_existing(objs: Sequence[Model], skip_existing: str | None) -> Seque
     return [obj for obj in objs if getattr(obj, skip_existing) not in present]
 
 
-def bulk_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
-    """The billing run's row writer: COPY on PostgreSQL, executemany on SQLite."""
-    if enabled():
-        copy_insert(objs, skip_existing=skip_existing)
-    else:
-        sqlite_insert(objs, skip_existing=skip_existing)
+def write_rows(
+    model: type[Model],
+    names: Sequence[str],
+    rows: Sequence[Row],
+    *,
+    skip_existing: str | None = None,
+) -> None:
+    """Insert plain tuples, a value per name of `names` (attnames of `model`'s fields): COPY
+    on PostgreSQL, one prepared INSERT by executemany on SQLite, no model instance built.
+
+    The model's other fields take their defaults, as a model instance would (a callable
+    default called per row: an Event's uuid4), and every value is converted by its field as
+    bulk_create converts it (_convert); the primary key is the database's unless named.
+    `skip_existing` (a unique field among `names`) leaves out rows whose value is already in
+    the table, as copy_insert() does."""
+    if not rows:
+        return
+    meta = model._meta
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_name[name] for name in names]
+    if skip_existing is not None:
+        k = list(names).index(skip_existing)
+        present = set(
+            model._default_manager.filter(
+                **{f"{skip_existing}__among": [row[k] for row in rows]}
+            ).values_list(skip_existing, flat=True)
+        )
+        rows = [row for row in rows if row[k] not in present]
+        if not rows:
+            return
+    db = transaction.get_connection()
+    columns = [[row[k] for row in rows] for k in range(len(fields))]
+    named = set(names)
+    for field in meta.concrete_fields:
+        if field.attname in named or (field.primary_key and not field.has_default()):
+            continue
+        fields.append(field)
+        if field.has_default() and callable(field.default):
+            columns.append([field.get_default() for _row in rows])
+        else:
+            columns.append([field.get_default()] * len(rows))
+    values = zip(*[_convert(f, c, db) for f, c in zip(fields, columns, strict=True)], strict=True)
+    q = db.ops.quote_name
+    listed = ", ".join(q(f.column) for f in fields)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql" and enabled():
+            with cursor.cursor.copy(f"COPY {q(meta.db_table)} ({listed}) FROM STDIN") as copy:
+                write = copy.write_row
+                for row in values:
+                    write(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {q(meta.db_table)} ({listed}) VALUES ({marks})",  # noqa: S608 (names from the model)
+                list(values),
+            )
+
+
+class _Writer:
+    """The billing run's row writer (core.rows.RowWriter): COPY on PostgreSQL, executemany on
+    SQLite, for model instances (bulk_insert) and for plain tuples (write_rows)."""
+
+    def __call__(self, objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
+        if enabled():
+            copy_insert(objs, skip_existing=skip_existing)
+        else:
+            sqlite_insert(objs, skip_existing=skip_existing)
+
+    def rows(
+        self,
+        model: type[Model],
+        names: Sequence[str],
+        rows: Sequence[Row],
+        *,
+        skip_existing: str | None = None,
+    ) -> None:
+        write_rows(model, names, rows, skip_existing=skip_existing)
+
+
+bulk_insert = _Writer()
 
 
 def insert(objs: Sequence[Model]) -> None:

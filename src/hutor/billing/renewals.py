@@ -21,12 +21,15 @@ the same places, for hundreds of services per transaction:
 
 Per batch, in one transaction: the billing accounts are locked in primary-key order (every
 writer of a service takes its account's lock first), then (ledger.post_many) the ledger
-accounts. On PostgreSQL the rows are written with COPY and the batch commits without waiting
-for the disk (billing/fastpath.py), and the rows that need no invoice number (lines, renewals)
-are written before the batch takes the shared locks (the invoice sequence, the revenue
-accounts). A batch that fails is retried service by service, so one bad service costs only
-itself. `shard=(k, n)` renews only the services of billing accounts with id % n == k: the
-run's parallel renewal starts one process per shard (billing/shards.py).
+accounts. The rows are written by billing/fastpath.py's writer (COPY on PostgreSQL, where the
+batch also commits without waiting for the disk; executemany on SQLite); the renewals, paid
+periods and outbox emails as plain tuples (no model instance), the rest as the instances
+their apps' signals and the ledger hand on; the services are read as tuples. The rows that
+need no invoice number (lines, renewals) are written before the batch takes the shared locks
+(the invoice sequence, the revenue accounts). A batch that fails is retried service by
+service, so one bad service costs only itself. `shard=(k, n)` renews only the services of
+billing accounts with id % n == k: the run's parallel renewal starts one process per shard
+(billing/shards.py).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -117,6 +120,20 @@ def due_services(today: dt.date) -> Any:
     )
 
 
+class _Due(NamedTuple):
+    """What a batch reads of a due service (a tuple: no model instance per service)."""
+
+    pk: int
+    billing_account_id: int
+    paid_until: dt.date | None
+    auto_renew: bool
+    status: str
+    tariff_id: int
+    period_months: int
+    service_type_id: int
+    identifier: str
+
+
 class _Context:
     """What every batch of one step shares: the day, prices and line texts. The revenue
     accounts are created before any batch (and before any shard process starts), so batches
@@ -140,10 +157,12 @@ class _Context:
         self._prefixes: dict[tuple[int, str], str] = {}
         self._dates: dict[tuple[dt.date, dt.date, str], str] = {}
 
-    def type_code(self, service: Service) -> str:
-        code = self.type_codes.get(service.service_type_id)
+    def type_code(self, service_type_id: int) -> str:
+        code = self.type_codes.get(service_type_id)
         if code is None:  # a service type created since the run began
-            code = self.type_codes[service.service_type_id] = service.service_type.code
+            code = self.type_codes[service_type_id] = ServiceType.objects.get(
+                pk=service_type_id
+            ).code
         return code
 
     @cached_property
@@ -154,10 +173,14 @@ class _Context:
     def tariff_days(self) -> dict[int, int]:
         return tariff_days()
 
-    def days_for(self, service: Service) -> int:
+    def days_for(self, service: _Due) -> int:
         """Days before paid-until the service's renewal is due: its tariff's, else its type's."""
         own = self.tariff_days.get(service.tariff_id)
-        return own if own is not None else per_type(self.days_before, self.type_code(service))
+        return (
+            own
+            if own is not None
+            else per_type(self.days_before, self.type_code(service.service_type_id))
+        )
 
     def text(
         self, price: TariffPrice, identifier: str, start: dt.date, end: dt.date, lang: str
@@ -278,6 +301,36 @@ def _renew_ids(ids: Sequence[int], context: _Context, report: StepReport, batch_
         report.advance(done, len(ids))
 
 
+def _open_renewals(service_ids: Sequence[int]) -> set[int]:
+    """Those of `service_ids` with an unpaid invoice that would extend them (a period line).
+
+    Two queries meant to be bounded by the batch: the services' period lines (by service),
+    then their invoices' statuses (by primary key). As one join the planner drove it from
+    the invoices (the unpaid ones, by scanning the whole (billing account, status, issued)
+    index for its second column), once per batch. Either way the planner needs the lines'
+    statistics: on tables the run itself filled and nobody has analysed yet it reads the
+    lines with a sequential scan, a cost that grows with the run (docs/performance.md)."""
+    lines = list(
+        InvoiceLine.objects.filter(service_id__among=service_ids, kind=LineKind.PERIOD)
+        .order_by()
+        .values_list("service_id", "invoice_id")
+    )
+    if not lines:
+        return set()
+    # The status is compared here, not in SQL: with it in the WHERE clause the planners
+    # again preferred the status scan (few invoices are unpaid) to the primary keys.
+    unpaid = {
+        pk
+        for pk, status in Invoice.objects.filter(
+            pk__among=list({invoice_id for _service_id, invoice_id in lines})
+        )
+        .order_by()
+        .values_list("pk", "status")
+        if status == InvoiceStatus.UNPAID
+    }
+    return {service_id for service_id, invoice_id in lines if invoice_id in unpaid}
+
+
 @dataclass
 class _Outcome:
     """What a batch did; merged into the step's report only once the batch has committed."""
@@ -310,36 +363,32 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             )
         )
     )
-    list(
-        BillingAccount.objects.select_for_update()
+    # Locked and read in one statement (the invoices' payer, currency and language).
+    accounts = {
+        account.pk: account
+        for account in BillingAccount.objects.select_for_update()
         .filter(pk__among=account_ids)
         .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    }
     # Every writer of a service takes its billing account's lock first (services.actions,
     # billing.actions), so the services need no row locks of their own here.
-    services = list(
-        Service.objects.filter(pk__among=service_ids)
-        .select_related("billing_account")
+    services = [
+        _Due(*row)
+        for row in Service.objects.filter(pk__among=service_ids)
         .order_by("billing_account_id", "pk")
-    )
+        .values_list(*_Due._fields)
+    ]
     # Read again under the locks: a run beside this one, or the customer, may have renewed.
     claimed = set(
         Renewal.objects.filter(service_id__among=service_ids).values_list(
             "service_id", "period_start"
         )
     )
-    open_renewals = set(
-        InvoiceLine.objects.filter(
-            service_id__among=service_ids,
-            kind=LineKind.PERIOD,
-            invoice__status=InvoiceStatus.UNPAID,
-        ).values_list("service_id", flat=True)
-    )
-    plans: list[tuple[Service, TariffPrice, RenewalPlan]] = []
+    open_renewals = _open_renewals(service_ids)
+    plans: list[tuple[_Due, TariffPrice, RenewalPlan]] = []
     renews_from: dict[int, dt.date] = {}
     for service in services:
-        account = service.billing_account
+        account = accounts[service.billing_account_id]
         paid_until = service.paid_until
         if (
             paid_until is None
@@ -374,7 +423,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             paid_until=paid_until,
             period_months=price.period_months,
             price=Money(price.price, price.currency),
-            continuous=is_continuous(context.type_code(service)),
+            continuous=is_continuous(context.type_code(service.service_type_id)),
         )
         plans.append((service, price, plan))
         renews_from[service.pk] = paid_until  # the claim: Renewal.period_start
@@ -383,13 +432,13 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
 
     drafts = [
         InvoiceDraft(
-            billing_account=service.billing_account,
+            billing_account=accounts[service.billing_account_id],
             kind=InvoiceKind.RENEWAL,
             lines=[
                 LineDraft(
                     kind=LineKind.PERIOD,
-                    service=service,
-                    service_type_code=context.type_code(service),
+                    service_id=service.pk,
+                    service_type_code=context.type_code(service.service_type_id),
                     tariff_code=price.tariff.code,
                     description_ru=context.text(
                         price, service.identifier, plan.start, plan.end, "ru"
@@ -409,16 +458,13 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
     ]
 
     def write_renewals(invoices: list[Invoice]) -> None:
-        fastpath.insert(
+        fastpath.bulk_insert.rows(
+            Renewal,
+            ("service_id", "period_start", "invoice_id", "created_at"),
             [
-                Renewal(
-                    service_id=service.pk,
-                    period_start=renews_from[service.pk],
-                    invoice_id=invoice.pk,
-                    created_at=now,
-                )
+                (service.pk, renews_from[service.pk], invoice.pk, now)
                 for (service, _price, _plan), invoice in zip(plans, invoices, strict=True)
-            ]
+            ],
         )
 
     invoices = issue_invoices(

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import models, transaction
 from django.dispatch import Signal
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hutor.core import clock
 from hutor.core.models import Event
+from hutor.core.rows import RowWriter as RowWriter  # the type of publish_many's writer
 
 
 class EventKind(models.TextChoices):
@@ -53,14 +54,6 @@ class EventKind(models.TextChoices):
 
 # Sent in the publishing transaction: sender=Event, events=[<Event>], insert=<row writer|None>.
 published = Signal()
-
-
-class RowWriter(Protocol):
-    """The billing run's row writer (billing.fastpath.bulk_insert): inserts unsaved instances."""
-
-    def __call__(
-        self, objs: Sequence[models.Model], *, skip_existing: str | None = None
-    ) -> None: ...
 
 
 @dataclass(frozen=True)

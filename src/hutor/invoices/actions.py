@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model
@@ -17,6 +17,7 @@ from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
 from hutor.core.events import EventDraft, EventKind, publish_many
 from hutor.core.money import Money, total
+from hutor.core.rows import RowWriter
 from hutor.core.sequences import next_values, reserve_ids
 from hutor.invoices.calculations import ManualLine, checked_lines
 from hutor.invoices.emails import queue_paid_emails
@@ -30,7 +31,6 @@ from hutor.ledger import actions as ledger
 from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
 from hutor.notifications.actions import EmailDraft, enqueue_many
-from hutor.notifications.models import OutboxEmail
 from hutor.offers import queries as offers
 from hutor.taxes.calculations import TaxTerms, lines_vat, lines_vat_on_top
 from hutor.taxes.queries import terms_on
@@ -52,6 +52,7 @@ class LineDraft:
     description_en: str
     amount: Money
     service: Service | None = None
+    service_id: int | None = None  # the service by id alone (the billing run's batches)
     tariff_code: str = ""
     period_start: dt.date | None = None
     period_end: dt.date | None = None
@@ -76,11 +77,8 @@ def payer_snapshot(account: BillingAccount, contract: Offer | None = None) -> di
     }
 
 
-class BulkInsert(Protocol):
-    """Writes unsaved instances of one model and sets their primary keys (bulk_create's job),
-    leaving out those whose `skip_existing` unique field is already in the table."""
-
-    def __call__(self, objs: Sequence[Model], *, skip_existing: str | None = None) -> None: ...
+# The billing run's row writer (core.rows): COPY on PostgreSQL, executemany on SQLite.
+BulkInsert = RowWriter
 
 
 @dataclass(frozen=True)
@@ -235,7 +233,7 @@ def issue_invoices(
                     InvoiceLine(
                         position=position,
                         kind=line.kind,
-                        service_id=line.service.pk if line.service is not None else None,
+                        service_id=line.service.pk if line.service is not None else line.service_id,
                         service_type_code=line.service_type_code,
                         tariff_code=line.tariff_code,
                         description_ru=line.description_ru,
@@ -306,7 +304,7 @@ def issue_invoices(
                     )
                     for k, (draft, invoice) in enumerate(zip(drafts, invoices, strict=True))
                 ],
-                insert=None if insert is None else _skipping_queued(insert),
+                insert=insert,
             )
         # Announced once numbered: each invoice issued, then those paid at once as paid.
         publish_many(
@@ -355,13 +353,6 @@ def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDra
     if invoice.cancelled_at is not None:
         data["cancelled_at"] = invoice.cancelled_at
     return EventDraft(kind, invoice.billing_account_id, data)
-
-
-def _skipping_queued(insert: BulkInsert) -> Callable[[list[OutboxEmail]], None]:
-    def write(rows: list[OutboxEmail]) -> None:
-        insert(rows, skip_existing="key")  # an email key already queued is left out
-
-    return write
 
 
 def _insert(objs: Sequence[Model], insert: BulkInsert | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from hutor.core import clock
 from hutor.core.queue import Finished, Queue
+from hutor.core.rows import RowWriter
 from hutor.notifications.exceptions import NotificationError
 from hutor.notifications.models import EmailStatus, OutboxEmail
 from hutor.notifications.registry import renderer_for
@@ -147,17 +148,37 @@ class EmailDraft:
 def enqueue_many(
     *,
     emails: Sequence[EmailDraft],
-    insert: Callable[[list[OutboxEmail]], None] | None = None,
+    insert: RowWriter | None = None,
 ) -> None:
     """enqueue() for many emails at once (the billing run's invoices): the same rows, written
     in the caller's transaction, each key queued only once.
 
-    `insert`, if given, writes the new rows instead of bulk_create(ignore_conflicts=True) (the
-    billing run's COPY on PostgreSQL) and must leave out a row whose key is already queued.
+    `insert`, if given (the billing run's row writer: COPY, executemany), writes the rows as
+    plain tuples, leaving out a key already queued, instead of bulk_create(ignore_conflicts).
     """
     if not emails:
         return
     now = clock.now()
+    if insert is not None:
+        insert.rows(
+            OutboxEmail,
+            _ROW,
+            [
+                (
+                    email.key,
+                    email.template,
+                    email.billing_account.contact_email,
+                    email.language,
+                    email.params,
+                    email.billing_account.pk,
+                    now,
+                    now,
+                )
+                for email in emails
+            ],
+            skip_existing="key",
+        )
+        return
     rows = [
         OutboxEmail(
             key=email.key,
@@ -171,10 +192,20 @@ def enqueue_many(
         )
         for email in emails
     ]
-    if insert is not None:
-        insert(rows)
-    else:
-        OutboxEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    OutboxEmail.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# The fields enqueue_many() gives a row (the others take their defaults: pending, no attempt).
+_ROW = (
+    "key",
+    "template",
+    "to_email",
+    "language",
+    "params",
+    "billing_account_id",
+    "next_attempt_at",
+    "created_at",
+)
 
 
 def withdraw(*, key: str) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from hutor.catalog.models import TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
+from hutor.core.rows import Row, RowWriter
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.services import calculations, expiry, lifecycle, tariffs
@@ -353,7 +353,7 @@ def apply_paid_renewals(
     invoices: list[Invoice],
     lines: list[InvoiceLine],
     actor: str = Actor.PAYMENT,
-    insert: Callable[[list[PaidPeriod]], object] | None = None,
+    insert: RowWriter | None = None,
 ) -> list[int]:
     """The bulk twin of apply_paid_invoice: what just-paid invoices do to their services, for
     the billing run's batches (the `invoices_paid` signal, services/receivers.py).
@@ -365,9 +365,9 @@ def apply_paid_renewals(
     apply_paid_invoice does), records the paid period with what was paid for it, and
     reactivates a lapsed service through the lifecycle; the services are updated in one
     statement (one per new paid-until date on SQLite), and the paid periods are written by
-    `insert` when the caller passes its row writer. Any other invoice (an order, a tariff
-    change) goes through apply_paid_invoice itself, so both stay one rule. Returns the
-    reactivated ids.
+    `insert` as plain tuples when the caller passes its row writer. Any other invoice (an
+    order, a tariff change) goes through apply_paid_invoice itself, so both stay one rule.
+    Returns the reactivated ids.
     """
     if not invoices:
         return []
@@ -389,7 +389,7 @@ def apply_paid_renewals(
             renewing.add(pk)
     remote: list[tuple[int, dt.date | None, int]] = []
     extended: dict[int, tuple[dt.date, int]] = {}  # service id -> new (paid_until, months)
-    periods: list[PaidPeriod] = []
+    periods: list[Row] = []  # as _PERIOD names them
     lapsed: list[int] = []  # extended while suspended or expired: to reactivate
     for invoice in invoices:
         own = by_invoice.get(invoice.pk, [])
@@ -417,27 +417,29 @@ def apply_paid_renewals(
             if line.service_id in renewing:
                 remote.append((line.service_id, paid_until, months))
             periods.append(
-                PaidPeriod(
-                    service_id=line.service_id,
-                    start=start,
-                    end=end,
-                    tariff_code=line.tariff_code,
-                    period_months=months,
-                    period_days=(end - start).days,
-                    amount=line.amount,
-                    currency=invoice.currency,
-                    source=PeriodSource.RENEWAL,
-                    invoice_id=invoice.pk,
-                    created_at=now,
+                (
+                    line.service_id,
+                    start,
+                    end,
+                    line.tariff_code,
+                    months,
+                    (end - start).days,
+                    line.amount,
+                    invoice.currency,
+                    PeriodSource.RENEWAL,
+                    invoice.pk,
+                    now,
                 )
             )
             # Read once: a service renewed twice in one call extends from its first new date.
             current[line.service_id] = (status, end, months)
     _extend_many(extended)
     if insert is not None:  # the billing run's row writer (COPY, executemany)
-        insert(periods)
+        insert.rows(PaidPeriod, _PERIOD, periods)
     else:
-        PaidPeriod.objects.bulk_create(periods)
+        PaidPeriod.objects.bulk_create(
+            [PaidPeriod(**dict(zip(_PERIOD, row, strict=True))) for row in periods]
+        )
     # A suspended service, or an expired domain, is reactivated at once (apply_paid_invoice);
     # the active ones (nearly all) need no second look.
     reactivated = lifecycle.reactivate_many(lapsed, actor=actor) if lapsed else []
@@ -445,6 +447,22 @@ def apply_paid_renewals(
         services = Service.objects.in_bulk([pk for pk, _before, _months in remote])
         lifecycle.renew_remote([(services[pk], before, m) for pk, before, m in remote])
     return reactivated
+
+
+# A paid period's fields as apply_paid_renewals() gives them.
+_PERIOD = (
+    "service_id",
+    "start",
+    "end",
+    "tariff_code",
+    "period_months",
+    "period_days",
+    "amount",
+    "currency",
+    "source",
+    "invoice_id",
+    "created_at",
+)
 
 
 def _extend_many(extended: dict[int, tuple[dt.date, int]]) -> None:

@@ -12,18 +12,17 @@ from hutor.billing import fastpath
 from hutor.billing.models import Renewal
 from hutor.billing.run import run_billing
 from hutor.core import clock
+from hutor.core.models import Event
 from hutor.invoices.models import Invoice, InvoiceLine
 from hutor.ledger import checks
 from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
 from hutor.notifications.models import OutboxEmail
 from hutor.services.models import ProvisioningTask, Service, ServiceStatus
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the fast path is PostgreSQL's only"
-    ),
-]
+pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the fast path is PostgreSQL's only"
+)
 
 NOON = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2027, 3, 1)
@@ -97,6 +96,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> dict[str, list[tuple
     return _written()
 
 
+@postgresql_only
 def test_the_fast_path_writes_the_portable_paths_rows(renewal_day, monkeypatch):
     try:
         with transaction.atomic():
@@ -111,6 +111,7 @@ def test_the_fast_path_writes_the_portable_paths_rows(renewal_day, monkeypatch):
         assert fast[table] == rows, table
 
 
+@postgresql_only
 def test_copy_insert_skips_existing_keys_like_ignore_conflicts(db):
     with time_machine.travel(NOON, tick=False):
         now = clock.now()
@@ -132,3 +133,30 @@ def test_copy_insert_skips_existing_keys_like_ignore_conflicts(db):
     assert new[0].pk is None and new[1].pk and new[2].pk
     assert OutboxEmail.objects.get(key="a").pk == existing.pk
     assert OutboxEmail.objects.get(pk=new[2].pk).params == {"invoice": "c", "n": 1}
+
+
+def test_plain_tuples_are_written_as_bulk_create_writes_the_instances(account_factory):
+    """write_rows (the run's tuples, on either database): the same columns as bulk_create,
+    the unnamed fields at their defaults (a callable default called per row), keys already
+    present left out."""
+    account = account_factory()
+    names = ("key", "template", "to_email", "params", "billing_account_id", "created_at")
+    OutboxEmail.objects.all().delete()  # the account's welcome email
+    with time_machine.travel(NOON, tick=False), transaction.atomic():
+        now = clock.now()
+        values = [
+            (f"k{n}", "invoice_paid", "a@example.com", {"invoice": f"27-{n}"}, account.pk, now)
+            for n in range(3)
+        ]
+        OutboxEmail.objects.bulk_create(
+            OutboxEmail(**dict(zip(names, row, strict=True))) for row in values[:2]
+        )
+        expected = _rows(OutboxEmail)
+        OutboxEmail.objects.all().delete()
+        fastpath.write_rows(OutboxEmail, names, values[:1])
+        fastpath.write_rows(OutboxEmail, names, values, skip_existing="key")
+        assert _rows(OutboxEmail)[:2] == expected
+        assert OutboxEmail.objects.count() == 3
+        fastpath.bulk_insert.rows(Event, ("kind", "data", "created_at"), [("x", {}, now)] * 2)
+        ids = list(Event.objects.filter(kind="x").values_list("pk", flat=True))
+        assert len(set(ids)) == 2
