@@ -6,10 +6,11 @@ both the count and the examples. On a sound ledger each query returns nothing.
 
 `run(since=day)` checks only the journal entries created from the start of that day (the
 provider's time zone) and their postings, found through the entries' `created_at` index and the
-postings' `entry_id` index; the cached figures (balance, total credited) of the ledger accounts
+postings' `entry_id` index; the cached figures (balance, total credited) of the customer balances
 those postings touched are compared with the sums of all of those accounts' postings, read
 through the postings' account index; the limits are checked on every account (one small table).
-Without `since` everything is checked.
+The few shared accounts (clearing, revenue, bank, adjustments) carry the other side of every
+entry, so their sums are the whole history: only the full check (the default) covers them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from hutor.ledger.models import PAYMENT_KINDS
+from hutor.ledger.models import PAYMENT_KINDS, LedgerAccountKind
 
 SAMPLE = 10
 CENT = Decimal(1).scaleb(-settings.MONEY_DECIMAL_PLACES)
@@ -83,12 +84,14 @@ class _Scope:
         return " JOIN ledger_journalentry se ON se.id = p.entry_id", "se.created_at >= %s"
 
     def touched(self) -> str:
-        """A WITH clause naming the ledger accounts the checked postings touched."""
+        """A WITH clause naming the customer balances the checked postings touched."""
         if self.since is None:
             return ""
         return (
-            "WITH touched AS (SELECT DISTINCT p.account_id FROM ledger_posting p "
-            "JOIN ledger_journalentry se ON se.id = p.entry_id WHERE se.created_at >= %s) "
+            "WITH touched AS (SELECT DISTINCT p.account_id FROM ledger_posting p "  # noqa: S608
+            "JOIN ledger_journalentry se ON se.id = p.entry_id "
+            "JOIN ledger_ledgeraccount ta ON ta.id = p.account_id "
+            f"WHERE se.created_at >= %s AND ta.kind = '{LedgerAccountKind.CUSTOMER_BALANCE}') "
         )
 
 

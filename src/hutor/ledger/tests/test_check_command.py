@@ -226,7 +226,13 @@ def test_since_checks_the_entries_of_that_day_on_and_the_accounts_they_touched(
         assert f"entry #{old.pk}: RUB sums to 3" in output
         assert f"broken invariant: {CACHED_BALANCE}: 1" in output
 
-    # A cached figure broken on an account touched by the new entries is found since that day.
+    # A shared account's sum is its whole history: the full check covers it, --since does not.
+    clearing = actions.clearing_account("card", "RUB")
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = balance + 1 WHERE id = %s", clearing.pk)
+    assert run_check("--since", "2026-11-20")[0] == 0
+    assert f"{clearing}: cached -109.00, postings sum to -110" in run_check()[1]
+
+    # A cached figure broken on a customer balance touched by the new entries is found since then.
     raw_sql("UPDATE ledger_ledgeraccount SET credited = 0 WHERE id = %s", newcomer.pk)
     code, output = run_check("--since", "2026-11-20")
     assert code == 1
