@@ -47,8 +47,8 @@ class Command(HutorCommand):
             "--since",
             metavar="YYYY-MM-DD",
             help=_(
-                "check only the journal entries made from this day on and the accounts they "
-                "touched (default: everything)"
+                "check only the journal entries made from this day on and the customer "
+                "balances they touched (default: everything)"
             ),
         )
 
