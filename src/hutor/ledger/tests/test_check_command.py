@@ -1,5 +1,6 @@
 """`hutor ledger check`: OK on a consistent ledger, exit 1 naming what was broken otherwise."""
 
+import datetime as dt
 import io
 import os
 import sqlite3
@@ -9,25 +10,28 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hutor.ledger import actions, checks
 from hutor.ledger.models import EntryKind, JournalEntry, Posting
 from hutor.ledger.tests.ledger_helpers import balance_of, rub, settle, top_up
 
 CACHED_BALANCE = "each cached balance equals the sum of its postings"
+CACHED_CREDITED = "each cached total credited equals the sum of its top-up postings"
 LIMIT = "no balance below its allowed limit"
 ENTRY_SUMS_TO_ZERO = "each journal entry sums to zero per currency"
 TWO_POSTINGS = "each journal entry has at least two postings"
 POSTING_VALID = "postings are non-zero and in their account's currency"
 
 
-def run_check() -> tuple[int, str]:
+def run_check(*args: str) -> tuple[int, str]:
     """Run `ledger check` in-process; return its exit code and output."""
     out = io.StringIO()
     try:
-        call_command("ledger", "check", stdout=out)
+        call_command("ledger", "check", *args, stdout=out)
     except SystemExit as exit_:
         assert exit_.code != 0, "the command exits only to report a failure"
         return int(exit_.code or 0), out.getvalue()
@@ -77,6 +81,28 @@ def test_a_cached_balance_changed_behind_the_ledgers_back_fails_the_check(busy_l
     # The sum prints as 60 or 60.00 depending on the database; the prefix fits both.
     assert f"{busy_ledger.code} (RUB): cached 61.00, postings sum to 60" in output
     assert LIMIT not in output and ENTRY_SUMS_TO_ZERO not in output
+
+
+def test_a_cached_total_credited_changed_behind_the_ledgers_back_fails_the_check(busy_ledger):
+    raw_sql("UPDATE ledger_ledgeraccount SET credited = credited + 1 WHERE id = %s", busy_ledger.pk)
+
+    code, output = run_check()
+
+    assert code == 1
+    assert f"broken invariant: {CACHED_CREDITED}: 1" in output
+    number = busy_ledger.billing_account.number
+    assert f"customer:{number} (RUB): cached credited 101.00, top-up postings sum to 100" in output
+    assert CACHED_BALANCE not in output  # the balance itself is intact
+
+
+def test_each_invariant_is_one_query(busy_ledger):
+    raw_sql(
+        "UPDATE ledger_ledgeraccount SET balance = 1, credited = 2 WHERE id = %s", busy_ledger.pk
+    )
+    with CaptureQueriesContext(connection) as queries:
+        report = checks.run()
+    assert {v.invariant for v in report.violations} == {CACHED_BALANCE, CACHED_CREDITED}
+    assert len(queries) == len(checks.INVARIANTS) + 1  # and one for the totals
 
 
 def test_a_customer_balance_set_below_zero_fails_the_check(busy_ledger):
@@ -166,6 +192,63 @@ def test_check_is_exact_for_kopecks_summed_by_the_database(customer, clearing):
     assert run_check()[0] == 0
 
 
+# --- Checking the new entries only: --since ----------------------------------------------------
+
+EARLY = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+# 00:30 on 20 November in Moscow (the provider's time zone): already "since 2026-11-20".
+LATE = dt.datetime(2026, 11, 19, 21, 30, tzinfo=dt.UTC)
+
+
+def test_since_checks_the_entries_of_that_day_on_and_the_accounts_they_touched(
+    customer, account_factory
+):
+    with time_machine.travel(EARLY, tick=False):
+        old, _ = top_up(customer, "100.00")
+    # An old entry broken long ago (and with it the customer's balance).
+    Posting.objects.create(entry=old, account=customer, amount=Decimal("3.00"), currency="RUB")
+    newcomer = actions.customer_account(account_factory())
+    with time_machine.travel(LATE, tick=False):
+        top_up(newcomer, "10.00")
+
+    code, output = run_check("--since", "2026-11-20")
+    assert code == 0, output
+    # One entry, its two postings, the two accounts they touched.
+    assert "ledger check: OK (1 entries, 2 postings, 2 accounts)" in output
+
+    code, output = run_check("--since", "2026-11-21")
+    assert code == 0
+    assert "ledger check: OK (0 entries, 0 postings, 0 accounts)" in output
+
+    for args in [("--since", "2026-11-01"), ()]:
+        code, output = run_check(*args)
+        assert code == 1
+        assert f"broken invariant: {ENTRY_SUMS_TO_ZERO}: 1" in output
+        assert f"entry #{old.pk}: RUB sums to 3" in output
+        assert f"broken invariant: {CACHED_BALANCE}: 1" in output
+
+    # A shared account's sum is its whole history: the full check covers it, --since does not.
+    clearing = actions.clearing_account("card", "RUB")
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = balance + 1 WHERE id = %s", clearing.pk)
+    assert run_check("--since", "2026-11-20")[0] == 0
+    assert f"{clearing}: cached -109.00, postings sum to -110" in run_check()[1]
+
+    # A cached figure broken on a customer balance touched by the new entries is found since then.
+    raw_sql("UPDATE ledger_ledgeraccount SET credited = 0 WHERE id = %s", newcomer.pk)
+    code, output = run_check("--since", "2026-11-20")
+    assert code == 1
+    assert f"broken invariant: {CACHED_CREDITED}: 1" in output
+    assert f"{newcomer.code} (RUB): cached credited 0.00, top-up postings sum to 10" in output
+    assert CACHED_BALANCE not in output and ENTRY_SUMS_TO_ZERO not in output
+
+
+@pytest.mark.parametrize("day", ["yesterday", "2026-13-01", ""])
+def test_since_refuses_what_is_not_a_date(day):
+    with pytest.raises(CommandError) as refused:
+        call_command("ledger", "check", "--since", day)
+    assert refused.value.returncode == 2
+    assert "YYYY-MM-DD" in str(refused.value)
+
+
 # --- The installed console script, end to end ---------------------------------------------------
 
 
@@ -202,8 +285,8 @@ def test_the_hutor_script_exits_1_on_a_tampered_sqlite_database(tmp_path):
     with sqlite3.connect(database) as db:
         db.execute(
             "INSERT INTO ledger_ledgeraccount "
-            "(code, kind, name, currency, balance, min_balance, billing_account_id) "
-            "VALUES ('clearing:forged', 'clearing', 'Forged', 'RUB', 5, NULL, NULL)"
+            "(code, kind, name, currency, balance, credited, min_balance, billing_account_id) "
+            "VALUES ('clearing:forged', 'clearing', 'Forged', 'RUB', 5, 0, NULL, NULL)"
         )
     db.close()
 
