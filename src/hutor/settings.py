@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hutor.settings_env import env_flag, env_int, env_list
+from hutor.settings_env import env_flag, env_int, env_list, replica_database
 
 BASE_DIR = Path(__file__).resolve().parent
 # Local state of a checkout (SQLite database, generated secret key, file-delivered mail).
@@ -184,7 +184,16 @@ def _database() -> dict[str, Any]:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'hutor.sqlite3'}"
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            # Seconds a web process keeps its connection between requests (0: one connection per
+            # request). Opening a PostgreSQL connection costs more than a payment notification's
+            # queries; the health check replaces a connection the server dropped meanwhile.
+            conn_max_age=max(env_int("DATABASE_CONN_MAX_AGE", 60), 0),
+            conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", True),
+        )
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # WAL lets readers run beside the one writer; FULL makes a commit survive power loss;
@@ -201,6 +210,10 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# Reads of the desk's search and reports may go to a streaming replica (core/replica.py).
+if (_replica := replica_database()) is not None:
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["hutor.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -536,6 +549,9 @@ HUTOR_DOMAIN_SYNC_ALIGN_DAYS = env_int("HUTOR_DOMAIN_SYNC_ALIGN_DAYS", 3)
 HUTOR_BILLING_REMINDER_DAYS = env_int_list("HUTOR_BILLING_REMINDER_DAYS", "-3,0,3")
 # Service types that expire at paid-until instead of being suspended after a grace period.
 HUTOR_BILLING_EXPIRING_TYPES = env_list("HUTOR_BILLING_EXPIRING_TYPES", "domain")
+# Service types whose unused paid time is not given back when the customer cancels (a domain's
+# registration or a certificate's issue is bought from the registry or CA at once).
+HUTOR_SERVICES_NOT_REFUNDABLE = env_list("HUTOR_SERVICES_NOT_REFUNDABLE", "domain,ssl")
 # A domain not renewed this many days before it expires is announced (the domain.expiring
 # webhook event), once per expiry date.
 HUTOR_DOMAIN_EXPIRING_DAYS = env_int("HUTOR_DOMAIN_EXPIRING_DAYS", 14)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -26,3 +28,17 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def replica_database() -> dict[str, Any] | None:
+    """The "replica" alias from DATABASE_REPLICA_URL (a PostgreSQL streaming replica of the
+    primary), or None when it is not set. Only core.replica.reading() blocks read from it."""
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL")
+    # Under a test runner the replica is the primary's test database (nothing to create).
+    config["TEST"] = {"MIRROR": "default"}
+    return config

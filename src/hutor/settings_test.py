@@ -12,6 +12,9 @@ os.environ.setdefault("HUTOR_BASE_URL", "http://127.0.0.1:8000")
 
 from hutor.settings import *  # noqa: F403
 
+# A connection per request, as before the setting existed: the tests' threads and processes
+# never find another's connection kept open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -157,6 +157,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "service.unsuspend": gettext_lazy("Service unsuspended"),
     "service.extend": gettext_lazy("Service extended"),
     "service.terminate": gettext_lazy("Service terminated"),
+    "service.cancel_refund": gettext_lazy("Service cancelled, unused days given back"),
     "payment.manual": gettext_lazy("Manual payment recorded"),
     "bank.import": gettext_lazy("Bank statement imported"),
     "bank.assign": gettext_lazy("Bank payment credited to a billing account"),

@@ -11,7 +11,7 @@ from hutor.accounts.models import BillingAccount
 from hutor.backoffice.models import AuditEntry, Note
 from hutor.core.money import Money
 from hutor.documents import queries as closing_queries
-from hutor.documents.models import ClosingDocument
+from hutor.documents.models import AdvanceInvoice, ClosingDocument
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import Posting
@@ -46,6 +46,7 @@ class AccountView:
     tickets: list[Ticket]
     offer_acceptances: list[Acceptance]
     closing_documents: list[ClosingDocument]
+    advance_invoices: list[AdvanceInvoice]
 
 
 def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
@@ -84,6 +85,7 @@ def account_view(account: BillingAccount, *, full: bool = False) -> AccountView:
         tickets=support_queries.account_tickets(account, limit=limit or 1000),
         offer_acceptances=list(offer_queries.acceptances(account.pk)[:limit]),
         closing_documents=list(closing_queries.of_account(account.pk)[:limit]),
+        advance_invoices=list(closing_queries.advances_of_account(account.pk)[:limit]),
     )
 
 

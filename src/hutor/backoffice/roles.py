@@ -73,6 +73,7 @@ ACTIONS: dict[str, str] = {
     "fiscal.retry": Role.ACCOUNTANT,  # a failed 54-ФЗ receipt sent to the operator again
     "service.extend": Role.ACCOUNTANT,
     "service.terminate": Role.ACCOUNTANT,
+    "service.cancel_refund": Role.ACCOUNTANT,  # cancelled, its unused paid days given back
     "documents.regenerate_month": Role.ACCOUNTANT,  # a month's act issued again or corrected
     # Admin: configure the provider.
     "staff.create": Role.ADMIN,

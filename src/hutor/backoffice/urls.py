@@ -6,6 +6,7 @@ from hutor.backoffice.views import (
     act,
     admin,
     bank,
+    cancel,
     canned,
     companies,
     documents,
@@ -43,6 +44,11 @@ urlpatterns = [
         "accounts/<str:number>/documents/<int:pk>/<str:form>.pdf",
         documents.closing_pdf,
         name="closing_pdf",
+    ),
+    path(
+        "accounts/<str:number>/advance-invoices/<int:pk>.pdf",
+        documents.advance_pdf,
+        name="advance_pdf",
     ),
     path(
         "accounts/<str:number>/documents/regenerate/",
@@ -98,6 +104,11 @@ urlpatterns = [
     path("services/<int:pk>/unsuspend/", act.service_unsuspend, name="service_unsuspend"),
     path("services/<int:pk>/terminate/", act.service_terminate, name="service_terminate"),
     path("services/<int:pk>/extend/", act.service_extend, name="service_extend"),
+    path(
+        "services/<int:pk>/cancel-refund/",
+        cancel.service_cancel_refund,
+        name="service_cancel_refund",
+    ),
     path(
         "services/<int:pk>/create-again/",
         provisioning.service_rerun_create,

@@ -26,6 +26,7 @@ from hutor.billing.report import Progress, StepReport
 from hutor.billing.running import RunInProgress, RunTakenOver
 from hutor.core import clock
 from hutor.documents import actions as closing
+from hutor.documents import advances
 from hutor.documents.calculations import previous_month
 from hutor.domains import expiry as domain_expiry
 from hutor.domains import sync as domain_sync
@@ -83,12 +84,27 @@ def _reconcile(today: dt.date, report: StepReport) -> None:
 
 def _closing(today: dt.date, report: StepReport) -> None:
     """The previous month's acts / УПД for the accounts that have none yet (documents.actions;
-    idempotent, one transaction per account). Corrections of a closed month are made by
-    `hutor documents close-month`, not every day."""
+    idempotent, one transaction per account); then a correction for each closed month whose
+    paid periods a service cancelled in the last 40 days cut. Other corrections of a closed
+    month are made by `hutor documents close-month`, not every day."""
     result = closing.close_month(previous_month(today), corrections=False, progress=report.advance)
     report.add("issued", result.issued)
     for error in result.errors:
         report.error("closing", RuntimeError(error))
+    looked_back = closing.correct_after_cancellations(today)
+    report.add("corrections", looked_back.corrections)
+    for error in looked_back.errors:
+        report.error("closing", RuntimeError(error))
+
+
+def _advances(today: dt.date, report: StepReport) -> None:
+    """Advance invoices-factura of the prepayments credited in the last five days that have
+    none yet (documents.advances; idempotent, one transaction per payment)."""
+    since = today - dt.timedelta(days=advances.WINDOW_DAYS)
+    result = advances.issue_advances(since, progress=report.advance)
+    report.add("issued", result.issued)
+    for error in result.errors:
+        report.error("advances", RuntimeError(error))
 
 
 def _certificates(today: dt.date, report: StepReport) -> None:
@@ -160,6 +176,7 @@ STEPS = [
     ),
     Step("terminations", "Terminate", lambda d, r: actions.terminate_lapsed(today=d, report=r)),
     Step("closing", "Closing documents of the last month", _closing),
+    Step("advances", "Advance invoices-factura of prepayments", _advances),
     Step("certificates", "Renew certificates near expiry", _certificates),
     Step("domains", "Sync domains with their registries", _domains),
     # Last, once the day's suspensions and terminations are queued.

@@ -35,6 +35,7 @@ from hutor.documents.calculations import MonthError, last_day, next_month
 from hutor.documents.models import ClosingDocument, ClosingKind, ClosingLine, ClosingSetting
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
 from hutor.offers.queries import contract_of
+from hutor.services import cancellations
 from hutor.taxes.calculations import TaxTerms, vat_included
 from hutor.taxes.queries import terms_on
 
@@ -315,4 +316,47 @@ def close_month(
                     report.issued += 1
         if progress is not None:
             progress(done, len(ids))
+    return report
+
+
+# How far back the daily run looks for cancellations whose cut paid periods reach into a month
+# that already has its document (the month closed before the cut changed its figures).
+CANCELLATION_LOOKBACK_DAYS = 40
+
+
+def correct_after_cancellations(today: dt.date) -> CloseReport:
+    """Close again the months that already have a document and that a service cancelled in the
+    last CANCELLATION_LOOKBACK_DAYS days had paid periods in (services.cancellations): a month
+    whose figures the cut changed gets a correction document, the others nothing (rerun-safe:
+    a correction is issued only while what was rendered differs from the latest document)."""
+    report = CloseReport()
+    since = today - dt.timedelta(days=CANCELLATION_LOOKBACK_DAYS)
+    earliest: dict[int, dt.date] = {}
+    for account_id, start in cancellations.cut_since(since):
+        earliest[account_id] = min(start.replace(day=1), earliest.get(account_id, start))
+    if not earliest:
+        return report
+    accounts = BillingAccount.objects.in_bulk(sorted(earliest))
+    months = (
+        ClosingDocument.objects.filter(billing_account_id__in=earliest, correction=0)
+        .values_list("billing_account_id", "month")
+        .order_by("billing_account_id", "month")
+        .distinct()  # one close per month, whichever companies issued in it
+    )
+    for account_id, month in months:
+        if month < earliest[account_id].replace(day=1) or next_month(month) > today:
+            continue
+        account = accounts[account_id]
+        try:
+            documents = close_account(account, month, corrections=True)
+        except Exception as exc:  # one account's failure must not stop the others
+            report.errors.append(f"{account.number}: {type(exc).__name__}: {exc}"[:500])
+            continue
+        if not documents:
+            report.unchanged += 1
+        for document in documents:  # one per provider company at most
+            if document.correction:
+                report.corrections += 1
+            else:
+                report.issued += 1
     return report

@@ -68,3 +68,31 @@ def overlap(start: dt.date, end: dt.date, month: dt.date) -> tuple[dt.date, dt.d
     first = max(start, month)
     last = min(end, next_month(month)) - dt.timedelta(days=1)
     return (first, last) if first <= last else None
+
+
+def rendered_by(amount: Money, start: dt.date, end: dt.date, day: dt.date) -> Money:
+    """What of a period [start, end) paid `amount` was rendered before `day`: the same rounded
+    cumulative value month_share takes at a month's start, so the months closed before `day`
+    and this figure agree."""
+    days = (end - start).days
+    if days <= 0:
+        return Money.zero(amount.currency)
+    elapsed = min(max((day - start).days, 0), days)
+    return Money(amount.amount * Decimal(elapsed) / Decimal(days), amount.currency).rounded()
+
+
+def advance_part(payment: Money, received: Money, rendered: Money) -> Money:
+    """The part of `payment` that is a prepayment (аванс): what the customer has paid in all,
+    this payment included (`received`, net of refunds), beyond the services rendered to them
+    so far (`rendered`), at most the payment itself. A payment that covers services already
+    rendered is, for that part, no advance."""
+    ahead = received - rendered
+    if ahead.amount <= 0:
+        return Money.zero(payment.currency)
+    return payment if ahead.amount >= payment.amount else ahead
+
+
+def rate_fraction(rate: Decimal) -> str:
+    """The calculated rate an advance invoice-factura states: 22 → «22/122», 5 → «5/105»."""
+    whole = rate.normalize()
+    return f"{whole:f}/{(Decimal(100) + rate).normalize():f}"

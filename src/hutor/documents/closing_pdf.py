@@ -1,5 +1,8 @@
-"""The act / УПД (status 2) and their corrections as a page and a PDF (WeasyPrint), in Russian
-or English, rendered only from what the document froze when it was issued."""
+"""The act / УПД and their corrections as a page and a PDF (WeasyPrint), in Russian or English,
+rendered only from what the document froze when it was issued. A УПД (not its corrections) is
+drawn in the unified form of the FNS letter ММВ-20-3/96@: status 1 (invoice-factura and act in
+one) or 2 (act only) in its left box, the invoice-factura's lines (1)–(8) and columns, and the
+transfer block."""
 
 from __future__ import annotations
 
@@ -81,15 +84,46 @@ def context(document: ClosingDocument, language: str) -> dict[str, Any]:
             "difference": difference,
             "words": words,
             "is_upd": document.kind == ClosingKind.UPD,
+            "upd_status": upd_status_text(document, language),
             "language": language,
         }
 
 
+def upd_status_text(document: ClosingDocument, language: str) -> str:
+    """What the УПД's status box says (empty for an act)."""
+    with translation.override(language):
+        if document.upd_status == 1:
+            return _("Status: 1 (invoice-factura and transfer document)")
+        if document.upd_status == 2:
+            return _("Status: 2 (transfer document only, no invoice-factura)")
+        return ""
+
+
 def render_html(document: ClosingDocument, language: str, *, standalone: bool = True) -> str:
     with translation.override(language):
+        if document.kind == ClosingKind.UPD and document.corrects_id is None:
+            return render_to_string("documents/upd.html", upd_context(document, language))
         return render_to_string(
             "documents/closing.html", {**context(document, language), "standalone": standalone}
         )
+
+
+def upd_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    """The unified form: the invoice-factura's figures (without tax, rate, tax, with tax;
+    «без НДС» in status 2) and the act's parties and basis."""
+    factura = invoice_factura_context(document, language)
+    with translation.override(language):
+        factura["rate"] = factura["rate"] or _("no VAT")
+        factura["title"] = _("Invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+    return {
+        **factura,
+        "upd_status": document.upd_status,
+        "basis_offer": document.offer_number,
+        "standalone": True,
+    }
 
 
 def render_pdf(document: ClosingDocument, language: str) -> bytes:
@@ -105,10 +139,10 @@ def pdf_filename(document: ClosingDocument) -> str:
 
 def has_invoice_factura(document: ClosingDocument) -> bool:
     """An invoice-factura goes with an act where the provider charged VAT (the general regime
-    or the simplified one at 5 / 7 %); not with a УПД of status 2 (the act's function only) —
-    that is the provider's choice of document — and not with a correction (the correction
-    invoice-factura, a form of its own, is not built)."""
-    return document.vat_rate is not None and document.corrects_id is None
+    or the simplified one at 5 / 7 %), and a correction invoice-factura with a correction act
+    of one; not with a УПД (of status 1 it is the invoice-factura itself, of status 2 the
+    provider charged none)."""
+    return document.has_invoice_factura
 
 
 def invoice_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
@@ -134,12 +168,85 @@ def invoice_factura_context(document: ClosingDocument, language: str) -> dict[st
     }
 
 
+def correction_factura_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    """The correction invoice-factura (Decree No. 1137, Appendix 2) of a correction act: under
+    the correction's number and date, referring to the original act's invoice-factura; for
+    each line that changed, rows А (before), Б (after), В (increase) or Г (decrease) of the
+    value without tax (col. 5), the tax (col. 8) and the value with tax (col. 9), all at the
+    original's rate; the totals of the increases and of the decreases."""
+    zero = Decimal(0)
+    rows = []
+    up = {"without": zero, "vat": zero, "amount": zero}
+    down = {"without": zero, "vat": zero, "amount": zero}
+    for line in document.lines.all():
+        before_amount = line.amount_before or zero
+        before_vat = line.vat_before or zero
+        after_vat = line.vat_amount or zero
+        difference = {
+            "without": (line.amount - after_vat) - (before_amount - before_vat),
+            "vat": after_vat - before_vat,
+            "amount": line.amount - before_amount,
+        }
+        if difference["amount"] == 0 and difference["vat"] == 0:
+            continue
+        totals = up if difference["amount"] > 0 else down
+        for key, value in difference.items():
+            totals[key] += abs(value)
+        rows.append(
+            {
+                "line": line,
+                "before": {
+                    "without": before_amount - before_vat,
+                    "vat": before_vat,
+                    "amount": before_amount,
+                },
+                "after": {
+                    "without": line.amount - after_vat,
+                    "vat": after_vat,
+                    "amount": line.amount,
+                },
+                "increase": difference["amount"] > 0,
+                "difference": {key: abs(value) for key, value in difference.items()},
+            }
+        )
+    original = document.corrects
+    assert original is not None
+    with translation.override(language):
+        heading = _("Correction invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+        reference = _("to the invoice-factura № %(number)s of %(date)s") % {
+            "number": original.number,
+            "date": _date(original.issued_on),
+        }
+    return {
+        "document": document,
+        "title": heading,
+        "reference": reference,
+        "provider": document.provider,
+        "payer": document.payer,
+        "rows": rows,
+        "up": up,
+        "down": down,
+        "rate": f"{document.vat_rate.normalize():f}%" if document.vat_rate is not None else "",
+        "language": language,
+    }
+
+
 def render_invoice_factura_pdf(document: ClosingDocument, language: str) -> bytes:
+    """The invoice-factura of an act, or the correction invoice-factura of a correction act."""
     from weasyprint import HTML
 
     with translation.override(language):
-        html = render_to_string(
-            "documents/invoice_factura.html",
-            {**invoice_factura_context(document, language), "standalone": True},
-        )
+        if document.corrects_id is not None:
+            html = render_to_string(
+                "documents/correction_invoice_factura.html",
+                correction_factura_context(document, language),
+            )
+        else:
+            html = render_to_string(
+                "documents/invoice_factura.html",
+                {**invoice_factura_context(document, language), "standalone": True},
+            )
     return bytes(HTML(string=html).write_pdf())

@@ -1,5 +1,6 @@
 """Monthly closing documents: the act of services rendered (акт оказанных услуг) or the УПД
-(универсальный передаточный документ, status 2: the act's function only, no invoice-factura),
+(универсальный передаточный документ: status 1, act and invoice-factura in one, when it carries
+VAT; status 2, the act's function only, when it does not),
 issued at the end of each month to company and sole-proprietor customers for the services
 rendered in it, and their corrections.
 
@@ -8,7 +9,8 @@ services' paid periods (services.PaidPeriod) that fall in the month, each valued
 customer actually paid for the period, pro rata by days (documents.calculations). An issued
 document is never edited: when what was rendered in a closed month changes (a refund, a tariff
 change), closing that month again issues a correction document that refers to the original and
-carries the differences. Written only by documents.actions.
+carries the differences. Written only by documents.actions; advance invoices-factura
+(AdvanceInvoice) only by documents.advances.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from hutor.core.fields import AmountField, CurrencyField
 
 class ClosingKind(models.TextChoices):
     ACT = "act", _("Act of services rendered")
-    # УПД with status 2: it serves as the act only (the provider issues no invoice-factura
-    # with it); status 1 (act and invoice-factura in one) is not issued.
-    UPD = "upd", _("Universal transfer document (status 2)")
+    # УПД: status 1 (the invoice-factura and the act in one) when the tax terms frozen into it
+    # carry VAT, status 2 (the act only) when they do not (ClosingDocument.upd_status).
+    UPD = "upd", _("Universal transfer document")
 
 
 class ClosingSetting(models.Model):
@@ -138,6 +140,21 @@ class ClosingDocument(models.Model):
     def has_vat(self) -> bool:
         return self.vat_rate is not None
 
+    @property
+    def upd_status(self) -> int | None:
+        """A УПД's status: 1 (it serves as the invoice-factura too) where the provider charged
+        VAT on its date, 2 (the act only) where not; None for an act. Derived from the frozen
+        rate, so it never changes after issue."""
+        if self.kind != ClosingKind.UPD:
+            return None
+        return 1 if self.has_vat else 2
+
+    @property
+    def has_invoice_factura(self) -> bool:
+        """An act of a VAT payer has an invoice-factura of its own (a correction act: a
+        correction invoice-factura); a УПД of status 1 is one itself, of status 2 needs none."""
+        return self.kind == ClosingKind.ACT and self.has_vat
+
 
 class ClosingLine(models.Model):
     """A service rendered in the month: the part of one paid period that falls in it."""
@@ -182,3 +199,64 @@ class ClosingLine(models.Model):
 
         en = (get_language() or "ru").startswith("en")
         return self.description_en if en and self.description_en else self.description_ru
+
+
+class AdvanceInvoice(models.Model):
+    """An advance invoice-factura (счёт-фактура на аванс, Tax Code art. 168 p. 3): issued by a
+    VAT-paying provider for the part of a company's or sole proprietor's payment that is a
+    prepayment (not covering services already rendered), at the calculated rate of the tax
+    rule in force on the payment's day (22/122, 20/120, 5/105, 7/107).
+
+    One per payment (the unique `payment`), numbered in its own gapless series per calendar
+    year (core.sequences "advance-YYYY"), dated the payment's local day. Requisites, the
+    offer, the payment document and the tax terms are frozen here; written only by
+    documents.advances.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year of the series"))
+    number = models.PositiveIntegerField(_("number"))
+    issued_on = models.DateField(_("date"))
+    payment = models.OneToOneField(
+        "payments.Payment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    billing_account = models.ForeignKey(
+        "accounts.BillingAccount",
+        verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        related_name="advance_invoices",
+    )
+    payment_document = models.CharField(_("payment document number"), max_length=64)
+    payment_date = models.DateField(_("payment document date"))
+    provider = models.JSONField(_("provider requisites"))
+    payer = models.JSONField(_("customer requisites"))
+    offer_number = models.CharField(_("offer number"), max_length=32, blank=True)
+    offer_date = models.DateField(_("offer date"), null=True, blank=True)
+    tax_regime = models.CharField(_("tax regime"), max_length=20)
+    vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2)
+    amount = AmountField(_("prepayment"))
+    vat_amount = AmountField(_("VAT"))
+    currency = CurrencyField(_("currency"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("advance invoice-factura")
+        verbose_name_plural = _("advance invoices-factura")
+        ordering = ["-issued_on", "-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="advance_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="advance_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_number} {self.issued_on}"
+
+    @property
+    def display_number(self) -> str:
+        """The number as printed: «А-12», the letter keeping the series apart from the
+        invoices-factura of acts, which carry the act's number."""
+        return f"А-{self.number}"

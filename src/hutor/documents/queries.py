@@ -1,10 +1,11 @@
-"""Reading closing documents: an account's list, one of its documents."""
+"""Reading closing documents and advance invoices-factura: an account's lists, one of its
+documents."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hutor.documents.models import ClosingDocument
+from hutor.documents.models import AdvanceInvoice, ClosingDocument
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -21,3 +22,10 @@ def of_account(billing_account_id: int) -> QuerySet[ClosingDocument]:
 
 def one_of_account(billing_account_id: int, pk: int) -> ClosingDocument | None:
     return of_account(billing_account_id).filter(pk=pk).first()
+
+
+def advances_of_account(billing_account_id: int) -> QuerySet[AdvanceInvoice]:
+    """The account's advance invoices-factura, the latest first."""
+    return AdvanceInvoice.objects.filter(billing_account_id=billing_account_id).order_by(
+        "-issued_on", "-year", "-number"
+    )

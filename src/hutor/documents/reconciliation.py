@@ -142,6 +142,8 @@ def _describe(kind: str, reference: str, amount: Decimal) -> str:
         return _("Refund of payment № %(number)s") % {"number": number}
     if kind == EntryKind.TARIFF_CREDIT:
         return _("Credit for unused days at a tariff change (%(number)s)") % {"number": number}
+    if kind == EntryKind.CANCELLATION_CREDIT:
+        return _("Credit for unused days of a cancelled service (%(number)s)") % {"number": number}
     if kind == EntryKind.REVERSAL:
         return _("Reversal of an earlier entry (%(number)s)") % {"number": number}
     if amount > 0:

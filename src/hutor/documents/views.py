@@ -79,3 +79,20 @@ def closing_pdf_response(
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def advance_pdf_response(account: BillingAccount, pk: int, *, language: str) -> HttpResponse:
+    """The PDF of one of `account`'s advance invoices-factura (404 for another's)."""
+    from django.http import Http404
+
+    from hutor.documents import advance_pdf, queries
+
+    invoice = queries.advances_of_account(account.pk).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    response = HttpResponse(
+        advance_pdf.render_pdf(invoice, language), content_type="application/pdf"
+    )
+    name = advance_pdf.pdf_filename(invoice)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

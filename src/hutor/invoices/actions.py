@@ -19,7 +19,7 @@ from hutor.core.events import EventDraft, EventKind, publish_many
 from hutor.core.money import Money, total
 from hutor.core.sequences import next_values, reserve_ids
 from hutor.invoices.calculations import ManualLine, checked_lines
-from hutor.invoices.emails import queue_paid_email
+from hutor.invoices.emails import queue_paid_emails
 from hutor.invoices.exceptions import InvoiceNotOpen, ManualInvoiceRefused
 from hutor.invoices.issuers import Issuers
 from hutor.invoices.issuers import provider_snapshot as provider_snapshot
@@ -151,7 +151,7 @@ def issue_invoices(
     while the account has an older unpaid invoice (a newer invoice does not overtake it; once
     one is left unpaid, the account's later drafts are too). The caller holds the billing
     accounts' locks (accounts.actions.lock), so the balances read here hold; each payment is
-    one journal entry keyed `invoice:<number>:settlement`, as _pay() writes it, and the paid
+    one journal entry keyed `invoice:<number>:settlement`, as _settlement() drafts it, and the paid
     invoices are announced with one `invoices_paid` signal (their services are extended),
     sent once their lines are written, in this transaction. Its receivers see the invoices
     as paid (status, paid_at, ids, lines) but must not count on their number or settlement
@@ -293,7 +293,7 @@ def issue_invoices(
             write_lines()
         if notify:
             # One email per invoice: one paid at once is announced as paid (with its PDF), as
-            # queue_paid_email() leaves it when a settlement beats the "issued" email.
+            # queue_paid_emails() leaves it when a settlement beats the "issued" email.
             paid = set(paying)
             enqueue_many(
                 emails=[
@@ -322,12 +322,18 @@ def issue_invoices(
 
 def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDraft:
     """The event announcing an invoice (issued, paid, cancelled): its number, amounts as
-    decimal strings, and its lines by service (docs/webhooks.md)."""
+    decimal strings, and its lines by service (docs/webhooks.md).
+
+    `invoice.issued` shows the invoice as issued (unpaid, no paid_at), also when it was paid
+    in the same transaction (`invoice.paid` follows): one invoice is announced the same way
+    whether it was issued and paid by one call (the billing run's batch) or by two (a
+    renewal in the panel, then its settlement); billing/tests/test_renewal_parity.py."""
+    issued = kind == EventKind.INVOICE_ISSUED
     data: dict[str, Any] = {
         "account": invoice.payer.get("number", ""),
         "invoice": invoice.number,
         "kind": invoice.kind,
-        "status": invoice.status,
+        "status": InvoiceStatus.UNPAID if issued else invoice.status,
         "amount": invoice.total,
         "currency": invoice.currency,
         "issue_date": invoice.issue_date,
@@ -344,7 +350,7 @@ def event(kind: str, invoice: Invoice, lines: Sequence[InvoiceLine]) -> EventDra
             for line in lines
         ],
     }
-    if invoice.paid_at is not None:
+    if invoice.paid_at is not None and not issued:
         data["paid_at"] = invoice.paid_at
     if invoice.cancelled_at is not None:
         data["cancelled_at"] = invoice.cancelled_at
@@ -405,8 +411,8 @@ def _settle_new(
     lines: list[list[InvoiceLine]],
     insert: BulkInsert | None,
 ) -> None:
-    """Pay the invoices `paying` from their balances: one entry each, as _pay() posts it. The
-    ledger rechecks every balance under its locks (InsufficientFunds rolls everything back)."""
+    """Pay the invoices `paying` from their balances: one entry each, as _settlement() drafts
+    it. The ledger rechecks every balance under its locks (InsufficientFunds rolls all back)."""
     revenue: dict[tuple[str, str], LedgerAccount] = {}
     entries = []
     for k in paying:
@@ -438,58 +444,106 @@ def _settle_new(
         invoices[k].settlement_entry_id = entry.pk
 
 
-def settle_open_invoices(*, billing_account: BillingAccount) -> list[Invoice]:
+def settle_open_invoices(
+    *, billing_account: BillingAccount, customer: LedgerAccount | None = None
+) -> list[Invoice]:
     """Pay the account's unpaid invoices from its balance, oldest first, while it covers them.
 
-    Each invoice is paid by exactly one journal entry (customer balance -> revenue of each
-    line's service type), keyed by the invoice number so it can never be paid twice. The ledger
-    decides under its row locks whether the balance covers an invoice; settlement stops at the
-    first one it does not cover, so a newer invoice never overtakes an older one. Runs after
-    every credit to the balance, after an order, and in the daily run.
-    """
-    paid: list[Invoice] = []
-    with transaction.atomic():
-        lock_billing_account(billing_account)
-        customer = ledger.customer_account(billing_account)
+    Each invoice is paid by one journal entry (customer balance -> revenue of each line's
+    service type) keyed by its number, so never twice; settlement stops at the first invoice the
+    balance does not cover (a newer one never overtakes an older one). Set-based: invoices,
+    balance and lines read once, one post_many, one UPDATE, events and emails in bulk; should
+    the ledger find the balance short under its locks, they are paid one by one. `customer`
+    (the ledger balance) comes from a caller that holds the billing account's lock already
+    (payments.actions.credit_payment): with no open invoice, one query."""
+    with transaction.atomic(savepoint=False):
+        if customer is None:
+            lock_billing_account(billing_account)
+            customer = ledger.customer_account(billing_account)
         open_invoices = list(
             Invoice.objects.select_for_update()
             .filter(billing_account=billing_account, status=InvoiceStatus.UNPAID)
             .order_by("issued_at", "id")
         )
+        if not open_invoices:
+            return []
+        balance, limit = LedgerAccount.objects.values_list("balance", "min_balance").get(
+            pk=customer.pk
+        )
+        covered: list[Invoice] = []
         for invoice in open_invoices:
-            try:
-                with transaction.atomic():
-                    _pay(invoice, customer)
-            except InsufficientFunds:
+            if limit is not None and balance - invoice.total < limit:
                 break
-            paid.append(invoice)
-    return paid
+            balance -= invoice.total
+            invoice.billing_account = billing_account  # read already, not once per invoice
+            covered.append(invoice)
+        lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+        for line in InvoiceLine.objects.filter(invoice__in=covered).order_by("position"):
+            lines[line.invoice_id].append(line)
+        revenue: dict[tuple[str, str], LedgerAccount] = {}
+        drafts = [_settlement(i, lines[i.pk], customer, revenue) for i in covered]
+        try:
+            posted = ledger.post_many(drafts)
+        except InsufficientFunds:
+            return _settle_one_by_one(covered, lines, customer, revenue)
+        now = clock.now()
+        for invoice, (entry, _new) in zip(covered, posted, strict=True):
+            invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
+            invoice.settlement_entry = entry
+        Invoice.objects.bulk_update(covered, ["status", "paid_at", "settlement_entry"])
+        _announce_paid(covered, lines)
+    return covered
 
 
-def _pay(invoice: Invoice, customer: ledger.LedgerAccount) -> None:
+def _settlement(
+    invoice: Invoice, lines: Sequence[InvoiceLine], customer: LedgerAccount, revenue: dict
+) -> ledger.EntryDraft:
+    """The entry paying `invoice`; `revenue` keeps the revenue accounts read for the call."""
     by_type: dict[str, Money] = defaultdict(lambda: Money.zero(invoice.currency))
-    lines = list(invoice.lines.all())
     for line in lines:
         by_type[line.service_type_code] += Money(line.amount, invoice.currency)
-    entry, _ = ledger.post(
+        key = (line.service_type_code, invoice.currency)
+        if key not in revenue:
+            revenue[key] = ledger.revenue_account(*key)
+    return ledger.EntryDraft(
         lines=[(customer, -invoice.total_money)]
-        + [
-            (ledger.revenue_account(code, invoice.currency), amount)
-            for code, amount in sorted(by_type.items())
-        ],
+        + [(revenue[(code, invoice.currency)], amount) for code, amount in sorted(by_type.items())],
         kind=EntryKind.SETTLEMENT,
         memo=f"Invoice {invoice.number}",
         reference=invoice.number,
         billing_account=invoice.billing_account,
         idempotency_key=f"invoice:{invoice.number}:settlement",
     )
-    invoice.status = InvoiceStatus.PAID
-    invoice.paid_at = clock.now()
-    invoice.settlement_entry = entry
-    invoice.save(update_fields=["status", "paid_at", "settlement_entry"])
-    publish_many([event(EventKind.INVOICE_PAID, invoice, lines)])
-    invoice_paid.send(sender=Invoice, invoice=invoice)
-    queue_paid_email(invoice)
+
+
+def _announce_paid(invoices: list[Invoice], lines: dict[int, list[InvoiceLine]]) -> None:
+    publish_many([event(EventKind.INVOICE_PAID, i, lines[i.pk]) for i in invoices])
+    for invoice in invoices:
+        invoice_paid.send(sender=Invoice, invoice=invoice)
+    queue_paid_emails(invoices)
+
+
+def _settle_one_by_one(
+    invoices: list[Invoice],
+    lines: dict[int, list[InvoiceLine]],
+    customer: LedgerAccount,
+    revenue: dict,
+) -> list[Invoice]:
+    """Each invoice in its own savepoint, while the ledger finds the balance covers it."""
+    paid: list[Invoice] = []
+    for invoice in invoices:
+        try:
+            with transaction.atomic():
+                draft = _settlement(invoice, lines[invoice.pk], customer, revenue)
+                ((invoice.settlement_entry, _new),) = ledger.post_many([draft])
+                invoice.status, invoice.paid_at = InvoiceStatus.PAID, clock.now()
+                invoice.save(update_fields=["status", "paid_at", "settlement_entry"])
+        except InsufficientFunds:
+            break
+        paid.append(invoice)
+    if paid:
+        _announce_paid(paid, lines)
+    return paid
 
 
 # The revenue account (ledger `revenue:<code>`) of manual invoices' lines, which pay for no

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hutor.invoices import documents, links
 from hutor.invoices.models import Invoice
-from hutor.notifications.actions import enqueue, withdraw
+from hutor.notifications.actions import EmailDraft, enqueue_many, withdraw_many
 from hutor.notifications.models import OutboxEmail
 from hutor.notifications.registry import Attachment, RenderedEmail, register
 
@@ -45,13 +47,23 @@ def queue_paid_email(invoice: Invoice) -> None:
     invoice paid before its "invoice issued" email went out (paid at once from the balance, an
     auto-renewal) is announced once, as paid: that email is withdrawn, so the customer does
     not get "please pay" and "paid" together."""
-    withdraw(key=f"invoice-issued:{invoice.number}")
-    enqueue(
-        key=f"invoice-paid:{invoice.number}",
-        template="invoice_paid",
-        billing_account=invoice.billing_account,
-        language=invoice.language,
-        params={"invoice": invoice.number},
+    queue_paid_emails([invoice])
+
+
+def queue_paid_emails(invoices: Sequence[Invoice]) -> None:
+    """queue_paid_email() for many invoices: two statements whatever their number."""
+    withdraw_many(keys=[f"invoice-issued:{invoice.number}" for invoice in invoices])
+    enqueue_many(
+        emails=[
+            EmailDraft(
+                key=f"invoice-paid:{invoice.number}",
+                template="invoice_paid",
+                billing_account=invoice.billing_account,
+                language=invoice.language,
+                params={"invoice": invoice.number},
+            )
+            for invoice in invoices
+        ]
     )
 
 

@@ -53,6 +53,7 @@ PANEL_PAGES = {
     "service_detail": "renewing",
     "service_renew": "renewing",
     "service_change_tariff": "changing-tariff",
+    "service_cancel_refund": "changing-tariff",
     "invoices": "documents",
     "invoice_detail": "paying-an-invoice",
     "top_up": "top-up",

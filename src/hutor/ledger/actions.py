@@ -17,7 +17,14 @@ from hutor.core import clock
 from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
-from hutor.ledger.models import EntryKind, JournalEntry, LedgerAccount, LedgerAccountKind, Posting
+from hutor.ledger.models import (
+    PAYMENT_KINDS,
+    EntryKind,
+    JournalEntry,
+    LedgerAccount,
+    LedgerAccountKind,
+    Posting,
+)
 
 if TYPE_CHECKING:
     from hutor.accounts.models import User
@@ -40,8 +47,8 @@ def post(
     The postings must be non-zero, in their accounts' currencies, and sum to zero per currency,
     or nothing is written (UnbalancedEntry, InvalidPosting). The touched ledger accounts are
     locked in primary-key order (a fixed order, so two entries never deadlock), their limits
-    checked (InsufficientFunds, nothing written) and their cached balances updated in the same
-    transaction as the postings.
+    checked (InsufficientFunds, nothing written) and their cached balances (and, for a top-up,
+    totals credited: models.PAYMENT_KINDS) updated in the same transaction as the postings.
 
     With an `idempotency_key`, a second post with the same key writes nothing and returns the
     first entry with False: this is how a payment is credited exactly once, whatever number of
@@ -58,6 +65,7 @@ def post(
         deltas: dict[int, Decimal] = defaultdict(Decimal)
         for account, money in lines:
             deltas[account.pk] += money.amount
+        credits = _credits(kind, lines)
         locked = list(
             LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
         )
@@ -69,6 +77,7 @@ def post(
                 return existing, False
         for account in locked:
             account.balance += deltas[account.pk]
+            account.credited += credits.get(account.pk, Decimal(0))
             if account.min_balance is not None and account.balance < account.min_balance:
                 raise InsufficientFunds(account.code, account.balance, account.min_balance)
         try:
@@ -91,7 +100,8 @@ def post(
             for account, money in lines
         )
         for account in locked:
-            account.save(update_fields=["balance"])
+            # One UPDATE per account, the cached total credited with the balance.
+            account.save(update_fields=["balance", "credited"] if credits else ["balance"])
         if kind in ADJUSTING_KINDS:
             _announce_adjustment(entry, lines, locked, billing_account)
     return entry, True
@@ -101,7 +111,13 @@ def post(
 # (payment.credited) or an invoice paid (invoice.paid): announced as balance.adjusted. (The
 # bulk post_many() writes invoice settlements only.)
 ADJUSTING_KINDS = frozenset(
-    {EntryKind.ADJUSTMENT, EntryKind.REFUND, EntryKind.TARIFF_CREDIT, EntryKind.REVERSAL}
+    {
+        EntryKind.ADJUSTMENT,
+        EntryKind.REFUND,
+        EntryKind.TARIFF_CREDIT,
+        EntryKind.CANCELLATION_CREDIT,
+        EntryKind.REVERSAL,
+    }
 )
 
 
@@ -135,6 +151,17 @@ def _announce_adjustment(
                 "reference": entry.reference,
             },
         )
+
+
+def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
+    """What the entry adds to each account's cached total credited: its positive postings when
+    the entry is a payment credited (PAYMENT_KINDS), nothing otherwise."""
+    credits: dict[int, Decimal] = defaultdict(Decimal)
+    if kind in PAYMENT_KINDS:
+        for account, money in lines:
+            if money.amount > 0:
+                credits[account.pk] += money.amount
+    return credits
 
 
 def _validate(lines: Sequence[Line]) -> None:
@@ -187,7 +214,8 @@ def post_many(
     are applied in the drafts' order and every limit is checked after each entry, so an entry
     that would take a balance below its limit raises InsufficientFunds and nothing is written,
     exactly as if the entries had been posted one after the other. The entries and postings are
-    written with one INSERT each, and each touched account's balance with one UPDATE.
+    written with one INSERT each, and the touched accounts' balances and totals credited with one
+    UPDATE.
 
     `insert`, if given, writes the new entries, then their postings, instead of bulk_create
     (the billing run's COPY on PostgreSQL): it takes a list of unsaved instances of one model
@@ -223,6 +251,7 @@ def post_many(
         )
         now = clock.now()
         balances = {pk: account.balance for pk, account in locked.items()}
+        credited = {pk: account.credited for pk, account in locked.items()}
         results: list[tuple[JournalEntry, bool]] = []
         new_entries: list[tuple[JournalEntry, EntryDraft]] = []
         for draft in entries:
@@ -233,6 +262,8 @@ def post_many(
             deltas: dict[int, Decimal] = defaultdict(Decimal)
             for account, money in draft.lines:
                 deltas[account.pk] += money.amount
+            for pk, credit in _credits(draft.kind, draft.lines).items():
+                credited[pk] += credit
             for pk, delta in deltas.items():
                 balances[pk] += delta
                 account = locked[pk]
@@ -275,30 +306,37 @@ def post_many(
         else:
             Posting.objects.bulk_create(postings)
         changed = [
-            (balances[pk], pk) for pk in sorted(locked) if balances[pk] != locked[pk].balance
+            (balances[pk], credited[pk], pk)
+            for pk in sorted(locked)
+            if balances[pk] != locked[pk].balance or credited[pk] != locked[pk].credited
         ]
         _write_balances(changed)
     return results
 
 
-def _write_balances(changed: list[tuple[Decimal, int]]) -> None:
-    """Set cached balances (already checked under the locks): one statement on PostgreSQL,
-    an executemany on SQLite (in-process, where a statement costs no round trip)."""
+def _write_balances(changed: list[tuple[Decimal, Decimal, int]]) -> None:
+    """Set cached balances and totals credited (already checked under the locks): one statement
+    on PostgreSQL, an executemany on SQLite (in-process, where a statement costs no round
+    trip)."""
     if not changed:
         return
     table = connection.ops.quote_name(LedgerAccount._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Two array parameters, not two per row: the statement's text and its binding
+            # Three array parameters, not three per row: the statement's text and its binding
             # stay small whatever the number of accounts.
-            balances, ids = zip(*changed, strict=True)
+            balances, credited, ids = zip(*changed, strict=True)
             cursor.execute(
-                f"UPDATE {table} AS a SET balance = v.balance "  # noqa: S608
-                "FROM unnest(%s::numeric[], %s::bigint[]) AS v(balance, id) WHERE a.id = v.id",
-                [list(balances), list(ids)],
+                f"UPDATE {table} AS a SET balance = v.balance, credited = v.credited "  # noqa: S608
+                "FROM unnest(%s::numeric[], %s::numeric[], %s::bigint[]) "
+                "AS v(balance, credited, id) WHERE a.id = v.id",
+                [list(balances), list(credited), list(ids)],
             )
         else:
-            cursor.executemany(f"UPDATE {table} SET balance = %s WHERE id = %s", changed)  # noqa: S608
+            cursor.executemany(
+                f"UPDATE {table} SET balance = %s, credited = %s WHERE id = %s",  # noqa: S608
+                changed,
+            )
 
 
 # --- Ledger accounts ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Invariants (all verified by `hutor ledger check`):
 - every journal entry has two or more postings, none zero, summing to zero per currency;
 - a posting's currency is its ledger account's currency;
 - every ledger account's cached `balance` equals the sum of its postings;
+- every ledger account's cached `credited` equals the sum of its positive top-up postings;
 - no ledger account with a `min_balance` is below it (a customer balance never goes negative);
 - entries and postings are append-only: refused here and by database triggers (guards.py).
 
@@ -48,6 +49,9 @@ class LedgerAccount(models.Model):
     )
     # Cached sum of postings; written only by ledger.actions.post() under a row lock.
     balance = AmountField(_("balance"), default=0)
+    # Cached "total of credited payments" (S3): the sum of this account's positive postings in
+    # top-up entries (PAYMENT_KINDS); written with `balance`, in the same UPDATE.
+    credited = AmountField(_("total credited"), default=0)
     # Lowest balance allowed (0 for customer balances); null means no limit.
     min_balance = AmountField(_("minimum balance"), null=True, blank=True)
 
@@ -70,6 +74,8 @@ class EntryKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")  # money from a payment service or bank reaches a balance
     SETTLEMENT = "settlement", _("Invoice payment")  # a balance pays an invoice
     TARIFF_CREDIT = "tariff_credit", _("Tariff change credit")  # unused days credited back
+    # A service cancelled by its customer: its unused paid days given back to the balance.
+    CANCELLATION_CREDIT = "cancellation_credit", _("Cancellation credit")
     REFUND = "refund", _("Refund")  # money leaves a balance back to the payer
     ADJUSTMENT = "adjustment", _("Adjustment")  # a staff correction, with its reason in memo
     REVERSAL = "reversal", _("Reversal")  # cancels an earlier entry posting by posting its opposite

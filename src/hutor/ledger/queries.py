@@ -10,7 +10,7 @@ from django.db.models import DecimalField, F, QuerySet, RowRange, Sum, Window
 from django.db.models.functions import Round
 
 from hutor.core.money import Money
-from hutor.ledger.models import PAYMENT_KINDS, LedgerAccount, Posting
+from hutor.ledger.models import LedgerAccount, Posting
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -27,13 +27,25 @@ def balance(billing_account: BillingAccount) -> Money:
 
 
 def total_credited(billing_account: BillingAccount) -> Money:
-    """Total of credited payments (S3): every top-up that reached the balance."""
-    value = Posting.objects.filter(
-        account__billing_account=billing_account,
-        entry__kind__in=PAYMENT_KINDS,
-        amount__gt=0,
-    ).aggregate(total=Sum("amount"))["total"]
+    """Total of credited payments (S3): every top-up that reached the balance (the cached
+    figure kept by ledger.actions with the balance, checked by `ledger check`)."""
+    value = (
+        LedgerAccount.objects.filter(billing_account=billing_account)
+        .values_list("credited", flat=True)
+        .first()
+    )
     return Money(value or Decimal(0), billing_account.currency)
+
+
+def balance_and_credited(billing_account: BillingAccount) -> tuple[Money, Money]:
+    """The customer's balance and total of credited payments, in one indexed lookup."""
+    row = (
+        LedgerAccount.objects.filter(billing_account=billing_account)
+        .values_list("balance", "credited")
+        .first()
+    )
+    balance, credited = row or (Decimal(0), Decimal(0))
+    return Money(balance, billing_account.currency), Money(credited, billing_account.currency)
 
 
 def statement(billing_account: BillingAccount) -> QuerySet[Posting]:

@@ -186,3 +186,13 @@ def withdraw(*, key: str) -> bool:
         key=key, status=EmailStatus.PENDING, attempts=0
     ).delete()
     return bool(deleted)
+
+
+def withdraw_many(*, keys: Sequence[str]) -> int:
+    """withdraw() for many keys in one statement; returns how many emails were withdrawn."""
+    if not keys:
+        return 0
+    deleted, _ = OutboxEmail.objects.filter(
+        key__in=keys, status=EmailStatus.PENDING, attempts=0
+    ).delete()
+    return deleted

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class OpsConfig(AppConfig):
     """Operations: /healthz, /readyz, /metrics, request context in logs, `hutor deploy-check`.
-    It only reads other apps' tables; it owns none."""
+    It only reads other apps' tables; it owns one, the count of refused payment notifications."""
 
     name = "hutor.ops"
     verbose_name = _("Operations")

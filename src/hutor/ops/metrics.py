@@ -2,8 +2,9 @@
 database, so every web process answers the same figures and nothing is lost on a restart.
 
 Hutor's own families (docs/operations.md, "Monitoring" lists them with the alert rules):
-payments credited per method, the background queues' depth and age, the last billing run,
-workers' heartbeats; and the exporter's own process figures for the process that answers."""
+payments credited per method, payment notifications refused per method and reason, the
+background queues' depth and age, the last billing run, workers' heartbeats; and the
+exporter's own process figures for the process that answers."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from prometheus_client.registry import Collector
 from hutor.billing.models import BillingRun, RunStatus
 from hutor.core.models import WorkerHeartbeat
 from hutor.notifications.models import OutboxEmail
+from hutor.ops.models import RefusedNotification
 from hutor.payments.models import Payment, PaymentStatus
 from hutor.services.models import ProvisioningTask
 from hutor.webhooks.models import Delivery
@@ -36,6 +38,7 @@ WAITING = ("pending", "running")
 class HutorCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self._payments()
+        yield from self._refused()
         yield from self._queues()
         yield from self._billing()
         yield from self._workers()
@@ -63,6 +66,21 @@ class HutorCollector(Collector):
             count.add_metric([method], n)
         yield count
         yield amount
+
+    def _refused(self) -> Iterator[Metric]:
+        refused = CounterMetricFamily(
+            "hutor_payment_notifications_refused",
+            "Payment notifications refused (bad signature, unknown payment, ...)",
+            labels=["method", "reason"],
+        )
+        rows = (
+            RefusedNotification.objects.values("method", "reason")
+            .annotate(n=Sum("count"))
+            .order_by("method", "reason")
+        )
+        for row in rows:
+            refused.add_metric([row["method"], row["reason"]], row["n"])
+        yield refused
 
     def _queues(self) -> Iterator[Metric]:
         jobs = GaugeMetricFamily(

@@ -5,6 +5,7 @@ from hutor.panel import ordering
 from hutor.panel.views import (
     balance,
     bank,
+    cancellations,
     contacts,
     domains,
     home,
@@ -45,6 +46,11 @@ urlpatterns = [
         name="service_auto_renew",
     ),
     path("panel/services/<int:pk>/cancel/", services.service_cancel, name="service_cancel"),
+    path(
+        "panel/services/<int:pk>/cancel-service/",
+        cancellations.service_cancel_refund,
+        name="service_cancel_refund",
+    ),
     path(
         "panel/services/<int:pk>/password/",
         services.service_reset_password,
@@ -96,6 +102,11 @@ urlpatterns = [
         "panel/balance/documents/<int:pk>/<str:form>.pdf",
         balance.closing_document_pdf,
         name="closing_document_pdf",
+    ),
+    path(
+        "panel/balance/documents/advance/<int:pk>.pdf",
+        balance.advance_invoice_pdf,
+        name="advance_invoice_pdf",
     ),
     path("panel/profile/", profile.profile, name="profile"),
     path("panel/profile/email/", profile.profile_email, name="profile_email"),

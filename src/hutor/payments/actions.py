@@ -24,7 +24,7 @@ from hutor.invoices.models import Invoice
 from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
-from hutor.notifications.actions import enqueue
+from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.payments import events as payment_events
 from hutor.payments import numbers
 from hutor.payments.exceptions import InvalidTopUp, NotificationRejected
@@ -131,34 +131,48 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
     amount; a payment that had expired or failed), the payment is credited all the same and
     flagged for staff (`review_reasons`, the desk's "needs a look" list); its `amount` becomes
     the amount credited. A replay of the same confirmation credits nothing and returns False.
-    Refused: another currency (no balance to put it on), or a payment already credited by
-    another transaction.
+    Refused: another currency (no balance to put it on), a payment already credited by another
+    transaction, a transaction already credited to another payment.
+
+    The queries are the few the work needs (docs/performance.md, "Payment notifications"): the
+    billing account's lock, the payment's, the two ledger accounts, one post_many (its atomic
+    block is the one savepoint), the payment's row, the event, the open invoices (settled by
+    invoices.actions only when there are any) and the email's row.
     """
+    if amount.currency != payment.currency:
+        raise NotificationRejected("the amount or currency differs from the payment's")
+    if not storable(amount) or amount.rounded() != amount:
+        raise NotificationRejected("malformed amount")
+    account = payment.billing_account
+    method = payment.method
     with transaction.atomic():
-        lock_billing_account(payment.billing_account)
-        payment = Payment.objects.select_for_update().select_related("method").get(pk=payment.pk)
+        lock_billing_account(account)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment.billing_account, payment.method = account, method  # read already, not again
         if payment.status == PaymentStatus.SUCCEEDED:
             if payment.gateway_transaction_id == transaction_id:
                 return payment, False
             raise NotificationRejected("the payment was already credited by another transaction")
-        if amount.currency != payment.currency:
-            raise NotificationRejected("the amount or currency differs from the payment's")
-        if not storable(amount) or amount.rounded() != amount:
-            raise NotificationRejected("malformed amount")
         now = clock.now()
         reasons = review_reasons(payment, amount, now=now)
-        method = payment.method
-        entry, _created = ledger.post(
-            lines=[
-                (ledger.clearing_account(method.slug, payment.currency), -amount),
-                (ledger.customer_account(payment.billing_account), amount),
-            ],
-            kind=EntryKind.TOP_UP,
-            memo=f"Payment {payment.number} ({method.slug})",
-            reference=payment.number,
-            billing_account=payment.billing_account,
-            idempotency_key=f"payment:{method.slug}:{transaction_id}",
+        customer = ledger.customer_account(account)
+        ((entry, created),) = ledger.post_many(
+            [
+                ledger.EntryDraft(
+                    lines=[
+                        (ledger.clearing_account(method.slug, payment.currency), -amount),
+                        (customer, amount),
+                    ],
+                    kind=EntryKind.TOP_UP,
+                    memo=f"Payment {payment.number} ({method.slug})",
+                    reference=payment.number,
+                    billing_account=account,
+                    idempotency_key=f"payment:{method.slug}:{transaction_id}",
+                )
+            ]
         )
+        if not created:  # the key is posted, yet this payment is not credited: another one is
+            raise NotificationRejected("the transaction was already credited to another payment")
         payment.status = PaymentStatus.SUCCEEDED
         payment.amount = amount.amount
         payment.gateway_transaction_id = transaction_id
@@ -176,13 +190,19 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
             ]
         )
         payment_events.credited(payment)
-        settled = settle_open_invoices(billing_account=payment.billing_account)
-        enqueue(
-            key=f"payment-credited:{payment.number}",
-            template="payment_credited",
-            billing_account=payment.billing_account,
-            # What the money did: the invoices it paid (each also gets its "invoice paid" email).
-            params={"payment": payment.number, "invoices": [i.number for i in settled]},
+        settled = settle_open_invoices(billing_account=account, customer=customer)
+        enqueue_many(
+            emails=[
+                EmailDraft(
+                    key=f"payment-credited:{payment.number}",
+                    template="payment_credited",
+                    billing_account=account,
+                    language=account.language,
+                    # What the money did: the invoices it paid (each gets its "invoice paid"
+                    # email too).
+                    params={"payment": payment.number, "invoices": [i.number for i in settled]},
+                )
+            ]
         )
     if reasons:
         log.warning(
@@ -277,8 +297,10 @@ def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled
     notification = get_gateway(method.gateway).verify(method, incoming)
     if notification.test_mode and not method.is_test_mode:
         raise NotificationRejected("a test-mode notification for a live method")
+    # The one read of a replay: the payment with what decides it, the transaction it was
+    # credited by (unique per method, like the ledger's key `payment:<method>:<transaction>`).
     payment = (
-        Payment.objects.select_related("method", "billing_account")
+        Payment.objects.select_related("billing_account")
         .filter(number=notification.payment_number)
         .first()
     )
@@ -286,9 +308,16 @@ def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled
         raise NotificationRejected("unknown payment")
     if payment.method_id != method.pk:
         raise NotificationRejected("the payment belongs to another method")
+    payment.method = method
     if not notification.paid:
         failed = fail_payment(payment=payment, reason="declined by the payment service")
         return Handled(failed, False, notification)
+    if (
+        payment.status == PaymentStatus.SUCCEEDED
+        and payment.gateway_transaction_id == notification.transaction_id
+    ):
+        # Committed, so final: answered without a lock or a transaction.
+        return Handled(payment, False, notification)
     # Verified and paid: credited whatever the payment's state or amount (credit_payment flags
     # what staff should look at); the money has left the payer and must reach a balance.
     payment, credited = credit_payment(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hutor.core import addresses, clock
 from hutor.invoices import links
 from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.ops.actions import record_refused_notification
 from hutor.payments.actions import handle_notification, link_token, payment_link
 from hutor.payments.bank import documents as bank_documents
 from hutor.payments.exceptions import NotificationRejected, PaymentError
@@ -81,6 +82,7 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
     except NotificationRejected as exc:
         # The reason is secret-free by construction; the data is not logged (it may hold keys).
         log.warning("payment notification refused (method %s): %s", slug, exc.reason)
+        record_refused_notification(method=slug, reason=exc.reason)
         return gateway.rejected(exc.reason)
     log.info(
         "payment notification for %s accepted (credited now: %s)",

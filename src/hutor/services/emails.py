@@ -77,3 +77,30 @@ def registration_refused(email: OutboxEmail) -> RenderedEmail:
         text=render_to_string("services/email/registration_refused.txt", context),
         html=render_to_string("services/email/registration_refused.html", context),
     )
+
+
+@register("service_cancelled")
+def service_cancelled(email: OutboxEmail) -> RenderedEmail:
+    from hutor.core.money import Money
+    from hutor.services import cancellations
+
+    service = Service.objects.select_related("tariff", "billing_account").get(
+        pk=email.params["service_id"]
+    )
+    cancellation = service.cancellation
+    name = service.tariff.name_en if email.language == "en" else service.tariff.name_ru
+    reason = cancellation.reason
+    context = {
+        "service": service,
+        "name": f"{name} {service.identifier}".strip(),
+        "account": service.billing_account,
+        "cancellation": cancellation,
+        "amount": Money(cancellation.amount, cancellation.currency),
+        "reason": str(cancellations.REASONS[reason]) if reason in cancellations.REASONS else "",
+        "panel_url": settings.HUTOR_BASE_URL + reverse("panel:home"),
+    }
+    return RenderedEmail(
+        subject=_("Your service «%(name)s» is cancelled") % {"name": context["name"]},
+        text=render_to_string("services/email/service_cancelled.txt", context),
+        html=render_to_string("services/email/service_cancelled.html", context),
+    )

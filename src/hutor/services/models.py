@@ -218,6 +218,7 @@ class EventCode(models.TextChoices):
     TARIFF_CHANGE = "tariff_change", _("Tariff changed")
     EXTEND = "extend", _("Paid-until extended")
     REGISTRY_DATE = "registry_date", _("Paid-until set to the registry's expiry")
+    CANCEL_REFUND = "cancel_refund", _("Cancelled, unused days given back")
 
 
 class ServiceEvent(models.Model):
@@ -313,3 +314,56 @@ class ProvisioningTask(QueueJob):
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()} {self.service}"
+
+
+class Cancellation(models.Model):
+    """A service cancelled by its customer (or staff for them) with the unused paid days given
+    back to the balance (services.cancellations): one per service.
+
+    `amount` is what was credited (a `cancellation_credit` ledger entry, `entry`), 0 when
+    nothing was given back; `reason` says why it is 0 ("not_refundable": the service type's
+    unused time is not given back; "nothing_unused": no paid day was left). `breakdown` keeps
+    what each paid period was before the cut: `[{"period": id, "start": …, "end": …,
+    "paid": "…", "unused_days": n, "unused": "…"}]` (a period not started yet is removed).
+    """
+
+    service = models.OneToOneField(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="cancellation"
+    )
+    day = models.DateField(_("cancelled on"))  # the first day given back
+    amount = AmountField(_("amount given back"))
+    currency = CurrencyField(_("currency"))
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    breakdown = models.JSONField(_("paid periods before the cut"), default=list, blank=True)
+    actor = models.CharField(_("by"), max_length=16, choices=ServiceEvent.Actor.choices)
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entry = models.ForeignKey(
+        "ledger.JournalEntry",
+        verbose_name=_("ledger entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("cancellation")
+        verbose_name_plural = _("cancellations")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="cancellation_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.day} {self.amount}"

@@ -63,6 +63,7 @@ from hutor.backoffice.actions.money import (
 )
 from hutor.backoffice.actions.servers import save_server, save_server_group
 from hutor.backoffice.actions.services import (
+    cancel_service_with_refund,
     extend_service,
     open_control_panel,
     rerun_create,
@@ -77,6 +78,7 @@ __all__ = [
     "add_note",
     "adjust_balance",
     "cancel_invoice",
+    "cancel_service_with_refund",
     "change_contact_email",
     "create_payment_link",
     "create_staff",

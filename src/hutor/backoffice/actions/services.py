@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from hutor.backoffice.audit import record, require_reason
 from hutor.backoffice.exceptions import DeskError
-from hutor.services import access, lifecycle
+from hutor.core.money import Money
+from hutor.services import access, cancellations, lifecycle
 from hutor.services import actions as service_actions
 from hutor.services.exceptions import ServiceError
-from hutor.services.models import ProvisioningTask, Service, ServiceEvent
+from hutor.services.models import Cancellation, ProvisioningTask, Service, ServiceEvent
 
 if TYPE_CHECKING:
     from hutor.accounts.models import User
@@ -81,6 +83,39 @@ def terminate_service(*, staff: User, service: Service, reason: str, actor: str 
         reason=reason,
         actor=actor,
     )
+
+
+def cancel_service_with_refund(
+    *, staff: User, service: Service, expected_amount: Decimal, reason: str
+) -> Cancellation:
+    """Cancel a service for its customer with its unused paid days given back to the balance
+    (services.cancellations.cancel), audited in the same transaction. QuoteChanged when the
+    amount is no longer `expected_amount` (nothing moves); DeskError when it cannot be
+    cancelled."""
+    require_reason(reason)
+    with transaction.atomic():
+        try:
+            cancellation = cancellations.cancel(
+                service=service, by=STAFF, expected_amount=expected_amount, user=staff
+            )
+        except cancellations.QuoteChanged:
+            raise
+        except ServiceError as exc:
+            raise DeskError(str(exc)) from exc
+        record(
+            staff=staff,
+            action="service.cancel_refund",
+            reason=reason,
+            billing_account=service.billing_account,
+            object_type="service",
+            object_id=service.pk,
+            changes={
+                "status": {"from": service.status, "to": "terminated"},
+                "amount": Money(cancellation.amount, cancellation.currency),
+                "day": cancellation.day,
+            },
+        )
+    return cancellation
 
 
 def extend_service(*, staff: User, service: Service, until: dt.date, reason: str) -> Service:

@@ -482,6 +482,49 @@ def company_actions_audited(post, staff) -> set[str]:
     return {entry.action}
 
 
+def cancel_refund_audited(post, staff, acc, world) -> set[str]:
+    """A service cancelled by the desk with its unused paid days given back: a month of
+    «Профи» (499.00) paid today, cancelled today, gives back all of it."""
+    from hutor.ledger.actions import clearing_account, customer_account
+    from hutor.ledger.actions import post as ledger_post
+    from hutor.ledger.models import EntryKind
+    from hutor.services.actions import place_order
+    from hutor.services.models import ServiceStatus
+
+    money = Money("499.00", acc.currency)
+    ledger_post(
+        lines=[(clearing_account("test", acc.currency), -money), (customer_account(acc), money)],
+        kind=EntryKind.TOP_UP,
+        reference="T-cancel",
+        billing_account=acc,
+    )
+    service = place_order(
+        billing_account=acc,
+        price=world.catalog.price(world.catalog.pro, 1),
+        identifier="cancel.romashka.ru",
+    )
+    before = ledger_queries.balance(acc)
+    # A figure that is not the quote's (the customer saw another): 409, nothing moves.
+    post("service_cancel_refund", [service.pk], {"amount": "1.00", "reason": "x"}, expect=409)
+    assert ledger_queries.balance(acc) == before
+    entry = post(
+        "service_cancel_refund", [service.pk], {"amount": "499.00", "reason": "Asked by phone"}
+    )
+    service.refresh_from_db()
+    assert service.status == ServiceStatus.TERMINATED
+    assert ledger_queries.balance(acc) == before + money
+    check(
+        entry,
+        action="service.cancel_refund",
+        staff=staff,
+        reason="Asked by phone",
+        account=acc,
+        amount="499.00 RUB",
+        status={"from": "active", "to": "terminated"},
+    )
+    return {entry.action}
+
+
 def other_actions_audited(post, staff, acc, world) -> set[str]:
     """The actions of the desk's other apps, each through its pages and checked: tickets,
     invoices, help articles (a category, an article, its publication), the public offer (a
@@ -495,4 +538,5 @@ def other_actions_audited(post, staff, acc, world) -> set[str]:
     done |= fiscal_actions_audited(post, staff, world)
     done |= closing_actions_audited(post, staff, acc)
     done |= company_actions_audited(post, staff)
+    done |= cancel_refund_audited(post, staff, acc, world)
     return done

@@ -63,6 +63,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
     offer = draft_offer()
     tax_rule = future_tax_rule()
     act = closing_document(world.account)
+    advance = advance_invoice(world.payment)
 
     hook = Endpoint.objects.first()
     if hook is None:
@@ -177,6 +178,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("service_control_panel", r("service_control_panel", svc), "POST", Role.SALES),
         ("service_terminate", r("service_terminate", svc), "GET", Role.ACCOUNTANT),
         ("service_terminate", r("service_terminate", svc), "POST", Role.ACCOUNTANT),
+        ("service_cancel_refund", r("service_cancel_refund", svc), "GET", Role.ACCOUNTANT),
+        ("service_cancel_refund", r("service_cancel_refund", svc), "POST", Role.ACCOUNTANT),
         ("staff", r("staff"), "GET", Role.ADMIN),
         ("staff_create", r("staff_create"), "GET", Role.ADMIN),
         ("staff_create", r("staff_create"), "POST", Role.ADMIN),
@@ -246,6 +249,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("kb_category_edit", r("kb_category_edit", category), "POST", Role.SUPPORT),
         ("reconciliation", r("reconciliation", acc), "GET", Role.SUPPORT),
         ("closing_pdf", r("closing_pdf", acc, act, "document"), "GET", Role.SUPPORT),
+        ("advance_pdf", r("advance_pdf", acc, advance), "GET", Role.SUPPORT),
         ("closing_regenerate", r("closing_regenerate", acc), "GET", Role.ACCOUNTANT),
         ("closing_regenerate", r("closing_regenerate", acc), "POST", Role.ACCOUNTANT),
         ("offers", r("offers"), "GET", Role.SUPPORT),
@@ -307,6 +311,37 @@ def default_company() -> int:
             bik="044525225",
             correspondent_account="30101810400000000225",
             settlement_account="40702810938000000001",
+        )
+    return found.pk
+
+
+def advance_invoice(payment) -> int:
+    """An advance invoice-factura of the payment (written once, as an issued one is stored),
+    for the PDF's row."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from hutor.core import clock
+    from hutor.documents.models import AdvanceInvoice
+
+    found = AdvanceInvoice.objects.filter(payment=payment).first()
+    if found is None:
+        found = AdvanceInvoice.objects.create(
+            year=2026,
+            number=1,
+            issued_on=dt.date(2026, 3, 2),
+            payment=payment,
+            billing_account=payment.billing_account,
+            payment_document=payment.number,
+            payment_date=dt.date(2026, 3, 2),
+            provider={"legal_name": "ООО «Матрица»", "inn": "7707083893"},
+            payer={"name": payment.billing_account.name, "number": payment.billing_account.number},
+            tax_regime="general",
+            vat_rate=Decimal(22),
+            amount=Decimal("122.00"),
+            vat_amount=Decimal("22.00"),
+            currency="RUB",
+            created_at=clock.now(),
         )
     return found.pk
 

@@ -1,6 +1,7 @@
 """The desk's accounting documents of an account, in the customer's language, as they would
 get them from the panel (every desk role reads them): the reconciliation statement, the closing
-documents' PDFs; and the accountant's action closing a month again (a correction, audited)."""
+documents' and the advance invoices-factura's PDFs; and the accountant's action closing a month
+again (a correction, audited)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ def reconciliation(request: HttpRequest, number: str) -> HttpResponse:
 def closing_pdf(request: HttpRequest, number: str, pk: int, form: str) -> HttpResponse:
     account = account_or_404(number)
     return reconciliation_views.closing_pdf_response(account, pk, form, language=account.language)
+
+
+@roles.require_role("support")
+def advance_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    account = account_or_404(number)
+    return reconciliation_views.advance_pdf_response(account, pk, language=account.language)
 
 
 @roles.require_action("documents.regenerate_month")

@@ -18,6 +18,7 @@ from hutor.backoffice import audit as audit_words
 from hutor.backoffice.forms import AuditFilterForm, NoteForm
 from hutor.backoffice.models import AuditEntry, Role
 from hutor.backoffice.views.common import account_or_404, render_desk
+from hutor.core import replica
 from hutor.invoices import documents
 from hutor.invoices.models import Invoice
 from hutor.notifications.models import OutboxEmail
@@ -27,7 +28,7 @@ from hutor.payments.gateways import get_gateway
 from hutor.payments.models import Gateway, Payment, PaymentStatus
 from hutor.payments.refunds import can_retry as can_retry_refund
 from hutor.payments.refunds import failure_text as refund_failure_text
-from hutor.services import access
+from hutor.services import access, cancellations
 from hutor.services.models import Service
 
 
@@ -35,7 +36,11 @@ from hutor.services.models import Service
 def home(request: HttpRequest) -> HttpResponse:
     """The search box; a unique match opens its record, several are listed."""
     query = request.GET.get("q", "")
-    results = search.search(query) if query.strip() else None
+    results = None
+    if query.strip():
+        # Read-only and never followed by a write: may be served by a replica.
+        with replica.reading():
+            results = search.search(query)
     if results is not None and results.unique is not None:
         return redirect(results.unique.url)
     recent = (
@@ -126,6 +131,9 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
             "supports_sync": access.supports(item, "sync"),
             "supports_login": access.supports(item, "login_url"),
             "periods": item.paid_periods.select_related("invoice").order_by("-start", "-id")[:50],
+            "cancel_quote": (
+                cancellations.quote(item) if cancellations.cancellable(item) else None
+            ),
             "events": item.events.select_related("user").order_by("-at", "-id")[:50],
             "audit": AuditEntry.objects.filter(
                 object_type="service", object_id=str(item.pk)

@@ -10,17 +10,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from hutor.backoffice import reports, roles
 from hutor.backoffice.views.common import render_desk
-from hutor.core import clock
+from hutor.core import clock, replica
 
 
 @roles.require_page("reports.support")
 def overview(request: HttpRequest) -> HttpResponse:
     role = getattr(request, "desk_role", None)
-    shown = [
-        build(request.GET)
-        for slug, (build, page) in reports.REPORTS.items()
-        if roles.allows(role, roles.PAGES[page])
-    ]
+    # Reports only read (and may lag the primary by a moment): a replica may serve them.
+    with replica.reading():
+        shown = [
+            build(request.GET)
+            for slug, (build, page) in reports.REPORTS.items()
+            if roles.allows(role, roles.PAGES[page])
+        ]
     return render_desk(request, "backoffice/reports/overview.html", {"reports": shown})
 
 
@@ -35,7 +37,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 def _report(
     request: HttpRequest, build: Callable[[Any], reports.Report], slug: str
 ) -> HttpResponse:
-    data = build(request.GET)
+    with replica.reading():
+        data = build(request.GET)
     if request.GET.get("format") == "csv":
         return _csv(data)
     query = request.GET.copy()

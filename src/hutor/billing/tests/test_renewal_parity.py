@@ -18,6 +18,8 @@ from hutor.billing.models import Renewal
 from hutor.billing.renewals import due_services
 from hutor.billing.run import run_billing
 from hutor.catalog.models import TariffPrice
+from hutor.core.events import EventKind
+from hutor.core.models import Event
 from hutor.core.money import Money
 from hutor.invoices.actions import LineDraft, issue_invoice
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
@@ -33,6 +35,8 @@ from hutor.services.models import (
     ServiceEvent,
     ServiceStatus,
 )
+from hutor.webhooks.actions import create_endpoint
+from hutor.webhooks.models import Delivery
 
 NOON = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2027, 3, 1)
@@ -83,6 +87,13 @@ def _written() -> dict[str, list[tuple[Any, ...]]]:
         # service's history (a reactivation by a payment).
         "paid periods": _rows(PaidPeriod, invoice_id="invoice__number"),
         "service events": _rows(ServiceEvent),
+        # The events announcing the invoices (their ids are random: compared by content) and
+        # the webhook deliveries they fan out to, by their event's kind and body.
+        "events": _rows(Event),
+        "webhook deliveries": _rows(Delivery, event_id="event__kind", endpoint_id="endpoint__url"),
+        "delivery bodies": sorted(
+            Delivery.objects.values_list("event__kind", "event__data"), key=repr
+        ),
     }
 
 
@@ -90,6 +101,8 @@ def _written() -> dict[str, list[tuple[Any, ...]]]:
 def renewal_day(catalog, account_factory, top_up, active_service):
     """Due services of every kind the rule distinguishes, committed before either path runs."""
     with time_machine.travel(NOON - dt.timedelta(days=10), tick=False):
+        # A webhook endpoint taking every event: the deliveries are written rows too.
+        create_endpoint(url="https://hooks.example.com/hutor", events=list(EventKind.values))
         rich, poor, both, lapsed, waiting = (
             account_factory(language=lang) for lang in ("ru", "en", "ru", "en", "ru")
         )

@@ -108,3 +108,42 @@ def test_database_and_email_urls(tmp_path):
 def test_an_unknown_email_scheme_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="unsupported scheme"):
         load(tmp_path, DEBUG="1", EMAIL_URL="pigeon://coop")
+
+
+CONNECTION_PROBE = """
+import json, hutor.settings as s
+db = s.DATABASES["default"]
+print(json.dumps([db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]]))
+"""
+
+
+def connection_settings(tmp_path, module: str = "hutor.settings", **env: str) -> list:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    clean.update({"HUTOR_VAR_DIR": str(tmp_path), "DEBUG": "1", **env})
+    probe = CONNECTION_PROBE.replace("hutor.settings", module)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=clean, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1])
+    return json.loads(result.stdout)
+
+
+def test_web_processes_keep_their_database_connection_for_a_minute_by_default(tmp_path):
+    postgres = "postgres://hutor@db.example.com:5433/billing"
+    assert connection_settings(tmp_path, DATABASE_URL=postgres) == [60, True]
+    assert connection_settings(tmp_path) == [60, True]  # SQLite too
+    assert connection_settings(
+        tmp_path,
+        DATABASE_URL=postgres,
+        DATABASE_CONN_MAX_AGE="0",
+        DATABASE_CONN_HEALTH_CHECKS="off",
+    ) == [0, False]
+    assert connection_settings(tmp_path, DATABASE_CONN_MAX_AGE="600") == [600, True]
+    # The test suite opens a connection per request, as before the setting existed.
+    assert connection_settings(tmp_path, "hutor.settings_test", DATABASE_URL=postgres)[0] == 0
+
+
+def test_a_connection_age_that_is_not_a_number_is_a_configuration_error(tmp_path):
+    with pytest.raises(RuntimeError, match="DATABASE_CONN_MAX_AGE must be a whole number"):
+        connection_settings(tmp_path, DATABASE_CONN_MAX_AGE="forever")

@@ -1,5 +1,4 @@
 # Closing documents belong to the provider company that issued them (issue 17, part 6).
-# Numbered 0003: the advance invoices-factura take 0002 on another branch.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -22,7 +21,7 @@ def company_from_snapshot(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0008_companies"),
-        ("documents", "0001_closing_documents"),
+        ("documents", "0002_advance_invoices"),
     ]
 
     operations = [

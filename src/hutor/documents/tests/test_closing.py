@@ -241,12 +241,41 @@ def test_the_act_pdf_in_both_languages_and_the_upd(customers, provider):
     english = " ".join(_text(closing_pdf.render_pdf(act, "en")).split())
     save_pdf_screenshot(closing_pdf.render_pdf(act, "en"), "act-pdf-en")
     assert f"Act № {act.number} of 28.02.2026" in english and "Including VAT 22%" in english
+    # The provider charges VAT: the УПД is of status 1, the invoice-factura itself.
     upd = ClosingDocument.objects.get(billing_account=customers["sole_proprietor"])
+    assert upd.upd_status == 1 and not closing_pdf.has_invoice_factura(upd)
+    pdf = closing_pdf.render_pdf(upd, "ru")
+    save_pdf_screenshot(pdf, "upd-status1-pdf-ru")
+    text = " ".join(_text(pdf).split())
+    assert f"Счёт-фактура № {upd.number} от 28.02.2026" in text
+    assert f"Универсальный передаточный документ № {upd.number} от 28.02.2026" in text
+    # 117.20: without tax 96.07, 22%, tax 21.13 (columns 5, 7, 8, 9).
+    assert "96,07 96,07 без акциза 22% 21,13 117,20" in text
+    assert "Всего к оплате 96,07 X 21,13 117,20" in text
+    english = " ".join(_text(closing_pdf.render_pdf(upd, "en")).split())
+    assert "Universal transfer document Status: 1" in english
+    assert "1 — invoice-factura and transfer document (act); 2 — transfer document (act)" in english
+    assert "[10] Services, results of work, rights handed over" in english
+
+
+def test_a_upd_without_vat_is_of_status_2(customers, provider):
+    from hutor.documents import closing_pdf
+    from hutor.testing import save_pdf_screenshot
+
+    add_rule(provider=provider, regime="simplified", rate=None, effective_from=dt.date(2026, 1, 1))
+    ClosingSetting.objects.create(
+        provider=provider, account_kind="company", document_kind=ClosingKind.UPD
+    )
+    close("2026-02", "2026-03-01")
+    upd = ClosingDocument.objects.get(billing_account=customers["company"])
+    assert upd.upd_status == 2 and not closing_pdf.has_invoice_factura(upd)
     pdf = closing_pdf.render_pdf(upd, "ru")
     save_pdf_screenshot(pdf, "upd-pdf-ru")
     text = " ".join(_text(pdf).split())
-    assert f"Универсальный передаточный документ № {upd.number} от 28.02.2026" in text
-    assert "Статус: 2" in text
+    assert "Всего к оплате 117,20 X" in text and "117,20 без акциза" in text
+    english = " ".join(_text(closing_pdf.render_pdf(upd, "en")).split())
+    assert "Universal transfer document Status: 2" in english
+    assert "117.20 117.20 no excise no VAT no VAT 117.20" in english
 
 
 def test_the_invoice_factura_of_a_vat_payer(customers, provider):

@@ -1,8 +1,12 @@
 """The bare-metal path, live: gunicorn with the production settings behind Debian's nginx
 running deploy/nginx/hutor.conf (ports moved to free ones, a self-signed certificate). Proves
 the proxy headers: https is seen as https (no redirect loop), the client's address reaches
-the /metrics address list, the request id comes back, /healthz answers."""
+the /metrics address list, the request id comes back, /healthz answers; a payment service's
+notification through nginx credits its payment once (a forged one is refused and counted in
+/metrics); `hutor deploy-check` on the same settings finds no problem."""
 
+import hashlib
+import json
 import os
 import secrets
 import socket
@@ -11,12 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
+from hutor.ops.tests.test_deploy_check import smtp as smtp
 from hutor.ops.tests.test_deploy_files import DEPLOY, require_nginx, self_signed
 
 pytestmark = pytest.mark.slow
@@ -39,7 +45,7 @@ def wait_for(port: int) -> None:
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, smtp):
     require_nginx()
     app_port, http_port, https_port = free_port(), free_port(), free_port()
     env = {
@@ -56,6 +62,8 @@ def site(tmp_path):
         HUTOR_VAR_DIR=str(tmp_path / "var"),
         HUTOR_METRICS_ALLOW="127.0.0.1",
         HUTOR_LOG_FORMAT="json",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp}",
+        HUTOR_CLI_LANGUAGE="en",
     )
     subprocess.run([BIN / "hutor", "migrate", "--no-input", "-v", "0"], env=env, check=True)
     web = subprocess.Popen(
@@ -85,7 +93,7 @@ def site(tmp_path):
     try:
         wait_for(app_port)
         wait_for(https_port)
-        yield https_port, http_port
+        yield https_port, http_port, env
     finally:
         proxy.terminate()
         web.terminate()
@@ -93,13 +101,14 @@ def site(tmp_path):
         web.wait(10)
 
 
-def get(port, path, scheme="https", headers=None):
+def get(port, path, scheme="https", headers=None, data=None):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     request = urllib.request.Request(
         f"{scheme}://127.0.0.1:{port}{path}",
         headers={"Host": "billing.example.com", **(headers or {})},
+        data=urllib.parse.urlencode(data).encode() if data is not None else None,
     )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -115,7 +124,7 @@ def get(port, path, scheme="https", headers=None):
 
 
 def test_hutor_behind_the_nginx_site(site):
-    https_port, http_port = site
+    https_port, http_port, _env = site
     status, headers, body = get(https_port, "/healthz")
     assert (status, body) == (200, b'{"status": "ok"}')
     # The storefront over https: Django sees https (X-Forwarded-Proto), so no redirect, and
@@ -133,3 +142,64 @@ def test_hutor_behind_the_nginx_site(site):
     # Plain http is sent to https.
     status, headers, _body = get(http_port, "/login/", scheme="http")
     assert status == 301 and headers["Location"] == "https://billing.example.com/login/"
+
+
+# A Robokassa method and a pending top-up, made in the site's own database.
+SETUP = """
+import json
+from hutor.accounts.actions import open_billing_account
+from hutor.core.money import Money
+from hutor.payments.actions import start_top_up
+from hutor.payments.models import Gateway, PaymentMethod
+method = PaymentMethod.objects.create(
+    slug="robokassa", gateway=Gateway.ROBOKASSA, name_ru="Робокасса", name_en="Robokassa",
+    settings={"merchant_login": "shop", "password1": "one", "password2": "two",
+              "hash_algorithm": "md5"},
+)
+account = open_billing_account(email="payer@example.com", name="Payer")
+payment = start_top_up(billing_account=account, method=method, amount=Money("700.00"))
+print(json.dumps([payment.number, account.number]))
+"""
+STATUS = """
+from hutor.payments.models import Payment
+print(list(Payment.objects.values_list("status", flat=True)))
+"""
+
+
+def hutor(env, *args):
+    done = subprocess.run(
+        [BIN / "hutor", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    return done
+
+
+def test_a_payment_notification_through_nginx_and_a_clean_deploy_check(site):
+    https_port, _http_port, env = site
+    made = hutor(env, "shell", "-c", SETUP)
+    assert made.returncode == 0, made.stderr
+    number, account = json.loads(made.stdout.strip().splitlines()[-1])
+    # Signed with password #2 as Robokassa documents it (md5 of OutSum:InvId:password:Shp_...).
+    data = {"OutSum": "700.000000", "InvId": number, "Shp_account": account}
+    base = f"{data['OutSum']}:{number}:two:Shp_account={account}"
+    signed = {**data, "SignatureValue": hashlib.md5(base.encode()).hexdigest()}
+    forged = {**data, "SignatureValue": "0" * 32}
+    status, _headers, body = get(https_port, "/pay/robokassa/result/", data=forged)
+    assert (status, body) == (400, b"ERROR bad signature")
+    for _attempt in range(2):  # Robokassa repeats a notification: credited once, OK both times
+        status, _headers, body = get(https_port, "/pay/robokassa/result/", data=signed)
+        assert (status, body) == (200, f"OK{number}".encode())
+    status = hutor(env, "shell", "-c", STATUS)
+    assert status.stdout.strip().splitlines()[-1:] == ["['succeeded']"], (
+        status.stdout + status.stderr
+    )
+    _code, _headers, metrics = get(https_port, "/metrics")
+    text = metrics.decode()
+    assert 'hutor_payments_credited_total{method="robokassa"} 1.0' in text
+    refused = 'hutor_payment_notifications_refused_total{method="robokassa",reason="bad signature"}'
+    assert f"{refused} 1.0" in text
+    ledger = hutor(env, "ledger", "check")
+    assert ledger.returncode == 0, ledger.stdout + ledger.stderr
+    # The settings the site runs with pass the deployment check.
+    checked = hutor(env, "deploy-check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip() == "No problems found."

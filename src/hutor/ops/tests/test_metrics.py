@@ -122,3 +122,51 @@ def test_queue_age_counts_due_jobs_only(scrape, account_factory):
     assert got[("hutor_queue_jobs", (("queue", "email"), ("status", "pending")))] >= 1
     OutboxEmail.objects.update(next_attempt_at=now + dt.timedelta(minutes=10))
     assert scrape()[("hutor_queue_oldest_due_seconds", (("queue", "email"),))] == 0
+
+
+def test_refused_notifications_are_counted_by_method_and_reason(
+    scrape, client, account_factory, payment_methods
+):
+    from hutor.payments.gateways import demo
+
+    account = account_factory()
+    payment = start_top_up(
+        billing_account=account, method=payment_methods.demo, amount=Money(Decimal("100"), "RUB")
+    )
+    data = {
+        "payment": payment.number,
+        "amount": "100.00",
+        "currency": "RUB",
+        "transaction": "tx-forged",
+        "status": "paid",
+    }
+    key = (
+        "hutor_payment_notifications_refused_total",
+        (("method", "demo"), ("reason", "bad signature")),
+    )
+    assert key not in scrape()
+    for expected in (1, 2):
+        forged = client.post("/pay/demo/result/", {**data, "signature": "0" * 64})
+        assert forged.status_code == 400
+        assert scrape()[key] == expected
+    # Another reason is another series; a genuine notification counts nothing.
+    unknown = {**data, "payment": "99999999"}
+    client.post("/pay/demo/result/", {**unknown, "signature": demo.sign("demo-secret", unknown)})
+    got = scrape()
+    assert got[key] == 2
+    assert (
+        got[
+            (
+                "hutor_payment_notifications_refused_total",
+                (("method", "demo"), ("reason", "unknown payment")),
+            )
+        ]
+        == 1
+    )
+    signed = {**data, "signature": demo.sign("demo-secret", data)}
+    assert client.post("/pay/demo/result/", signed).status_code == 200
+    assert (
+        sum(v for (name, _l), v in scrape().items() if name.startswith("hutor_payment_notif")) == 3
+    )
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"

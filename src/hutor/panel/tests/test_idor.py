@@ -66,6 +66,8 @@ def object_urls(victim):
         "/panel/services/{pk}/tariff/#post": "POST",
         "/panel/services/{pk}/auto-renew/": "POST",
         "/panel/services/{pk}/cancel/": "POST",
+        "/panel/services/{pk}/cancel-service/": "GET",
+        "/panel/services/{pk}/cancel-service/#post": "POST",
         "/panel/services/{pk}/password/": "POST",
         "/panel/services/{pk}/log-in/": "POST",
         "/panel/services/{pk}/certificate/key.pem": "GET",
@@ -101,7 +103,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         for p in getattr(p, "url_patterns", [p])
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
-    # The 27 object routes tested below, and those another test proves with objects of their
+    # The 28 object routes tested below, and those another test proves with objects of their
     # own that this victim cannot have (a company's closing documents).
     elsewhere = {
         "panel/balance/documents/<int:pk>/<str:form>.pdf": (
@@ -109,7 +111,7 @@ def test_the_list_covers_every_panel_url_with_an_object():
         ),
     }
     assert set(elsewhere) <= set(patterns)
-    assert len(patterns) == 27 + len(elsewhere), patterns
+    assert len(patterns) == 28 + len(elsewhere), patterns
 
 
 def test_another_customers_objects_are_404_everywhere(client, account_factory, victim):
@@ -118,7 +120,7 @@ def test_another_customers_objects_are_404_everywhere(client, account_factory, v
     for template, method in object_urls(victim).items():
         url = template.split("#")[0].format(**victim)
         response = (
-            client.post(url, {"price": 1, "tariff": 1, "text": "x"})
+            client.post(url, {"price": 1, "tariff": 1, "text": "x", "amount": "0.00"})
             if method == "POST"
             else client.get(url)
         )

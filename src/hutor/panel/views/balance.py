@@ -60,8 +60,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 @customer_required
 def closing_documents(request: HttpRequest) -> HttpResponse:
     """The customer's monthly acts / УПД (and invoices-factura where the provider charges
-    VAT), with their PDFs."""
-    from hutor.documents import closing_pdf, queries
+    VAT), and the advance invoices-factura of their prepayments, with their PDFs."""
+    from hutor.documents import advance_pdf, closing_pdf, queries
 
     account = request.account  # type: ignore[attr-defined]
     language = (translation.get_language() or "ru")[:2]
@@ -73,7 +73,15 @@ def closing_documents(request: HttpRequest) -> HttpResponse:
         }
         for document in queries.of_account(account.pk)
     ]
-    return render(request, "panel/closing_documents.html", {"account": account, "rows": rows})
+    advances = [
+        {"invoice": invoice, "heading": advance_pdf.title(invoice, language)}
+        for invoice in queries.advances_of_account(account.pk)
+    ]
+    return render(
+        request,
+        "panel/closing_documents.html",
+        {"account": account, "rows": rows, "advances": advances},
+    )
 
 
 @customer_required
@@ -81,6 +89,13 @@ def closing_document_pdf(request: HttpRequest, pk: int, form: str) -> HttpRespon
     account = request.account  # type: ignore[attr-defined]
     language = (translation.get_language() or "ru")[:2]
     return reconciliation_views.closing_pdf_response(account, pk, form, language=language)
+
+
+@customer_required
+def advance_invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.account  # type: ignore[attr-defined]
+    language = (translation.get_language() or "ru")[:2]
+    return reconciliation_views.advance_pdf_response(account, pk, language=language)
 
 
 @dataclass(frozen=True)

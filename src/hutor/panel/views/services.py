@@ -16,7 +16,15 @@ from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
 from hutor.panel.views.common import customer_required, customer_service
 from hutor.panel.views.domains import domain_section
-from hutor.services import access, actions, certificates, expiry, lifecycle, refusals
+from hutor.services import (
+    access,
+    actions,
+    cancellations,
+    certificates,
+    expiry,
+    lifecycle,
+    refusals,
+)
 from hutor.services.exceptions import ServiceError
 from hutor.services.models import Service, ServiceEvent, ServiceStatus
 
@@ -59,6 +67,10 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reset_password": ready and access.supports(service, "reset_password"),
             "can_log_in": ready and access.supports(service, "login_url"),
             "refusal": refusals.refusal_of(service),
+            "cancel_quote": (
+                cancellations.quote(service) if cancellations.cancellable(service) else None
+            ),
+            "cancellation": cancellations.cancellation_of(service),
             "has_password": access.has_password(service),
             "certificate": certificates.certificate_of(service),
             "validation": certificates.validation_of(service),

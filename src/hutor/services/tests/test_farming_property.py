@@ -2,15 +2,17 @@
 
 A Hypothesis state machine drives one customer through random sequences of order, top-up,
 renewal, tariff change (within the type, and across zones and types, which must be refused),
-order cancellation and the clock moving forward with the daily billing run, and after every
-step checks the money against an oracle of its own:
+order cancellation, cancellation with the unused days given back, and the clock moving
+forward with the daily billing run, and after every step checks the money against an oracle
+of its own:
 
 - the oracle keeps, per service, the paid time it has seen bought (from each invoice line as
   it is paid: a period extends from paid-until, or from today when lapsed) and what was paid
   for it; a tariff change's charge adds to the value of the unused days, its credit takes
   from it; values are kept exact (unrounded) and split at the day of each change;
-- a credit is never more than the oracle's unused paid value of the service that day
-  (plus half a kopeck per paid period for the one rounding per period);
+- a credit (a downgrade's, or a cancellation's) is never more than the oracle's unused paid
+  value of the service that day (plus half a kopeck per paid period for the one rounding per
+  period), and all of a service's credits together never more than what was paid for it;
 - the customer's balance never exceeds what they paid in minus the value of the service they
   consumed or still hold, at the prices they paid (the oracle's total), and the two sides
   agree to the rounding of the tariff changes;
@@ -52,10 +54,10 @@ from hutor.invoices.models import Invoice, InvoiceStatus, LineKind
 from hutor.ledger import checks
 from hutor.ledger import queries as ledger_queries
 from hutor.ledger.models import EntryKind, JournalEntry, LedgerAccount, Posting
-from hutor.services import actions
+from hutor.services import actions, cancellations
 from hutor.services.calculations import add_months
 from hutor.services.exceptions import ServiceError
-from hutor.services.models import Service, ServiceStatus
+from hutor.services.models import Cancellation, Service, ServiceEvent, ServiceStatus
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -84,7 +86,8 @@ class Held:
     """The oracle's record of one service: the paid time it has seen bought."""
 
     segments: list[Segment] = field(default_factory=list)
-    credited: Decimal = Decimal(0)
+    credited: Decimal = Decimal(0)  # tariff change and cancellation credits
+    paid: Decimal = Decimal(0)  # every line paid for it: periods, prorations, setup
     changes: int = 0
     continuous: bool = False  # a domain: renewed from its old end even after it lapsed
 
@@ -123,6 +126,22 @@ class Held:
             raise AssertionError(f"a change moved {delta} with no paid days left")
         self.segments = split
 
+    def cut(self, day: dt.date) -> Decimal:
+        """A cancellation on `day`: the paid time from `day` on is gone. Returns the value it
+        still held (what the credit's rounding left in it), which the customer forfeits."""
+        kept: list[Segment] = []
+        lost = Decimal(0)
+        for s in self.segments:
+            if s.end <= day:
+                kept.append(s)
+            elif s.start >= day:
+                lost += s.value
+            else:
+                lost += s.unused(day)
+                kept.append(Segment(s.start, day, s.value - s.unused(day)))
+        self.segments = kept
+        return lost
+
 
 class Farming(RuleBasedStateMachine):
     """One customer; see the module docstring. `catalog` and `account` are set per test."""
@@ -146,6 +165,7 @@ class Farming(RuleBasedStateMachine):
             self.account = type(self).account_factory()
         self.seen_invoices: set[int] = set()
         self.seen_credits: set[int] = set()
+        self.seen_cancellations: set[int] = set()
         self.count = 0
 
     def teardown(self) -> None:
@@ -230,6 +250,21 @@ class Farming(RuleBasedStateMachine):
                 actions.cancel_order(service=Service.objects.get(pk=service))
             self.after_step()
 
+    @rule(service=services)
+    def cancel_with_refund(self, service: int) -> None:
+        """The customer cancels with the unused paid days given back, confirming the amount
+        the panel showed them."""
+        with self.clock():
+            current = Service.objects.select_related("billing_account", "service_type").get(
+                pk=service
+            )
+            shown = cancellations.quote(current)
+            with contextlib.suppress(ServiceError):
+                cancellations.cancel(
+                    service=current, by=ServiceEvent.Actor.CUSTOMER, expected_amount=shown.amount
+                )
+            self.after_step()
+
     @rule(days=st.sampled_from([1, 3, 10, 29, 61, 200]))
     def time_passes(self, days: int) -> None:
         self.today += dt.timedelta(days=days)
@@ -261,6 +296,27 @@ class Farming(RuleBasedStateMachine):
             )
             held.reprice(self.today, -amount)
             held.credited += amount
+        for cancellation in Cancellation.objects.filter(
+            service__billing_account=self.account
+        ).exclude(pk__in=self.seen_cancellations):
+            self.seen_cancellations.add(cancellation.pk)
+            held = self.held[cancellation.service_id]
+            amount = cancellation.amount
+            if cancellation.entry_id is not None:
+                posted = Posting.objects.get(
+                    entry_id=cancellation.entry_id, account__billing_account=self.account
+                ).amount
+                assert posted == amount
+                unused = held.unused(self.today)
+                slack = KOPECK / 2 * (len(held.segments) + held.changes)
+                assert amount <= unused + slack, (
+                    f"cancelling service {cancellation.service_id} gave back {amount}, but only "
+                    f"{unused} of what was paid is unused on {self.today}"
+                )
+                held.reprice(self.today, -amount)
+                held.credited += amount
+            if cancellation.reason != cancellations.NOT_REFUNDABLE:
+                self.forfeited += held.cut(cancellation.day)
         paid = (
             Invoice.objects.filter(billing_account=self.account, status=InvoiceStatus.PAID)
             .exclude(pk__in=self.seen_invoices)
@@ -269,6 +325,9 @@ class Farming(RuleBasedStateMachine):
         for invoice in paid:
             self.seen_invoices.add(invoice.pk)
             lines = list(invoice.lines.order_by("position"))
+            for line in lines:
+                if line.service_id is not None:
+                    self.held[line.service_id].paid += line.amount
             for line in lines:
                 if line.kind == LineKind.PRORATION:
                     assert line.period_start is not None
@@ -297,6 +356,16 @@ class Farming(RuleBasedStateMachine):
         spent = self.setup_fees + self.forfeited + held
         assert balance <= self.paid_in - spent + KOPECK / 2 * changes + KOPECK
         assert abs(balance - (self.paid_in - spent)) <= KOPECK * (changes + 1)
+
+    @invariant()
+    def nothing_comes_back_beyond_what_was_paid(self) -> None:
+        """Per service, the credits of its tariff changes and its cancellation together never
+        exceed what was paid for it (to the half kopeck of each rounding)."""
+        if not hasattr(self, "account"):
+            return
+        for pk, held in self.held.items():
+            slack = KOPECK / 2 * (len(held.segments) + held.changes)
+            assert held.credited <= held.paid + slack, (pk, held.credited, held.paid)
 
     @invariant()
     def services_are_what_was_paid(self) -> None:
