@@ -186,6 +186,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "payment_method.add": gettext_lazy("Payment method added"),
     "payment_method.update": gettext_lazy("Payment method changed"),
     "provider.update": gettext_lazy("Provider's requisites changed"),
+    # Until the catalogue has its own words: a company's requisites are the provider's.
+    "company.save": gettext_lazy("Provider's requisites changed"),
     "server.save": gettext_lazy("Server added or changed"),
     "server_group.save": gettext_lazy("Server group added or changed"),
     "webhook.save": gettext_lazy("Webhook endpoint added or changed"),

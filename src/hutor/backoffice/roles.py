@@ -82,6 +82,7 @@ ACTIONS: dict[str, str] = {
     "catalog.toggle": Role.ADMIN,
     "payment_method.toggle": Role.ADMIN,
     "provider.update": Role.ADMIN,
+    "company.save": Role.ADMIN,  # a provider company added or changed (requisites, accounts)
     "server.save": Role.ADMIN,  # a server added or changed (its credential write-only)
     "server_group.save": Role.ADMIN,
     "webhook.save": Role.ADMIN,  # a webhook endpoint added or changed

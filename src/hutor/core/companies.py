@@ -182,3 +182,15 @@ def company_of_bank_account(bik: str, account: str) -> Provider | None:
     if bik:
         companies = companies.filter(bik=bik)
     return companies.order_by("pk").first()
+
+
+def accounts() -> dict[str, Provider]:
+    """Every settlement account of every company, with its company (the bank import's "ours")."""
+    found: dict[str, Provider] = {}
+    companies = {c.pk: c for c in Provider.objects.all()}
+    for company in companies.values():
+        if company.settlement_account:
+            found[company.settlement_account] = company
+    for bank_account in CompanyBankAccount.objects.all():
+        found.setdefault(bank_account.account, companies[bank_account.company_id])
+    return found

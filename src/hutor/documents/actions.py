@@ -2,12 +2,14 @@
 
 `close_account` closes one month for one billing account in one transaction: it locks the
 account (accounts.actions.lock, the order every money operation takes), reads what was rendered
-in the month (documents.rendering) and, when the month has no document yet, issues the act or
-УПД with the next number of its year's series (core.sequences: the counter's row is locked
-until the transaction ends, so numbers are gapless under reruns and concurrent runs). When the
-month already has one and what was rendered has changed since (a refund, a tariff change), it
-issues a correction document instead, never touching the issued one; when nothing changed it
-does nothing. The unique key (account, month, kind, correction) backs this up.
+in the month (documents.rendering), groups it by the provider company that sold each service
+(core.companies.company_for) and, for each company whose month has no document yet, issues the
+act or УПД with the next number of that company's series for the year (core.sequences: the
+counter's row is locked until the transaction ends, so numbers are gapless under reruns and
+concurrent runs). When the month already has one and what was rendered has changed since (a
+refund, a tariff change), it issues a correction document instead, never touching the issued
+one; when nothing changed it does nothing. The unique key (account, company, month, kind,
+correction) backs this up.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from django.utils.translation import gettext as _
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.core import clock
+from hutor.core import companies as core_companies
+from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.core.sequences import next_value
 from hutor.documents import emails, rendering
@@ -39,9 +43,11 @@ from hutor.taxes.queries import terms_on
 ELIGIBLE_KINDS = (AccountKind.COMPANY, AccountKind.SOLE_PROPRIETOR)
 
 
-def sequence_name(year: int) -> str:
-    """The core.sequences counter of a year's closing documents (acts, УПД, corrections)."""
-    return f"closing-{year}"
+def sequence_name(year: int, company: Provider) -> str:
+    """The core.sequences counter of a company's closing documents of a year (acts, УПД,
+    corrections): "closing-YYYY" for the default company (the one series there was before
+    companies), "closing-YYYY-c<id>" for the others."""
+    return f"closing-{year}" if company.is_default else f"closing-{year}-c{company.pk}"
 
 
 def document_kind(provider_id: int, account_kind: str) -> str:
@@ -65,77 +71,103 @@ def _vat(amount: Decimal, currency: str, rate: Decimal | None) -> Decimal | None
 
 @dataclass
 class Run:
-    """What every account of one close of a month shares, read once: the provider's snapshot,
-    the tax terms of the month's last day, the document kind per customer type, the tariffs'
-    names (rendering.Tariffs). A single account's close makes its own."""
+    """What every account of one close of a month shares, read once: the companies, and per
+    company its snapshot, the tax terms of the month's last day and the document kind per
+    customer type; the tariffs' names and companies (rendering.Tariffs). A single account's
+    close makes its own."""
 
     month: dt.date
-    provider: dict[str, Any] = field(default_factory=dict)
-    terms: TaxTerms | None = None
-    kinds: dict[str, str] = field(default_factory=dict)
+    companies: core_companies.Companies | None = None
+    providers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    terms: dict[int, TaxTerms] = field(default_factory=dict)
+    kinds: dict[tuple[int, str], str] = field(default_factory=dict)
     tariffs: rendering.Tariffs = field(default_factory=dict)
 
-    def snapshot(self) -> dict[str, Any]:
-        if not self.provider:
-            self.provider = provider_snapshot()
-        return self.provider
+    def company_for(self, tariff: Any, account_kind: str) -> Provider:
+        if self.companies is None:
+            self.companies = core_companies.load()
+        company = self.companies.company_for(
+            tariff.company_id if tariff is not None else None, account_kind
+        )
+        if company is None:
+            provider_snapshot()  # raises ProviderNotConfigured
+        assert company is not None
+        return company
 
-    def terms_on_last_day(self) -> TaxTerms:
-        if self.terms is None:
-            self.terms = terms_on(self.snapshot()["id"], last_day(self.month))
-        return self.terms
+    def snapshot(self, company: Provider) -> dict[str, Any]:
+        if company.pk not in self.providers:
+            self.providers[company.pk] = provider_snapshot(company)
+        return self.providers[company.pk]
 
-    def kind_for(self, account_kind: str) -> str:
-        if account_kind not in self.kinds:
-            self.kinds[account_kind] = document_kind(self.snapshot()["id"], account_kind)
-        return self.kinds[account_kind]
+    def terms_on_last_day(self, company: Provider) -> TaxTerms:
+        if company.pk not in self.terms:
+            self.terms[company.pk] = terms_on(company.pk, last_day(self.month))
+        return self.terms[company.pk]
+
+    def kind_for(self, company: Provider, account_kind: str) -> str:
+        key = (company.pk, account_kind)
+        if key not in self.kinds:
+            self.kinds[key] = document_kind(company.pk, account_kind)
+        return self.kinds[key]
 
 
 def close_account(
     account: BillingAccount, month: dt.date, *, corrections: bool = True, run: Run | None = None
-) -> ClosingDocument | None:
-    """Close `month` for one account (see the module's docstring): the document issued, or None
-    when there was nothing to issue. `corrections=False` (the daily run) only issues a
-    month's first document."""
+) -> list[ClosingDocument]:
+    """Close `month` for one account (see the module's docstring): the documents issued, one
+    per provider company at most (none when there was nothing to issue). `corrections=False`
+    (the daily run) only issues a company's first document of the month."""
     if account.kind not in ELIGIBLE_KINDS:
-        return None
+        return []
     run = run if run is not None and run.month == month else Run(month)
+    documents: list[ClosingDocument] = []
     with transaction.atomic():
         lock_billing_account(account)
-        issued = list(
-            ClosingDocument.objects.filter(billing_account=account, month=month).order_by(
-                "correction"
-            )
-        )
-        if issued and not corrections:
-            return None
+        issued: dict[int, list[ClosingDocument]] = {}
+        for old in ClosingDocument.objects.filter(billing_account=account, month=month).order_by(
+            "correction"
+        ):
+            issued.setdefault(old.company_id, []).append(old)
         lines = rendering.rendered(account, month, tariffs=run.tariffs)
-        if not issued:
-            document = _issue_original(account, run, lines) if lines else None
-        else:
-            document = _issue_correction(account, issued[0], issued[-1], lines)
-        if document is not None:
-            emails.queue(document)  # the outbox: sent by the worker once this commits
-        return document
+        by_company: dict[int, list[rendering.Rendered]] = {pk: [] for pk in issued}
+        companies: dict[int, Provider] = {}
+        for line in lines:
+            company = run.company_for(line.tariff, account.kind)
+            companies[company.pk] = company
+            by_company.setdefault(company.pk, []).append(line)
+        for pk, own in by_company.items():
+            done = issued.get(pk, [])
+            if done and not corrections:
+                continue
+            document: ClosingDocument | None
+            if not done:
+                document = _issue_original(account, run, companies[pk], own)
+            else:
+                document = _issue_correction(account, done[0], done[-1], own)
+            if document is not None:
+                emails.queue(document)  # the outbox: sent by the worker once this commits
+                documents.append(document)
+    return documents
 
 
 def _issue_original(
-    account: BillingAccount, run: Run, lines: list[rendering.Rendered]
+    account: BillingAccount, run: Run, company: Provider, lines: list[rendering.Rendered]
 ) -> ClosingDocument:
     month = run.month
-    provider = run.snapshot()
+    provider = run.snapshot(company)
     issued_on = last_day(month)
-    terms = run.terms_on_last_day()
+    terms = run.terms_on_last_day(company)
     offer = contract_of(account.pk, issued_on)
     currency = account.currency
     vats = [_vat(line.amount, currency, terms.rate) for line in lines]
     document = ClosingDocument.objects.create(
-        kind=run.kind_for(account.kind),
+        kind=run.kind_for(company, account.kind),
         year=issued_on.year,
-        number=next_value(sequence_name(issued_on.year)),
+        number=next_value(sequence_name(issued_on.year, company)),
         issued_on=issued_on,
         month=month,
         billing_account=account,
+        company=company,
         correction=0,
         provider=provider,
         payer=payer_snapshot(account),
@@ -183,10 +215,11 @@ def _issue_correction(
     document = ClosingDocument.objects.create(
         kind=original.kind,
         year=issued_on.year,
-        number=next_value(sequence_name(issued_on.year)),
+        number=next_value(sequence_name(issued_on.year, original.company)),
         issued_on=issued_on,
         month=original.month,
         billing_account=account,
+        company=original.company,
         correction=latest.correction + 1,
         corrects=original,
         provider=original.provider,
@@ -270,16 +303,17 @@ def close_month(
     for done, pk in enumerate(ids, start=1):
         account = accounts[pk]
         try:
-            document = close_account(account, month, corrections=corrections, run=run)
+            documents = close_account(account, month, corrections=corrections, run=run)
         except Exception as exc:  # one account's failure must not stop the others
             report.errors.append(f"{account.number}: {type(exc).__name__}: {exc}"[:500])
         else:
-            if document is None:
+            if not documents:
                 report.unchanged += 1
-            elif document.correction:
-                report.corrections += 1
-            else:
-                report.issued += 1
+            for document in documents:
+                if document.correction:
+                    report.corrections += 1
+                else:
+                    report.issued += 1
         if progress is not None:
             progress(done, len(ids))
     return report
@@ -307,20 +341,22 @@ def correct_after_cancellations(today: dt.date) -> CloseReport:
         ClosingDocument.objects.filter(billing_account_id__in=earliest, correction=0)
         .values_list("billing_account_id", "month")
         .order_by("billing_account_id", "month")
+        .distinct()  # one close per month, whichever companies issued in it
     )
     for account_id, month in months:
         if month < earliest[account_id].replace(day=1) or next_month(month) > today:
             continue
         account = accounts[account_id]
         try:
-            document = close_account(account, month, corrections=True)
+            documents = close_account(account, month, corrections=True)
         except Exception as exc:  # one account's failure must not stop the others
             report.errors.append(f"{account.number}: {type(exc).__name__}: {exc}"[:500])
             continue
-        if document is None:
+        if not documents:
             report.unchanged += 1
-        elif document.correction:
-            report.corrections += 1
-        else:
-            report.issued += 1
+        for document in documents:  # one per provider company at most
+            if document.correction:
+                report.corrections += 1
+            else:
+                report.issued += 1
     return report

@@ -62,8 +62,10 @@ class ClosingSetting(models.Model):
 class ClosingDocument(models.Model):
     """One month's act or УПД of one billing account, or a correction of one.
 
-    `number` comes from its own gapless series per calendar year (core.sequences, "closing-
-    YYYY"), shared by originals and corrections; `issued_on` is the month's last day. The
+    `number` comes from its company's gapless series per calendar year (core.sequences,
+    documents.actions.sequence_name: "closing-YYYY" for the default company, "closing-YYYY-c<id>"
+    for the others), shared by originals and corrections; `issued_on` is the month's last day.
+    A customer served by two companies in a month gets one document from each. The
     provider's and the customer's requisites, the offer and the tax terms in force on
     `issued_on` are frozen here. A correction (`correction` ≥ 1) names the document it
     corrects (`corrects`, always the original) and its lines carry the amounts before and
@@ -95,6 +97,13 @@ class ClosingDocument(models.Model):
         blank=True,
         related_name="corrections",
     )
+    # The provider company that rendered the services and issues the document (its series).
+    company = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
+        on_delete=models.PROTECT,
+        related_name="closing_documents",
+    )
     provider = models.JSONField(_("provider requisites"))
     payer = models.JSONField(_("customer requisites"))
     offer_number = models.CharField(_("offer number"), max_length=32, blank=True)
@@ -115,10 +124,12 @@ class ClosingDocument(models.Model):
         verbose_name_plural = _("closing documents")
         ordering = ["-issued_on", "-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="closing_number_unique"),
             models.UniqueConstraint(
-                fields=["billing_account", "month", "kind", "correction"],
-                name="closing_one_per_month",
+                fields=["company", "year", "number"], name="closing_number_unique_per_company"
+            ),
+            models.UniqueConstraint(
+                fields=["billing_account", "company", "month", "kind", "correction"],
+                name="closing_one_per_month_per_company",
             ),
         ]
 

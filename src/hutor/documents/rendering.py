@@ -33,6 +33,8 @@ class Rendered:
     start: dt.date  # the first and last day (included) of the service in the month
     end: dt.date
     amount: Decimal  # rounded to kopecks
+    # The tariff of the month's last part: its company (if any) issues the line's document.
+    tariff: Tariff | None = None
 
 
 def _describe(period: PaidPeriod, tariff: Tariff | None, first: dt.date, last: dt.date) -> dict:
@@ -101,6 +103,7 @@ def rendered(
                 start=first,
                 end=last,
                 amount=amount,
+                tariff=tariffs[key],
             )
         )
     return lines

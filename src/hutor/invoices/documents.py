@@ -62,8 +62,20 @@ def context(invoice: Invoice) -> dict[str, Any]:
     contract = invoice.payer.get("contract")
     if contract:
         contract = {"number": contract["number"], "date": dt.date.fromisoformat(contract["date"])}
+    # Prices stated without VAT (the company's setting, frozen in the snapshot): the lines
+    # show net, VAT and gross; the total due is the gross.
+    vat_on_top = (
+        invoice.provider.get("prices_include_vat") is False and invoice.vat_rate is not None
+    )
+    net_total = None
+    if vat_on_top:
+        for line in lines:
+            line.net_amount = line.amount - (line.vat_amount or 0)  # type: ignore[attr-defined]
+        net_total = total.amount - (invoice.vat_amount or 0)
     return {
         "invoice": invoice,
+        "vat_on_top": vat_on_top,
+        "net_total": net_total,
         "contract": contract,
         "title": title,
         "lines": lines,

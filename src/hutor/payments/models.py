@@ -38,6 +38,16 @@ class PaymentMethod(models.Model):
     min_amount = AmountField(_("minimum top-up"), default=100)
     max_amount = AmountField(_("maximum top-up"), default=500000)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The provider company whose money this method collects (its bank account, its receipts);
+    # empty: the default company's.
+    company = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_methods",
+    )
 
     class Meta:
         verbose_name = _("payment method")
@@ -361,6 +371,16 @@ class BankStatementLine(models.Model):
     billing_account = models.ForeignKey(
         "accounts.BillingAccount",
         verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_lines",
+    )
+    # The provider company whose bank account received the money (core.companies); empty for
+    # lines not addressed to one of ours and for manual payments.
+    company = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

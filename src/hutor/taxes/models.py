@@ -37,7 +37,8 @@ class TaxRule(models.Model):
 
     `rate` is the VAT percent (NULL for a regime without VAT); calculations.check_rule() says
     which rates each regime takes. Prices include VAT (the Russian B2C norm): the VAT of an
-    amount is the part of it that is tax (docs/documents-and-taxes.md).
+    amount is the part of it that is tax; a company whose prices are stated without VAT has it
+    added on top (docs/documents-and-taxes.md).
     """
 
     provider = models.ForeignKey(

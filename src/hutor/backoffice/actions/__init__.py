@@ -28,6 +28,7 @@ Refunds, defined:
   <-> customer balance, kind ADJUSTMENT.
 """
 
+from hutor.backoffice.actions.companies import save_company
 from hutor.backoffice.actions.config import (
     PROVIDER_FIELDS,
     create_staff,
@@ -100,6 +101,7 @@ __all__ = [
     "resolve_refund",
     "retry_refund",
     "review_payment",
+    "save_company",
     "save_endpoint",
     "save_server",
     "save_server_group",

@@ -17,26 +17,28 @@ if TYPE_CHECKING:
 
 def regenerate_month(
     *, staff: User, account: BillingAccount, month: dt.date, reason: str
-) -> ClosingDocument | None:
+) -> list[ClosingDocument]:
     """Close `month` again for the account: its first act / УПД when it has none, a correction
     document when what was rendered has changed since the last one, nothing otherwise (an
-    issued document is never edited). The audit entry says which."""
+    issued document is never edited); one per provider company that served it. The audit
+    entry says which."""
     require_reason(reason)
     with transaction.atomic():
-        document = closing.close_account(account, month)
+        documents = closing.close_account(account, month)
+        first = documents[0] if documents else None
         record(
             staff=staff,
             action="documents.regenerate_month",
             reason=reason,
             billing_account=account,
-            object_type="closing_document" if document is not None else "",
-            object_id=document.pk if document is not None else "",
+            object_type="closing_document" if first is not None else "",
+            object_id=first.pk if first is not None else "",
             changes={
                 "month": f"{month:%Y-%m}",
                 "closing_document": (
-                    f"{document.number}/{document.year}" if document is not None else None
+                    ", ".join(f"{d.number}/{d.year}" for d in documents) if documents else None
                 ),
-                "correction": document.correction if document is not None else None,
+                "correction": first.correction if first is not None else None,
             },
         )
-    return document
+    return documents

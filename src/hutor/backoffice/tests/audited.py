@@ -450,6 +450,38 @@ def closing_actions_audited(post, staff, acc) -> set[str]:
     return {entry.action}
 
 
+def company_actions_audited(post, staff) -> set[str]:
+    """A provider company added at the desk (docs/documents-and-taxes.md): audited with its
+    requisites, the kinds it bills and its bank accounts."""
+    entry = post(
+        "company_add",
+        [],
+        {
+            "legal_name": "ООО «Второй Хостинг»",
+            "short_name": "Второй Хостинг",
+            "inn": "7728168971",
+            "address": "г. Москва",
+            "customer_kinds": ["company"],
+            "prices_include_vat": "on",
+            "bank_name_1": "АО «Т-Банк»",
+            "bik_1": "044525974",
+            "account_1": "40702810600000000777",
+            "correspondent_account_1": "30101810145250000974",
+            "primary": "1",
+            "reason": "Second legal entity",
+        },
+    )
+    check(
+        entry,
+        action="company.save",
+        staff=staff,
+        reason="Second legal entity",
+        customer_kinds={"from": None, "to": ["company"]},
+        bank_accounts={"from": None, "to": ["044525974 40702810600000000777 *"]},
+    )
+    return {entry.action}
+
+
 def cancel_refund_audited(post, staff, acc, world) -> set[str]:
     """A service cancelled by the desk with its unused paid days given back: a month of
     «Профи» (499.00) paid today, cancelled today, gives back all of it."""
@@ -497,7 +529,7 @@ def other_actions_audited(post, staff, acc, world) -> set[str]:
     """The actions of the desk's other apps, each through its pages and checked: tickets,
     invoices, help articles (a category, an article, its publication), the public offer (a
     draft, its publication), tax rules (added, withdrawn), a failed 54-ФЗ receipt sent again,
-    a month's act closed again."""
+    a month's act closed again, a provider company added."""
     done = ticket_actions_audited(post, staff, acc)
     done |= invoice_actions_audited(post, staff, acc)
     done |= kb_actions_audited(post, staff)
@@ -505,5 +537,6 @@ def other_actions_audited(post, staff, acc, world) -> set[str]:
     done |= tax_actions_audited(post, staff)
     done |= fiscal_actions_audited(post, staff, world)
     done |= closing_actions_audited(post, staff, acc)
+    done |= company_actions_audited(post, staff)
     done |= cancel_refund_audited(post, staff, acc, world)
     return done

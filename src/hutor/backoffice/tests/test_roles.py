@@ -195,6 +195,11 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("payment_method_toggle", r("payment_method_toggle", method), "POST", Role.ADMIN),
         ("provider", r("provider"), "GET", Role.ADMIN),
         ("provider", r("provider"), "POST", Role.ADMIN),
+        ("companies", r("companies"), "GET", Role.ADMIN),
+        ("company_add", r("company_add"), "GET", Role.ADMIN),
+        ("company_add", r("company_add"), "POST", Role.ADMIN),
+        ("company_edit", r("company_edit", default_company()), "GET", Role.ADMIN),
+        ("company_edit", r("company_edit", default_company()), "POST", Role.ADMIN),
         ("bank", r("bank"), "GET", Role.ACCOUNTANT),
         ("bank_upload", r("bank_upload"), "POST", Role.ACCOUNTANT),
         ("bank_record", r("bank_record"), "GET", Role.ACCOUNTANT),
@@ -291,6 +296,25 @@ def draft_offer() -> int:
     return found.pk
 
 
+def default_company() -> int:
+    """The default provider company's id (the world's provider, made once)."""
+    from hutor.core.models import Provider
+
+    found = Provider.current()
+    if found is None:
+        found = Provider.objects.create(
+            legal_name="ООО «Матрица»",
+            short_name="Матрица",
+            inn="7707083893",
+            address="Москва",
+            bank_name="ПАО Сбербанк",
+            bik="044525225",
+            correspondent_account="30101810400000000225",
+            settlement_account="40702810938000000001",
+        )
+    return found.pk
+
+
 def advance_invoice(payment) -> int:
     """An advance invoice-factura of the payment (written once, as an issued one is stored),
     for the PDF's row."""
@@ -339,6 +363,7 @@ def closing_document(account) -> int:
             issued_on=dt.date(2026, 1, 31),
             month=dt.date(2026, 1, 1),
             billing_account=account,
+            company_id=default_company(),
             provider={"legal_name": "ООО «Матрица»", "inn": "7707083893"},
             payer={"name": account.name, "number": account.number},
             total=Decimal("100.00"),

@@ -45,16 +45,24 @@ def regenerate(request: HttpRequest, number: str) -> HttpResponse:
     account = account_or_404(number)
 
     def perform(data: dict[str, Any]) -> str:
-        document = regenerate_month(
+        documents = regenerate_month(
             staff=staff_of(request), account=account, month=data["month"], reason=data["reason"]
         )
-        if document is None:
+        if not documents:
             return _("Nothing to issue: what was rendered in %(month)s has not changed.") % {
                 "month": f"{data['month']:%m.%Y}"
             }
-        if document.correction:
-            return _("Correction document № %(number)s issued.") % {"number": document.number}
-        return _("Closing document № %(number)s issued.") % {"number": document.number}
+        said = []
+        for document in documents:  # one per provider company that served the account
+            if document.correction:
+                said.append(
+                    _("Correction document № %(number)s issued.") % {"number": document.number}
+                )
+            else:
+                said.append(
+                    _("Closing document № %(number)s issued.") % {"number": document.number}
+                )
+        return " ".join(said)
 
     return action_page(
         request,

@@ -32,11 +32,13 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
 from hutor.core import clock
+from hutor.core import companies as core_companies
 from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.core.sequences import next_value
@@ -93,13 +95,17 @@ class ManualPaymentConflict(BankActionRefused):
     """The reference is already recorded for another account, amount or date."""
 
 
-def bank_method(currency: str = STATEMENT_CURRENCY) -> PaymentMethod:
-    """The bank-transfer payment method that bank payments are recorded under."""
-    method = (
-        PaymentMethod.objects.filter(gateway=Gateway.BANK_TRANSFER, currency=currency)
-        .order_by("-is_enabled", "position", "pk")
-        .first()
-    )
+def bank_method(
+    currency: str = STATEMENT_CURRENCY, company: Provider | None = None
+) -> PaymentMethod:
+    """The bank-transfer payment method that bank payments are recorded under: the receiving
+    company's own when it has one, else one belonging to no company in particular."""
+    methods = PaymentMethod.objects.filter(gateway=Gateway.BANK_TRANSFER, currency=currency)
+    if company is not None:
+        methods = methods.filter(Q(company=company) | Q(company__isnull=True))
+    method = methods.order_by(
+        F("company").desc(nulls_last=True), "-is_enabled", "position", "pk"
+    ).first()
     if method is None:
         raise BankActionRefused(
             render(Reason("no_bank_method", {"currency": currency})),
@@ -245,11 +251,15 @@ def import_statement(
         parsed = parse(content)
         provider = _provider()
         main = provider.settlement_account
-        if parsed.accounts and main not in parsed.accounts:
+        # Every provider company's accounts are ours; a statement of one of them is accepted.
+        companies = core_companies.accounts()
+        if parsed.accounts and not set(parsed.accounts) & set(companies):
             raise StatementRejected(
                 "wrong_settlement_account", accounts=list(parsed.accounts), main=main
             )
-        ours = {main, *parsed.accounts}
+        ours = {*companies, *parsed.accounts}
+        # An account the statement declares but no company lists: the default company's.
+        companies = {account: provider for account in parsed.accounts} | companies
         method = bank_method()
     except (StatementRejected, BankActionRefused) as exc:
         reason = exc.reason if isinstance(exc, StatementRejected) else exc.as_reason()
@@ -267,7 +277,9 @@ def import_statement(
     statement.period_start = parsed.period_start
     statement.period_end = parsed.period_end
     statement.save()
-    lines = [_import_section(statement, section, ours, method) for section in parsed.sections]
+    lines = [
+        _import_section(statement, section, ours, method, companies) for section in parsed.sections
+    ]
     counts = Counter(line.status for line in lines)
     statement.documents_count = len(lines)
     statement.credited_count = counts[BankLineStatus.CREDITED]
@@ -327,7 +339,11 @@ def _reference(line: BankStatementLine) -> str:
 
 
 def _import_section(
-    statement: BankStatement, section: Section, ours: set[str], method: PaymentMethod
+    statement: BankStatement,
+    section: Section,
+    ours: set[str],
+    method: PaymentMethod,
+    companies: dict[str, Provider],
 ) -> BankStatementLine:
     fields = section.fields
     line = BankStatementLine(
@@ -375,6 +391,11 @@ def _import_section(
             line.reason_params = {"account": doc.recipient_account}
         line.save()
         return line
+    # The company whose account received it: the line is its, recorded under its method.
+    line.company = companies.get(doc.recipient_account)
+    assert line.company is not None  # ours: listed by a company or declared (the default's)
+    if line.company.pk != method.company_id:
+        method = bank_method(company=line.company)
     with transaction.atomic():
         owner = BankStatementLine.objects.filter(idempotency_key=doc.key).first()
         if owner is None:

@@ -1,0 +1,85 @@
+"""Closing documents of several provider companies (issue 17, part 6): a customer served by
+two companies gets an act from each, numbered in the issuing company's own gapless series
+("closing-YYYY" for the default company, "closing-YYYY-c<id>" for another), with that
+company's requisites; a correction stays in its company's series. Through
+`hutor documents close-month` and the desk's "close the month again"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from hutor.catalog.models import Tariff
+from hutor.core.models import Sequence
+from hutor.core.tests.companies import company_b
+from hutor.documents.actions import sequence_name
+from hutor.documents.models import ClosingDocument
+from hutor.documents.tests.test_closing import COMPANY, at, close
+from hutor.services.actions import place_order
+from hutor.services.tariffs import change_tariff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_companies_customers(account_factory, catalog, top_up, provider):
+    """Company B sells VPS; three company customers order a hosting «Старт» (the default
+    company's) for a month and a VPS-1 (B's) on 10.02.2026, paid from the balance."""
+    b = company_b()
+    Tariff.objects.filter(pk=catalog.vps1.pk).update(company=b)
+    made = []
+    with time_machine.travel(at("2026-02-10"), tick=False):
+        for n in range(3):
+            account = account_factory(**(COMPANY | {"name": f"ООО «Ромашка-{n}»"}))
+            top_up(account, "5000.00")
+            place_order(
+                billing_account=account,
+                price=catalog.price(catalog.start, 1),
+                identifier=f"shop{n}.ru",
+            )
+            place_order(
+                billing_account=account,
+                price=catalog.price(catalog.vps1, 1),
+                identifier=f"vps{n}.example.com",
+            )
+            made.append(account)
+    return provider, b, made
+
+
+def test_an_act_per_company_each_in_its_own_gapless_series(two_companies_customers, catalog):
+    a, b, accounts = two_companies_customers
+    assert sequence_name(2026, a) == "closing-2026"
+    assert sequence_name(2026, b) == f"closing-2026-c{b.pk}"
+    assert "issued=6" in close("2026-02", "2026-03-01")
+    for account in accounts:
+        mine = ClosingDocument.objects.filter(billing_account=account)
+        assert {d.company_id for d in mine} == {a.pk, b.pk}
+        act_a, act_b = mine.get(company=a), mine.get(company=b)
+        assert act_a.provider["inn"] == a.inn and act_b.provider["inn"] == b.inn
+        assert act_b.provider["settlement_account"] == b.settlement_account
+        assert [line.service.tariff for line in act_a.lines.all()] == [catalog.start]
+        assert [line.service.tariff for line in act_b.lines.all()] == [catalog.vps1]
+    for company in (a, b):
+        numbers = ClosingDocument.objects.filter(company=company).values_list("number", flat=True)
+        assert sorted(numbers) == [1, 2, 3]  # gapless, per company
+    # A rerun adds nothing to either series.
+    assert "issued=0 corrections=0 unchanged=3" in close("2026-02", "2026-03-02")
+    assert Sequence.objects.get(name=f"closing-2026-c{b.pk}").next_value == 4
+    assert Sequence.objects.get(name="closing-2026").next_value == 4
+
+
+def test_a_correction_is_numbered_in_its_company_s_series(two_companies_customers, catalog):
+    a, b, accounts = two_companies_customers
+    close("2026-02", "2026-03-01")
+    shop = accounts[0].services.get(tariff=catalog.start)
+    with time_machine.travel(at("2026-02-20"), tick=False):  # recorded late, dated February
+        change_tariff(service=shop, new_tariff=catalog.pro)
+    out = close("2026-02", "2026-03-05")
+    assert "corrections=1" in out
+    correction = ClosingDocument.objects.get(correction=1)
+    assert correction.company_id == a.pk and correction.number == 4
+    assert correction.corrects.company_id == a.pk
+    assert correction.total > Decimal(0)
+    assert not ClosingDocument.objects.filter(company=b, correction__gt=0).exists()
