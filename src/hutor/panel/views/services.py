@@ -48,7 +48,9 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     service = customer_service(request, pk)
     invoices = service.invoice_lines.select_related("invoice").order_by("-invoice__issued_at")[:20]
-    state = access.module_state(service)
+    # A service that is over (terminated, or an order withdrawn) has nothing to set up or show.
+    gone = service.status in (ServiceStatus.TERMINATED, ServiceStatus.CANCELLED)
+    state = access.NOT_CREATED if gone else access.module_state(service)
     ready = state == access.READY and service.status == ServiceStatus.ACTIVE
     # Shown once: the first time the page is opened after the service is created, then masked.
     password = access.reveal_password(service) if state == access.READY else ""
