@@ -1,0 +1,402 @@
+"""Benchmark of verified payment notifications over HTTP (not a timed test), beside a Django
+hello-world of the same server measured right after it.
+
+    .venv/bin/python bench/notifications.py --db sqlite [--payments 2000] [--accounts 200]
+    .venv/bin/python bench/notifications.py --db postgres \
+        [--database-url postgres://postgres@127.0.0.1:5432/hutor_bench_notify]
+
+Builds a fresh database (a temporary SQLite file, or the PostgreSQL database of the URL, dropped
+and created again: never point it at a database you care about) with `--accounts` customers (as
+bench/billing_run.py makes them: the provider's requisites, each customer's ledger balance) and
+the demo payment method, starts N pending top-ups (`start_top_up`), and signs each one's "paid"
+notification as the demo service does. Every notification goes into the request list 3 times
+(`--deliveries`), shuffled, and gunicorn (`--workers`, default 2, the project's settings,
+`DATABASE_CONN_MAX_AGE` as given) is loaded with `wrk` (Debian's package, a C client that does
+not take the Python server's cores): a Lua script reads the request list and each wrk thread
+sends its share, every line once, over `--connections` connections, then stops.
+
+It prints unique credits per second (N over the run's duration), notifications answered per
+second, latency percentiles, then hello-world's requests per second under the same gunicorn and
+wrk for `--seconds`, and the ratio. It then verifies exactly once: every answer 200, every
+payment succeeded with one journal entry, as many top-up entries as payments, each customer's
+balance the sum of its payments, and `hutor ledger check` clean.
+
+`--profile K` afterwards credits K more notifications in this process through Django's handler
+(the test client: middleware, view, gateway, credit; one kept connection, no HTTP) under
+cProfile, and prints where the time goes. Figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from api import free_port  # noqa: E402
+from billing_run import populate, prepare_database  # noqa: E402
+
+SECRET = "bench-secret"
+PATH = "/pay/demo/result/"
+
+LUA = """
+local list, path = "%(list)s", "%(path)s"
+local nthreads = %(threads)d
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+-- Each thread (its own Lua state) reads the request list and keeps lines id+1, id+1+T, ...
+function init(args)
+  mine, n, sent, answered, bad, idle = {}, 0, 0, 0, 0, 0
+  local k = 0
+  for line in io.lines(list) do
+    if k %% nthreads == id then n = n + 1; mine[n] = line end
+    k = k + 1
+  end
+  headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+end
+function request()
+  sent = sent + 1
+  if sent > n then return wrk.format("GET", "/bench/hello/") end  -- idle connections' filler
+  return wrk.format("POST", path, headers, mine[sent])
+end
+-- Once each line is answered the thread writes its counts and ends wrk (os.exit: wrk 4.1's
+-- thread:stop() does not end the run before -d); the caller times the run from outside.
+-- A line the connection lost is given up after 2000 fillers answered since the last answer.
+local function finish()
+  io.write(string.format("RESULT %%d %%d\\n", answered, bad))
+  io.stdout:flush()
+  os.exit(0)
+end
+function response(status, headers, body)
+  if body == "Hello, world" then
+    idle = idle + 1
+    if idle > 2000 then finish() end
+    return
+  end
+  answered, idle = answered + 1, 0
+  if status ~= 200 then bad = bad + 1 end
+  if answered >= n then finish() end
+end
+"""
+
+HELLO_LUA = """
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    summary.errors.status + summary.errors.connect + summary.errors.read))
+end
+"""
+
+
+def wrk(port: int, script: str, *, seconds: int, args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    url = f"http://127.0.0.1:{port}" + ("/bench/hello/" if script is HELLO_LUA else "")
+    started = time.perf_counter()
+    output = subprocess.run(  # noqa: S603
+        [
+            shutil.which("wrk") or "wrk",
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            f.name,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    elapsed = time.perf_counter() - started
+    os.unlink(f.name)
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    values = [int(v) for v in line.split()[1:]]
+    if len(values) == 2:  # the notifications' script: counts only, timed here
+        return {
+            "answered": values[0],
+            "errors": values[1],
+            "seconds": elapsed,
+            "rps": values[0] / elapsed,
+        }
+    answered, micros, p50, p95, p99, errors = values
+    return {
+        "answered": answered,
+        "seconds": micros / 1e6,
+        "rps": answered / (micros / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "errors": errors,
+    }
+
+
+def serve(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn as bench/api.py starts it, its log to a file (a pipe nobody reads fills up
+    and stops the workers)."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+        [
+            str(gunicorn),
+            "hutor.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            # gthread with one thread: still one request at a time per worker, but a kept-alive
+            # connection that is silent (wrk's, between requests) does not hold the worker.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn did not answer: see {log}")
+
+
+def pending_payments(n: int, seed: int) -> list[tuple[str, int, Decimal]]:
+    """The demo method and N pending top-ups over the customers: (number, account id, amount)."""
+    from hutor.accounts.models import BillingAccount
+    from hutor.core.money import Money
+    from hutor.ledger import actions as ledger
+    from hutor.payments.actions import start_top_up
+    from hutor.payments.models import Gateway, PaymentMethod
+
+    method, _new = PaymentMethod.objects.get_or_create(
+        slug="demo",
+        defaults={
+            "gateway": Gateway.DEMO,
+            "name_ru": "Демо",
+            "name_en": "Demo",
+            "settings": {"secret": SECRET},
+            "is_test_mode": True,
+        },
+    )
+    ledger.clearing_account("demo", "RUB")  # made by the first credit ever: not measured
+    accounts = list(BillingAccount.objects.order_by("pk"))
+    rng = random.Random(seed)  # noqa: S311 (amounts, not secrets)
+    made = []
+    for k in range(n):
+        account = accounts[k % len(accounts)]
+        amount = Money(f"{rng.randint(100, 5000)}.{rng.randint(0, 99):02d}")
+        payment = start_top_up(billing_account=account, method=method, amount=amount)
+        made.append((payment.number, account.pk, payment.amount))
+    return made
+
+
+def body(number: str, amount: Decimal) -> str:
+    from hutor.payments.gateways import demo
+
+    data = {
+        "payment": number,
+        "amount": f"{amount:.2f}",
+        "currency": "RUB",
+        "transaction": f"T{number}",
+        "status": "paid",
+    }
+    data["signature"] = demo.sign(SECRET, data)
+    return urlencode(data)
+
+
+def verify(payments: list[tuple[str, int, Decimal]], result: dict[str, float]) -> None:
+    """Exactly once: each payment credited by one entry, balances the sums, ledger check clean."""
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from hutor.ledger.models import EntryKind, JournalEntry, LedgerAccount
+    from hutor.payments.models import Payment, PaymentStatus
+
+    numbers = [number for number, _account, _amount in payments]
+    succeeded = Payment.objects.filter(number__in=numbers, status=PaymentStatus.SUCCEEDED)
+    entries = JournalEntry.objects.filter(kind=EntryKind.TOP_UP, reference__in=numbers)
+    twice = entries.values("reference").annotate(n=Count("id")).filter(n__gt=1).count()
+    print(
+        f"\nverify: {succeeded.count()} of {len(numbers)} payments succeeded, "
+        f"{entries.count()} top-up entries ({twice} payments with more than one), "
+        f"{result['errors']:.0f} answers other than 200"
+    )
+    expected: dict[int, Decimal] = defaultdict(Decimal)
+    for _number, account, amount in payments:
+        expected[account] += amount
+    balances = dict(
+        LedgerAccount.objects.filter(billing_account_id__in=expected).values_list(
+            "billing_account_id", "balance"
+        )
+    )
+    # populate() gave every customer 1000.00 before the top-ups.
+    wrong = [a for a, total in expected.items() if balances.get(a) != total + Decimal("1000.00")]
+    assert succeeded.count() == len(numbers), "a payment was not credited"
+    assert entries.count() == len(numbers) and twice == 0, "a payment was credited twice"
+    assert not wrong, f"balances differ from the payments for {len(wrong)} customers"
+    assert result["errors"] == 0, "a notification was not answered 200"
+    call_command("ledger", "check")
+
+
+def profile(k: int, seed: int) -> None:
+    """K credits through Django's handler in this process, under cProfile."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    payments = pending_payments(k, seed + 1)
+    bodies = [body(number, amount) for number, _account, amount in payments]
+    ctype = "application/x-www-form-urlencoded"
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for data in bodies:
+        answer = client.post(PATH, data, content_type=ctype)
+        assert answer.status_code == 200, answer.content
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    print(
+        f"\nprofile: {k} credits in {elapsed:.2f} s in-process ({k / elapsed:.0f}/s, cProfile on)"
+    )
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    groups: dict[str, float] = defaultdict(float)
+    for (filename, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        groups[group_of(filename, name)] += row[2]
+    print("own time by where it is spent:")
+    for name, seconds in sorted(groups.items(), key=lambda item: -item[1]):
+        print(f"  {name:44} {seconds / k * 1000:7.3f} ms a credit  {seconds / total:6.1%}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    print(out.getvalue())
+
+
+def group_of(filename: str, name: str) -> str:
+    if "sqlite3" in name or "psycopg" in filename or "method 'execute" in name:
+        return "database driver (waiting for the database)"
+    if "{method 'commit'" in name or name == "commit":
+        return "database driver (waiting for the database)"
+    for part, label in (
+        ("django/db/models/sql", "Django ORM: compiling SQL"),
+        ("django/db/models", "Django ORM: models, querysets"),
+        ("django/db/backends", "Django database layer"),
+        ("django/db/transaction", "Django database layer"),
+        ("django/test", "test client (not in a real request)"),
+        ("django/core/handlers", "Django request cycle, middleware"),
+        ("django/middleware", "Django request cycle, middleware"),
+        ("django/contrib", "Django request cycle, middleware"),
+        ("django/http", "Django request cycle, middleware"),
+        ("django/", "Django, other"),
+        ("hutor/", "Hutor's own code"),
+        ("json", "JSON"),
+    ):
+        if part in filename:
+            return label
+    return "Python, other (stdlib, logging, hmac)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/hutor_bench_notify"
+    )
+    parser.add_argument("--payments", type=int, default=2000)
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--deliveries", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    # One wrk thread: a thread that has sent its share stops, and its connections, left open
+    # and silent, would hold gunicorn's sync workers until their timeout.
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10, help="hello-world's run")
+    parser.add_argument("--conn-max-age", default=None, help="DATABASE_CONN_MAX_AGE (default 60)")
+    parser.add_argument("--profile", type=int, default=0, metavar="K")
+    args = parser.parse_args()
+    args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/notifications.py needs wrk: apt-get install wrk")
+    if args.conn_max_age is not None:
+        os.environ["DATABASE_CONN_MAX_AGE"] = args.conn_max_age
+    os.environ["HUTOR_DEMO_PAYMENTS"] = "1"
+    from cryptography.fernet import Fernet
+
+    # The method's settings are stored encrypted (core.secrets): a key for this run.
+    os.environ.setdefault("HUTOR_SECRETS_KEY", Fernet.generate_key().decode())
+    prepare_database(args)
+    populate(args.accounts)
+    payments = pending_payments(args.payments, seed=18)
+    lines = [body(number, amount) for number, _account, amount in payments] * args.deliveries
+    random.Random(18).shuffle(lines)  # noqa: S311
+    folder = Path(tempfile.mkdtemp(prefix="hutor-notify-"))
+    (folder / "requests.txt").write_text("\n".join(lines) + "\n")
+    from django.db import connections
+
+    connections.close_all()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "api_bench_settings",
+        "PYTHONPATH": os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DEBUG": "",
+    }
+    port = free_port()
+    server = serve(port, args.workers, env, folder / "gunicorn.log")
+    script = LUA % {"list": folder / "requests.txt", "path": PATH, "threads": args.threads}
+    try:
+        result = wrk(
+            port, script, seconds=int(os.environ.get("BENCH_MAX_SECONDS", "600")), args=args
+        )
+        hello = wrk(port, HELLO_LUA, seconds=args.seconds, args=args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    credits = args.payments / result["seconds"]
+    print(
+        f"\n{args.db}: {args.payments} payments x {args.deliveries} deliveries over "
+        f"{args.accounts} customers; gunicorn {args.workers} workers, wrk {args.threads} "
+        f"threads x {args.connections} connections; "
+        f"DATABASE_CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE', '60 (default)')}"
+    )
+    print(
+        f"notifications: {result['answered']:.0f} answered in {result['seconds']:.2f} s "
+        f"(wrk's start to its last answer): {result['rps']:.0f}/s"
+    )
+    lost = args.payments * args.deliveries - result["answered"]
+    print(f"unique credits: {credits:.0f}/s; deliveries sent but not answered (wrk): {lost:.0f}")
+    print(
+        f"hello-world: {hello['rps']:.0f} req/s, p95 {hello['p95']:.1f} ms; "
+        f"credits/s of hello's req/s: {credits / hello['rps']:.3f}; "
+        f"notifications/s of it: {result['rps'] / hello['rps']:.3f}"
+    )
+    verify(payments, result)
+    print("exactly once: yes; ledger check: clean")
+    if args.profile:
+        profile(args.profile, seed=18)
+
+
+if __name__ == "__main__":
+    main()
