@@ -29,7 +29,7 @@ from hutor.catalog.models import ServiceType
 from hutor.core import clock
 from hutor.core.money import MINOR_UNITS, Money
 from hutor.core.templatetags.money import format_money
-from hutor.invoices.actions import MANUAL_SERVICE_TYPE
+from hutor.invoices.manual import MANUAL_SERVICE_TYPE
 from hutor.invoices.models import Invoice, InvoiceStatus
 from hutor.ledger.models import EntryKind, LedgerAccountKind, Posting
 from hutor.payments.models import PaymentMethod

@@ -22,6 +22,7 @@ from hutor.backoffice.models import Note
 from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices import actions as invoice_actions
+from hutor.invoices import manual
 from hutor.invoices.calculations import ManualLine
 from hutor.invoices.exceptions import InvoiceError
 from hutor.invoices.models import Invoice
@@ -236,14 +237,14 @@ def issue_manual_invoice(
     token: str | None = None,
     actor: str = "",
 ) -> Invoice:
-    """Issue the customer an invoice of free lines (invoices.actions.issue_manual_invoice):
+    """Issue the customer an invoice of free lines (invoices.manual.issue_manual_invoice):
     numbered, emailed and paid from the balance at once when it covers it, like an order's.
     The form's one-time token is the invoice's issue key: a form sent twice issues one
     (AlreadyDone the second time)."""
     require_reason(reason)
     with transaction.atomic():
         try:
-            invoice, created = invoice_actions.issue_manual_invoice(
+            invoice, created = manual.issue_manual_invoice(
                 billing_account=account,
                 lines=lines,
                 due_date=due_date,

@@ -10,9 +10,9 @@ from django.utils import translation
 from hutor.core.models import Event
 from hutor.core.money import Money
 from hutor.invoices import documents
-from hutor.invoices.actions import issue_manual_invoice
 from hutor.invoices.calculations import ManualLine, line_amount
 from hutor.invoices.exceptions import ManualInvoiceRefused
+from hutor.invoices.manual import issue_manual_invoice
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from hutor.ledger import checks
 from hutor.ledger import queries as ledger_queries
