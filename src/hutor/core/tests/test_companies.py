@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from hutor.core import companies
 from hutor.core.companies import BankAccountDraft, CompanyError, company_for, save_company
@@ -69,7 +70,7 @@ def test_the_rule_tariff_then_kind_then_default(provider):
 
 def test_a_kind_belongs_to_one_company(provider):
     second_company(kinds=["company"])
-    with pytest.raises(CompanyError, match="already billed"):
+    with translation.override("en"), pytest.raises(CompanyError, match="already billed"):
         save_company(
             company=provider,
             values={},
@@ -90,9 +91,9 @@ def test_bank_accounts_one_primary_copied_to_the_company(provider):
         ([account("4080281000000000000")], "20 digits"),
         ([account("40802810000000000002"), account("40802810000000000002", False)], "twice"),
     ]:
-        with pytest.raises(CompanyError, match=words):
+        with translation.override("en"), pytest.raises(CompanyError, match=words):
             save_company(company=b, values={}, customer_kinds=[], bank_accounts=bad)
-    with pytest.raises(CompanyError, match="another company"):
+    with translation.override("en"), pytest.raises(CompanyError, match="another company"):
         save_company(
             company=provider,
             values={},

@@ -104,10 +104,14 @@ def test_the_list_covers_every_panel_url_with_an_object():
         if "panel/" in str(p.pattern) and "<" in str(p.pattern)
     ]
     # The 28 object routes tested below, and those another test proves with objects of their
-    # own that this victim cannot have (a company's closing documents).
+    # own that this victim cannot have (a company's closing documents and advance
+    # invoices-factura).
     elsewhere = {
         "panel/balance/documents/<int:pk>/<str:form>.pdf": (
             "documents/tests/test_closing_pages.py::test_the_customer_lists_and_downloads_their_acts"
+        ),
+        "panel/balance/documents/advance/<int:pk>.pdf": (
+            "documents/tests/test_advances.py::test_the_customer_and_the_desk_see_them"
         ),
     }
     assert set(elsewhere) <= set(patterns)
