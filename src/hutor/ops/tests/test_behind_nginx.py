@@ -1,5 +1,6 @@
-"""The bare-metal path, live: gunicorn with the production settings behind Debian's nginx
-running deploy/nginx/hutor.conf (ports moved to free ones, a self-signed certificate). Proves
+"""The bare-metal path, live: the commands of deploy/systemd's web and worker units (migrate,
+gunicorn, the worker) with the production settings behind Debian's nginx running
+deploy/nginx/hutor.conf (ports moved to free ones, a self-signed certificate). Proves
 the proxy headers: https is seen as https (no redirect loop), the client's address reaches
 the /metrics address list, the request id comes back, /healthz answers; a payment service's
 notification through nginx credits its payment once (a forged one is refused and counted in
@@ -9,6 +10,7 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
 import socket
 import ssl
 import subprocess
@@ -33,6 +35,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def unit_commands(unit: str) -> dict[str, list[str]]:
+    """The commands a unit of deploy/systemd runs (ExecStartPre, ExecStart), as on the server
+    but from this checkout's virtualenv instead of /srv/hutor/.venv."""
+    commands = {}
+    for line in (DEPLOY / "systemd" / unit).read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key in ("ExecStartPre", "ExecStart"):
+            venv = value.replace("/srv/hutor/.venv/bin", str(BIN))
+            commands[key] = shlex.split(venv)
+    return commands
 
 
 def wait_for(port: int) -> None:
@@ -65,12 +79,20 @@ def site(tmp_path, smtp):
         EMAIL_URL=f"smtp://127.0.0.1:{smtp}",
         HUTOR_CLI_LANGUAGE="en",
     )
-    subprocess.run([BIN / "hutor", "migrate", "--no-input", "-v", "0"], env=env, check=True)
+    # The web and worker units' own commands (hutor-web.service migrates, then gunicorn).
+    web_unit, worker_unit = (
+        unit_commands("hutor-web.service"),
+        unit_commands("hutor-worker@.service"),
+    )
+    subprocess.run([*web_unit["ExecStartPre"], "-v", "0"], env=env, check=True)
     web = subprocess.Popen(
-        [BIN / "gunicorn", "hutor.wsgi", "--bind", f"127.0.0.1:{app_port}", "--workers", "2"],
+        [arg.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}") for arg in web_unit["ExecStart"]],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        worker_unit["ExecStart"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     self_signed(tmp_path)
     conf = (DEPLOY / "nginx" / "hutor.conf").read_text()
@@ -97,8 +119,10 @@ def site(tmp_path, smtp):
     finally:
         proxy.terminate()
         web.terminate()
+        worker.terminate()
         proxy.wait(10)
         web.wait(10)
+        assert worker.wait(70) == 0, "the worker did not stop cleanly on SIGTERM"
 
 
 def get(port, path, scheme="https", headers=None, data=None):
