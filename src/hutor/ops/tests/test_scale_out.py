@@ -40,7 +40,7 @@ from hutor.payments.models import Payment, PaymentStatus
 from hutor.servers import actions as servers
 from hutor.services.models import ProvisioningTask
 from hutor.services.orders import place_order
-from hutor.testing_postgres import free_port
+from hutor.testing_pdns import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BIN = Path(sys.executable).parent
