@@ -68,8 +68,13 @@ function request()
   end
   return wrk.format(method, paths[math.random(#paths)], headers, body)
 end
+"""
+
+# The line every script but the notifications' writes at the end (bench/*.py read it with
+# `summary`): requests, microseconds, latency percentiles 50/95/99 in µs, errors.
+LUA_DONE = """
 function done(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests,
     summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
     summary.errors.status + summary.errors.connect + summary.errors.read +
     summary.errors.write + summary.errors.timeout))
@@ -124,39 +129,61 @@ def serve(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[byte
     raise SystemExit("gunicorn did not answer: " + (process.stderr.read() or b"").decode()[-2000:])
 
 
-def load(
-    port: int, paths: list[str], *, method: str, token: str, body: str, args: argparse.Namespace
-) -> dict[str, float]:
-    lua_paths = ", ".join(json.dumps(path) for path in paths)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            LUA % {"paths": lua_paths, "method": method, "token": token, "body": json.dumps(body)}
-        )
-    output = subprocess.run(  # noqa: S603
-        [
-            shutil.which("wrk") or "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{args.seconds}s",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{port}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
+def run_wrk(
+    url: str, script: str, args: argparse.Namespace, *, seconds: int, options: tuple[str, ...] = ()
+) -> tuple[str, float]:
+    """wrk with a Lua script against `url` (args.threads, args.connections): its output and
+    the wall time it took."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    started = time.perf_counter()
+    try:
+        output = subprocess.run(  # noqa: S603
+            [
+                shutil.which("wrk") or "wrk",
+                f"-t{args.threads}",
+                f"-c{args.connections}",
+                f"-d{seconds}s",
+                *options,
+                "-s",
+                file.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(file.name)
+    return output, time.perf_counter() - started
+
+
+def result_line(output: str) -> list[int]:
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    requests, micros, p50, p95, p99, errors = (int(v) for v in line.split()[1:])
+    return [int(v) for v in line.split()[1:]]
+
+
+def summary(output: str) -> dict[str, float]:
+    """The figures of LUA_DONE's line: requests, req/s, p50/p95/p99 in ms, errors."""
+    requests, micros, p50, p95, p99, errors = result_line(output)
     return {
         "requests": requests,
+        "seconds": micros / 1e6,
         "rps": requests / (micros / 1e6),
         "p50": p50 / 1000,
         "p95": p95 / 1000,
         "p99": p99 / 1000,
         "errors": errors,
     }
+
+
+def load(
+    port: int, paths: list[str], *, method: str, token: str, body: str, args: argparse.Namespace
+) -> dict[str, float]:
+    lua_paths = ", ".join(json.dumps(path) for path in paths)
+    script = LUA % {"paths": lua_paths, "method": method, "token": token, "body": json.dumps(body)}
+    output, _ = run_wrk(f"http://127.0.0.1:{port}", script + LUA_DONE, args, seconds=args.seconds)
+    return summary(output)
 
 
 def main() -> None:

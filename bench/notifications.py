@@ -48,7 +48,7 @@ from urllib.parse import urlencode
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from api import free_port  # noqa: E402
+from api import LUA_DONE, free_port, result_line, run_wrk, summary  # noqa: E402
 from billing_run import populate, prepare_database  # noqa: E402
 
 SECRET = "bench-secret"
@@ -97,57 +97,17 @@ function response(status, headers, body)
 end
 """
 
-HELLO_LUA = """
-function done(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    summary.errors.status + summary.errors.connect + summary.errors.read))
-end
-"""
+HELLO_LUA = LUA_DONE
 
 
 def wrk(port: int, script: str, *, seconds: int, args: argparse.Namespace) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script)
     url = f"http://127.0.0.1:{port}" + ("/bench/hello/" if script is HELLO_LUA else "")
-    started = time.perf_counter()
-    output = subprocess.run(  # noqa: S603
-        [
-            shutil.which("wrk") or "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "30s",
-            "-s",
-            f.name,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    elapsed = time.perf_counter() - started
-    os.unlink(f.name)
-    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    values = [int(v) for v in line.split()[1:]]
-    if len(values) == 2:  # the notifications' script: counts only, timed here
-        return {
-            "answered": values[0],
-            "errors": values[1],
-            "seconds": elapsed,
-            "rps": values[0] / elapsed,
-        }
-    answered, micros, p50, p95, p99, errors = values
-    return {
-        "answered": answered,
-        "seconds": micros / 1e6,
-        "rps": answered / (micros / 1e6),
-        "p50": p50 / 1000,
-        "p95": p95 / 1000,
-        "p99": p99 / 1000,
-        "errors": errors,
-    }
+    output, elapsed = run_wrk(url, script, args, seconds=seconds, options=("--timeout", "30s"))
+    if script is HELLO_LUA:
+        hello = summary(output)
+        return {**hello, "answered": hello["requests"]}
+    answered, errors = result_line(output)  # the notifications' script: counts, timed here
+    return {"answered": answered, "errors": errors, "seconds": elapsed, "rps": answered / elapsed}
 
 
 def serve(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

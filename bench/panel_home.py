@@ -32,9 +32,7 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -42,19 +40,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from api import free_port, serve  # noqa: E402
+from api import LUA_DONE, free_port, run_wrk, serve, summary  # noqa: E402
 from billing_run import populate, prepare_database  # noqa: E402
 
 LUA = """
 local cookie = "%(cookie)s"
 request = function()
   return wrk.format("GET", "%(path)s", {["Cookie"] = cookie})
-end
-function done(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
-    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout))
 end
 """
 
@@ -148,32 +140,9 @@ def session_cookie(billing_account_id: int) -> tuple[str, str]:
 
 
 def load(port: int, path: str, cookie: str, args: argparse.Namespace) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % {"cookie": cookie, "path": path})
-    output = subprocess.run(  # noqa: S603
-        [
-            shutil.which("wrk") or "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{args.seconds}s",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{port}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    requests, micros, p50, p95, p99, errors = (int(v) for v in line.split()[1:])
-    return {
-        "rps": requests / (micros / 1e6),
-        "p50": p50 / 1000,
-        "p95": p95 / 1000,
-        "p99": p99 / 1000,
-        "errors": errors,
-    }
+    script = LUA % {"cookie": cookie, "path": path} + LUA_DONE
+    output, _ = run_wrk(f"http://127.0.0.1:{port}", script, args, seconds=args.seconds)
+    return summary(output)
 
 
 def main() -> None:
