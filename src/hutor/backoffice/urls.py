@@ -46,6 +46,11 @@ urlpatterns = [
         name="closing_pdf",
     ),
     path(
+        "accounts/<str:number>/documents/<int:pk>/upd.xml",
+        documents.closing_xml,
+        name="closing_xml",
+    ),
+    path(
         "accounts/<str:number>/advance-invoices/<int:pk>.pdf",
         documents.advance_pdf,
         name="advance_pdf",

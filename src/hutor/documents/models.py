@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -150,6 +151,11 @@ class ClosingDocument(models.Model):
         return 1 if self.has_vat else 2
 
     @property
+    def has_upd_xml(self) -> bool:
+        """A УПД (not a correction) has its FNS XML file too (documents.upd_xml)."""
+        return self.kind == ClosingKind.UPD and self.corrects_id is None
+
+    @property
     def has_invoice_factura(self) -> bool:
         """An act of a VAT payer has an invoice-factura of its own (a correction act: a
         correction invoice-factura); a УПД of status 1 is one itself, of status 2 needs none."""
@@ -260,3 +266,53 @@ class AdvanceInvoice(models.Model):
         """The number as printed: «А-12», the letter keeping the series apart from the
         invoices-factura of acts, which carry the act's number."""
         return f"А-{self.number}"
+
+
+class EdoParticipant(models.Model):
+    """The identifier an electronic document operator (оператор ЭДО) gave a provider company or
+    a customer: the FNS file name of a УПД names the recipient's and the sender's
+    (ON_NSCHFDOPPR_<recipient>_<sender>_<date>_<GUID>, documents.upd_xml). Exactly one of
+    `company` and `billing_account` is set. Without a row the identifier is left empty in the
+    file name: such a file is for reading and archiving, an operator needs both."""
+
+    company = models.OneToOneField(
+        "core.Provider",
+        verbose_name=_("provider company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    billing_account = models.OneToOneField(
+        "accounts.BillingAccount",
+        verbose_name=_("billing account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    participant_id = models.CharField(
+        _("EDO participant identifier"),
+        max_length=46,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z][0-9A-Za-z-]*$",
+                _("Letters, digits and hyphens, as the EDO operator gave it."),
+            )
+        ],
+        help_text=_("As the EDO operator assigned it, e.g. 2BM-7707083893-773601001."),
+    )
+
+    class Meta:
+        verbose_name = _("EDO participant identifier")
+        verbose_name_plural = _("EDO participant identifiers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=False, billing_account__isnull=True)
+                | models.Q(company__isnull=True, billing_account__isnull=False),
+                name="edo_participant_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.participant_id

@@ -81,6 +81,27 @@ def closing_pdf_response(
     return response
 
 
+def closing_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
+    """The FNS XML file of one of `account`'s УПД (404 for another's, for an act or a
+    correction; 409 with the reason when its requisites cannot be written in the format)."""
+    from django.http import Http404
+
+    from hutor.documents import queries, upd_xml
+
+    document = queries.one_of_account(account.pk, pk)
+    if document is None or not document.has_upd_xml:
+        raise Http404
+    try:
+        file = upd_xml.build(document)
+    except upd_xml.XmlNotAvailable as refused:
+        return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        file.content, content_type=f"application/xml; charset={upd_xml.ENCODING}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
 def advance_pdf_response(account: BillingAccount, pk: int, *, language: str) -> HttpResponse:
     """The PDF of one of `account`'s advance invoices-factura (404 for another's)."""
     from django.http import Http404

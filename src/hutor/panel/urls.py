@@ -104,6 +104,11 @@ urlpatterns = [
         name="closing_document_pdf",
     ),
     path(
+        "panel/balance/documents/<int:pk>/upd.xml",
+        balance.closing_document_xml,
+        name="closing_document_xml",
+    ),
+    path(
         "panel/balance/documents/advance/<int:pk>.pdf",
         balance.advance_invoice_pdf,
         name="advance_invoice_pdf",

@@ -35,6 +35,12 @@ def closing_pdf(request: HttpRequest, number: str, pk: int, form: str) -> HttpRe
 
 
 @roles.require_role("support")
+def closing_xml(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    account = account_or_404(number)
+    return reconciliation_views.closing_xml_response(account, pk)
+
+
+@roles.require_role("support")
 def advance_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     account = account_or_404(number)
     return reconciliation_views.advance_pdf_response(account, pk, language=account.language)
