@@ -1,16 +1,32 @@
-"""The provider's choice of closing document per customer type (editable), and the issued
-documents and advance invoices-factura (read only: an issued act is never edited; `hutor
-documents close-month` corrects)."""
+"""The provider's choice of closing document per customer type and the EDO participant
+identifiers (editable), and the issued documents and advance invoices-factura (read only: an
+issued act is never edited; `hutor documents close-month` corrects)."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from hutor.documents.models import AdvanceInvoice, ClosingDocument, ClosingLine, ClosingSetting
+from hutor.documents.models import (
+    AdvanceInvoice,
+    ClosingDocument,
+    ClosingLine,
+    ClosingSetting,
+    EdoParticipant,
+)
 
 
 @admin.register(ClosingSetting)
 class ClosingSettingAdmin(admin.ModelAdmin):
     list_display = ["provider", "account_kind", "document_kind"]
+
+
+@admin.register(EdoParticipant)
+class EdoParticipantAdmin(admin.ModelAdmin):
+    """The EDO operator's identifiers of provider companies and customers, named in the FNS
+    file name of a УПД (documents.upd_xml)."""
+
+    list_display = ["participant_id", "company", "billing_account"]
+    search_fields = ["participant_id", "billing_account__number"]
+    raw_id_fields = ["billing_account"]
 
 
 class ClosingLineInline(admin.TabularInline):

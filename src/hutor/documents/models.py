@@ -316,3 +316,9 @@ class EdoParticipant(models.Model):
 
     def __str__(self) -> str:
         return self.participant_id
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (self.company_id is None) == (self.billing_account_id is None):
+            raise ValidationError(_("Choose either a provider company or a billing account."))

@@ -245,3 +245,29 @@ def test_an_act_has_no_xml(client):
 )
 def test_full_names(text, expected):
     assert upd_xml.full_name(text) == expected
+
+
+def test_the_admin_sets_the_edo_identifiers_and_the_file_name_carries_them(
+    admin_client, buyers, provider
+):
+    close("2026-02", "2026-03-01")
+    upd = ClosingDocument.objects.get(billing_account=buyers["company"])
+    url = "/admin/documents/edoparticipant/add/"
+    both = admin_client.post(
+        url,
+        {
+            "company": provider.pk,
+            "billing_account": buyers["company"].pk,
+            "participant_id": "2BM-7707083893",
+        },
+    )
+    assert both.status_code == 200
+    assert "Укажите либо компанию-провайдера, либо биллинг-аккаунт." in both.content.decode()
+    underscore = admin_client.post(url, {"company": provider.pk, "participant_id": "2BM_77"})
+    assert "Буквы, цифры и дефисы — как выдал оператор ЭДО." in underscore.content.decode()
+    assert not EdoParticipant.objects.exists()
+    for owner in ({"company": provider.pk}, {"billing_account": buyers["company"].pk}):
+        number = "2BM-7707083893-773601001" if "company" in owner else "2AE-7736207543"
+        assert admin_client.post(url, {**owner, "participant_id": number}).status_code == 302
+    name = upd_xml.build(upd).name
+    assert name.startswith("ON_NSCHFDOPPR_2AE-7736207543_2BM-7707083893-773601001_20260301_")
