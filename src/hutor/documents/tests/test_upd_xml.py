@@ -154,11 +154,22 @@ def test_status_2_without_vat_to_a_sole_proprietor(buyers, provider):
     assert document.findtext("ТаблСчФакт/ВсегоОпл/СумНалВсего/БезНДС") == "без НДС"
     # windows-1251 on the wire: «Пётр» is the bytes of cp1251, not UTF-8.
     assert "Пётр".encode("cp1251") in file.content
-    # The company's УПД of status 2 is valid too.
+    assert document.findtext("СвПродПер/СвПер/БезДокОснПер") == "1"  # no offer yet
+    # The company's УПД of status 2 is valid too, and names the offer it was issued under.
     company = ClosingDocument.objects.get(billing_account=buyers["company"])
+    ClosingDocument.objects.filter(pk=company.pk).update(
+        offer_number="3", offer_date=dt.date(2026, 1, 15)
+    )
+    company.refresh_from_db()
     document = _parse(upd_xml.build(company).content).find("Документ")
     assert document.get("Функция") == "ДОП"
     assert document.find("СвСчФакт/СвПокуп/ИдСв/СвЮЛУч").get("ИННЮЛ") == "7736207543"
+    basis = document.find("СвПродПер/СвПер/ОснПер")
+    assert (basis.get("РеквНаимДок"), basis.get("РеквНомерДок"), basis.get("РеквДатаДок")) == (
+        "Публичная оферта",
+        "3",
+        "15.01.2026",
+    )
 
 
 def test_the_customer_downloads_the_xml_beside_the_pdf_and_nobody_else_does(
