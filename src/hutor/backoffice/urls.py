@@ -46,7 +46,7 @@ urlpatterns = [
         name="closing_pdf",
     ),
     path(
-        "accounts/<str:number>/documents/<int:pk>/upd.xml",
+        "accounts/<str:number>/documents/<int:pk>.xml",
         documents.closing_xml,
         name="closing_xml",
     ),

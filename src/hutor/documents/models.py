@@ -151,9 +151,10 @@ class ClosingDocument(models.Model):
         return 1 if self.has_vat else 2
 
     @property
-    def has_upd_xml(self) -> bool:
-        """A УПД (not a correction) has its FNS XML file too (documents.upd_xml)."""
-        return self.kind == ClosingKind.UPD and self.corrects_id is None
+    def has_fns_xml(self) -> bool:
+        """A УПД, or the invoice-factura of a VAT payer's act, has its FNS XML file too
+        (documents.upd_xml); their corrections do not (another schema, not found)."""
+        return self.corrects_id is None and (self.kind == ClosingKind.UPD or self.has_vat)
 
     @property
     def has_invoice_factura(self) -> bool:

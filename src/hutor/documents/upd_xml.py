@@ -1,13 +1,15 @@
-"""A УПД as the FNS XML file: format 5.03 of the invoice-factura / transfer document, seller's
-title (Приказ ФНС России от 19.12.2023 № ЕД-7-26/970@; schema
-ON_NSCHFDOPPR_1_997_01_05_03_05.xsd, vendored in schemas/ with its source in the README there).
+"""A УПД, or the invoice-factura of a VAT payer's act, as the FNS XML file: format 5.03 of the
+invoice-factura / transfer document, seller's title (Приказ ФНС России от 19.12.2023
+№ ЕД-7-26/970@; schema ON_NSCHFDOPPR_1_997_01_05_03_05.xsd, vendored in schemas/ with its source
+in the README there).
 
 Built only from what the document froze when it was issued (requisites, lines, tax terms), so
 the same document always gives the same file: its GUID is derived from the document, its
 formation date and time are the document's issue. Function СЧФДОП (invoice-factura and
 transfer document) for a УПД of status 1, ДОП (transfer document only) for status 2, «без НДС»
-on its lines. Every file is checked against the schema before it is served; a document whose
-requisites the format cannot carry (a signer or a sole proprietor without a full name, a
+on its lines; СЧФ (the invoice-factura alone, naming the act as the shipment document) for an
+act of a VAT payer. Every file is checked against the schema before it is served; a document
+whose requisites the format cannot carry (a signer or a sole proprietor without a full name, a
 rate the format does not list) raises XmlNotAvailable with the reason.
 
 Not done here: the qualified electronic signature (a .sig beside the file) and sending through
@@ -30,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from hutor.documents.models import EdoParticipant
+from hutor.documents.models import ClosingKind, EdoParticipant
 
 if TYPE_CHECKING:
     from hutor.documents.models import ClosingDocument
@@ -59,10 +61,14 @@ INVOICE_AND_TRANSFER = (
 )
 OPERATION = "Услуги оказаны в полном объеме"
 OFFER = "Публичная оферта"
+ACT = "Акт оказанных услуг"
 SOLE_PROPRIETOR_PREFIXES = re.compile(r"^\s*(индивидуальный предприниматель|ип)\s+", re.IGNORECASE)
 
 REASONS = {
-    "not_upd": _("Only a universal transfer document (not its corrections) has an XML file."),
+    "no_xml": _(
+        "Only a universal transfer document or the invoice-factura of an act (not their "
+        "corrections) has an XML file."
+    ),
     "signer": _(
         "The provider company's director must be set as a full name (surname and first name) "
         "for the XML file: admin, Core > Provider requisites."
@@ -107,7 +113,10 @@ def schema() -> etree.XMLSchema:
 
 
 def function(document: ClosingDocument) -> str:
-    """СЧФДОП for a УПД of status 1 (it is the invoice-factura), ДОП for status 2."""
+    """СЧФДОП for a УПД of status 1 (it is the invoice-factura), ДОП for status 2, СЧФ for
+    the invoice-factura of an act."""
+    if document.kind != ClosingKind.UPD:
+        return "СЧФ"
     return "СЧФДОП" if document.upd_status == 1 else "ДОП"
 
 
@@ -138,8 +147,8 @@ def file_name(document: ClosingDocument, recipient: str, sender: str) -> str:
 
 def build(document: ClosingDocument) -> UpdFile:
     """The УПД's XML file, checked against the schema; raises XmlNotAvailable."""
-    if not document.has_upd_xml:
-        raise XmlNotAvailable("not_upd")
+    if not document.has_fns_xml:
+        raise XmlNotAvailable("no_xml")
     recipient, sender = participant_ids(document)
     name = file_name(document, recipient, sender)
     root = etree.Element(
@@ -198,12 +207,15 @@ def _document(document: ClosingDocument) -> etree._Element:
     created = timezone.localtime(document.created_at)
     function_ = function(document)
     provider: dict[str, Any] = document.provider
+    names = {}
+    if function_ != "СЧФ":  # the names of a transfer document (the format's rules)
+        names = {
+            "ПоФактХЖ": TRANSFER_DOCUMENT,
+            "НаимДокОпр": INVOICE_AND_TRANSFER if function_ == "СЧФДОП" else TRANSFER_DOCUMENT,
+        }
     element = etree.Element(
         "Документ",
-        КНД=KND,
-        Функция=function_,
-        ПоФактХЖ=TRANSFER_DOCUMENT,
-        НаимДокОпр=INVOICE_AND_TRANSFER if function_ == "СЧФДОП" else TRANSFER_DOCUMENT,
+        {"КНД": KND, "Функция": function_, **names},
         ДатаИнфПр=_date(created.date()),
         ВремИнфПр=created.strftime("%H.%M.%S"),
         НаимЭконСубСост=provider["legal_name"],
@@ -215,9 +227,17 @@ def _document(document: ClosingDocument) -> etree._Element:
         ДатаДок=_date(document.issued_on),
     )
     seller = etree.SubElement(invoice, "СвПрод")
-    invoice_too = function_ == "СЧФДОП"
+    invoice_too = function_ in ("СЧФ", "СЧФДОП")
     _party(seller, _seller(provider), "seller_name", invoice=invoice_too)
     _bank(seller, provider)
+    if function_ == "СЧФ":  # line 5а: the act the services were handed over by
+        etree.SubElement(
+            invoice,
+            "ДокПодтвОтгрНом",
+            РеквНаимДок=ACT,
+            РеквНомерДок=str(document.number),
+            РеквДатаДок=_date(document.issued_on),
+        )
     buyer = etree.SubElement(invoice, "СвПокуп")
     _party(buyer, document.payer, "buyer_name", invoice=invoice_too)
     currency = ROUBLE if document.currency == "RUB" else document.currency
@@ -225,7 +245,8 @@ def _document(document: ClosingDocument) -> etree._Element:
         invoice, "ДенИзм", КодОКВ=currency, НаимОКВ=CURRENCY_NAMES.get(currency, currency)
     )
     element.append(_table(document))
-    element.append(_transfer(document))
+    if function_ != "СЧФ":
+        element.append(_transfer(document))
     element.append(_signer(provider))
     return element
 

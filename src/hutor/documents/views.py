@@ -82,14 +82,15 @@ def closing_pdf_response(
 
 
 def closing_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
-    """The FNS XML file of one of `account`'s УПД (404 for another's, for an act or a
-    correction; 409 with the reason when its requisites cannot be written in the format)."""
+    """The FNS XML file of one of `account`'s УПД or VAT payer's acts (404 for another's, for
+    an act without VAT or a correction; 409 with the reason when its requisites cannot be
+    written in the format)."""
     from django.http import Http404
 
     from hutor.documents import queries, upd_xml
 
     document = queries.one_of_account(account.pk, pk)
-    if document is None or not document.has_upd_xml:
+    if document is None or not document.has_fns_xml:
         raise Http404
     try:
         file = upd_xml.build(document)

@@ -104,7 +104,7 @@ urlpatterns = [
         name="closing_document_pdf",
     ),
     path(
-        "panel/balance/documents/<int:pk>/upd.xml",
+        "panel/balance/documents/<int:pk>.xml",
         balance.closing_document_xml,
         name="closing_document_xml",
     ),

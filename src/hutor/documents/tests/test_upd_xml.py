@@ -11,14 +11,17 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from lxml import etree
 
 from hutor.backoffice.models import Role
 from hutor.documents import upd_xml
 from hutor.documents.models import ClosingDocument, ClosingKind, ClosingSetting, EdoParticipant
 from hutor.documents.tests import test_closing, test_closing_pages
-from hutor.documents.tests.test_closing import COMPANY, close
+from hutor.documents.tests.test_closing import COMPANY, at, close
 from hutor.documents.tests.test_closing_pages import PASSWORD, staff
+from hutor.services.actions import place_order
+from hutor.services.tariffs import change_tariff
 from hutor.taxes.actions import add_rule
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +185,7 @@ def test_the_customer_downloads_the_xml_beside_the_pdf_and_nobody_else_does(
     upd = ClosingDocument.objects.get(billing_account=buyers["company"])
     client.login(email=buyers["company"].contact_email, password=PASSWORD)
     page = client.get("/panel/balance/documents/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    url = f"/panel/balance/documents/{upd.pk}/upd.xml"
+    url = f"/panel/balance/documents/{upd.pk}.xml"
     assert f'href="/panel/balance/documents/{upd.pk}/document.pdf"' in page and url in page
     response = client.get(url)
     assert response.status_code == 200
@@ -193,8 +196,8 @@ def test_the_customer_downloads_the_xml_beside_the_pdf_and_nobody_else_does(
     assert root.get("ИдФайл") == name and root.find("Документ").get("Функция") == "СЧФДОП"
     # The sole proprietor's УПД is not this customer's; a made-up number is nobody's.
     theirs = ClosingDocument.objects.get(billing_account=buyers["sole_proprietor"])
-    assert client.get(f"/panel/balance/documents/{theirs.pk}/upd.xml").status_code == 404
-    assert client.get("/panel/balance/documents/999999/upd.xml").status_code == 404
+    assert client.get(f"/panel/balance/documents/{theirs.pk}.xml").status_code == 404
+    assert client.get("/panel/balance/documents/999999.xml").status_code == 404
     other = account_factory(password=PASSWORD, email="other@example.com")
     client.logout()
     client.login(email=other.contact_email, password=PASSWORD)
@@ -209,17 +212,14 @@ def test_the_desk_offers_the_xml_and_says_why_when_it_cannot_be_built(buyers, pr
     upd = ClosingDocument.objects.get(billing_account=account)
     support = staff(Role.SUPPORT)
     page = support.get(f"/desk/accounts/{account.number}/").content.decode()
-    url = f"/desk/accounts/{account.number}/documents/{upd.pk}/upd.xml"
+    url = f"/desk/accounts/{account.number}/documents/{upd.pk}.xml"
     assert url in page
     response = support.get(url)
     assert response.status_code == 200
     assert _parse(response.content).find("Документ").get("Функция") == "ДОП"
     # Another account's number with this document: 404.
     company = buyers["company"]
-    assert (
-        support.get(f"/desk/accounts/{company.number}/documents/{upd.pk}/upd.xml").status_code
-        == 404
-    )
+    assert support.get(f"/desk/accounts/{company.number}/documents/{upd.pk}.xml").status_code == 404
     # A director without a full name: the file cannot name its signer, and the page says so.
     provider_snapshot = dict(upd.provider, director="Иванов")
     ClosingDocument.objects.filter(pk=upd.pk).update(provider=provider_snapshot)
@@ -233,15 +233,65 @@ def test_the_desk_offers_the_xml_and_says_why_when_it_cannot_be_built(buyers, pr
 
 
 @pytest.mark.usefixtures("company")
-def test_an_act_has_no_xml(client):
+def test_an_act_without_vat_has_no_xml(client):
     act = ClosingDocument.objects.get()
-    assert act.kind == ClosingKind.ACT and not act.has_upd_xml
+    assert act.kind == ClosingKind.ACT and not act.has_fns_xml
     client.login(email=act.billing_account.contact_email, password=PASSWORD)
-    assert "upd.xml" not in client.get("/panel/balance/documents/").content.decode()
-    assert client.get(f"/panel/balance/documents/{act.pk}/upd.xml").status_code == 404
+    assert ".xml" not in client.get("/panel/balance/documents/").content.decode()
+    assert client.get(f"/panel/balance/documents/{act.pk}.xml").status_code == 404
     with pytest.raises(upd_xml.XmlNotAvailable) as refused:
         upd_xml.build(act)
-    assert refused.value.code == "not_upd"
+    assert refused.value.code == "no_xml"
+
+
+def test_the_invoice_factura_of_an_act_is_function_schf_and_a_correction_has_none(
+    client, account_factory, top_up, provider, catalog
+):
+    """A VAT payer's act: its invoice-factura as the file (СЧФ), naming the act in line 5а;
+    after a late tariff change the correction act has no XML (its schema was not found)."""
+    add_rule(
+        provider=provider, regime="general", rate=Decimal(20), effective_from=dt.date(2025, 1, 1)
+    )
+    provider.director = "Иванов Иван Иванович"
+    provider.save()
+    with time_machine.travel(at("2026-02-10"), tick=False):
+        account = account_factory(password=PASSWORD, **COMPANY)
+        top_up(account, "1000.00")
+        place_order(
+            billing_account=account, price=catalog.price(catalog.pro, 1), identifier="shop.ru"
+        )
+    close("2026-02", "2026-03-01")
+    act = ClosingDocument.objects.get(billing_account=account)
+    assert act.kind == ClosingKind.ACT and act.has_invoice_factura and act.has_fns_xml
+    client.login(email=account.contact_email, password=PASSWORD)
+    url = f"/panel/balance/documents/{act.pk}.xml"
+    assert url in client.get("/panel/balance/documents/").content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    document = _parse(response.content).find("Документ")
+    assert document.get("Функция") == "СЧФ"
+    assert document.get("НаимДокОпр") is None and document.find("СвПродПер") is None
+    shipped = document.find("СвСчФакт/ДокПодтвОтгрНом")
+    assert (shipped.get("РеквНаимДок"), shipped.get("РеквНомерДок")) == (
+        "Акт оказанных услуг",
+        str(act.number),
+    )
+    [line] = document.findall("ТаблСчФакт/СведТов")
+    # 338.61 (499 × 19/28) at 20 %: 282.17 + 56.44 (338.61 × 20 / 120 = 56.435, half up).
+    assert (line.get("СтТовБезНДС"), line.get("НалСт"), line.findtext("СумНал/СумНал")) == (
+        "282.17",
+        "20%",
+        "56.44",
+    )
+    service = account.services.get()
+    with time_machine.travel(at("2026-02-20"), tick=False):  # recorded late, dated February
+        change_tariff(service=service, new_tariff=catalog.start)
+    assert "corrections=1" in close("2026-02", "2026-03-05")
+    correction = ClosingDocument.objects.get(billing_account=account, correction=1)
+    assert not correction.has_fns_xml
+    page = client.get("/panel/balance/documents/").content.decode()
+    assert f"/panel/balance/documents/{correction.pk}.xml" not in page
+    assert client.get(f"/panel/balance/documents/{correction.pk}.xml").status_code == 404
 
 
 @pytest.mark.parametrize(
