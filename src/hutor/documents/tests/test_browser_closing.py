@@ -67,6 +67,8 @@ def test_the_acts_in_the_panel_and_the_desk(
                 "link", name="Invoice-factura" if language == "en" else "Счёт-фактура"
             ).first
         ).to_be_visible()
+        # The invoice-factura of a VAT payer's act in the FNS XML format too.
+        expect(table.get_by_role("link", name="XML").first).to_be_visible()
         visit(page, page.url, phone=phone)
         screenshot(page, f"panel-closing-documents-{suffix}")
         errors += seen
