@@ -46,8 +46,12 @@ KND = "1115131"
 RATES = {"0%", "5%", "7%", "10%", "20%", "22%"}
 NO_VAT = "без НДС"
 RUSSIA = "643"  # ОКСМ
-ROUBLE = "643"  # ОКВ
-CURRENCY_NAMES = {"643": "Российский рубль"}
+# ОКВ (the all-Russian classifier of currencies): code and name of the currencies Hutor bills in.
+CURRENCIES = {
+    "RUB": ("643", "Российский рубль"),
+    "USD": ("840", "Доллар США"),
+    "EUR": ("978", "Евро"),
+}
 # Namespace of the files' GUIDs: uuid5 of the document's company, series and creation time.
 GUID_NAMESPACE = uuid.UUID("5b0c8f5e-7d1a-4c53-9f57-0d5e3b6f1a01")
 SERVICE = "3"  # ДопСведТов/@ПрТовРаб: 1 goods, 2 work, 3 service, 4 property right, 5 other
@@ -80,6 +84,7 @@ REASONS = {
     ),
     "address": _("Both parties need an address in the XML file of an invoice-factura."),
     "rate": _("The VAT rate %(rate)s is not one the FNS format lists."),
+    "currency": _("The currency %(currency)s has no code here for the FNS format."),
     "invalid": _("The XML file does not pass the FNS schema: %(error)s"),
 }
 
@@ -240,10 +245,10 @@ def _document(document: ClosingDocument) -> etree._Element:
         )
     buyer = etree.SubElement(invoice, "СвПокуп")
     _party(buyer, document.payer, "buyer_name", invoice=invoice_too)
-    currency = ROUBLE if document.currency == "RUB" else document.currency
-    etree.SubElement(
-        invoice, "ДенИзм", КодОКВ=currency, НаимОКВ=CURRENCY_NAMES.get(currency, currency)
-    )
+    if document.currency not in CURRENCIES:
+        raise XmlNotAvailable("currency", currency=document.currency)
+    code, currency_name = CURRENCIES[document.currency]
+    etree.SubElement(invoice, "ДенИзм", КодОКВ=code, НаимОКВ=currency_name)
     element.append(_table(document))
     if function_ != "СЧФ":
         element.append(_transfer(document))

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 from lxml import etree
 
 from hutor.backoffice.models import Role
@@ -155,6 +156,10 @@ def test_status_2_without_vat_to_a_sole_proprietor(buyers, provider):
     )
     assert line.findtext("СумНал/БезНДС") == "без НДС"
     assert document.findtext("ТаблСчФакт/ВсегоОпл/СумНалВсего/БезНДС") == "без НДС"
+    assert document.find("СвСчФакт/ДенИзм").attrib == {
+        "КодОКВ": "643",
+        "НаимОКВ": "Российский рубль",
+    }
     # windows-1251 on the wire: «Пётр» is the bytes of cp1251, not UTF-8.
     assert "Пётр".encode("cp1251") in file.content
     assert document.findtext("СвПродПер/СвПер/БезДокОснПер") == "1"  # no offer yet
@@ -242,6 +247,31 @@ def test_an_act_without_vat_has_no_xml(client):
     with pytest.raises(upd_xml.XmlNotAvailable) as refused:
         upd_xml.build(act)
     assert refused.value.code == "no_xml"
+
+
+def test_what_the_format_cannot_carry_is_refused_with_the_reason(buyers, provider):
+    add_rule(
+        provider=provider, regime="general", rate=Decimal(22), effective_from=dt.date(2026, 1, 1)
+    )
+    close("2026-02", "2026-03-01")
+    upd = ClosingDocument.objects.get(billing_account=buyers["company"])
+    for change, code, message in (
+        ({"currency": "KZT"}, "currency", "The currency KZT has no code here for the FNS format."),
+        (
+            {"vat_rate": Decimal("12.5")},
+            "rate",
+            "The VAT rate 12,5% is not one the FNS format lists.",
+        ),
+        ({"payer": {**upd.payer, "address": " "}}, "address", "Both parties need an address"),
+    ):
+        document = ClosingDocument.objects.get(pk=upd.pk)
+        for field, value in change.items():
+            setattr(document, field, value)
+        with pytest.raises(upd_xml.XmlNotAvailable) as refused:
+            upd_xml.build(document)
+        assert refused.value.code == code
+        with translation.override("en"):
+            assert refused.value.message().startswith(message)
 
 
 def test_the_invoice_factura_of_an_act_is_function_schf_and_a_correction_has_none(
