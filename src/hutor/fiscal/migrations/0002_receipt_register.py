@@ -38,14 +38,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill_register, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="fiscalreceipt",
-            name="register",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="receipts",
-                to="fiscal.cashregister",
-                verbose_name="cash register",
-            ),
-        ),
     ]
