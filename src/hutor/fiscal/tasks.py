@@ -13,7 +13,10 @@ Two queues (core.queue) over the one FiscalReceipt table, each a stage:
    `fail` makes it `failed` (the operator did not register it; staff retry it under a new
    external_id).
 
-`attempts` and `last_error` show the current stage's tries and what went wrong last.
+`attempts` and `last_error` show the current stage's tries and what went wrong last. Each
+receipt goes through the cash register it names (its company's, fiscal.models): one connection
+and token per register in a pass; a register disabled since the receipt was made is an attempt
+failed (retried, then given up and shown to staff), never a send through another register.
 """
 
 from __future__ import annotations

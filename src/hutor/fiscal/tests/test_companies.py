@@ -172,3 +172,27 @@ def test_staff_see_each_receipt_s_company(
         listing = staff.get("/desk/fiscal-receipts/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
         assert "Компания провайдера" in listing and "ИНН 7728168971" in listing
         assert B_GROUP in listing
+
+
+def test_never_through_another_company_s_register(
+    client, account_factory, payment_methods, register, atol
+):
+    """Company B bills individuals but has no cash register: no receipt is made (not one
+    through A's register with B's sale); a register disabled after its receipt was made makes
+    that receipt wait and retry, with the reason shown."""
+    b = company_b(kinds=["individual"])
+    with time_machine.travel(PAID, tick=False) as traveller:
+        paid(client, account_factory(), payment_methods.demo)
+        assert not FiscalReceipt.objects.exists()
+        # B gets a register; a receipt is made, then the register is switched off.
+        atol.logins[B_LOGIN] = (B_PASSWORD, B_GROUP, B_TOKEN)
+        register_b = make_register(b, atol, (B_LOGIN, B_PASSWORD, B_GROUP), "second-hosting.ru")
+        paid(client, account_factory(), payment_methods.demo)
+        receipt = FiscalReceipt.objects.get()
+        assert receipt.register == register_b
+        register_b.is_enabled = False
+        register_b.save(update_fields=["is_enabled"])
+        worker_until_registered(traveller)
+        receipt.refresh_from_db()
+        assert receipt.status == ReceiptStatus.QUEUED and "disabled" in receipt.last_error
+        assert atol.sells() == []
