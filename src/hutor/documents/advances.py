@@ -45,6 +45,7 @@ from hutor.documents.calculations import advance_part, rendered_by
 from hutor.documents.models import AdvanceInvoice
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
 from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.invoices.queries import one_off_lines
 from hutor.offers.queries import contract_of
 from hutor.payments.companies import company_of
 from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -93,8 +94,15 @@ def received(payment: Payment) -> Money:
 
 def rendered_before(billing_account_id: int, day: dt.date, currency: str) -> Money:
     """The services rendered to the account before `day`: every paid period's days before it,
-    valued at what was paid (the acts' rule, calculations.rendered_by)."""
+    valued at what was paid (the acts' rule, calculations.rendered_by), and the one-off charges
+    whose invoices were paid before it (the acts' rule too, rendering.one_offs)."""
     result = Money.zero(currency)
+    for amount in (
+        one_off_lines(start=None, end=day, billing_account_id=billing_account_id)
+        .filter(invoice__currency=currency)
+        .values_list("amount", flat=True)
+    ):
+        result += Money(amount, currency)
     periods = PaidPeriod.objects.filter(
         service__billing_account_id=billing_account_id, start__lt=day, amount__gt=0
     ).values_list("amount", "currency", "start", "end")

@@ -164,7 +164,9 @@ class ClosingDocument(models.Model):
 
 
 class ClosingLine(models.Model):
-    """A service rendered in the month: the part of one paid period that falls in it."""
+    """A service rendered in the month: the parts of its paid periods that fall in it; or a
+    one-off charge rendered in it (`invoice_line`: a setup fee, a domain's restore, a manual
+    invoice's item, dated the day its invoice was paid, `start` = `end`)."""
 
     document = models.ForeignKey(
         ClosingDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines"
@@ -173,6 +175,14 @@ class ClosingLine(models.Model):
     service = models.ForeignKey(
         "services.Service",
         verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    invoice_line = models.ForeignKey(
+        "invoices.InvoiceLine",
+        verbose_name=_("one-off charge"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
