@@ -91,10 +91,12 @@ def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) ->
     get_prep_value is int() or str() of it), so those columns are passed as they are.
     """
     plain = _plain(field)
-    if plain is not None and all(
-        v is None or (isinstance(v, plain) and type(v) is not bool) for v in raw
-    ):
-        return raw
+    if plain is not None:
+        # By the values' types (a few per column), not value by value.
+        kinds = set(map(type, raw))
+        kinds.discard(type(None))
+        if bool not in kinds and all(issubclass(kind, plain) for kind in kinds):
+            return raw
     prep = field.get_db_prep_save
     keys = list(zip(map(type, raw), raw, strict=True))
     try:
