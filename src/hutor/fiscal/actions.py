@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts.models import AccountKind
 from hutor.core import clock
-from hutor.core.events import EventKind
+from hutor.core.events import EventKind, PublishedRow
 from hutor.core.models import Event
 from hutor.fiscal.calculations import receipt_body
 from hutor.fiscal.models import CashRegister, FiscalReceipt, Operation, ReceiptStatus
@@ -161,7 +161,9 @@ def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
     return FiscalReceipt.objects.filter(external_id=external_id).first()
 
 
-def on_published(sender: type[Event], events: Sequence[Event], **kwargs: Any) -> None:
+def on_published(
+    sender: type[Event], events: Sequence[Event | PublishedRow], **kwargs: Any
+) -> None:
     """core.events.published's receiver: a sale receipt for each payment credited."""
     numbers = [e.data.get("payment") for e in events if e.kind == EventKind.PAYMENT_CREDITED]
     if not numbers:
