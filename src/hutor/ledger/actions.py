@@ -166,7 +166,7 @@ def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
     return credits
 
 
-def _validate(lines: Sequence[Line]) -> None:
+def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("an entry needs at least two postings")
     sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -400,42 +400,67 @@ def _write_balances(changed: list[tuple[Decimal, Decimal, int]]) -> None:
 # so two transactions creating the same account at once both end with the one row.
 
 
-def _get_or_create(
-    *, code: str, currency: str, kind: str, name: str, **extra: object
-) -> LedgerAccount:
-    account = LedgerAccount.objects.filter(code=code, currency=currency).first()
+@dataclass(frozen=True)
+class AccountSpec:
+    """A ledger account as it is made on first use; its code and currency name it."""
+
+    code: str
+    currency: str
+    kind: str
+    name: str
+    billing_account_id: int | None = None
+    min_balance: Decimal | None = None
+
+
+def _get_or_create(spec: AccountSpec) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(code=spec.code, currency=spec.currency).first()
     if account is None:
         LedgerAccount.objects.bulk_create(
-            [LedgerAccount(code=code, currency=currency, kind=kind, name=name, **extra)],
+            [
+                LedgerAccount(
+                    code=spec.code,
+                    currency=spec.currency,
+                    kind=spec.kind,
+                    name=spec.name,
+                    billing_account_id=spec.billing_account_id,
+                    min_balance=spec.min_balance,
+                )
+            ],
             ignore_conflicts=True,
         )
-        account = LedgerAccount.objects.get(code=code, currency=currency)
+        account = LedgerAccount.objects.get(code=spec.code, currency=spec.currency)
     return account
 
 
-def customer_account(billing_account: BillingAccount) -> LedgerAccount:
+def customer_spec(billing_account: BillingAccount) -> AccountSpec:
     """The billing account's balance; it may not go below zero."""
-    return _get_or_create(
+    return AccountSpec(
         code=f"customer:{billing_account.number}",
         currency=billing_account.currency,
         kind=LedgerAccountKind.CUSTOMER_BALANCE,
         name=f"Balance of {billing_account.number}",
-        billing_account=billing_account,
+        billing_account_id=billing_account.pk,
         min_balance=Decimal(0),
     )
 
 
+def customer_account(billing_account: BillingAccount) -> LedgerAccount:
+    return _get_or_create(customer_spec(billing_account))
+
+
 def revenue_account(service_type_code: str, currency: str) -> LedgerAccount:
     return _get_or_create(
-        code=f"revenue:{service_type_code}",
-        currency=currency,
-        kind=LedgerAccountKind.REVENUE,
-        name=f"Revenue: {service_type_code}",
+        AccountSpec(
+            code=f"revenue:{service_type_code}",
+            currency=currency,
+            kind=LedgerAccountKind.REVENUE,
+            name=f"Revenue: {service_type_code}",
+        )
     )
 
 
-def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
-    return _get_or_create(
+def clearing_spec(method_slug: str, currency: str) -> AccountSpec:
+    return AccountSpec(
         code=f"clearing:{method_slug}",
         currency=currency,
         kind=LedgerAccountKind.CLEARING,
@@ -443,19 +468,27 @@ def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
     )
 
 
+def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
+    return _get_or_create(clearing_spec(method_slug, currency))
+
+
 def bank_account(settlement_account: str, currency: str) -> LedgerAccount:
     return _get_or_create(
-        code=f"bank:{settlement_account}",
-        currency=currency,
-        kind=LedgerAccountKind.BANK,
-        name=f"Bank account {settlement_account}",
+        AccountSpec(
+            code=f"bank:{settlement_account}",
+            currency=currency,
+            kind=LedgerAccountKind.BANK,
+            name=f"Bank account {settlement_account}",
+        )
     )
 
 
 def adjustments_account(currency: str) -> LedgerAccount:
     return _get_or_create(
-        code="adjustments",
-        currency=currency,
-        kind=LedgerAccountKind.ADJUSTMENTS,
-        name="Adjustments",
+        AccountSpec(
+            code="adjustments",
+            currency=currency,
+            kind=LedgerAccountKind.ADJUSTMENTS,
+            name="Adjustments",
+        )
     )
