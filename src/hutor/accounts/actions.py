@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from hutor.accounts import numbers
@@ -92,7 +92,11 @@ def lock(billing_account: BillingAccount) -> None:
     accounts in primary-key order; one fixed order for all, so they queue instead of deadlocking.
     (On SQLite the IMMEDIATE transaction already holds the database's write lock.)
     """
-    list(BillingAccount.objects.select_for_update().filter(pk=billing_account.pk).values("pk"))
+    if not connection.features.has_select_for_update:
+        return  # SQLite: nothing to send (the ORM would send a plain SELECT)
+    table = connection.ops.quote_name(BillingAccount._meta.db_table)
+    with connection.cursor() as cursor:  # by hand: on hot paths the ORM's building was the cost
+        cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [billing_account.pk])  # noqa: S608
 
 
 def update_profile(

@@ -18,6 +18,7 @@ from hutor.backoffice.views import (
     provisioning,
     reporting,
     review,
+    sales_ledger,
     servers,
     taxes,
     tickets,
@@ -157,6 +158,7 @@ urlpatterns = [
     path("taxes/rules/<int:pk>/withdraw/", taxes.tax_rule_withdraw, name="tax_rule_withdraw"),
     # Reports.
     path("reports/", reporting.overview, name="reports"),
+    path("reports/sales-ledger/", sales_ledger.sales_ledger_page, name="sales_ledger"),
     path("reports/<slug:slug>/", reporting.report, name="report"),
     # Administration.
     path("admin/staff/", admin.staff_list, name="staff"),

@@ -2,23 +2,22 @@
 INSERT by executemany on SQLite.
 
 Used by billing.renewals for the rows it writes by the hundred thousand, and through it by
-the apps that own those tables (invoices.issue_invoices, ledger.post_many, services'
-apply_paid_renewals, notifications.enqueue_many, core.events.publish_many), which take
-`bulk_insert` (core.rows.RowWriter) as their `insert`: model instances where the caller needs
-them afterwards (copy_insert, sqlite_insert), plain tuples where it does not (write_rows).
+the apps that own those tables (invoices.issuing.issue_invoice_rows, ledger.post_rows,
+services' apply_paid_renewals, notifications.enqueue_many, core.events.publish_rows,
+webhooks.fanout), which take `bulk_insert` (core.rows.RowWriter) as their `insert` and hand it
+plain tuples: since 1 Dec 2026 no model instance is built for a batch's rows
+(docs/performance.md).
 
-`copy_insert()` writes model instances, built exactly as for bulk_create (so defaults are
-applied the same way), with `COPY ... FROM STDIN`: one statement per table and batch, no
-per-value quoting in Python (psycopg formats the rows in C) and no SQL to parse. Primary keys
-are drawn from the table's own sequence in one query beforehand
-(core.sequences.reserve_ids), so rows of one batch can reference each other and the instances
-get their pk as bulk_create would set it. The columns and values come from Django's public
-field API, as bulk_create takes them: the model's `_meta.concrete_fields`, each value read as
-`getattr(obj, field.attname)` and converted by `field.get_db_prep_save(value, connection)`.
-A conversion is a pure function of the value, so within one call each field converts each
-distinct value once: the dates, amounts, codes, timestamps and snapshots a batch repeats a
-thousand times cost one conversion each (_column). billing/tests/test_fastpath.py proves
-the rows are the same as the portable path's.
+`write_rows()` writes tuples with `COPY ... FROM STDIN` on PostgreSQL: one statement per table
+and batch, no per-value quoting in Python (psycopg formats the rows in C) and no SQL to parse.
+Where rows of one batch reference each other, their writer draws the primary keys first from
+the table's own sequence in one query (core.sequences.reserve_ids) and names `id`. The
+columns and values come from Django's public field API, as bulk_create takes them: each value
+converted by `field.get_db_prep_save(value, connection)`, the fields not named at their
+defaults. A conversion is a pure function of the value, so within one call each field
+converts each distinct value once: the dates, amounts, codes, timestamps and snapshots a
+batch repeats a thousand times cost one conversion each (_convert).
+billing/tests/test_fastpath.py proves the rows are the same as the portable path's.
 
 COPY fires the same constraints, foreign key checks, triggers and unique indexes as INSERT; it
 has no ON CONFLICT, so `skip_existing` (for bulk_create(ignore_conflicts=True)'s one use here,
@@ -30,7 +29,6 @@ violation: the batch is then retried service by service, and the retry reads it 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -46,7 +44,6 @@ from django.db.models import (
 )
 
 from hutor.core.rows import Row
-from hutor.core.sequences import reserve_ids
 
 
 def enabled() -> bool:
@@ -72,11 +69,6 @@ def relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _column(field: Field[Any, Any], objs: Sequence[Model], db: BaseDatabaseWrapper) -> list[Any]:
-    """The database values of `field` for `objs` (see _convert)."""
-    return _convert(field, list(map(attrgetter(field.attname), objs)), db)
-
-
 def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) -> list[Any]:
     """The database values of `raw`, values of `field`: `field.get_db_prep_save(value, db)`
     computed once per distinct value, or not at all where it is the identity.
@@ -91,10 +83,12 @@ def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) ->
     get_prep_value is int() or str() of it), so those columns are passed as they are.
     """
     plain = _plain(field)
-    if plain is not None and all(
-        v is None or (isinstance(v, plain) and type(v) is not bool) for v in raw
-    ):
-        return raw
+    if plain is not None:
+        # By the values' types (a few per column), not value by value.
+        kinds = set(map(type, raw))
+        kinds.discard(type(None))
+        if bool not in kinds and all(issubclass(kind, plain) for kind in kinds):
+            return raw
     prep = field.get_db_prep_save
     keys = list(zip(map(type, raw), raw, strict=True))
     try:
@@ -126,83 +120,6 @@ def _plain(field: Field[Any, Any]) -> type | None:
     if isinstance(field, CharField | TextField):
         return str
     return None
-
-
-def _columns(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
-    q = connection.ops.quote_name
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(q(f.column) for f in fields)
-    return f"COPY {q(model._meta.db_table)} ({columns}) FROM STDIN", fields
-
-
-def copy_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
-    """Insert model instances of one model with COPY, setting the pk of those without one.
-
-    `skip_existing` names a unique field: instances whose value is already in the table are
-    left out (and keep pk None), as bulk_create(ignore_conflicts=True) leaves them out.
-    """
-    if not objs:
-        return
-    model = type(objs[0])
-    objs = _without_existing(objs, skip_existing)
-    if not objs:
-        return
-    missing = [obj for obj in objs if obj.pk is None]
-    if missing:
-        for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
-            obj.pk = pk
-    sql, fields = _columns(model)
-    db = transaction.get_connection()
-    rows = zip(*[_column(field, objs, db) for field in fields], strict=True)
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        write = copy.write_row
-        for row in rows:
-            write(row)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def sqlite_insert(objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
-    """copy_insert()'s twin on SQLite: one prepared INSERT run by executemany (sqlite3 loops in
-    C), where bulk_create() writes ~90 rows per statement (Django's 999-parameter cap). Rows
-    without a pk get the next ids (core.sequences.reserve_ids)."""
-    if not objs:
-        return
-    model = type(objs[0])
-    objs = _without_existing(objs, skip_existing)
-    if not objs:
-        return
-    db = transaction.get_connection()
-    q = db.ops.quote_name
-    table = model._meta.db_table
-    missing = [obj for obj in objs if obj.pk is None]
-    if missing:
-        for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
-            obj.pk = pk
-    with db.cursor() as cursor:
-        fields = list(model._meta.concrete_fields)
-        columns = ", ".join(q(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        rows = list(zip(*[_column(field, objs, db) for field in fields], strict=True))
-        cursor.executemany(f"INSERT INTO {q(table)} ({columns}) VALUES ({marks})", rows)  # noqa: S608 (names from the model)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = db.alias
-
-
-def _without_existing(objs: Sequence[Model], skip_existing: str | None) -> Sequence[Model]:
-    """`objs` less those whose `skip_existing` value is already in the table."""
-    if skip_existing is None:
-        return objs
-    model = type(objs[0])
-    values = [getattr(obj, skip_existing) for obj in objs]
-    present = set(
-        model._default_manager.filter(**{f"{skip_existing}__among": values}).values_list(
-            skip_existing, flat=True
-        )
-    )
-    return [obj for obj in objs if getattr(obj, skip_existing) not in present]
 
 
 def write_rows(
@@ -264,14 +181,7 @@ def write_rows(
 
 
 class _Writer:
-    """The billing run's row writer (core.rows.RowWriter): COPY on PostgreSQL, executemany on
-    SQLite, for model instances (bulk_insert) and for plain tuples (write_rows)."""
-
-    def __call__(self, objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
-        if enabled():
-            copy_insert(objs, skip_existing=skip_existing)
-        else:
-            sqlite_insert(objs, skip_existing=skip_existing)
+    """The billing run's row writer (core.rows.RowWriter): write_rows."""
 
     def rows(
         self,
@@ -285,8 +195,3 @@ class _Writer:
 
 
 bulk_insert = _Writer()
-
-
-def insert(objs: Sequence[Model]) -> None:
-    """bulk_insert() without skipping (the hook post_many takes)."""
-    bulk_insert(objs)

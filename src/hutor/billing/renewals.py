@@ -53,7 +53,7 @@ from hutor.billing.report import StepReport
 from hutor.catalog.models import ServiceType, Tariff, TariffPrice
 from hutor.core import clock
 from hutor.core.money import Money
-from hutor.invoices.actions import InvoiceDraft, LineDraft, issue_invoices
+from hutor.invoices.issuing import InvoiceDraft, IssuedInvoice, LineDraft, issue_invoice_rows
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.ledger import actions as ledger
 from hutor.services.actions import RENEWABLE, line_dates, line_prefix, line_text, renew
@@ -264,7 +264,7 @@ def _renew_single(service: Service, context: _Context, report: StepReport) -> No
     )
 
 
-def vat_key(invoice: Invoice) -> str:
+def vat_key(invoice: Invoice | IssuedInvoice) -> str:
     """The count a renewal invoice adds to by its frozen VAT rate (`vat_22`, `no_vat`): what a
     dry run across a change of rate shows."""
     if invoice.vat_rate is None:
@@ -272,7 +272,7 @@ def vat_key(invoice: Invoice) -> str:
     return f"vat_{invoice.vat_rate.normalize():f}"
 
 
-def vat_text(invoice: Invoice) -> str:
+def vat_text(invoice: Invoice | IssuedInvoice) -> str:
     return "no VAT" if invoice.vat_rate is None else f"VAT {invoice.vat_rate.normalize():f}%"
 
 
@@ -475,7 +475,7 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
         for service, price, plan in plans
     ]
 
-    def write_renewals(invoices: list[Invoice]) -> None:
+    def write_renewals(invoices: list[IssuedInvoice]) -> None:
         fastpath.bulk_insert.rows(
             Renewal,
             ("service_id", "period_start", "invoice_id", "created_at"),
@@ -485,11 +485,8 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             ],
         )
 
-    invoices = issue_invoices(
-        drafts=drafts,
-        settle=True,
-        insert=fastpath.bulk_insert,
-        written=write_renewals,
+    invoices = issue_invoice_rows(
+        drafts=drafts, insert=fastpath.bulk_insert, written=write_renewals
     )
     paid = [
         service

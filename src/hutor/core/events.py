@@ -3,7 +3,8 @@
 `publish(kind, billing_account=..., data=...)` writes an `Event` row (core.models) in the
 caller's transaction, so an event exists exactly when its change committed: never lost by a
 crash after commit, never announced for a change that rolled back. `publish_many()` is its bulk
-twin for the billing run's batches (the same rows, written with the batch's row writer).
+twin, and `publish_rows()` the billing run's (the same rows as plain tuples, written with the
+batch's row writer).
 
 Core is the bottom layer, so every app may publish; none needs to know who listens. Listeners
 connect to the `published` signal, sent in the same transaction with the new events (the
@@ -22,7 +23,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models, transaction
 from django.dispatch import Signal
@@ -70,6 +71,17 @@ def plain(value: Any) -> Any:
     """`value` as JSON of codes, numbers and strings: Decimal and dates as strings (amounts
     keep their scale: "1500.00"), mappings and sequences converted inside. A float is refused:
     money is never a float, and an event must not invent a rounding."""
+    # The exact types an event is made of first (the billing run converts a few hundred
+    # thousand values): a lookup of the type, not a chain of isinstance().
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is Decimal:
+        return str(value)
+    if kind is dict:
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, bool | int | str) or value is None:
         return value
     if isinstance(value, float):
@@ -85,6 +97,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     raise TypeError(f"an event carries plain values, not {type(value).__name__}")
+
+
+_AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def publish(
@@ -104,16 +119,56 @@ def publish(
     return events[0] if events else None
 
 
-def publish_many(drafts: Sequence[EventDraft], *, insert: RowWriter | None = None) -> list[Event]:
+def publish_many(drafts: Sequence[EventDraft]) -> list[Event]:
     """publish() for many events at once, in the drafts' order (their deliveries keep it).
 
-    `insert` (the billing run's COPY on PostgreSQL) writes the rows instead of bulk_create.
     Drafts whose key is already published are left out, as are repeats within `drafts`."""
-    if not drafts:
-        return []
+    with transaction.atomic(savepoint=False):
+        rows = [Event(**row._asdict()) for row in _new_events(drafts)]
+        if not rows:
+            return []
+        Event.objects.bulk_create(rows)
+        published.send(sender=Event, events=rows, insert=None)
+    return rows
+
+
+class PublishedRow(NamedTuple):
+    """An event publish_rows() writes, as the row it is written as (its fields in _EVENT's
+    order) and what the `published` signal's receivers read of it (an Event has the same
+    attributes)."""
+
+    pk: uuid.UUID
+    kind: str
+    account_id: int | None
+    data: Mapping[str, Any]
+    key: str | None
+    created_at: dt.datetime
+
+
+def publish_rows(drafts: Sequence[EventDraft], *, insert: RowWriter) -> list[PublishedRow]:
+    """publish_many() for the billing run's batches: the same events, written by `insert`
+    (core.rows.RowWriter: COPY on PostgreSQL, executemany on SQLite) as plain tuples, and
+    announced to the `published` signal's receivers as PublishedRow records, which pass the
+    same writer on (insert=) for the rows they add (webhook deliveries)."""
+    with transaction.atomic(savepoint=False):
+        rows = _new_events(drafts)
+        if not rows:
+            return []
+        insert.rows(Event, _EVENT, rows)
+        published.send(sender=Event, events=rows, insert=insert)
+    return rows
+
+
+# An event's fields as _new_events() gives them.
+_EVENT = ("id", "kind", "account_id", "data", "key", "created_at")
+
+
+def _new_events(drafts: Sequence[EventDraft]) -> list[PublishedRow]:
+    """The rows (as _EVENT names them) of the drafts to publish: each kind checked, the data
+    made plain, a key published already or repeated in `drafts` left out."""
     kinds = set(EventKind.values)
     now = clock.now()
-    rows: list[Event] = []
+    rows: list[PublishedRow] = []
     seen: set[str] = set()
     for draft in drafts:
         if draft.kind not in kinds:
@@ -123,27 +178,15 @@ def publish_many(drafts: Sequence[EventDraft], *, insert: RowWriter | None = Non
                 continue
             seen.add(draft.key)
         rows.append(
-            Event(
-                kind=draft.kind,
-                account_id=draft.account_id,
-                data=plain(draft.data),
-                key=draft.key,
-                created_at=now,
+            PublishedRow(
+                uuid.uuid4(), draft.kind, draft.account_id, plain(draft.data), draft.key, now
             )
         )
-    with transaction.atomic(savepoint=False):
-        if seen:
-            # Read in this transaction; a run beside this one that publishes the same key meets
-            # the unique constraint and rolls back (the daily run is one at a time anyway).
-            known = set(Event.objects.filter(key__in=seen).values_list("key", flat=True))
-            rows = [row for row in rows if row.key is None or row.key not in known]
-        if not rows:
-            return []
-        if insert is not None:
-            insert(rows)
-        else:
-            Event.objects.bulk_create(rows)
-        published.send(sender=Event, events=rows, insert=insert)
+    if seen:
+        # Read in the caller's transaction; a run beside this one that publishes the same key
+        # meets the unique constraint and rolls back (the daily run is one at a time anyway).
+        known = set(Event.objects.filter(key__in=seen).values_list("key", flat=True))
+        rows = [row for row in rows if row.key is None or row.key not in known]
     return rows
 
 

@@ -2,9 +2,10 @@
 
 Each app stays the one writer of its tables (it decides what a row holds); the writer only
 decides how rows reach the database (billing.fastpath: COPY on PostgreSQL, one prepared INSERT
-by executemany on SQLite). Model instances where the caller needs them afterwards (their ids,
-a signal's receivers), plain tuples where it does not: a model instance costs more to build
-than the rest of its row's way into the database.
+by executemany on SQLite). Plain tuples, not model instances: a model instance costs more to
+build than the rest of its row's way into the database. What a receiver of a batch's signal
+reads of the rows goes as small records (invoices.issuing.IssuedInvoice, core.events.
+PublishedRow), never as model instances.
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ Row = tuple[Any, ...]
 
 
 class RowWriter(Protocol):
-    def __call__(self, objs: Sequence[Model], *, skip_existing: str | None = None) -> None:
-        """Insert unsaved instances of one model and set their primary keys (bulk_create's
-        job), leaving out those whose `skip_existing` unique field is already in the table."""
-
     def rows(
         self,
         model: type[Model],

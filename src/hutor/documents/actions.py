@@ -34,10 +34,14 @@ from hutor.documents import emails, rendering
 from hutor.documents.calculations import MonthError, last_day, next_month
 from hutor.documents.models import ClosingDocument, ClosingKind, ClosingLine, ClosingSetting
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
+from hutor.invoices.queries import one_off_lines
 from hutor.offers.queries import contract_of
 from hutor.services import cancellations
 from hutor.taxes.calculations import TaxTerms, vat_included
 from hutor.taxes.queries import terms_on
+
+# A line's identity across a month's documents (rendering.closing_key).
+Key = tuple[str, int | None]
 
 # Customer types that get closing documents; individuals get none (a fiscal receipt is theirs).
 ELIGIBLE_KINDS = (AccountKind.COMPANY, AccountKind.SOLE_PROPRIETOR)
@@ -185,6 +189,7 @@ def _issue_original(
             document=document,
             position=position,
             service_id=line.service_id,
+            invoice_line_id=line.invoice_line_id,
             description_ru=line.description_ru,
             description_en=line.description_en,
             start=line.start,
@@ -205,8 +210,11 @@ def _issue_correction(
 ) -> ClosingDocument | None:
     """A correction of `original` from the figures of the latest document of the month to
     those rendered now, or None when they are the same."""
-    before: dict[int | None, ClosingLine] = {line.service_id: line for line in latest.lines.all()}
-    now: dict[int | None, rendering.Rendered] = {line.service_id: line for line in lines}
+    before: dict[Key, ClosingLine] = {
+        rendering.closing_key(line.service_id, line.invoice_line_id): line
+        for line in latest.lines.all()
+    }
+    now: dict[Key, rendering.Rendered] = {line.key: line for line in lines}
     if {k: v.amount for k, v in before.items()} == {k: v.amount for k, v in now.items()}:
         return None
     issued_on = clock.today()
@@ -246,7 +254,8 @@ def _issue_correction(
             ClosingLine(
                 document=document,
                 position=position,
-                service_id=key,
+                service_id=source.service_id,
+                invoice_line_id=source.invoice_line_id,
                 description_ru=source.description_ru,
                 description_en=source.description_en,
                 start=source.start,
@@ -292,6 +301,11 @@ def close_month(
             services__paid_periods__end__gt=month,
             services__paid_periods__amount__gt=0,
         ).values_list("pk", flat=True)
+    )
+    rendered_ids |= set(
+        one_off_lines(start=month, end=next_month(month))
+        .filter(invoice__billing_account__kind__in=ELIGIBLE_KINDS)
+        .values_list("invoice__billing_account_id", flat=True)
     )
     closed_ids = set(
         ClosingDocument.objects.filter(month=month).values_list("billing_account_id", flat=True)

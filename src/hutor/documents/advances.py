@@ -9,11 +9,16 @@ the customer has paid in all beyond the services rendered to them before the pay
 when the tax rule in force on the payment's day carries VAT. Individuals get none (a fiscal
 receipt is theirs).
 
-`issue_for_payment` is one transaction: it locks the billing account (the order every money
-operation takes), then the series' counter (core.sequences "advance-YYYY", gapless); the unique
-payment key makes a second issue for the same payment impossible. `issue_advances` runs it over
-the payments credited since a day: the daily billing run's `advances` step (the last five days)
-and `hutor documents advance-invoices [--since DATE]`.
+The document is the company's the payment is for (payments.companies.company_of: the
+invoice's company, else the company whose bank account received it, else the method's, else
+the one billing the customer's kind, else the default): its requisites, its tax rule, its
+series. `issue_for_payment` is one transaction: it locks the billing account (the order every
+money operation takes), then the company's series' counter (core.sequences, gapless:
+"advance-YYYY" for the default company, "advance-YYYY-c<id>" for the others, as the closing
+documents' series); the unique payment key makes a second issue for the same payment
+impossible, and the document's email (with its PDF) is queued in the same transaction, once.
+`issue_advances` runs it over the payments credited since a day: the daily billing run's
+`advances` step (the last five days) and `hutor documents advance-invoices [--since DATE]`.
 """
 
 from __future__ import annotations
@@ -30,13 +35,19 @@ from django.utils import timezone
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.core import clock
+from hutor.core import companies as core_companies
+from hutor.core.models import Provider
 from hutor.core.money import Money
 from hutor.core.sequences import next_value
+from hutor.documents import emails
 from hutor.documents.actions import ELIGIBLE_KINDS
 from hutor.documents.calculations import advance_part, rendered_by
 from hutor.documents.models import AdvanceInvoice
 from hutor.invoices.actions import payer_snapshot, provider_snapshot
+from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.invoices.queries import one_off_lines
 from hutor.offers.queries import contract_of
+from hutor.payments.companies import company_of
 from hutor.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from hutor.services.models import PaidPeriod
 from hutor.taxes.calculations import TaxTerms, vat_included
@@ -46,9 +57,11 @@ from hutor.taxes.queries import terms_on
 WINDOW_DAYS = 5
 
 
-def sequence_name(year: int) -> str:
-    """The core.sequences counter of a year's advance invoices-factura."""
-    return f"advance-{year}"
+def sequence_name(year: int, company: Provider) -> str:
+    """The core.sequences counter of a company's advance invoices-factura of a year:
+    "advance-YYYY" for the default company (the one series there was before companies),
+    "advance-YYYY-c<id>" for the others."""
+    return f"advance-{year}" if company.is_default else f"advance-{year}-c{company.pk}"
 
 
 def payment_day(payment: Payment) -> dt.date:
@@ -81,8 +94,15 @@ def received(payment: Payment) -> Money:
 
 def rendered_before(billing_account_id: int, day: dt.date, currency: str) -> Money:
     """The services rendered to the account before `day`: every paid period's days before it,
-    valued at what was paid (the acts' rule, calculations.rendered_by)."""
+    valued at what was paid (the acts' rule, calculations.rendered_by), and the one-off charges
+    whose invoices were paid before it (the acts' rule too, rendering.one_offs)."""
     result = Money.zero(currency)
+    for amount in (
+        one_off_lines(start=None, end=day, billing_account_id=billing_account_id)
+        .filter(invoice__currency=currency)
+        .values_list("amount", flat=True)
+    ):
+        result += Money(amount, currency)
     periods = PaidPeriod.objects.filter(
         service__billing_account_id=billing_account_id, start__lt=day, amount__gt=0
     ).values_list("amount", "currency", "start", "end")
@@ -94,21 +114,32 @@ def rendered_before(billing_account_id: int, day: dt.date, currency: str) -> Mon
 
 @dataclass
 class Run:
-    """What the payments of one run share, read once: the provider's snapshot and the tax
-    terms of each day."""
+    """What the payments of one run share, read once: the companies, each company's snapshot
+    and its tax terms of each day."""
 
-    provider: dict[str, Any] = field(default_factory=dict)
-    terms: dict[dt.date, TaxTerms] = field(default_factory=dict)
+    companies: core_companies.Companies | None = None
+    snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
+    terms: dict[tuple[int, dt.date], TaxTerms] = field(default_factory=dict)
 
-    def snapshot(self) -> dict[str, Any]:
-        if not self.provider:
-            self.provider = provider_snapshot()
-        return self.provider
+    def company(self, payment: Payment) -> Provider:
+        if self.companies is None:
+            self.companies = core_companies.load()
+        company = company_of(payment, self.companies)
+        if company is None:
+            raise ProviderNotConfigured(
+                "the provider's requisites are not set (admin: Core > Provider requisites)"
+            )
+        return company
 
-    def terms_on(self, day: dt.date) -> TaxTerms:
-        if day not in self.terms:
-            self.terms[day] = terms_on(self.snapshot()["id"], day)
-        return self.terms[day]
+    def snapshot(self, company: Provider) -> dict[str, Any]:
+        if company.pk not in self.snapshots:
+            self.snapshots[company.pk] = provider_snapshot(company)
+        return self.snapshots[company.pk]
+
+    def terms_on(self, company: Provider, day: dt.date) -> TaxTerms:
+        if (company.pk, day) not in self.terms:
+            self.terms[company.pk, day] = terms_on(company.pk, day)
+        return self.terms[company.pk, day]
 
 
 def _payment_document(payment: Payment, day: dt.date) -> tuple[str, dt.date]:
@@ -128,7 +159,8 @@ def issue_for_payment(payment: Payment, *, run: Run | None = None) -> AdvanceInv
         return None
     run = run if run is not None else Run()
     day = payment_day(payment)
-    terms = run.terms_on(day)
+    company = run.company(payment)
+    terms = run.terms_on(company, day)
     if terms.rate is None:
         return None
     with transaction.atomic():
@@ -144,15 +176,16 @@ def issue_for_payment(payment: Payment, *, run: Run | None = None) -> AdvanceInv
         assert vat is not None
         offer = contract_of(account.pk, day)
         document_number, document_date = _payment_document(payment, day)
-        return AdvanceInvoice.objects.create(
+        invoice = AdvanceInvoice.objects.create(
             year=day.year,
-            number=next_value(sequence_name(day.year)),
+            number=next_value(sequence_name(day.year, company)),
             issued_on=day,
             payment=payment,
             billing_account=account,
+            company=company,
             payment_document=document_number,
             payment_date=document_date,
-            provider=run.snapshot(),
+            provider=run.snapshot(company),
             payer=payer_snapshot(account),
             offer_number=offer.number if offer else "",
             offer_date=offer.effective_from if offer else None,
@@ -163,6 +196,8 @@ def issue_for_payment(payment: Payment, *, run: Run | None = None) -> AdvanceInv
             currency=payment.currency,
             created_at=clock.now(),
         )
+        emails.queue_advance(invoice)
+        return invoice
 
 
 @dataclass
@@ -186,7 +221,7 @@ def issue_advances(
             credit_entry__created_at__gte=start,
         )
         .exclude(pk__in=AdvanceInvoice.objects.values("payment_id"))
-        .select_related("billing_account", "credit_entry", "bank_line")
+        .select_related("billing_account", "credit_entry", "bank_line", "method", "invoice")
         .order_by("credit_entry_id")
     )
     report, run = AdvanceReport(), Run()

@@ -1,8 +1,8 @@
 """The act / УПД and their corrections as a page and a PDF (WeasyPrint), in Russian or English,
-rendered only from what the document froze when it was issued. A УПД (not its corrections) is
-drawn in the unified form of the FNS letter ММВ-20-3/96@: status 1 (invoice-factura and act in
-one) or 2 (act only) in its left box, the invoice-factura's lines (1)–(8) and columns, and the
-transfer block."""
+rendered only from what the document froze when it was issued. A УПД is drawn in the unified
+form of the FNS letter ММВ-20-3/96@: status 1 (invoice-factura and act in one) or 2 (act only)
+in its left box, the invoice-factura's lines (1)–(8) and columns, and the transfer block; a
+УПД's correction in the УКД form of the letter ММВ-20-15/86@ (ukd_context)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,8 @@ def render_html(document: ClosingDocument, language: str, *, standalone: bool = 
     with translation.override(language):
         if document.kind == ClosingKind.UPD and document.corrects_id is None:
             return render_to_string("documents/upd.html", upd_context(document, language))
+        if document.kind == ClosingKind.UPD:
+            return render_to_string("documents/ukd.html", ukd_context(document, language))
         return render_to_string(
             "documents/closing.html", {**context(document, language), "standalone": standalone}
         )
@@ -231,6 +233,30 @@ def correction_factura_context(document: ClosingDocument, language: str) -> dict
         "down": down,
         "rate": f"{document.vat_rate.normalize():f}%" if document.vat_rate is not None else "",
         "language": language,
+    }
+
+
+def ukd_context(document: ClosingDocument, language: str) -> dict[str, Any]:
+    """The УКД (a УПД's correction in the unified form recommended by the FNS letter
+    ММВ-20-15/86@): the correction invoice-factura's figures (rows А, Б, В, Г at the original's
+    rate) in the frame of a status box, 1 (the correction invoice-factura and the document on
+    the change of value in one) where the original carried VAT, 2 (the document on the change
+    of value only; «без НДС» in columns 7 and 8) where not."""
+    context = correction_factura_context(document, language)
+    original = document.corrects
+    assert original is not None
+    with translation.override(language):
+        if document.vat_rate is None:
+            context["rate"] = _("no VAT")
+        context["title"] = _("Correction invoice-factura № %(number)s of %(date)s") % {
+            "number": document.number,
+            "date": _date(document.issued_on),
+        }
+        context["original_title"] = title(original, language)
+    return {
+        **context,
+        "ukd_status": 1 if document.vat_rate is not None else 2,
+        "no_vat": document.vat_rate is None,
     }
 
 

@@ -164,7 +164,9 @@ class ClosingDocument(models.Model):
 
 
 class ClosingLine(models.Model):
-    """A service rendered in the month: the part of one paid period that falls in it."""
+    """A service rendered in the month: the parts of its paid periods that fall in it; or a
+    one-off charge rendered in it (`invoice_line`: a setup fee, a domain's restore, a manual
+    invoice's item, dated the day its invoice was paid, `start` = `end`)."""
 
     document = models.ForeignKey(
         ClosingDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines"
@@ -173,6 +175,14 @@ class ClosingLine(models.Model):
     service = models.ForeignKey(
         "services.Service",
         verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    invoice_line = models.ForeignKey(
+        "invoices.InvoiceLine",
+        verbose_name=_("one-off charge"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -214,9 +224,11 @@ class AdvanceInvoice(models.Model):
     prepayment (not covering services already rendered), at the calculated rate of the tax
     rule in force on the payment's day (22/122, 20/120, 5/105, 7/107).
 
-    One per payment (the unique `payment`), numbered in its own gapless series per calendar
-    year (core.sequences "advance-YYYY"), dated the payment's local day. Requisites, the
-    offer, the payment document and the tax terms are frozen here; written only by
+    One per payment (the unique `payment`), issued by the company the payment is for
+    (payments.companies.company_of) and numbered in that company's gapless series per calendar
+    year (core.sequences, documents.advances.sequence_name: "advance-YYYY" for the default
+    company, "advance-YYYY-c<id>" for the others), dated the payment's local day. Requisites,
+    the offer, the payment document and the tax terms are frozen here; written only by
     documents.advances.
     """
 
@@ -232,6 +244,13 @@ class AdvanceInvoice(models.Model):
     billing_account = models.ForeignKey(
         "accounts.BillingAccount",
         verbose_name=_("billing account"),
+        on_delete=models.PROTECT,
+        related_name="advance_invoices",
+    )
+    # The provider company that received the prepayment and issues the document (its series).
+    company = models.ForeignKey(
+        "core.Provider",
+        verbose_name=_("provider company"),
         on_delete=models.PROTECT,
         related_name="advance_invoices",
     )
@@ -253,7 +272,9 @@ class AdvanceInvoice(models.Model):
         verbose_name_plural = _("advance invoices-factura")
         ordering = ["-issued_on", "-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="advance_number_unique"),
+            models.UniqueConstraint(
+                fields=["company", "year", "number"], name="advance_number_unique_per_company"
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="advance_amount_positive"
             ),

@@ -1,7 +1,11 @@
 """What was rendered to a billing account in a month: one line per service, the parts of its
 paid periods that fall in the month, each valued at what was paid for the period pro rata by
 days (documents.calculations.month_share), never at a list price. Periods worth nothing (free
-days given by staff) render nothing billable and are left out."""
+days given by staff) render nothing billable and are left out.
+
+Then one line per **one-off charge** rendered in the month (invoices.queries.one_off_lines: a
+setup fee, a domain's restore, a manual invoice's item), dated the day its invoice was paid and
+valued at what was paid for it."""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from hutor.catalog.models import Tariff
 from hutor.core.money import Money
 from hutor.documents.calculations import month_share, next_month, overlap
+from hutor.invoices import queries as invoice_queries
 from hutor.services.models import PaidPeriod
 
 if TYPE_CHECKING:
@@ -27,7 +32,7 @@ Tariffs = dict[tuple[int, str], Tariff | None]
 
 @dataclass(frozen=True)
 class Rendered:
-    service_id: int
+    service_id: int | None
     description_ru: str
     description_en: str
     start: dt.date  # the first and last day (included) of the service in the month
@@ -35,6 +40,21 @@ class Rendered:
     amount: Decimal  # rounded to kopecks
     # The tariff of the month's last part: its company (if any) issues the line's document.
     tariff: Tariff | None = None
+    # A one-off charge's invoice line (None for a service's paid periods).
+    invoice_line_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        """What a correction compares the line by: the service, or the one-off charge."""
+        return closing_key(self.service_id, self.invoice_line_id)
+
+
+def closing_key(service_id: int | None, invoice_line_id: int | None) -> tuple[str, int | None]:
+    """A line's identity across a month's documents (Rendered.key, and an issued ClosingLine's
+    service and invoice line): a one-off charge by its invoice line, else the service."""
+    if invoice_line_id is not None:
+        return ("once", invoice_line_id)
+    return ("service", service_id)
 
 
 def _describe(period: PaidPeriod, tariff: Tariff | None, first: dt.date, last: dt.date) -> dict:
@@ -104,6 +124,42 @@ def rendered(
                 end=last,
                 amount=amount,
                 tariff=tariffs[key],
+            )
+        )
+    return lines + one_offs(account, month)
+
+
+def one_offs(account: BillingAccount, month: dt.date) -> list[Rendered]:
+    """The one-off charges rendered to the account in `month`: each paid line dated the day its
+    invoice was paid (the provider's local day), at its amount."""
+    lines = []
+    for line in invoice_queries.one_off_lines(
+        start=month, end=next_month(month), billing_account_id=account.pk
+    ):
+        assert line.invoice.paid_at is not None
+        day = timezone.localdate(line.invoice.paid_at)
+        texts = {}
+        for language in ("ru", "en"):
+            with translation.override(language):
+                texts[language] = (
+                    "%(what)s, %(date)s (счёт № %(invoice)s)"
+                    if language == "ru"
+                    else "%(what)s, %(date)s (invoice No. %(invoice)s)"
+                ) % {
+                    "what": getattr(line, f"description_{language}") or line.description_ru,
+                    "date": formats.date_format(day, "d.m.Y"),
+                    "invoice": line.invoice.number,
+                }
+        lines.append(
+            Rendered(
+                service_id=line.service_id,
+                description_ru=texts["ru"][:300],
+                description_en=texts["en"][:300],
+                start=day,
+                end=day,
+                amount=line.amount,
+                tariff=line.service.tariff if line.service is not None else None,
+                invoice_line_id=line.pk,
             )
         )
     return lines

@@ -4,9 +4,11 @@ Receipts are made by listening, not by being called: a credited payment's event
 (core.events.published, `payment.credited`) and a refund that succeeded
 (payments.events.refund_succeeded) both arrive inside the transaction that moved the money, so
 the receipt commits with it or not at all. Which payments get one: a billing account of an
-individual, paid through a payment service (any gateway but bank transfer), when the provider
-has an enabled cash register, and not through a YooKassa method that makes its own receipts
-(its setting `receipts`, docs/payments.md). A refund gets one when its payment had one.
+individual, paid through a payment service (any gateway but bank transfer), when the company
+the payment is for (payments.companies.company_of) has an enabled cash register (the receipt
+goes through that register, with that company's INN and tax system), and not through a YooKassa
+method that makes its own receipts (its setting `receipts`, docs/payments.md). A refund gets
+one when its payment had one, through the sale's register.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts.models import AccountKind
 from hutor.core import clock
-from hutor.core.events import EventKind
-from hutor.core.models import Event, Provider
+from hutor.core.events import EventKind, PublishedRow
+from hutor.core.models import Event
 from hutor.fiscal.calculations import receipt_body
 from hutor.fiscal.models import CashRegister, FiscalReceipt, Operation, ReceiptStatus
+from hutor.payments.companies import company_of
 from hutor.payments.models import Gateway, Payment, Refund
 from hutor.taxes.queries import terms_on
 
@@ -38,12 +41,18 @@ class ReceiptError(Exception):
     """A receipt action refused; the message is for staff."""
 
 
-def cash_register() -> CashRegister | None:
-    """The provider company's enabled cash register, or None (no receipts are made)."""
-    provider = Provider.current()
-    if provider is None:
-        return None
-    return CashRegister.objects.filter(provider=provider, is_enabled=True).first()
+def registers() -> dict[int, CashRegister]:
+    """The enabled cash registers by their company's id (one query; a batch asks once)."""
+    enabled = CashRegister.objects.filter(is_enabled=True).select_related("provider")
+    return {register.provider_id: register for register in enabled}
+
+
+def register_for(payment: Payment, enabled: dict[int, CashRegister]) -> CashRegister | None:
+    """The cash register of the company the payment is for (payments.companies.company_of),
+    or None: that company registers no receipts here (no register, or a disabled one). Never
+    another company's: a receipt carries its seller's INN, which only its register may use."""
+    company = company_of(payment)
+    return enabled.get(company.pk) if company is not None else None
 
 
 def makes_own_receipts(payment: Payment) -> bool:
@@ -102,6 +111,7 @@ def receipt_for_payment(payment: Payment, register: CashRegister) -> None:
     receipt = FiscalReceipt(
         operation=Operation.SELL,
         payment=payment,
+        register=register,
         amount=payment.amount,
         currency=payment.currency,
         external_id=external_id,
@@ -122,9 +132,7 @@ def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
     ).first()
     if sale is None:
         return None
-    register = cash_register()
-    if register is None:
-        return None
+    register = sale.register  # the sale's company's, whatever the method or the kind now
     payment = Payment.objects.select_related("method", "billing_account").get(pk=refund.payment_id)
     external_id = f"hutor-refund-{refund.idempotency_key.rsplit(':', 1)[-1]}"
     body = _body(
@@ -141,6 +149,7 @@ def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
         operation=Operation.SELL_REFUND,
         payment=payment,
         refund=refund,
+        register=register,
         amount=refund.amount,
         currency=refund.currency,
         external_id=external_id,
@@ -152,16 +161,24 @@ def receipt_for_refund(refund: Refund) -> FiscalReceipt | None:
     return FiscalReceipt.objects.filter(external_id=external_id).first()
 
 
-def on_published(sender: type[Event], events: Sequence[Event], **kwargs: Any) -> None:
+def on_published(
+    sender: type[Event], events: Sequence[Event | PublishedRow], **kwargs: Any
+) -> None:
     """core.events.published's receiver: a sale receipt for each payment credited."""
     numbers = [e.data.get("payment") for e in events if e.kind == EventKind.PAYMENT_CREDITED]
     if not numbers:
         return
-    register = cash_register()  # none configured: no receipts, and no more queries
-    if register is None:
+    enabled = registers()  # none configured: no receipts, and no more queries
+    if not enabled:
         return
-    payments = Payment.objects.select_related("method", "billing_account")
+    payments = Payment.objects.select_related("method", "billing_account", "invoice")
     for payment in payments.filter(number__in=numbers):
+        if not needs_receipt(payment):
+            continue
+        register = register_for(payment, enabled)
+        if register is None:
+            log.warning("payment %s: its company has no enabled cash register", payment.number)
+            continue
         receipt_for_payment(payment, register)
 
 

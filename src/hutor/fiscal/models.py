@@ -3,8 +3,9 @@ refund of such a payment, registered through a cloud cash register (ATOL Online,
 
 A `FiscalReceipt` is written in the transaction that credits the payment (or records the
 refund as succeeded), with its whole request to the operator frozen in `payload` (the tax rule
-in force on the payment's date, the provider's INN, the customer's email), so it exists exactly
-when the money moved and never changes afterwards. The worker sends it outside any transaction
+in force on the payment's date, the selling company's INN, the customer's email) and the cash
+register of that company it goes through, so it exists exactly when the money moved and never
+changes afterwards. The worker sends it outside any transaction
 (fiscal.tasks) under a stable `external_id`, so a retry after a timeout can never register it
 twice: the operator answers a repeated external_id with error 33, which is read as "already
 accepted" and followed by its report. Written only by fiscal.actions and fiscal.tasks.
@@ -96,6 +97,14 @@ class FiscalReceipt(QueueJob):
         null=True,
         blank=True,
         related_name="fiscal_receipt",
+    )
+    # The cash register it goes through: the one of the company that sold what was paid
+    # (payments.companies.company_of), frozen here; a refund receipt goes through its sale's.
+    register = models.ForeignKey(
+        CashRegister,
+        verbose_name=_("cash register"),
+        on_delete=models.PROTECT,
+        related_name="receipts",
     )
     amount = AmountField(_("amount"))
     currency = CurrencyField(_("currency"))

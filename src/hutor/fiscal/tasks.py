@@ -13,7 +13,10 @@ Two queues (core.queue) over the one FiscalReceipt table, each a stage:
    `fail` makes it `failed` (the operator did not register it; staff retry it under a new
    external_id).
 
-`attempts` and `last_error` show the current stage's tries and what went wrong last.
+`attempts` and `last_error` show the current stage's tries and what went wrong last. Each
+receipt goes through the cash register it names (its company's, fiscal.models): one connection
+and token per register in a pass; a register disabled since the receipt was made is an attempt
+failed (retried, then given up and shown to staff), never a send through another register.
 """
 
 from __future__ import annotations
@@ -25,8 +28,7 @@ from dataclasses import dataclass
 from hutor.core import clock
 from hutor.core.queue import AttemptFailed, Finished, Queue
 from hutor.fiscal import atol
-from hutor.fiscal.actions import cash_register
-from hutor.fiscal.models import FiscalReceipt, ReceiptStatus
+from hutor.fiscal.models import CashRegister, FiscalReceipt, ReceiptStatus
 
 log = logging.getLogger("hutor.fiscal")
 
@@ -40,6 +42,7 @@ SENDING: Queue[FiscalReceipt] = Queue(
     pending=ReceiptStatus.QUEUED,
     failed=ReceiptStatus.FAILED,
     lease=dt.timedelta(minutes=2),
+    related=("register",),
 )
 REPORTS: Queue[FiscalReceipt] = Queue(
     model=FiscalReceipt,
@@ -48,6 +51,7 @@ REPORTS: Queue[FiscalReceipt] = Queue(
     failed=ReceiptStatus.FAILED,
     lease=dt.timedelta(minutes=2),
     delays=REPORT_DELAYS,
+    related=("register",),
 )
 
 
@@ -62,28 +66,36 @@ class FiscalReport:
         return bool(self.sent or self.registered or self.retried or self.failed)
 
 
-def _client() -> atol.Client | None:
-    register = cash_register()
-    if register is None:
-        return None
-    return atol.Client(
-        base_url=register.base_url,
-        login=register.login,
-        password=register.password.reveal() if register.password else "",
-        group_code=register.group_code,
-    )
+class Clients:
+    """One connection per cash register for a worker pass (each its own login, token and group
+    code): a receipt goes through the register it names, never another company's."""
+
+    def __init__(self) -> None:
+        self.by_register: dict[int, atol.Client] = {}
+
+    def __call__(self, register: CashRegister) -> atol.Client:
+        if not register.is_enabled:
+            raise AttemptFailed(f"the cash register {register} is disabled")
+        if register.pk not in self.by_register:
+            self.by_register[register.pk] = atol.Client(
+                base_url=register.base_url,
+                login=register.login,
+                password=register.password.reveal() if register.password else "",
+                group_code=register.group_code,
+            )
+        return self.by_register[register.pk]
 
 
 def run_due(*, limit: int = 100) -> FiscalReport:
     """Send the queued receipts and ask for the reports whose time has come."""
     report = FiscalReport()
-    client = _client()
-    if client is None:
+    if not CashRegister.objects.filter(is_enabled=True).exists():
         return report  # no cash register: receipts (if any) wait for one
+    client = Clients()
 
     def send(receipt: FiscalReceipt) -> Finished:
         try:
-            answer = client.send(receipt.operation, receipt.payload)
+            answer = client(receipt.register).send(receipt.operation, receipt.payload)
         except atol.Unanswered as exc:
             raise AttemptFailed(str(exc)) from exc
         if isinstance(answer, atol.Refused):
@@ -106,7 +118,7 @@ def run_due(*, limit: int = 100) -> FiscalReport:
 
     def ask(receipt: FiscalReceipt) -> Finished:
         try:
-            answer = client.report(receipt.operator_uuid)
+            answer = client(receipt.register).report(receipt.operator_uuid)
         except atol.Unanswered as exc:
             raise AttemptFailed(str(exc)) from exc
         if answer.status == "done":

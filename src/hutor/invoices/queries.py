@@ -1,14 +1,21 @@
-"""Read models for screens: what a customer owes, and what a top-up would pay."""
+"""Read models for screens: what a customer owes, and what a top-up would pay; the one-off lines
+rendered in a period (for the closing documents)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from hutor.accounts.models import BillingAccount
 from hutor.core.money import Money
-from hutor.invoices.models import Invoice, InvoiceStatus
+from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from hutor.ledger import queries as ledger_queries
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -90,4 +97,33 @@ def owed(account: BillingAccount, balance: Money) -> Owed:
     return Owed(
         due=_due(invoices, balance, account.currency),
         nearest_due_date=min((i.due_date for i in invoices), default=None),
+    )
+
+
+# Lines that render something once, not over a period (those are services.PaidPeriod's): a
+# setup fee, a domain's restore out of the redemption period, a manual invoice's free item.
+ONE_OFF_KINDS = (LineKind.SETUP, LineKind.RESTORE, LineKind.ITEM)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def one_off_lines(
+    *, start: dt.date | None, end: dt.date, billing_account_id: int | None = None
+) -> QuerySet[InvoiceLine]:
+    """The one-off lines of the invoices paid from `start` (None: ever) to before `end` (the
+    provider's local days): what was rendered once, dated the day its invoice was paid (the
+    setup is done, the domain restored, the item delivered once it is paid). Oldest first."""
+    lines = InvoiceLine.objects.filter(
+        kind__in=ONE_OFF_KINDS,
+        invoice__status=InvoiceStatus.PAID,
+        invoice__paid_at__lt=_midnight(end),
+    )
+    if start is not None:
+        lines = lines.filter(invoice__paid_at__gte=_midnight(start))
+    if billing_account_id is not None:
+        lines = lines.filter(invoice__billing_account_id=billing_account_id)
+    return lines.select_related("invoice", "service__tariff").order_by(
+        "invoice__paid_at", "invoice_id", "position"
     )

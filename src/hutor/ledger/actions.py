@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 
 from hutor.accounts.actions import lock as lock_billing_account
 from hutor.accounts.models import BillingAccount
 from hutor.core import clock
 from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
+from hutor.core.rows import RowWriter
+from hutor.core.sequences import reserve_ids
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
 from hutor.ledger.models import (
     PAYMENT_KINDS,
@@ -164,7 +166,7 @@ def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
     return credits
 
 
-def _validate(lines: Sequence[Line]) -> None:
+def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("an entry needs at least two postings")
     sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -200,12 +202,9 @@ class EntryDraft:
 
 def post_many(
     entries: Sequence[EntryDraft],
-    *,
-    insert: Callable[[Sequence[Model]], None] | None = None,
 ) -> list[tuple[JournalEntry, bool]]:
     """Post many journal entries in one transaction, in bulk; return (entry, written now) for
-    each draft, in order. For batch work (the billing run), where post() per entry would cost a
-    few queries each.
+    each draft, in order. For batch work, where post() per entry would cost a few queries each.
 
     The rules are post()'s, entry by entry: each draft is validated like post() does (nothing is
     written if one is invalid); the billing accounts, then the ledger accounts touched, are
@@ -215,103 +214,160 @@ def post_many(
     that would take a balance below its limit raises InsufficientFunds and nothing is written,
     exactly as if the entries had been posted one after the other. The entries and postings are
     written with one INSERT each, and the touched accounts' balances and totals credited with one
-    UPDATE.
-
-    `insert`, if given, writes the new entries, then their postings, instead of bulk_create
-    (the billing run's COPY on PostgreSQL): it takes a list of unsaved instances of one model
-    and must insert them all and set their primary keys.
+    UPDATE. post_rows() is its twin for the billing run (plain tuples, no instances).
     """
+    with transaction.atomic():
+        plan = _plan_many(entries)
+        new = [(JournalEntry(**_entry_fields(d, plan.now)), d) for d in plan.new]
+        JournalEntry.objects.bulk_create([entry for entry, _draft in new])
+        if any(entry.pk is None for entry, _draft in new):  # pragma: no cover
+            raise RuntimeError("post_many needs a database that returns ids from bulk inserts")
+        Posting.objects.bulk_create(
+            Posting(entry_id=entry.pk, account_id=account.pk, amount=m.amount, currency=m.currency)
+            for entry, draft in new
+            for account, m in draft.lines
+        )
+        made = {id(draft): entry for entry, draft in new}
+        _write_balances(plan.changed)
+    return [
+        (made[id(item)], new) if isinstance(item, EntryDraft) else (item, False)
+        for item, new in plan.results
+    ]
+
+
+def post_rows(entries: Sequence[EntryDraft], *, insert: RowWriter) -> list[tuple[int, bool]]:
+    """post_many() for the billing run's batches: the same rules, locks, checks and balance
+    update, the entries and postings written by `insert` (core.rows.RowWriter: COPY on
+    PostgreSQL, executemany on SQLite) as plain tuples, with ids drawn beforehand
+    (core.sequences.reserve_ids); no model instance is built. Returns (entry id, written now)
+    for each draft, in order (an already posted key: that entry's id and False)."""
+    with transaction.atomic():
+        plan = _plan_many(entries)
+        ids = reserve_ids(JournalEntry, len(plan.new))
+        made = {id(draft): pk for draft, pk in zip(plan.new, ids, strict=True)}
+        insert.rows(
+            JournalEntry,
+            ("id", *_ENTRY),
+            [
+                (pk, *_entry_fields(d, plan.now).values())
+                for d, pk in zip(plan.new, ids, strict=True)
+            ],
+        )
+        insert.rows(
+            Posting,
+            ("entry_id", "account_id", "amount", "currency"),
+            [
+                (pk, account.pk, money.amount, money.currency)
+                for draft, pk in zip(plan.new, ids, strict=True)
+                for account, money in draft.lines
+            ],
+        )
+        _write_balances(plan.changed)
+    return [
+        (made[id(item)], new) if isinstance(item, EntryDraft) else (item.pk, False)
+        for item, new in plan.results
+    ]
+
+
+# The fields of a new journal entry as _entry_fields() gives them, in its order.
+_ENTRY = (
+    "created_at",
+    "kind",
+    "memo",
+    "reference",
+    "billing_account_id",
+    "idempotency_key",
+    "created_by_id",
+)
+
+
+def _entry_fields(draft: EntryDraft, now: datetime) -> dict[str, object]:
+    return {
+        "created_at": now,
+        "kind": draft.kind,
+        "memo": draft.memo[:300],
+        "reference": draft.reference,
+        "billing_account_id": draft.billing_account.pk if draft.billing_account else None,
+        "idempotency_key": draft.idempotency_key,
+        "created_by_id": draft.created_by.pk if draft.created_by else None,
+    }
+
+
+@dataclass
+class _Plan:
+    """What post_many() and post_rows() write, decided under the locks: for each draft either
+    itself (to write; a repeat of a key earlier in the call: that draft, not new) or the entry
+    already posted under its key, with whether it is new; the new drafts in order; the
+    changed (balance, credited, id) of the touched ledger accounts."""
+
+    now: datetime
+    results: list[tuple[EntryDraft | JournalEntry, bool]]
+    new: list[EntryDraft]
+    changed: list[tuple[Decimal, Decimal, int]]
+
+
+def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
+    """Validate, lock, look up the idempotency keys and apply the balances in the drafts'
+    order, raising InsufficientFunds as post() would (post_many's rules); in the caller's
+    transaction."""
     for draft in entries:
         _validate(draft.lines)
+    now = clock.now()
     if not entries:
-        return []
-    with transaction.atomic():
-        customers = sorted({d.billing_account.pk for d in entries if d.billing_account})
-        if customers:
-            list(
-                BillingAccount.objects.select_for_update()
-                .filter(pk__among=customers)
-                .order_by("pk")
-                .values("pk")
-            )
-        touched = sorted({account.pk for d in entries for account, _money in d.lines})
-        locked = {
-            account.pk: account
-            for account in LedgerAccount.objects.select_for_update()
-            .filter(pk__among=touched)
+        return _Plan(now, [], [], [])
+    customers = sorted({d.billing_account.pk for d in entries if d.billing_account})
+    if customers:
+        list(
+            BillingAccount.objects.select_for_update()
+            .filter(pk__among=customers)
             .order_by("pk")
-        }
-        # Idempotency keys are looked up once the accounts are locked (see post()); the unique
-        # constraint stays the last word against a concurrent writer without those locks.
-        keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
-        existing: dict[str, JournalEntry] = (
-            {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)}
-            if keys
-            else {}
+            .values("pk")
         )
-        now = clock.now()
-        balances = {pk: account.balance for pk, account in locked.items()}
-        credited = {pk: account.credited for pk, account in locked.items()}
-        results: list[tuple[JournalEntry, bool]] = []
-        new_entries: list[tuple[JournalEntry, EntryDraft]] = []
-        for draft in entries:
-            key = draft.idempotency_key
-            if key is not None and key in existing:
-                results.append((existing[key], False))
-                continue
-            deltas: dict[int, Decimal] = defaultdict(Decimal)
-            for account, money in draft.lines:
-                deltas[account.pk] += money.amount
-            for pk, credit in _credits(draft.kind, draft.lines).items():
-                credited[pk] += credit
-            for pk, delta in deltas.items():
-                balances[pk] += delta
-                account = locked[pk]
-                if account.min_balance is not None and balances[pk] < account.min_balance:
-                    raise InsufficientFunds(account.code, balances[pk], account.min_balance)
-            entry = JournalEntry(
-                created_at=now,
-                kind=draft.kind,
-                memo=draft.memo[:300],
-                reference=draft.reference,
-                billing_account_id=draft.billing_account.pk if draft.billing_account else None,
-                idempotency_key=key,
-                created_by_id=draft.created_by.pk if draft.created_by else None,
-            )
-            if key is not None:
-                existing[key] = entry
-            results.append((entry, True))
-            new_entries.append((entry, draft))
-        if not new_entries:
-            return results
-        new_rows = [entry for entry, _draft in new_entries]
-        if insert is not None:
-            insert(new_rows)
-        else:
-            JournalEntry.objects.bulk_create(new_rows)
-        if any(entry.pk is None for entry, _draft in new_entries):  # pragma: no cover
-            raise RuntimeError("post_many needs a database that returns ids from bulk inserts")
-        postings = [
-            Posting(
-                entry_id=entry.pk,
-                account_id=account.pk,
-                amount=money.amount,
-                currency=money.currency,
-            )
-            for entry, draft in new_entries
-            for account, money in draft.lines
-        ]
-        if insert is not None:
-            insert(postings)
-        else:
-            Posting.objects.bulk_create(postings)
-        changed = [
-            (balances[pk], credited[pk], pk)
-            for pk in sorted(locked)
-            if balances[pk] != locked[pk].balance or credited[pk] != locked[pk].credited
-        ]
-        _write_balances(changed)
-    return results
+    touched = sorted({account.pk for d in entries for account, _money in d.lines})
+    locked = {
+        pk: (code, balance, credited, limit)
+        for pk, code, balance, credited, limit in LedgerAccount.objects.select_for_update()
+        .filter(pk__among=touched)
+        .order_by("pk")
+        .values_list("pk", "code", "balance", "credited", "min_balance")
+    }
+    # Idempotency keys are looked up once the accounts are locked (see post()); the unique
+    # constraint stays the last word against a concurrent writer without those locks.
+    keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
+    existing: dict[str, EntryDraft | JournalEntry] = (
+        {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)}
+        if keys
+        else {}
+    )
+    balances = {pk: row[1] for pk, row in locked.items()}
+    credited = {pk: row[2] for pk, row in locked.items()}
+    results: list[tuple[EntryDraft | JournalEntry, bool]] = []
+    new: list[EntryDraft] = []
+    for draft in entries:
+        key = draft.idempotency_key
+        if key is not None and key in existing:
+            results.append((existing[key], False))
+            continue
+        deltas: dict[int, Decimal] = defaultdict(Decimal)
+        for account, money in draft.lines:
+            deltas[account.pk] += money.amount
+        for pk, credit in _credits(draft.kind, draft.lines).items():
+            credited[pk] += credit
+        for pk, delta in deltas.items():
+            balances[pk] += delta
+            code, _balance, _credited, limit = locked[pk]
+            if limit is not None and balances[pk] < limit:
+                raise InsufficientFunds(code, balances[pk], limit)
+        if key is not None:
+            existing[key] = draft
+        results.append((draft, True))
+        new.append(draft)
+    changed = [
+        (balances[pk], credited[pk], pk)
+        for pk in sorted(locked)
+        if balances[pk] != locked[pk][1] or credited[pk] != locked[pk][2]
+    ]
+    return _Plan(now, results, new, changed)
 
 
 def _write_balances(changed: list[tuple[Decimal, Decimal, int]]) -> None:
@@ -344,42 +400,67 @@ def _write_balances(changed: list[tuple[Decimal, Decimal, int]]) -> None:
 # so two transactions creating the same account at once both end with the one row.
 
 
-def _get_or_create(
-    *, code: str, currency: str, kind: str, name: str, **extra: object
-) -> LedgerAccount:
-    account = LedgerAccount.objects.filter(code=code, currency=currency).first()
+@dataclass(frozen=True)
+class AccountSpec:
+    """A ledger account as it is made on first use; its code and currency name it."""
+
+    code: str
+    currency: str
+    kind: str
+    name: str
+    billing_account_id: int | None = None
+    min_balance: Decimal | None = None
+
+
+def _get_or_create(spec: AccountSpec) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(code=spec.code, currency=spec.currency).first()
     if account is None:
         LedgerAccount.objects.bulk_create(
-            [LedgerAccount(code=code, currency=currency, kind=kind, name=name, **extra)],
+            [
+                LedgerAccount(
+                    code=spec.code,
+                    currency=spec.currency,
+                    kind=spec.kind,
+                    name=spec.name,
+                    billing_account_id=spec.billing_account_id,
+                    min_balance=spec.min_balance,
+                )
+            ],
             ignore_conflicts=True,
         )
-        account = LedgerAccount.objects.get(code=code, currency=currency)
+        account = LedgerAccount.objects.get(code=spec.code, currency=spec.currency)
     return account
 
 
-def customer_account(billing_account: BillingAccount) -> LedgerAccount:
+def customer_spec(billing_account: BillingAccount) -> AccountSpec:
     """The billing account's balance; it may not go below zero."""
-    return _get_or_create(
+    return AccountSpec(
         code=f"customer:{billing_account.number}",
         currency=billing_account.currency,
         kind=LedgerAccountKind.CUSTOMER_BALANCE,
         name=f"Balance of {billing_account.number}",
-        billing_account=billing_account,
+        billing_account_id=billing_account.pk,
         min_balance=Decimal(0),
     )
 
 
+def customer_account(billing_account: BillingAccount) -> LedgerAccount:
+    return _get_or_create(customer_spec(billing_account))
+
+
 def revenue_account(service_type_code: str, currency: str) -> LedgerAccount:
     return _get_or_create(
-        code=f"revenue:{service_type_code}",
-        currency=currency,
-        kind=LedgerAccountKind.REVENUE,
-        name=f"Revenue: {service_type_code}",
+        AccountSpec(
+            code=f"revenue:{service_type_code}",
+            currency=currency,
+            kind=LedgerAccountKind.REVENUE,
+            name=f"Revenue: {service_type_code}",
+        )
     )
 
 
-def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
-    return _get_or_create(
+def clearing_spec(method_slug: str, currency: str) -> AccountSpec:
+    return AccountSpec(
         code=f"clearing:{method_slug}",
         currency=currency,
         kind=LedgerAccountKind.CLEARING,
@@ -387,19 +468,27 @@ def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
     )
 
 
+def clearing_account(method_slug: str, currency: str) -> LedgerAccount:
+    return _get_or_create(clearing_spec(method_slug, currency))
+
+
 def bank_account(settlement_account: str, currency: str) -> LedgerAccount:
     return _get_or_create(
-        code=f"bank:{settlement_account}",
-        currency=currency,
-        kind=LedgerAccountKind.BANK,
-        name=f"Bank account {settlement_account}",
+        AccountSpec(
+            code=f"bank:{settlement_account}",
+            currency=currency,
+            kind=LedgerAccountKind.BANK,
+            name=f"Bank account {settlement_account}",
+        )
     )
 
 
 def adjustments_account(currency: str) -> LedgerAccount:
     return _get_or_create(
-        code="adjustments",
-        currency=currency,
-        kind=LedgerAccountKind.ADJUSTMENTS,
-        name="Adjustments",
+        AccountSpec(
+            code="adjustments",
+            currency=currency,
+            kind=LedgerAccountKind.ADJUSTMENTS,
+            name="Adjustments",
+        )
     )

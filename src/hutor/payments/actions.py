@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from hutor.invoices.models import Invoice
 from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
 from hutor.ledger.models import EntryKind
+from hutor.ledger.posting import post_one
 from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.payments import events as payment_events
 from hutor.payments import numbers
@@ -134,10 +136,11 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
     Refused: another currency (no balance to put it on), a payment already credited by another
     transaction, a transaction already credited to another payment.
 
-    The queries are the few the work needs (docs/performance.md, "Payment notifications"): the
-    billing account's lock, the payment's, the two ledger accounts, one post_many (its atomic
-    block is the one savepoint), the payment's row, the event, the open invoices (settled by
-    invoices.actions only when there are any) and the email's row.
+    The statements are the few the work needs, written by hand where the ORM's building of
+    them was the cost (docs/performance.md, "Payment notifications"): the billing account's
+    lock, the payment's, ledger.posting.post_one (the ledger accounts' lock, the entry keyed
+    by the transaction, the postings, the balances; no savepoint), the payment's row, the event,
+    the open invoices (settled by invoices.actions only when there are any), the email's row.
     """
     if amount.currency != payment.currency:
         raise NotificationRejected("the amount or currency differs from the payment's")
@@ -147,50 +150,40 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
     method = payment.method
     with transaction.atomic():
         lock_billing_account(account)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        payment.billing_account, payment.method = account, method  # read already, not again
+        _lock(payment)
         if payment.status == PaymentStatus.SUCCEEDED:
             if payment.gateway_transaction_id == transaction_id:
                 return payment, False
             raise NotificationRejected("the payment was already credited by another transaction")
         now = clock.now()
         reasons = review_reasons(payment, amount, now=now)
-        customer = ledger.customer_account(account)
-        ((entry, created),) = ledger.post_many(
-            [
-                ledger.EntryDraft(
-                    lines=[
-                        (ledger.clearing_account(method.slug, payment.currency), -amount),
-                        (customer, amount),
-                    ],
-                    kind=EntryKind.TOP_UP,
-                    memo=f"Payment {payment.number} ({method.slug})",
-                    reference=payment.number,
-                    billing_account=account,
-                    idempotency_key=f"payment:{method.slug}:{transaction_id}",
-                )
-            ]
+        customer = ledger.customer_spec(account)
+        posted = post_one(
+            lines=[
+                (ledger.clearing_spec(method.slug, payment.currency), -amount),
+                (customer, amount),
+            ],
+            kind=EntryKind.TOP_UP,
+            memo=f"Payment {payment.number} ({method.slug})",
+            reference=payment.number,
+            billing_account=account,
+            idempotency_key=f"payment:{method.slug}:{transaction_id}",
         )
-        if not created:  # the key is posted, yet this payment is not credited: another one is
+        if (
+            not posted.created
+        ):  # the key is posted, yet this payment is not credited: another one is
             raise NotificationRejected("the transaction was already credited to another payment")
         payment.status = PaymentStatus.SUCCEEDED
         payment.amount = amount.amount
         payment.gateway_transaction_id = transaction_id
-        payment.credit_entry = entry
+        payment.credit_entry_id = posted.entry_id
         payment.completed_at = now
         payment.review_reasons = reasons
-        payment.save(
-            update_fields=[
-                "status",
-                "amount",
-                "gateway_transaction_id",
-                "credit_entry",
-                "completed_at",
-                "review_reasons",
-            ]
-        )
+        _write(payment, CREDITED_FIELDS)
         payment_events.credited(payment)
-        settled = settle_open_invoices(billing_account=account, customer=customer)
+        settled = settle_open_invoices(
+            billing_account=account, customer=posted.accounts[customer.code, customer.currency]
+        )
         enqueue_many(
             emails=[
                 EmailDraft(
@@ -212,6 +205,51 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
         )
     log.info("payment %s credited: %s", payment.number, payment.money)
     return payment, True
+
+
+# What crediting writes on the payment's row.
+CREDITED_FIELDS = (
+    "status",
+    "amount",
+    "gateway_transaction_id",
+    "credit_entry",
+    "completed_at",
+    "review_reasons",
+)
+
+
+def _lock(payment: Payment) -> None:
+    """Lock the payment's row; what decides a credit (its status, the transaction it was
+    credited by) is read under the lock. The instance was read before the lock: when another
+    transaction changed it meanwhile (failed, expired, credited), it is read again whole."""
+    table = connection.ops.quote_name(Payment._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status, gateway_transaction_id FROM {table} WHERE id = %s{lock}",  # noqa: S608
+            [payment.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - payments are never deleted
+        raise Payment.DoesNotExist(payment.pk)
+    if tuple(row) != (payment.status, payment.gateway_transaction_id):
+        payment.refresh_from_db(fields=[f.name for f in Payment._meta.concrete_fields])
+
+
+def _write(payment: Payment, names: tuple[str, ...]) -> None:
+    """save(update_fields=names) as one UPDATE, the values converted by their fields."""
+    fields = [f for f in map(Payment._meta.get_field, names) if isinstance(f, Field)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Payment._meta.db_table)} SET "  # noqa: S608
+        + ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        + " WHERE id = %s"
+    )
+    params = [
+        field.get_db_prep_save(getattr(payment, field.attname), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, payment.pk])
 
 
 def review_reasons(payment: Payment, amount: Money, *, now: dt.datetime) -> list[dict[str, Any]]:

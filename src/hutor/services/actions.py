@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -18,6 +19,7 @@ from hutor.core import clock
 from hutor.core.money import Money
 from hutor.core.rows import Row, RowWriter
 from hutor.invoices.actions import LineDraft, cancel_invoice, issue_invoice, settle_open_invoices
+from hutor.invoices.issuing import IssuedInvoice, IssuedLine
 from hutor.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from hutor.services import calculations, expiry, lifecycle, tariffs
 from hutor.services.calculations import add_months
@@ -350,8 +352,8 @@ def retry_task(*, task: ProvisioningTask) -> ProvisioningTask:
 
 def apply_paid_renewals(
     *,
-    invoices: list[Invoice],
-    lines: list[InvoiceLine],
+    invoices: Sequence[Invoice | IssuedInvoice],
+    lines: Sequence[InvoiceLine | IssuedLine],
     actor: str = Actor.PAYMENT,
     insert: RowWriter | None = None,
 ) -> list[int]:
@@ -365,15 +367,16 @@ def apply_paid_renewals(
     apply_paid_invoice does), records the paid period with what was paid for it, and
     reactivates a lapsed service through the lifecycle; the services are updated in one
     statement (one per new paid-until date on SQLite), and the paid periods are written by
-    `insert` as plain tuples when the caller passes its row writer. Any other invoice (an
-    order, a tariff change) goes through apply_paid_invoice itself, so both stay one rule.
-    Returns the reactivated ids.
+    `insert` as plain tuples when the caller passes its row writer (the billing run, whose
+    invoices and lines are rows too: invoices.issuing.IssuedInvoice, IssuedLine). Any
+    other invoice (an order, a tariff change) goes through apply_paid_invoice itself, so
+    both stay one rule. Returns the reactivated ids.
     """
     if not invoices:
         return []
     today = clock.today()
     now = clock.now()
-    by_invoice: dict[int, list[InvoiceLine]] = {}
+    by_invoice: dict[int | None, list[InvoiceLine | IssuedLine]] = {}
     for line in lines:
         by_invoice.setdefault(line.invoice_id, []).append(line)
     service_ids = {line.service_id for line in lines if line.service_id is not None}
@@ -399,6 +402,8 @@ def apply_paid_renewals(
             or current[line.service_id][0] not in RENEWABLE
             for line in own
         ):
+            if not isinstance(invoice, Invoice):  # pragma: no cover (renewals only, checked)
+                raise TypeError(f"invoice {invoice.pk}: only renewals are paid as rows")
             apply_paid_invoice(invoice, actor=actor)
             continue
         for line in own:

@@ -1,8 +1,9 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.dispatch import receiver
 
-from hutor.invoices.models import Invoice, InvoiceLine
+from hutor.invoices.models import Invoice
 from hutor.invoices.signals import invoice_cancelled, invoice_paid, invoices_paid
 from hutor.services.actions import (
     apply_cancelled_invoice,
@@ -23,6 +24,6 @@ def on_invoice_cancelled(sender: type[Invoice], invoice: Invoice, **kwargs: Any)
 
 @receiver(invoices_paid, sender=Invoice, dispatch_uid="services.apply_paid_renewals")
 def on_invoices_paid(
-    sender: type[Invoice], invoices: list[Invoice], lines: list[InvoiceLine], **kwargs: Any
+    sender: type[Invoice], invoices: Sequence[Any], lines: Sequence[Any], **kwargs: Any
 ) -> None:
     apply_paid_renewals(invoices=invoices, lines=lines, insert=kwargs.get("insert"))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hutor.core import clock
-from hutor.core.events import RowWriter
+from hutor.core.events import PublishedRow, RowWriter
 from hutor.core.models import Event
 from hutor.webhooks.models import Delivery, DeliveryStatus, Endpoint
 
@@ -23,28 +23,33 @@ def group_of(endpoint_id: int, account_id: int | None) -> str:
 
 
 def fan_out(
-    sender: type[Event], events: Sequence[Event], insert: RowWriter | None = None, **kwargs: Any
+    sender: type[Event],
+    events: Sequence[Event | PublishedRow],
+    insert: RowWriter | None = None,
+    **kwargs: Any,
 ) -> None:
     endpoints = list(Endpoint.objects.filter(enabled=True).values_list("pk", "events"))
     if not endpoints:
         return
     now = clock.now()
     rows = [
-        Delivery(
-            endpoint_id=endpoint_id,
-            event_id=event.pk,
-            group=group_of(endpoint_id, event.account_id),
-            status=DeliveryStatus.PENDING,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        (endpoint_id, event.pk, group_of(endpoint_id, event.account_id), now, now)
         for event in events
         for endpoint_id, kinds in endpoints
         if event.kind in kinds
     ]
     if not rows:
         return
-    if insert is not None:
-        insert(rows)
+    if insert is not None:  # the billing run's row writer: plain tuples (status pending)
+        insert.rows(Delivery, _DELIVERY, rows)
     else:
-        Delivery.objects.bulk_create(rows)
+        Delivery.objects.bulk_create(
+            [
+                Delivery(status=DeliveryStatus.PENDING, **dict(zip(_DELIVERY, row, strict=True)))
+                for row in rows
+            ]
+        )
+
+
+# A new delivery's fields as fan_out() gives them (the others at their defaults: pending).
+_DELIVERY = ("endpoint_id", "event_id", "group", "next_attempt_at", "created_at")

@@ -322,12 +322,17 @@ def advance_invoice(payment) -> int:
     from decimal import Decimal
 
     from hutor.core import clock
+    from hutor.core.models import Provider
     from hutor.documents.models import AdvanceInvoice
 
     found = AdvanceInvoice.objects.filter(payment=payment).first()
     if found is None:
+        company = Provider.current() or Provider.objects.create(
+            legal_name="ООО «Матрица»", inn="7707083893", address="Москва"
+        )
         found = AdvanceInvoice.objects.create(
             year=2026,
+            company=company,
             number=1,
             issued_on=dt.date(2026, 3, 2),
             payment=payment,

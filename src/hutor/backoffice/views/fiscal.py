@@ -28,9 +28,9 @@ FILTERS = {
 def receipts(request: HttpRequest) -> HttpResponse:
     """Every role that sees payments sees their receipts; accountants retry failed ones."""
     show = request.GET.get("show", "")
-    rows = FiscalReceipt.objects.select_related("payment__billing_account").order_by(
-        "-created_at", "-pk"
-    )
+    rows = FiscalReceipt.objects.select_related(
+        "payment__billing_account", "register__provider"
+    ).order_by("-created_at", "-pk")
     if show in FILTERS:
         rows = rows.filter(status__in=FILTERS[show])
     counts = {

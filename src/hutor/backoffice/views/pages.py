@@ -180,7 +180,11 @@ def payment(request: HttpRequest, number: str) -> HttpResponse:
             "document_pdf": document_pdf,
             "refundable": actions.refundable(item),
             "refunds": refunds,
-            "fiscal_receipts": list(item.fiscal_receipts.order_by("created_at", "pk")),
+            "fiscal_receipts": list(
+                item.fiscal_receipts.select_related("register__provider").order_by(
+                    "created_at", "pk"
+                )
+            ),
             "review_reasons": reasons,
             "audit": AuditEntry.objects.filter(
                 object_type="payment", object_id=item.number

@@ -111,30 +111,6 @@ def test_the_fast_path_writes_the_portable_paths_rows(renewal_day, monkeypatch):
         assert fast[table] == rows, table
 
 
-@postgresql_only
-def test_copy_insert_skips_existing_keys_like_ignore_conflicts(db):
-    with time_machine.travel(NOON, tick=False):
-        now = clock.now()
-
-        def email(key: str) -> OutboxEmail:
-            return OutboxEmail(
-                key=key,
-                template="invoice_issued",
-                to_email="a@example.com",
-                params={"invoice": key, "n": 1},
-                next_attempt_at=now,
-                created_at=now,
-            )
-
-        email("a").save()
-    existing = OutboxEmail.objects.get(key="a")
-    new = [email("a"), email("b"), email("c")]
-    fastpath.copy_insert(new, skip_existing="key")
-    assert new[0].pk is None and new[1].pk and new[2].pk
-    assert OutboxEmail.objects.get(key="a").pk == existing.pk
-    assert OutboxEmail.objects.get(pk=new[2].pk).params == {"invoice": "c", "n": 1}
-
-
 def test_plain_tuples_are_written_as_bulk_create_writes_the_instances(account_factory):
     """write_rows (the run's tuples, on either database): the same columns as bulk_create,
     the unnamed fields at their defaults (a callable default called per row), keys already

@@ -1,6 +1,8 @@
 """`__among` (core/lookups.py) selects what `__in` selects, on either database: on PostgreSQL
 as one array parameter."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -51,3 +53,24 @@ def test_among_on_a_foreign_key(account_factory):
     assert by_object == {accounts[0].pk}
     if connection.vendor == "postgresql":
         assert all("= ANY(" in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_plain_values_go_as_one_parameter_and_others_are_converted_as_in_converts_them():
+    Sequence.objects.bulk_create(Sequence(name=f"one-{i}", next_value=i) for i in range(1, 6))
+    ids = dict(Sequence.objects.filter(name__startswith="one-").values_list("name", "pk"))
+    one_parameter = "json_each(" if connection.vendor == "sqlite" else "= ANY("
+
+    def chosen(queryset: Any) -> list[str]:
+        return sorted(queryset.filter(name__startswith="one-").values_list("name", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert chosen(Sequence.objects.exclude(name__among=["one-1", "one-2", None])) == [
+            "one-3",
+            "one-4",
+            "one-5",
+        ]
+        assert chosen(Sequence.objects.filter(pk__among=[ids["one-4"], ids["one-4"]])) == ["one-4"]
+    assert all(one_parameter in query["sql"] for query in queries.captured_queries)
+    # Strings for an integer key: converted, as `__in` converts them (the same rows).
+    assert chosen(Sequence.objects.filter(pk__among=[str(ids["one-5"])])) == ["one-5"]

@@ -60,7 +60,9 @@ def test_an_act_per_company_each_in_its_own_gapless_series(two_companies_custome
         assert act_a.provider["inn"] == a.inn and act_b.provider["inn"] == b.inn
         assert act_b.provider["settlement_account"] == b.settlement_account
         assert [line.service.tariff for line in act_a.lines.all()] == [catalog.start]
-        assert [line.service.tariff for line in act_b.lines.all()] == [catalog.vps1]
+        # The VPS's month and its setup fee (a one-off charge, paid with the order): B's.
+        assert [line.service.tariff for line in act_b.lines.all()] == [catalog.vps1] * 2
+        assert act_b.lines.get(invoice_line__isnull=False).amount == Decimal("500.00")
     for company in (a, b):
         numbers = ClosingDocument.objects.filter(company=company).values_list("number", flat=True)
         assert sorted(numbers) == [1, 2, 3]  # gapless, per company

@@ -22,14 +22,23 @@ pytestmark = pytest.mark.django_db
 # March 2026: hosting «Профи», VPS-1 and administration «Базовое» each paid for 01.03–01.04
 # (a month), and the domain romashka.ru paid 199.00 for 15.01.2026–15.01.2027 (365 days), of
 # which March holds 31: 199 × 76/365 − 199 × 45/365 = 41.44 − 24.53 = 16.91.
-# The lines come in the order the services were ordered: the domain first.
-AMOUNTS = [Decimal("16.91"), Decimal("499.00"), Decimal("990.00"), Decimal("3000.00")]
+# The VPS-1's setup fee, 500.00, paid with its order on 01.03, is a one-off charge rendered
+# that day. The lines come in the order the services were ordered (the domain first), then
+# the one-off charges.
+AMOUNTS = [
+    Decimal("16.91"),
+    Decimal("499.00"),
+    Decimal("990.00"),
+    Decimal("3000.00"),
+    Decimal("500.00"),
+]
+TOTAL = "5005.91"
 EXAMPLES = {
     # regime, rate: the lines' VAT, the act's VAT
-    ("general", Decimal(22)): (["3.05", "89.98", "178.52", "540.98"], "812.53"),
-    ("general", Decimal(20)): (["2.82", "83.17", "165.00", "500.00"], "750.99"),
-    ("simplified_vat5", Decimal(5)): (["0.81", "23.76", "47.14", "142.86"], "214.57"),
-    ("simplified_vat7", Decimal(7)): (["1.11", "32.64", "64.77", "196.26"], "294.78"),
+    ("general", Decimal(22)): (["3.05", "89.98", "178.52", "540.98", "90.16"], "902.69"),
+    ("general", Decimal(20)): (["2.82", "83.17", "165.00", "500.00", "83.33"], "834.32"),
+    ("simplified_vat5", Decimal(5)): (["0.81", "23.76", "47.14", "142.86", "23.81"], "238.38"),
+    ("simplified_vat7", Decimal(7)): (["1.11", "32.64", "64.77", "196.26", "32.71"], "327.49"),
     ("simplified", None): (None, None),
 }
 
@@ -61,20 +70,24 @@ def test_a_month_of_services_under_each_regime(march, provider, regime, rate):
     act = ClosingDocument.objects.get(month="2026-03-01")
     lines = list(act.lines.all())
     assert [line.amount for line in lines] == AMOUNTS
-    assert act.total == Decimal("4505.91") and act.issued_on == dt.date(2026, 3, 31)
+    assert act.total == Decimal(TOTAL) and act.issued_on == dt.date(2026, 3, 31)
+    assert lines[-1].description_ru == (
+        f"Подключение: VPS-1, 01.03.2026 (счёт № {lines[-1].invoice_line.invoice.number})"
+    )
+    assert (lines[-1].start, lines[-1].end) == (dt.date(2026, 3, 1), dt.date(2026, 3, 1))
     vats, vat = EXAMPLES[(regime, rate)]
     if vats is None:
         assert act.vat_amount is None and not closing_pdf.has_invoice_factura(act)
         text = " ".join(_text(closing_pdf.render_pdf(act, "ru")).split())
-        assert "Без НДС" in text and "Итого: 4 505,91" in text
+        assert "Без НДС" in text and "Итого: 5 005,91" in text
         return
     assert [str(line.vat_amount) for line in lines] == vats
     assert act.vat_amount == Decimal(vat) and act.vat_rate == rate
     text = " ".join(_text(closing_pdf.render_pdf(act, "ru")).split())
     assert f"В том числе НДС {rate}%: {vat.replace('.', ',')}" in text
     factura = " ".join(_text(closing_pdf.render_invoice_factura_pdf(act, "ru")).split())
-    without = f"{Decimal('4505.91') - Decimal(vat):,.2f}".replace(",", " ").replace(".", ",")
-    assert f"Всего к оплате {without} X {vat.replace('.', ',')} 4 505,91" in factura
+    without = f"{Decimal(TOTAL) - Decimal(vat):,.2f}".replace(",", " ").replace(".", ",")
+    assert f"Всего к оплате {without} X {vat.replace('.', ',')} 5 005,91" in factura
 
 
 def test_the_same_services_across_the_new_year(account_factory, catalog, top_up, provider):

@@ -58,12 +58,19 @@ def register(provider, atol):
         rate=Decimal(22),
         effective_from=dt.date(2026, 1, 1),
     )
+    return make_register(provider, atol, (LOGIN, PASSWORD, GROUP), "test-hosting.ru")
+
+
+def make_register(provider, atol, login: tuple[str, str, str], site: str) -> CashRegister:
+    """A company's cash register at the fake operator: (login, password, group code), and the
+    company's site (the place of settlement, and kassa@ it as the seller's email)."""
+    name, password, group = login
     return CashRegister.objects.create(
         provider=provider,
-        login=LOGIN,
-        password=PASSWORD,
-        group_code=GROUP,
+        login=name,
+        password=password,
+        group_code=group,
         base_url=atol.base_url,
-        payment_address="https://test-hosting.ru",
-        company_email="kassa@test-hosting.ru",
+        payment_address=f"https://{site}",
+        company_email=f"kassa@{site}",
     )

@@ -32,8 +32,11 @@ class FakeAtol:
     """The part of ATOL Online v5 Hutor uses, in memory."""
 
     def __init__(self) -> None:
-        self.receipts: dict[str, dict] = {}  # uuid -> {operation, body, external_id}
-        self.by_external_id: dict[str, str] = {}
+        self.receipts: dict[str, dict] = {}  # uuid -> {operation, body, group}
+        self.by_external_id: dict[tuple[str, str], str] = {}  # (group, external_id) -> uuid
+        # The operator's clients: login -> (password, group code, token). A login gets a token
+        # for its own group code only (a cash register per company, each its own login).
+        self.logins: dict[str, tuple[str, str, str]] = {LOGIN: (PASSWORD, GROUP, TOKEN)}
         self.requests: list[dict] = []  # verb, path, token, body of every request
         self.down = False  # the service is unreachable: every request answers 503, nothing kept
         self.lost_answers = 0  # register the next N receipts, then answer 503 (answer lost)
@@ -55,38 +58,40 @@ class FakeAtol:
         if verb == "POST" and route == "getToken":
             # «Получение токена авторизации»: POST getToken {"login", "pass"} →
             # 200 {"error": null, "token", "timestamp"}; a wrong pair → 401, code 12.
-            if body != {"login": LOGIN, "pass": PASSWORD}:
+            known = self.logins.get((body or {}).get("login", ""))
+            if known is None or (body or {}).get("pass") != known[0]:
                 return 401, {"error": _error(12, "Неверный логин или пароль"), "timestamp": STAMP}
-            return 200, {"error": None, "token": TOKEN, "timestamp": STAMP}
-        if token != TOKEN:
+            return 200, {"error": None, "token": known[2], "timestamp": STAMP}
+        groups = {tok: grp for _pass, grp, tok in self.logins.values()}
+        if token not in groups:
             # «Коды ошибок»: 10 MissingToken, HTTP 401.
             return 401, {"error": _error(10, "Не распознан токен запроса"), "timestamp": STAMP}
         group, _sep, rest = route.partition("/")
-        if group != GROUP:
+        if group != groups[token]:
             return 401, {
                 "error": _error(20, "Код группы, указанный в запросе, не соответствует токену"),
                 "timestamp": STAMP,
             }
         if verb == "POST" and rest in ("sell", "sell_refund"):
-            return self.register(rest, body or {})
+            return self.register(group, rest, body or {})
         if verb == "GET" and rest.startswith("report/"):
-            return self.report(rest.removeprefix("report/"))
+            return self.report(group, rest.removeprefix("report/"))
         return 400, {"error": _error(40, "Некорректный запрос"), "timestamp": STAMP}
 
-    def register(self, operation: str, body: dict) -> tuple[int, dict]:
+    def register(self, group: str, operation: str, body: dict) -> tuple[int, dict]:
         """«Регистрация документа» (POST <group_code>/sell, sell_refund): 200 {"uuid",
         "status": "wait", "error": null, "timestamp"}. A repeated external_id: HTTP 400, code 33
         («В системе существует чек с external_id …»), status wait, with the first uuid. An
         invalid receipt (the total not the sum of the items): HTTP 400, code 32, status fail."""
         external_id = body.get("external_id", "")
-        if external_id in self.by_external_id:
+        if (group, external_id) in self.by_external_id:
             return 400, {
-                "uuid": self.by_external_id[external_id],
+                "uuid": self.by_external_id[group, external_id],
                 "status": "wait",
                 "error": _error(
                     33,
                     f'В системе существует чек с external_id : "{external_id}" и '
-                    f'group_code: "{GROUP}"',
+                    f'group_code: "{group}"',
                 ),
                 "timestamp": STAMP,
             }
@@ -100,20 +105,25 @@ class FakeAtol:
                 "timestamp": STAMP,
             }
         receipt_uuid = str(uuid.uuid4())
-        self.receipts[receipt_uuid] = {"operation": operation, "body": body, "waits": self.waits}
-        self.by_external_id[external_id] = receipt_uuid
+        self.receipts[receipt_uuid] = {
+            "operation": operation,
+            "body": body,
+            "group": group,
+            "waits": self.waits,
+        }
+        self.by_external_id[group, external_id] = receipt_uuid
         if self.lost_answers:
             self.lost_answers -= 1
             return 503, {}
         return 200, {"uuid": receipt_uuid, "status": "wait", "error": None, "timestamp": STAMP}
 
-    def report(self, receipt_uuid: str) -> tuple[int, dict]:
+    def report(self, group: str, receipt_uuid: str) -> tuple[int, dict]:
         """«Получение результата обработки документа» (GET <group_code>/report/<uuid>):
         status wait (payload null), done (payload with the fiscal attributes) or fail."""
         receipt = self.receipts.get(receipt_uuid)
-        if receipt is None:
+        if receipt is None or receipt["group"] != group:  # another group's: not found there
             return 400, {"error": _error(30, f'Передан некорректный UUID : "{receipt_uuid}"')}
-        common = {"uuid": receipt_uuid, "timestamp": STAMP, "group_code": GROUP}
+        common = {"uuid": receipt_uuid, "timestamp": STAMP, "group_code": receipt["group"]}
         if self.fail_reports:
             error = _error(1, "Превышено время ожидания чека в очереди", "timeout")
             return 200, {**common, "status": "fail", "error": error, "payload": None}

@@ -95,14 +95,72 @@ def test_a_cached_total_credited_changed_behind_the_ledgers_back_fails_the_check
     assert CACHED_BALANCE not in output  # the balance itself is intact
 
 
-def test_each_invariant_is_one_query(busy_ledger):
+def test_the_full_check_reads_the_postings_in_two_passes(busy_ledger):
+    """The entry pass and the account pass, whatever is broken, and a count of the entries: the
+    count and the examples of each invariant come from the same pass."""
+    with CaptureQueriesContext(connection) as sound:
+        assert checks.run().ok
     raw_sql(
         "UPDATE ledger_ledgeraccount SET balance = 1, credited = 2 WHERE id = %s", busy_ledger.pk
     )
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as broken:
         report = checks.run()
     assert {v.invariant for v in report.violations} == {CACHED_BALANCE, CACHED_CREDITED}
-    assert len(queries) == len(checks.INVARIANTS) + 1  # and one for the totals
+    for queries in (sound, broken):
+        # On PostgreSQL, also the transaction that holds work_mem (checks.WORK_MEM).
+        sql = [q["sql"] for q in queries.captured_queries if "ledger_" in q["sql"]]
+        assert len([q for q in sql if "ledger_posting" in q]) == 2, sql
+        assert len(sql) == 3, sql
+
+
+def test_each_invariant_keeps_its_own_examples_and_count(account_factory):
+    """Twelve broken balances do not crowd out the three broken totals credited."""
+    accounts = [actions.customer_account(account_factory()) for _ in range(15)]
+    for account in accounts[:12]:
+        raw_sql("UPDATE ledger_ledgeraccount SET balance = 1 WHERE id = %s", account.pk)
+    for account in accounts[12:]:
+        raw_sql("UPDATE ledger_ledgeraccount SET credited = 5 WHERE id = %s", account.pk)
+
+    report = checks.run()
+
+    counts = {v.invariant: (v.count, len(v.examples)) for v in report.violations}
+    assert counts == {CACHED_BALANCE: (12, 10), CACHED_CREDITED: (3, 3)}
+    assert report.accounts == 15
+
+
+def test_an_entry_in_two_currencies_is_summed_per_currency(customer, clearing):
+    """post() allows an entry in several currencies if each sums to zero: its overall sum says
+    nothing, so the check sums it per currency."""
+    usd_in = actions.clearing_account("card", "USD")
+    usd_out = actions.clearing_account("bank", "USD")
+    rub_out = actions.clearing_account("bank", "RUB")
+    both = JournalEntry.objects.create(created_at="2026-01-01T00:00Z", kind=EntryKind.ADJUSTMENT)
+    for account, amount, currency in [
+        (clearing, "-1.00", "RUB"),
+        (rub_out, "1.00", "RUB"),
+        (usd_in, "-2.00", "USD"),
+        (usd_out, "2.00", "USD"),
+    ]:
+        Posting.objects.create(
+            entry=both, account=account, amount=Decimal(amount), currency=currency
+        )
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = -1 WHERE id = %s", clearing.pk)
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = 1 WHERE id = %s", rub_out.pk)
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = -2 WHERE id = %s", usd_in.pk)
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = 2 WHERE id = %s", usd_out.pk)
+    assert checks.run().ok
+
+    # Two wrongs that cancel overall: +3 RUB and -3 USD.
+    odd = JournalEntry.objects.create(created_at="2026-01-01T00:00Z", kind=EntryKind.ADJUSTMENT)
+    Posting.objects.create(entry=odd, account=rub_out, amount=Decimal("3.00"), currency="RUB")
+    Posting.objects.create(entry=odd, account=usd_out, amount=Decimal("-3.00"), currency="USD")
+
+    [sums] = [v for v in checks.run().violations if v.invariant == ENTRY_SUMS_TO_ZERO]
+    assert sums.count == 2
+    assert sorted(sums.examples) == [
+        f"entry #{odd.pk}: RUB sums to 3.00",
+        f"entry #{odd.pk}: USD sums to -3.00",
+    ]
 
 
 def test_a_customer_balance_set_below_zero_fails_the_check(busy_ledger):

@@ -6,12 +6,15 @@ payment's own number (never an invoice number: no invoice exists). Both carry th
 56042-2014 payment QR code, and both ask the bank to quote the billing account and the payment
 number in the purpose, which is what the statement import matches on (bank/matching.py).
 
-The documents are rendered from the provider's *current* requisites (Provider.current()) and
-the billing account's, at rendering time. A bank document is a request to pay, not an issued
-invoice: were the provider's bank account to change, a reprint shows the account the money
-must now go to, and a payment made by an older print still arrives on an account that is ours
-(or the bank returns it). Issued invoices, by contrast, print their frozen snapshot
-(invoices.documents).
+The documents are rendered from the *current* requisites and primary bank account of the
+company the top-up is for (payments.companies.company_of: the invoice's company when an
+invoice's page started it, else the method's company, else the company billing the customer's
+kind, else the default) and the billing account's, at rendering time; the money then arrives on
+that company's account, and the statement import attributes it to that company. A bank
+document is a request to pay, not an issued invoice: were the company's bank account to
+change, a reprint shows the account the money must now go to, and a payment made by an older
+print still arrives on an account that is ours (or the bank returns it). Issued invoices, by
+contrast, print their frozen snapshot (invoices.documents).
 
 The documents are Russian: Russian banks read them. The page around the HTML version follows
 the customer's language (templates/payments/bank/page.html).
@@ -31,6 +34,7 @@ from hutor.core import payment_qr
 from hutor.core.models import Provider
 from hutor.core.words import amount_in_words_ru
 from hutor.invoices.exceptions import ProviderNotConfigured
+from hutor.payments.companies import company_of
 from hutor.taxes.calculations import label_ru, vat_included
 from hutor.taxes.queries import terms_on
 
@@ -46,8 +50,9 @@ def document_kind(account: BillingAccount) -> str:
     return RECEIPT if account.kind == AccountKind.INDIVIDUAL else BILL
 
 
-def provider() -> Provider:
-    current = Provider.current()
+def provider(payment: Payment) -> Provider:
+    """The company whose requisites and bank account the payment's documents print."""
+    current = company_of(payment)
     if current is None:
         raise ProviderNotConfigured(
             "the provider's requisites are not set (admin: Core > Provider requisites)"
@@ -74,7 +79,7 @@ def vat_clause(payment: Payment, requisites: Provider) -> str:
 def purpose(payment: Payment, requisites: Provider | None = None) -> str:
     """The purpose of payment: the billing account and the payment number, as the statement
     import reads them back."""
-    requisites = requisites or provider()
+    requisites = requisites or provider(payment)
     return (
         f"Пополнение баланса биллинг-аккаунта № {payment.billing_account.number}, "
         f"платёж № {payment.number}. {vat_clause(payment, requisites)}"
@@ -89,7 +94,7 @@ def payer_name_parts(account: BillingAccount) -> dict[str, str]:
 
 
 def qr_payload(payment: Payment, requisites: Provider | None = None) -> str:
-    requisites = requisites or provider()
+    requisites = requisites or provider(payment)
     account = payment.billing_account
     extra: dict[str, str] = {"PersAcc": account.number}
     extra.update(payer_name_parts(account))
@@ -122,7 +127,7 @@ def _cells(value: str, width: int) -> list[str]:
 
 
 def context(payment: Payment) -> dict[str, Any]:
-    requisites = provider()
+    requisites = provider(payment)
     account = payment.billing_account
     money = payment.money
     roubles, kopecks = divmod(money.minor_units, 100)

@@ -35,10 +35,11 @@ def wanted(payment: Payment) -> bool:
 
 def receipt(payment: Payment, money: Money) -> dict[str, Any]:
     """The receipt of `money` of `payment` (the payment itself, or a refund of it): one item,
-    the top-up, at the tax rule in force on the day the payment was made."""
-    from hutor.core.models import Provider
+    the top-up, at the tax rule of the payment's company (payments.companies) in force on the
+    day the payment was made."""
+    from hutor.payments.companies import company_of
 
-    provider = Provider.current()
+    provider = company_of(payment)
     terms = terms_on(provider.pk if provider else None, timezone.localdate(payment.created_at))
     rate = None if terms.rate is None else int(terms.rate)
     vat_code = NO_VAT if rate is None else PREPAYMENT_VAT_CODES.get(rate, NO_VAT)

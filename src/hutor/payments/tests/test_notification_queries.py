@@ -1,8 +1,8 @@
 """The crediting path's database work, pinned: a verified notification that credits is a fixed
-small number of statements with one savepoint, a replay is one query after the method's, and
+small number of statements with no savepoint, a replay is one query after the method's, and
 open invoices are settled in set-based statements whatever their number (docs/performance.md,
 "Payment notifications"). Run without the test's wrapping transaction (transaction=True), so
-the statements are those a web process sends: the one savepoint is post_many's."""
+the statements are those a web process sends (the settlement's post_many takes a savepoint)."""
 
 import pytest
 from django.db import connection
@@ -23,7 +23,7 @@ from hutor.payments.models import PaymentStatus
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What this path reached (SQLite and PostgreSQL alike); a change that adds a statement fails here.
-CREDIT_QUERIES = 20
+CREDIT_QUERIES = 15  # SQLite 13: no row locks to take
 REPLAY_QUERIES = 2  # the view's payment method, then the payment that says it is credited
 SETTLE_EXTRA = 19  # paying open invoices: the same statements for 1 and for 3 ...
 PER_INVOICE = 3  # ... but for services' receiver of invoice_paid (apply_paid_invoice), each
@@ -66,7 +66,7 @@ def top_up(account, payment_methods, amount):
     return start_top_up(billing_account=account, method=payment_methods.demo, amount=Money(amount))
 
 
-def test_a_credit_is_a_fixed_number_of_statements_with_one_savepoint(
+def test_a_credit_is_a_fixed_number_of_statements_with_no_savepoint(
     client, account, payment_methods
 ):
     payment = top_up(account, payment_methods, "700.00")
@@ -75,7 +75,7 @@ def test_a_credit_is_a_fixed_number_of_statements_with_one_savepoint(
     assert answer.status_code == 200 and answer.content == b"OK"
     sql = statements(captured)
     assert len(sql) <= CREDIT_QUERIES, "\n".join(sql)
-    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    assert not any(s.startswith("SAVEPOINT") for s in sql)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert ledger_queries.balance(account) == Money("800.00")
@@ -133,7 +133,7 @@ def test_open_invoices_are_settled_in_the_same_statements_whatever_their_number(
     sql = statements(captured)
     most = CREDIT_QUERIES + FISCAL + SETTLE_EXTRA + PER_INVOICE * (covered - 1)
     assert len(sql) <= most, "\n".join(sql)
-    assert sum(s.startswith("SAVEPOINT") for s in sql) == 2  # the credit's, the settlement's
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1  # the settlement's post_many
     for invoice in invoices:
         invoice.refresh_from_db()
     assert [i.status for i in invoices] == [InvoiceStatus.PAID] * covered + [InvoiceStatus.UNPAID]
