@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from hutor.accounts.models import AccountKind
 from hutor.core import clock
 from hutor.core.events import EventKind
-from hutor.core.models import Event, Provider
+from hutor.core.models import Event
 from hutor.fiscal.calculations import receipt_body
 from hutor.fiscal.models import CashRegister, FiscalReceipt, Operation, ReceiptStatus
 from hutor.payments.models import Gateway, Payment, Refund
@@ -39,11 +39,13 @@ class ReceiptError(Exception):
 
 
 def cash_register() -> CashRegister | None:
-    """The provider company's enabled cash register, or None (no receipts are made)."""
-    provider = Provider.current()
-    if provider is None:
-        return None
-    return CashRegister.objects.filter(provider=provider, is_enabled=True).first()
+    """The provider company's enabled cash register, or None (no receipts are made). One
+    query: it runs for every payment credited (at most one provider is the default one)."""
+    return (
+        CashRegister.objects.select_related("provider")
+        .filter(provider__is_default=True, is_enabled=True)
+        .first()
+    )
 
 
 def makes_own_receipts(payment: Payment) -> bool:
