@@ -96,6 +96,13 @@ def closing_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
         file = upd_xml.build(document)
     except upd_xml.XmlNotAvailable as refused:
         return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
+    return xml_download(file)
+
+
+def xml_download(file: Any) -> HttpResponse:
+    """An FNS XML file (documents.upd_xml.UpdFile) as an attachment, in its encoding."""
+    from hutor.documents import upd_xml
+
     response = HttpResponse(
         file.content, content_type=f"application/xml; charset={upd_xml.ENCODING}"
     )
@@ -118,3 +125,20 @@ def advance_pdf_response(account: BillingAccount, pk: int, *, language: str) -> 
     name = advance_pdf.pdf_filename(invoice)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def advance_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
+    """The FNS XML file of one of `account`'s advance invoices-factura (404 for another's;
+    409 with the reason when its requisites cannot be written in the format)."""
+    from django.http import Http404
+
+    from hutor.documents import advance_xml, queries, upd_xml
+
+    invoice = queries.advances_of_account(account.pk).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    try:
+        file = advance_xml.build(invoice)
+    except upd_xml.XmlNotAvailable as refused:
+        return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
+    return xml_download(file)
