@@ -14,24 +14,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from lxml import etree
 
 from hutor.documents import advance_pdf
 from hutor.documents.upd_xml import (
-    KND,
     UpdFile,
     XmlNotAvailable,
     amount_text,
-    bank,
+    assemble,
     date_text,
-    file_name,
-    file_root,
+    heading,
     money,
-    participant_ids,
     party,
-    seller_requisites,
-    serialize,
     signer,
     tax,
 )
@@ -55,34 +49,19 @@ def rate(invoice: AdvanceInvoice) -> str:
 def build(invoice: AdvanceInvoice) -> UpdFile:
     """The advance invoice-factura's XML file, checked against the schema; raises
     XmlNotAvailable."""
-    recipient, sender = participant_ids(invoice.company_id, invoice.billing_account_id)
     key = f"advance/{invoice.company_id}/{invoice.year}/{invoice.number}"
-    name = file_name(key, invoice.created_at, recipient, sender)
-    root = file_root(name)
-    root.append(_document(invoice))
-    return UpdFile(name=name, content=serialize(root))
+    return assemble(invoice, key=key, body=_document(invoice))
 
 
 def _document(invoice: AdvanceInvoice) -> etree._Element:
-    created = timezone.localtime(invoice.created_at)
     provider: dict[str, Any] = invoice.provider
-    element = etree.Element(
-        "Документ",
-        КНД=KND,
-        Функция="СЧФ",
-        ДатаИнфПр=date_text(created.date()),
-        ВремИнфПр=created.strftime("%H.%M.%S"),
-        НаимЭконСубСост=provider["legal_name"],
+    element, header = heading(
+        provider,
+        invoice.created_at,
+        {"Функция": "СЧФ"},
+        number=invoice.display_number,
+        issued_on=invoice.issued_on,
     )
-    header = etree.SubElement(
-        element,
-        "СвСчФакт",
-        НомерДок=invoice.display_number,
-        ДатаДок=date_text(invoice.issued_on),
-    )
-    seller = etree.SubElement(header, "СвПрод")
-    party(seller, seller_requisites(provider), "seller_name", invoice=True)
-    bank(seller, provider)
     etree.SubElement(
         header,
         "СвПРД",

@@ -159,18 +159,23 @@ def build(document: ClosingDocument) -> UpdFile:
     """The УПД's XML file, checked against the schema; raises XmlNotAvailable."""
     if not document.has_fns_xml:
         raise XmlNotAvailable("no_xml")
-    recipient, sender = participant_ids(document.company_id, document.billing_account_id)
-    key = f"{document.company_id}/{document.year}/{document.number}"
-    name = file_name(key, document.created_at, recipient, sender)
-    root = file_root(name)
-    root.append(_document(document))
-    return UpdFile(name=name, content=serialize(root))
+    return assemble(
+        document,
+        key=f"{document.company_id}/{document.year}/{document.number}",
+        body=_document(document),
+    )
 
 
-def file_root(name: str) -> etree._Element:
-    return etree.Element(
+def assemble(issued: Any, *, key: str, body: etree._Element) -> UpdFile:
+    """The file of a document issued by a company to a billing account (a closing document or
+    an advance invoice-factura): its name, `Файл` around `body`, checked bytes."""
+    recipient, sender = participant_ids(issued.company_id, issued.billing_account_id)
+    name = file_name(key, issued.created_at, recipient, sender)
+    root = etree.Element(
         "Файл", ИдФайл=name, ВерсФорм=FORMAT_VERSION, ВерсПрог="Hutor " + _version()
     )
+    root.append(body)
+    return UpdFile(name=name, content=serialize(root))
 
 
 def check(content: bytes) -> None:
@@ -217,7 +222,6 @@ def tax(parent: etree._Element, tag: str, amount: Decimal | None, with_vat: bool
 
 
 def _document(document: ClosingDocument) -> etree._Element:
-    created = timezone.localtime(document.created_at)
     function_ = function(document)
     provider: dict[str, Any] = document.provider
     names = {}
@@ -226,23 +230,14 @@ def _document(document: ClosingDocument) -> etree._Element:
             "ПоФактХЖ": TRANSFER_DOCUMENT,
             "НаимДокОпр": INVOICE_AND_TRANSFER if function_ == "СЧФДОП" else TRANSFER_DOCUMENT,
         }
-    element = etree.Element(
-        "Документ",
-        {"КНД": KND, "Функция": function_, **names},
-        ДатаИнфПр=date_text(created.date()),
-        ВремИнфПр=created.strftime("%H.%M.%S"),
-        НаимЭконСубСост=provider["legal_name"],
+    element, invoice = heading(
+        provider,
+        document.created_at,
+        {"Функция": function_, **names},
+        number=str(document.number),
+        issued_on=document.issued_on,
     )
-    invoice = etree.SubElement(
-        element,
-        "СвСчФакт",
-        НомерДок=str(document.number),
-        ДатаДок=date_text(document.issued_on),
-    )
-    seller = etree.SubElement(invoice, "СвПрод")
     invoice_too = function_ in ("СЧФ", "СЧФДОП")
-    party(seller, seller_requisites(provider), "seller_name", invoice=invoice_too)
-    bank(seller, provider)
     if function_ == "СЧФ":  # line 5а: the act the services were handed over by
         etree.SubElement(
             invoice,
@@ -259,6 +254,32 @@ def _document(document: ClosingDocument) -> etree._Element:
         element.append(_transfer(document))
     element.append(signer(provider))
     return element
+
+
+def heading(
+    provider: dict[str, Any],
+    created_at: dt.datetime,
+    attributes: dict[str, str],
+    *,
+    number: str,
+    issued_on: dt.date,
+) -> tuple[etree._Element, etree._Element]:
+    """`Документ` (formed at `created_at`, with `attributes`: the function and names) and its
+    `СвСчФакт` with the number, date and the seller (`СвПрод`: requisites, address, bank)."""
+    created = timezone.localtime(created_at)
+    element = etree.Element(
+        "Документ",
+        {"КНД": KND, **attributes},
+        ДатаИнфПр=date_text(created.date()),
+        ВремИнфПр=created.strftime("%H.%M.%S"),
+        НаимЭконСубСост=provider["legal_name"],
+    )
+    invoice = etree.SubElement(element, "СвСчФакт", НомерДок=number, ДатаДок=date_text(issued_on))
+    seller = etree.SubElement(invoice, "СвПрод")
+    invoice_too = attributes["Функция"] in ("СЧФ", "СЧФДОП")
+    party(seller, seller_requisites(provider), "seller_name", invoice=invoice_too)
+    bank(seller, provider)
+    return element, invoice
 
 
 def money(invoice: etree._Element, currency: str) -> None:

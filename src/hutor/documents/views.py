@@ -92,17 +92,18 @@ def closing_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
     document = queries.one_of_account(account.pk, pk)
     if document is None or not document.has_fns_xml:
         raise Http404
-    try:
-        file = upd_xml.build(document)
-    except upd_xml.XmlNotAvailable as refused:
-        return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
-    return xml_download(file)
+    return xml_download(lambda: upd_xml.build(document))
 
 
-def xml_download(file: Any) -> HttpResponse:
-    """An FNS XML file (documents.upd_xml.UpdFile) as an attachment, in its encoding."""
+def xml_download(build: Callable[[], Any]) -> HttpResponse:
+    """An FNS XML file (documents.upd_xml.UpdFile, made by `build`) as an attachment in its
+    encoding, or 409 with the reason it cannot be made."""
     from hutor.documents import upd_xml
 
+    try:
+        file = build()
+    except upd_xml.XmlNotAvailable as refused:
+        return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
         file.content, content_type=f"application/xml; charset={upd_xml.ENCODING}"
     )
@@ -132,13 +133,9 @@ def advance_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
     409 with the reason when its requisites cannot be written in the format)."""
     from django.http import Http404
 
-    from hutor.documents import advance_xml, queries, upd_xml
+    from hutor.documents import advance_xml, queries
 
     invoice = queries.advances_of_account(account.pk).filter(pk=pk).first()
     if invoice is None:
         raise Http404
-    try:
-        file = advance_xml.build(invoice)
-    except upd_xml.XmlNotAvailable as refused:
-        return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
-    return xml_download(file)
+    return xml_download(lambda: advance_xml.build(invoice))
