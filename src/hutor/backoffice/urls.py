@@ -52,6 +52,11 @@ urlpatterns = [
         name="closing_xml",
     ),
     path(
+        "accounts/<str:number>/advance-invoices/<int:pk>.xml",
+        documents.advance_xml,
+        name="advance_xml",
+    ),
+    path(
         "accounts/<str:number>/advance-invoices/<int:pk>.pdf",
         documents.advance_pdf,
         name="advance_pdf",

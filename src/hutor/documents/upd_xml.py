@@ -125,44 +125,57 @@ def function(document: ClosingDocument) -> str:
     return "СЧФДОП" if document.upd_status == 1 else "ДОП"
 
 
-def participant_ids(document: ClosingDocument) -> tuple[str, str]:
+def participant_ids(company_id: int, billing_account_id: int) -> tuple[str, str]:
     """(recipient, sender): the customer's and the company's EDO identifiers, "" when unset."""
-    rows = EdoParticipant.objects.filter(
-        company_id=document.company_id
-    ) | EdoParticipant.objects.filter(billing_account_id=document.billing_account_id)
+    rows = EdoParticipant.objects.filter(company_id=company_id) | EdoParticipant.objects.filter(
+        billing_account_id=billing_account_id
+    )
     recipient = sender = ""
     for row in rows:
-        if row.company_id == document.company_id:
+        if row.company_id == company_id:
             sender = row.participant_id
         else:
             recipient = row.participant_id
     return recipient, sender
 
 
-def file_name(document: ClosingDocument, recipient: str, sender: str) -> str:
+def file_name(key: str, created_at: dt.datetime, recipient: str, sender: str) -> str:
     """ON_NSCHFDOPPR_<recipient>_<sender>_<YYYYMMDD>_<GUID>: the day the file was formed
-    (the document's issue) and a GUID that stays the same for the document."""
-    created = timezone.localtime(document.created_at)
-    key = (
-        f"{document.company_id}/{document.year}/{document.number}/{document.created_at.isoformat()}"
-    )
-    guid = uuid.uuid5(GUID_NAMESPACE, key)
+    (the document's issue) and a GUID derived from `key` and the creation time, so it stays
+    the same for the document."""
+    created = timezone.localtime(created_at)
+    guid = uuid.uuid5(GUID_NAMESPACE, f"{key}/{created_at.isoformat()}")
     return f"{PREFIX}_{recipient}_{sender}_{created:%Y%m%d}_{guid}"
+
+
+def serialize(root: etree._Element) -> bytes:
+    """The file's bytes in the format's encoding, checked against the schema."""
+    content = etree.tostring(root, xml_declaration=True, encoding=ENCODING)
+    check(content)
+    return content
 
 
 def build(document: ClosingDocument) -> UpdFile:
     """The УПД's XML file, checked against the schema; raises XmlNotAvailable."""
     if not document.has_fns_xml:
         raise XmlNotAvailable("no_xml")
-    recipient, sender = participant_ids(document)
-    name = file_name(document, recipient, sender)
+    return assemble(
+        document,
+        key=f"{document.company_id}/{document.year}/{document.number}",
+        body=_document(document),
+    )
+
+
+def assemble(issued: Any, *, key: str, body: etree._Element) -> UpdFile:
+    """The file of a document issued by a company to a billing account (a closing document or
+    an advance invoice-factura): its name, `Файл` around `body`, checked bytes."""
+    recipient, sender = participant_ids(issued.company_id, issued.billing_account_id)
+    name = file_name(key, issued.created_at, recipient, sender)
     root = etree.Element(
         "Файл", ИдФайл=name, ВерсФорм=FORMAT_VERSION, ВерсПрог="Hutor " + _version()
     )
-    root.append(_document(document))
-    content = etree.tostring(root, xml_declaration=True, encoding=ENCODING)
-    check(content)
-    return UpdFile(name=name, content=content)
+    root.append(body)
+    return UpdFile(name=name, content=serialize(root))
 
 
 def check(content: bytes) -> None:
@@ -182,11 +195,11 @@ def _version() -> str:
         return "dev"
 
 
-def _date(day: dt.date) -> str:
+def date_text(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _amount(value: Decimal) -> str:
+def amount_text(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):f}"
 
 
@@ -199,17 +212,16 @@ def _rate(document: ClosingDocument) -> str:
     return rate
 
 
-def _tax(parent: etree._Element, tag: str, amount: Decimal | None, with_vat: bool) -> None:
+def tax(parent: etree._Element, tag: str, amount: Decimal | None, with_vat: bool) -> None:
     """A СумНДСТип element: the tax or «без НДС»."""
     element = etree.SubElement(parent, tag)
     if with_vat:
-        etree.SubElement(element, "СумНал").text = _amount(amount or Decimal(0))
+        etree.SubElement(element, "СумНал").text = amount_text(amount or Decimal(0))
     else:
         etree.SubElement(element, "БезНДС").text = NO_VAT
 
 
 def _document(document: ClosingDocument) -> etree._Element:
-    created = timezone.localtime(document.created_at)
     function_ = function(document)
     provider: dict[str, Any] = document.provider
     names = {}
@@ -218,45 +230,67 @@ def _document(document: ClosingDocument) -> etree._Element:
             "ПоФактХЖ": TRANSFER_DOCUMENT,
             "НаимДокОпр": INVOICE_AND_TRANSFER if function_ == "СЧФДОП" else TRANSFER_DOCUMENT,
         }
-    element = etree.Element(
-        "Документ",
-        {"КНД": KND, "Функция": function_, **names},
-        ДатаИнфПр=_date(created.date()),
-        ВремИнфПр=created.strftime("%H.%M.%S"),
-        НаимЭконСубСост=provider["legal_name"],
+    element, invoice = heading(
+        provider,
+        document.created_at,
+        {"Функция": function_, **names},
+        number=str(document.number),
+        issued_on=document.issued_on,
     )
-    invoice = etree.SubElement(
-        element,
-        "СвСчФакт",
-        НомерДок=str(document.number),
-        ДатаДок=_date(document.issued_on),
-    )
-    seller = etree.SubElement(invoice, "СвПрод")
     invoice_too = function_ in ("СЧФ", "СЧФДОП")
-    _party(seller, _seller(provider), "seller_name", invoice=invoice_too)
-    _bank(seller, provider)
     if function_ == "СЧФ":  # line 5а: the act the services were handed over by
         etree.SubElement(
             invoice,
             "ДокПодтвОтгрНом",
             РеквНаимДок=ACT,
             РеквНомерДок=str(document.number),
-            РеквДатаДок=_date(document.issued_on),
+            РеквДатаДок=date_text(document.issued_on),
         )
     buyer = etree.SubElement(invoice, "СвПокуп")
-    _party(buyer, document.payer, "buyer_name", invoice=invoice_too)
-    if document.currency not in CURRENCIES:
-        raise XmlNotAvailable("currency", currency=document.currency)
-    code, currency_name = CURRENCIES[document.currency]
-    etree.SubElement(invoice, "ДенИзм", КодОКВ=code, НаимОКВ=currency_name)
+    party(buyer, document.payer, "buyer_name", invoice=invoice_too)
+    money(invoice, document.currency)
     element.append(_table(document))
     if function_ != "СЧФ":
         element.append(_transfer(document))
-    element.append(_signer(provider))
+    element.append(signer(provider))
     return element
 
 
-def _seller(provider: dict[str, Any]) -> dict[str, Any]:
+def heading(
+    provider: dict[str, Any],
+    created_at: dt.datetime,
+    attributes: dict[str, str],
+    *,
+    number: str,
+    issued_on: dt.date,
+) -> tuple[etree._Element, etree._Element]:
+    """`Документ` (formed at `created_at`, with `attributes`: the function and names) and its
+    `СвСчФакт` with the number, date and the seller (`СвПрод`: requisites, address, bank)."""
+    created = timezone.localtime(created_at)
+    element = etree.Element(
+        "Документ",
+        {"КНД": KND, **attributes},
+        ДатаИнфПр=date_text(created.date()),
+        ВремИнфПр=created.strftime("%H.%M.%S"),
+        НаимЭконСубСост=provider["legal_name"],
+    )
+    invoice = etree.SubElement(element, "СвСчФакт", НомерДок=number, ДатаДок=date_text(issued_on))
+    seller = etree.SubElement(invoice, "СвПрод")
+    invoice_too = attributes["Функция"] in ("СЧФ", "СЧФДОП")
+    party(seller, seller_requisites(provider), "seller_name", invoice=invoice_too)
+    bank(seller, provider)
+    return element, invoice
+
+
+def money(invoice: etree._Element, currency: str) -> None:
+    """ДенИзм: the currency by its ОКВ code and name (line 7)."""
+    if currency not in CURRENCIES:
+        raise XmlNotAvailable("currency", currency=currency)
+    code, name = CURRENCIES[currency]
+    etree.SubElement(invoice, "ДенИзм", КодОКВ=code, НаимОКВ=name)
+
+
+def seller_requisites(provider: dict[str, Any]) -> dict[str, Any]:
     """The frozen provider requisites in the payer snapshot's shape."""
     kind = "sole_proprietor" if len(provider.get("inn") or "") == 12 else "company"
     return {
@@ -286,7 +320,7 @@ def _fio(parent: etree._Element, name: tuple[str, str, str]) -> None:
     etree.SubElement(parent, "ФИО", attributes)
 
 
-def _party(
+def party(
     parent: etree._Element, requisites: dict[str, Any], name_reason: str, *, invoice: bool
 ) -> None:
     """УчастникТип: ИдСв (a company or a sole proprietor) and the address, which the
@@ -321,7 +355,7 @@ def _party(
     )
 
 
-def _bank(parent: etree._Element, provider: dict[str, Any]) -> None:
+def bank(parent: etree._Element, provider: dict[str, Any]) -> None:
     if not provider.get("settlement_account"):
         return
     bank = etree.SubElement(parent, "БанкРекв", НомерСчета=provider["settlement_account"])
@@ -344,22 +378,22 @@ def _table(document: ClosingDocument) -> etree._Element:
             "СведТов",
             НомСтр=str(line.position),
             НаимТов=line.description_ru[:2000],
-            СтТовБезНДС=_amount(line.amount - vat),
+            СтТовБезНДС=amount_text(line.amount - vat),
             НалСт=rate,
-            СтТовУчНал=_amount(line.amount),
+            СтТовУчНал=amount_text(line.amount),
         )
         etree.SubElement(row, "ДопСведТов", ПрТовРаб=SERVICE)
         excise = etree.SubElement(row, "Акциз")
         etree.SubElement(excise, "БезАкциз").text = "без акциза"
-        _tax(row, "СумНал", line.vat_amount, with_vat)
+        tax(row, "СумНал", line.vat_amount, with_vat)
     vat_total = document.vat_amount or Decimal(0)
     total = etree.SubElement(
         table,
         "ВсегоОпл",
-        СтТовБезНДСВсего=_amount(document.total - vat_total),
-        СтТовУчНалВсего=_amount(document.total),
+        СтТовБезНДСВсего=amount_text(document.total - vat_total),
+        СтТовУчНалВсего=amount_text(document.total),
     )
-    _tax(total, "СумНалВсего", document.vat_amount, with_vat)
+    tax(total, "СумНалВсего", document.vat_amount, with_vat)
     return table
 
 
@@ -370,8 +404,8 @@ def _transfer(document: ClosingDocument) -> etree._Element:
         transfer,
         "СвПер",
         СодОпер=OPERATION,
-        ДатаНачПер=_date(document.month),
-        ДатаОконПер=_date(document.issued_on),
+        ДатаНачПер=date_text(document.month),
+        ДатаОконПер=date_text(document.issued_on),
     )
     if document.offer_number and document.offer_date:
         etree.SubElement(
@@ -379,14 +413,14 @@ def _transfer(document: ClosingDocument) -> etree._Element:
             "ОснПер",
             РеквНаимДок=OFFER,
             РеквНомерДок=document.offer_number,
-            РеквДатаДок=_date(document.offer_date),
+            РеквДатаДок=date_text(document.offer_date),
         )
     else:
         etree.SubElement(handed, "БезДокОснПер").text = "1"
     return transfer
 
 
-def _signer(provider: dict[str, Any]) -> etree._Element:
+def signer(provider: dict[str, Any]) -> etree._Element:
     """The company's director (a sole proprietor signs himself); СпосПодтПолном 1: the
     signer's authority is that of the qualified signature's owner."""
     name = full_name(provider.get("director") or "")

@@ -92,8 +92,16 @@ def closing_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
     document = queries.one_of_account(account.pk, pk)
     if document is None or not document.has_fns_xml:
         raise Http404
+    return xml_download(lambda: upd_xml.build(document))
+
+
+def xml_download(build: Callable[[], Any]) -> HttpResponse:
+    """An FNS XML file (documents.upd_xml.UpdFile, made by `build`) as an attachment in its
+    encoding, or 409 with the reason it cannot be made."""
+    from hutor.documents import upd_xml
+
     try:
-        file = upd_xml.build(document)
+        file = build()
     except upd_xml.XmlNotAvailable as refused:
         return HttpResponse(refused.message(), status=409, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
@@ -118,3 +126,16 @@ def advance_pdf_response(account: BillingAccount, pk: int, *, language: str) -> 
     name = advance_pdf.pdf_filename(invoice)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def advance_xml_response(account: BillingAccount, pk: int) -> HttpResponse:
+    """The FNS XML file of one of `account`'s advance invoices-factura (404 for another's;
+    409 with the reason when its requisites cannot be written in the format)."""
+    from django.http import Http404
+
+    from hutor.documents import advance_xml, queries
+
+    invoice = queries.advances_of_account(account.pk).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    return xml_download(lambda: advance_xml.build(invoice))

@@ -109,6 +109,11 @@ urlpatterns = [
         name="closing_document_xml",
     ),
     path(
+        "panel/balance/documents/advance/<int:pk>.xml",
+        balance.advance_invoice_xml,
+        name="advance_invoice_xml",
+    ),
+    path(
         "panel/balance/documents/advance/<int:pk>.pdf",
         balance.advance_invoice_pdf,
         name="advance_invoice_pdf",

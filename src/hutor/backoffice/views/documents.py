@@ -41,6 +41,12 @@ def closing_xml(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 
 @roles.require_role("support")
+def advance_xml(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    account = account_or_404(number)
+    return reconciliation_views.advance_xml_response(account, pk)
+
+
+@roles.require_role("support")
 def advance_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     account = account_or_404(number)
     return reconciliation_views.advance_pdf_response(account, pk, language=account.language)

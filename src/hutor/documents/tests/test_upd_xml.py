@@ -362,3 +362,65 @@ def test_the_admin_sets_the_edo_identifiers_and_the_file_name_carries_them(
         assert admin_client.post(url, {**owner, "participant_id": number}).status_code == 302
     name = upd_xml.build(upd).name
     assert name.startswith("ON_NSCHFDOPPR_2AE-7736207543_2BM-7707083893-773601001_20260301_")
+
+
+def test_the_advance_invoice_factura_as_xml(client, account_factory, payment_methods, provider):
+    """A prepayment of 12,000.00 on 02.03.2026 at 22 %: function СЧФ, special circumstance 2,
+    the payment document in line 5, 22/122 and 2,163.93 of tax, no value without tax."""
+    from hutor.documents import advance_xml
+    from hutor.documents.models import AdvanceInvoice
+    from hutor.documents.tests.test_advances import advances, pay
+
+    add_rule(
+        provider=provider, regime="general", rate=Decimal(22), effective_from=dt.date(2026, 1, 1)
+    )
+    provider.director = "Иванов Иван Иванович"
+    provider.save()
+    account = account_factory(password=PASSWORD, **COMPANY)
+    pay(account, payment_methods.demo, "12000.00", "2026-03-02")
+    advances("2026-03-03")
+    invoice = AdvanceInvoice.objects.get()
+    client.login(email=account.contact_email, password=PASSWORD)
+    url = f"/panel/balance/documents/advance/{invoice.pk}.xml"
+    assert url in client.get("/panel/balance/documents/").content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml; charset=windows-1251"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{advance_xml.build(invoice).filename}"'
+    )
+    document = _parse(response.content).find("Документ")
+    assert document.get("Функция") == "СЧФ" and document.get("НаимДокОпр") is None
+    header = document.find("СвСчФакт")
+    assert (header.get("НомерДок"), header.get("ДатаДок")) == ("А-1", "02.03.2026")
+    assert header.find("ДопСвФХЖ1").get("СпОбстФСЧФ") == "2"
+    assert header.find("ДокПодтвОтгрНом") is None
+    payment = header.find("СвПРД")
+    assert (payment.get("НомерПРД"), payment.get("ДатаПРД")) == (
+        invoice.payment_document,
+        "02.03.2026",
+    )
+    [line] = document.findall("ТаблСчФакт/СведТов")
+    assert line.get("НаимТов") == f"Предоплата за услуги, биллинг-аккаунт № {account.number}"
+    assert (line.get("НалСт"), line.get("СтТовУчНал"), line.findtext("СумНал/СумНал")) == (
+        "22/122",
+        "12000.00",
+        "2163.93",
+    )
+    assert line.get("СтТовБезНДС") is None
+    total = document.find("ТаблСчФакт/ВсегоОпл")
+    assert total.get("СтТовУчНалВсего") == "12000.00" and total.get("СтТовБезНДСВсего") is None
+    assert document.find("СвПродПер") is None
+    # At the desk too; another customer's is a 404.
+    desk = staff(Role.SUPPORT)
+    desk_url = f"/desk/accounts/{account.number}/advance-invoices/{invoice.pk}.xml"
+    assert desk_url in desk.get(f"/desk/accounts/{account.number}/").content.decode()
+    assert _parse(desk.get(desk_url).content).find("Документ").get("Функция") == "СЧФ"
+    other = account_factory(password=PASSWORD, email="other@example.com")
+    assert (
+        desk.get(f"/desk/accounts/{other.number}/advance-invoices/{invoice.pk}.xml").status_code
+        == 404
+    )
+    client.logout()
+    client.login(email=other.contact_email, password=PASSWORD)
+    assert client.get(url).status_code == 404

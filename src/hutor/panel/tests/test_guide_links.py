@@ -55,6 +55,7 @@ NOT_PAGES = {
     "closing_document_pdf": "a file",
     "advance_invoice_pdf": "a file",
     "closing_document_xml": "a file",
+    "advance_invoice_xml": "a file",
     "profile_email_confirm": "a link from an email, answered by a redirect",
     "ticket_close": "an action (POST)",
     "ticket_file": "a file",

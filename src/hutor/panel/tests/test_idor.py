@@ -114,6 +114,9 @@ def test_the_list_covers_every_panel_url_with_an_object():
             "documents/tests/test_upd_xml.py::"
             "test_the_customer_downloads_the_xml_beside_the_pdf_and_nobody_else_does"
         ),
+        "panel/balance/documents/advance/<int:pk>.xml": (
+            "documents/tests/test_upd_xml.py::test_the_advance_invoice_factura_as_xml"
+        ),
         "panel/balance/documents/advance/<int:pk>.pdf": (
             "documents/tests/test_advances.py::test_the_customer_and_the_desk_see_them"
         ),

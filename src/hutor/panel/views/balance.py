@@ -98,6 +98,12 @@ def closing_document_xml(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_required
+def advance_invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.account  # type: ignore[attr-defined]
+    return reconciliation_views.advance_xml_response(account, pk)
+
+
+@customer_required
 def advance_invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
     language = (translation.get_language() or "ru")[:2]
