@@ -22,6 +22,19 @@ pytestmark = pytest.mark.django_db
 A_ACCOUNT = "40702810938000000001"  # the conftest's default company's
 
 
+def demo_method_of(company) -> PaymentMethod:
+    """A demo payment service method («demo-a», the conftest's secret) naming `company`."""
+    return PaymentMethod.objects.create(
+        slug="demo-a",
+        gateway=Gateway.DEMO,
+        name_ru="Демо А",
+        name_en="Demo A",
+        settings={"secret": "demo-secret"},
+        is_test_mode=True,
+        company=company,
+    )
+
+
 def top_up_document(client, account, method) -> tuple[str, bytes]:
     """Top up through the panel's form and open the printable document and its PDF."""
     client.login(email=account.contact_email, password=PASSWORD)
