@@ -48,6 +48,7 @@ def with_balance_and_credited(accounts: QuerySet[BillingAccount]) -> QuerySet[Bi
 def balance_and_credited(billing_account: BillingAccount) -> tuple[Money, Money]:
     """The customer's balance and total of credited payments, in one indexed lookup (none for
     an account loaded through with_balance_and_credited())."""
+    row: tuple[Decimal | None, Decimal | None] | None
     if hasattr(billing_account, "ledger_balance"):
         row = (billing_account.ledger_balance, getattr(billing_account, "ledger_credited", None))
     else:
@@ -56,7 +57,9 @@ def balance_and_credited(billing_account: BillingAccount) -> tuple[Money, Money]
             .values_list("balance", "credited")
             .first()
         )
-    balance, credited = row if row and row[0] is not None else (Decimal(0), Decimal(0))
+    balance, credited = row if row else (None, None)
+    if balance is None or credited is None:  # no ledger account yet: nothing posted
+        balance, credited = Decimal(0), Decimal(0)
     return Money(balance, billing_account.currency), Money(credited, billing_account.currency)
 
 
