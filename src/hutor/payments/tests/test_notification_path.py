@@ -70,3 +70,24 @@ def test_other_requests_still_go_down_the_whole_chain(client, payment):
     assert refused.status_code == 403  # no CSRF token: the CSRF middleware ran
     back = client.post(f"/pay/{payment.method.slug}/success/", {"payment": payment.number})
     assert back.status_code == 302 and "X-Frame-Options" in back.headers
+
+
+def test_a_method_edited_or_disabled_between_notifications_is_read_again(
+    client, account_factory, payment_methods
+):
+    """The view keeps the method per process, but never one staler than its row."""
+    method = payment_methods.demo
+    account = account_factory()
+    first, second, third = (
+        start_top_up(billing_account=account, method=method, amount=Money("300")) for _ in range(3)
+    )
+    assert notify(client, first).status_code == 200
+    method.settings = {**method.settings, "secret": "a-new-secret"}
+    method.save(update_fields=["settings"])
+    assert notify(client, second).status_code == 400  # signed with the old secret: refused
+    method.is_enabled = False
+    method.save(update_fields=["is_enabled"])
+    assert notify(client, third).status_code == 404
+    for payment in (second, third):
+        payment.refresh_from_db()
+        assert payment.status == PaymentStatus.PENDING
