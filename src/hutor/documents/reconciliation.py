@@ -24,7 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from hutor.core import clock
-from hutor.core.models import Provider
+from hutor.core.companies import company_for
 from hutor.core.money import Money
 from hutor.core.words import amount_in_words_en, amount_in_words_ru
 from hutor.ledger.models import EntryKind, Posting
@@ -157,7 +157,9 @@ def _date(day: dt.date, language: str) -> str:
 
 def context(statement: Reconciliation, language: str) -> dict[str, Any]:
     account = statement.account
-    provider = Provider.current()
+    # The party: the company billing the customer's kind (core.companies), since a customer's
+    # balance is one across the companies and this statement reads it whole.
+    provider = company_for(None, account.kind)
     offer = contract_of(account.pk, statement.end)
     with translation.override(language):
         title = _("Reconciliation statement for %(start)s – %(end)s") % {

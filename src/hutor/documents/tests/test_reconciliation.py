@@ -15,6 +15,7 @@ from django.utils import translation
 from hutor.backoffice.models import Role
 from hutor.backoffice.tests.conftest import desk_session
 from hutor.core.money import Money
+from hutor.core.tests.companies import company_b
 from hutor.documents import reconciliation
 from hutor.invoices.models import Invoice
 from hutor.ledger.actions import clearing_account, customer_account, post
@@ -162,3 +163,14 @@ def test_the_desk_shows_it_in_the_customers_language(history, provider):
     pdf = client.get(url + "&format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/desk/accounts/0000000/reconciliation/").status_code == 404
+
+
+def test_the_party_is_the_company_billing_the_customers_kind(history, provider):
+    """With a second company billing companies, a company customer's statement is between it
+    and that company, not the default one (docs/documents-and-taxes.md, the statement)."""
+    b = company_b(kinds=["company"])
+    statement = reconciliation.build(history, dt.date(2026, 2, 1), dt.date(2026, 3, 31))
+    context = reconciliation.context(statement, "ru")
+    assert context["provider"] == b
+    text = reconciliation.render_html(statement, "ru")
+    assert "Второй Хостинг" in text and "Тестовый Хостинг" not in text
