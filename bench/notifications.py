@@ -110,7 +110,9 @@ def wrk(port: int, script: str, *, seconds: int, args: argparse.Namespace) -> di
     return {"answered": answered, "errors": errors, "seconds": elapsed, "rps": answered / elapsed}
 
 
-def serve(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def serve(
+    port: int, workers: int, env: dict[str, str], log: Path, threads: int = 1
+) -> subprocess.Popen[bytes]:
     """gunicorn as bench/api.py starts it, its log to a file (a pipe nobody reads fills up
     and stops the workers)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -122,18 +124,18 @@ def serve(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            # gthread with one thread: still one request at a time per worker, but a kept-alive
+            # gthread, one thread by default: one request at a time per worker, but a kept-alive
             # connection that is silent (wrk's, between requests) does not hold the worker.
             "--worker-class",
             "gthread",
             "--threads",
-            "1",
+            str(threads),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine boots the workers slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=1).read()
@@ -223,20 +225,29 @@ def verify(payments: list[tuple[str, int, Decimal]], result: dict[str, float]) -
 
 
 def profile(k: int, seed: int) -> None:
-    """K credits through Django's handler in this process, under cProfile."""
+    """K credits through Django's handler in this process, timed (ms a credit, then ms a replay
+    of each), then K more under cProfile: where the time goes."""
     from django.conf import settings
     from django.test import Client
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
-    payments = pending_payments(k + 1, seed + 1)
+    payments = pending_payments(2 * k + 1, seed + 1)
     bodies = [body(number, amount) for number, _account, amount in payments]
     ctype = "application/x-www-form-urlencoded"
     client.post(PATH, bodies.pop(), content_type=ctype)  # imports the URLconf: not measured
+    timed, profiled = bodies[:k], bodies[k:]
+    for label, sample in (("credit", timed), ("replay", timed)):
+        started = time.perf_counter()
+        for data in sample:
+            answer = client.post(PATH, data, content_type=ctype)
+            assert answer.status_code == 200, answer.content
+        elapsed = time.perf_counter() - started
+        print(f"\nin-process, no profiler: {elapsed / k * 1000:.2f} ms a {label} ({k} of them)")
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    for data in bodies:
+    for data in profiled:
         answer = client.post(PATH, data, content_type=ctype)
         assert answer.status_code == 200, answer.content
     profiler.disable()
@@ -253,8 +264,19 @@ def profile(k: int, seed: int) -> None:
     for name, seconds in sorted(groups.items(), key=lambda item: -item[1]):
         print(f"  {name:44} {seconds / k * 1000:7.3f} ms a credit  {seconds / total:6.1%}")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats("hutor/", 30)
     print(out.getvalue())
+
+
+def profile_only(args: argparse.Namespace) -> None:
+    """--profile without the HTTP run: a fresh database, the customers, then profile()."""
+    from cryptography.fernet import Fernet
+
+    os.environ["HUTOR_DEMO_PAYMENTS"] = "1"
+    os.environ.setdefault("HUTOR_SECRETS_KEY", Fernet.generate_key().decode())
+    prepare_database(args)
+    populate(args.accounts)
+    profile(args.profile, seed=18)
 
 
 def group_of(filename: str, name: str) -> str:
@@ -295,11 +317,17 @@ def main() -> None:
     # and silent, would hold gunicorn's sync workers until their timeout.
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    # More than one: a request's Python runs while another's commit waits for the disk's fsync.
+    parser.add_argument("--server-threads", type=int, default=1, help="gunicorn's per worker")
     parser.add_argument("--seconds", type=int, default=10, help="hello-world's run")
     parser.add_argument("--conn-max-age", default=None, help="DATABASE_CONN_MAX_AGE (default 60)")
     parser.add_argument("--profile", type=int, default=0, metavar="K")
+    parser.add_argument("--profile-only", action="store_true", help="no HTTP run")
     args = parser.parse_args()
     args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
+    if args.profile_only:
+        profile_only(args)
+        return
     if shutil.which("wrk") is None:
         raise SystemExit("bench/notifications.py needs wrk: apt-get install wrk")
     if args.conn_max_age is not None:
@@ -327,7 +355,7 @@ def main() -> None:
         "DEBUG": "",
     }
     port = free_port()
-    server = serve(port, args.workers, env, folder / "gunicorn.log")
+    server = serve(port, args.workers, env, folder / "gunicorn.log", args.server_threads)
     script = LUA % {"list": folder / "requests.txt", "path": PATH, "threads": args.threads}
     try:
         result = wrk(
@@ -340,7 +368,8 @@ def main() -> None:
     credits = args.payments / result["seconds"]
     print(
         f"\n{args.db}: {args.payments} payments x {args.deliveries} deliveries over "
-        f"{args.accounts} customers; gunicorn {args.workers} workers, wrk {args.threads} "
+        f"{args.accounts} customers; gunicorn {args.workers} workers x {args.server_threads} "
+        f"threads, wrk {args.threads} "
         f"threads x {args.connections} connections; "
         f"DATABASE_CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE', '60 (default)')}"
     )

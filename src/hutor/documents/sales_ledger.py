@@ -109,10 +109,6 @@ class Row:
     payment_date: dt.date | None = None
     position: int = 0  # column 1
 
-    @property
-    def source(self) -> str:
-        return "advance" if self.code == ADVANCE else "sale"
-
 
 @dataclass
 class Ledger:

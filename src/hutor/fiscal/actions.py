@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from hutor.accounts.models import AccountKind
 from hutor.core import clock
+from hutor.core.companies import Companies
+from hutor.core.companies import load as load_companies
 from hutor.core.events import EventKind, PublishedRow
 from hutor.core.models import Event
 from hutor.fiscal.calculations import receipt_body
@@ -47,11 +49,13 @@ def registers() -> dict[int, CashRegister]:
     return {register.provider_id: register for register in enabled}
 
 
-def register_for(payment: Payment, enabled: dict[int, CashRegister]) -> CashRegister | None:
+def register_for(
+    payment: Payment, enabled: dict[int, CashRegister], companies: Companies | None = None
+) -> CashRegister | None:
     """The cash register of the company the payment is for (payments.companies.company_of),
     or None: that company registers no receipts here (no register, or a disabled one). Never
     another company's: a receipt carries its seller's INN, which only its register may use."""
-    company = company_of(payment)
+    company = company_of(payment, companies)
     return enabled.get(company.pk) if company is not None else None
 
 
@@ -171,11 +175,12 @@ def on_published(
     enabled = registers()  # none configured: no receipts, and no more queries
     if not enabled:
         return
-    payments = Payment.objects.select_related("method", "billing_account", "invoice")
+    payments = Payment.objects.select_related("method", "billing_account", "invoice", "bank_line")
+    companies = load_companies()
     for payment in payments.filter(number__in=numbers):
         if not needs_receipt(payment):
             continue
-        register = register_for(payment, enabled)
+        register = register_for(payment, enabled, companies)
         if register is None:
             log.warning("payment %s: its company has no enabled cash register", payment.number)
             continue

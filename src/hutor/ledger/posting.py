@@ -2,8 +2,8 @@
 notification's credit (payments.actions.credit_payment), with post_many()'s rules.
 
 Why it exists: on that path building the ORM's SQL and model instances cost more than the
-database did (docs/performance.md, "Payment notifications"). The statements are parametrised,
-so psycopg 3 prepares them once a connection has repeated them.
+database did (docs/performance.md, "Payment notifications"). The statements are parametrised
+(bound on the client, as Django's psycopg backend does by default).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from hutor.payments.exceptions import NotificationRejected, PaymentError
 from hutor.payments.gateways import Incoming, demo, get_gateway
 from hutor.payments.gateways.base import same_signature
 from hutor.payments.models import Gateway, Payment, PaymentMethod, PaymentStatus
+from hutor.payments.queries import enabled_method
 
 log = logging.getLogger("hutor.payments")
 
@@ -44,7 +45,7 @@ MAX_FIELD = 4 * 1024  # characters of one form field's name or value
 @csrf_exempt
 @require_POST
 def result(request: HttpRequest, slug: str) -> HttpResponse:
-    method = PaymentMethod.objects.filter(slug=slug, is_enabled=True).first()
+    method = enabled_method(slug)
     if method is None:
         raise Http404("no such payment method")
     gateway = get_gateway(method.gateway)

@@ -106,6 +106,7 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("report", r("report", "payments"), "GET", Role.ACCOUNTANT),
         ("report", r("report", "revenue") + "?format=csv", "GET", Role.ACCOUNTANT),
         ("report", r("report", "lapses"), "GET", Role.ACCOUNTANT),
+        ("sales_ledger", r("sales_ledger"), "GET", Role.ACCOUNTANT),
         ("note_add", r("note_add", acc), "POST", Role.SUPPORT),
         ("tickets", r("tickets"), "GET", Role.SUPPORT),
         ("tickets", r("tickets") + "?filter=overdue&department=billing", "GET", Role.SUPPORT),

@@ -13,6 +13,10 @@ from hutor.core import replica
 from hutor.documents import sales_ledger
 from hutor.documents.forms import SalesLedgerForm
 
+# WeasyPrint takes about 50 ms a row (docs/documents-and-taxes.md, «The sales ledger»): a longer
+# ledger's PDF would outlast a web worker's timeout, so the desk offers the CSV and the CLI.
+DESK_PDF_ROWS = 300
+
 
 @roles.require_page("reports.finance")
 def sales_ledger_page(request: HttpRequest) -> HttpResponse:
@@ -29,7 +33,8 @@ def sales_ledger_page(request: HttpRequest) -> HttpResponse:
     with replica.reading():  # it only reads
         ledger = sales_ledger.build(form.cleaned_data["company"], form.cleaned_data["quarter"])
     wanted = request.GET.get("format")
-    if wanted in ("csv", "pdf"):
+    too_long = wanted == "pdf" and len(ledger.rows) > DESK_PDF_ROWS
+    if wanted in ("csv", "pdf") and not too_long:
         if wanted == "csv":
             response = HttpResponse(
                 sales_ledger.render_csv(ledger, language), content_type="text/csv; charset=utf-8"
@@ -51,6 +56,8 @@ def sales_ledger_page(request: HttpRequest) -> HttpResponse:
             "ledger": ledger,
             "document": sales_ledger.render_html(ledger, language, standalone=False),
             "query": query.urlencode(),
+            "pdf_refused": too_long,
+            "pdf_rows": DESK_PDF_ROWS,
             "page": "reports",
             "slug": "sales-ledger",
         },

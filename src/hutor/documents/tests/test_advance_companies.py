@@ -23,7 +23,7 @@ from hutor.documents.tests.test_advances import advances, pay
 from hutor.documents.tests.test_closing import COMPANY, at
 from hutor.notifications.actions import deliver_due
 from hutor.notifications.models import OutboxEmail
-from hutor.payments.models import PaymentMethod
+from hutor.payments.tests.test_top_up_companies import demo_method_of
 from hutor.taxes.actions import add_rule
 
 pytestmark = pytest.mark.django_db
@@ -45,15 +45,7 @@ def two(account_factory, provider, payment_methods):
     )
     b = company_b(kinds=["company"])
     add_rule(provider=b, regime="general", rate=Decimal(22), effective_from=dt.date(2026, 1, 1))
-    demo_a = PaymentMethod.objects.create(
-        slug="demo-a",
-        gateway=payment_methods.demo.gateway,
-        name_ru="Демо А",
-        name_en="Demo A",
-        settings={"secret": "demo-secret"},
-        is_test_mode=True,
-        company=provider,
-    )
+    demo_a = demo_method_of(provider)
     with time_machine.travel(at("2026-03-01"), tick=False):
         ru = account_factory(**COMPANY, password=PASSWORD)
         en = account_factory(

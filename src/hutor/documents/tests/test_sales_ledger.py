@@ -189,7 +189,8 @@ def test_a_decrease_and_documents_without_vat_stay_out(account_factory, catalog,
     assert sales_ledger.build(provider, sales_ledger.parse_quarter("2026Q2")).rows == []
 
 
-def test_the_desk_page(quarter, provider):
+def test_the_desk_page(quarter, provider, monkeypatch):
+    from hutor.backoffice.views import sales_ledger as sales_ledger_views
     from hutor.documents.tests.test_closing_pages import staff
 
     accountant = staff("accountant")
@@ -208,5 +209,12 @@ def test_the_desk_page(quarter, provider):
     bad = accountant.get("/desk/reports/sales-ledger/?company=1&quarter=spring")
     assert bad.status_code == 400
     assert "Укажите квартал в виде ГГГГQN, например 2026Q1." in bad.content.decode()
+    # A PDF too long for a web request is refused with the way to get it.
+    monkeypatch.setattr(sales_ledger_views, "DESK_PDF_ROWS", 3)
+    refused = accountant.get(url + "&format=pdf", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and refused["Content-Type"].startswith("text/html")
+    assert "The ledger has 4 rows: the desk makes a PDF of at most 3 rows." in (
+        refused.content.decode()
+    )
     # Sales staff do not see the accountant's reports.
     assert staff("sales").get(url).status_code == 403

@@ -25,7 +25,7 @@ from hutor.fiscal.tests.test_refunds_and_yookassa import yookassa as yookassa  #
 from hutor.invoices.actions import LineDraft, issue_invoice
 from hutor.invoices.models import InvoiceKind, LineKind
 from hutor.payments.actions import start_top_up
-from hutor.payments.models import PaymentMethod
+from hutor.payments.tests.test_top_up_companies import demo_method_of
 from hutor.taxes.models import TaxRegime, TaxRule
 
 pytestmark = pytest.mark.django_db
@@ -60,15 +60,7 @@ def paid(client, account, method, amount="700.00", invoice=None):
 def test_two_companies_receipts_go_to_their_own_registers(
     client, account_factory, payment_methods, register, register_b, atol
 ):
-    a_method = PaymentMethod.objects.create(
-        slug="demo-a",
-        gateway=payment_methods.demo.gateway,
-        name_ru="Демо А",
-        name_en="Demo A",
-        settings={"secret": "demo-secret"},
-        is_test_mode=True,
-        company=register.provider,
-    )
+    a_method = demo_method_of(register.provider)
     with time_machine.travel(PAID, tick=False) as traveller:
         # Individuals are company B's: a top-up through a method naming no company is B's.
         to_b = paid(client, account_factory(email="b@example.com"), payment_methods.demo)

@@ -9,13 +9,30 @@ import pytest
 
 from hutor.core.tests.companies import B_ACCOUNT, B_BIK, company_b
 from hutor.panel.tests.forms import form_token
-from hutor.payments.models import Gateway, PaymentMethod
+from hutor.payments.bank import actions as bank_actions
+from hutor.payments.companies import company_of
+from hutor.payments.models import Gateway, PaymentMethod, PaymentStatus
 from hutor.payments.tests.test_bank_documents import PASSWORD, pdf_text, qr_fields
 from hutor.payments.tests.test_bank_documents import company as company  # a fixture
+from hutor.payments.tests.test_bank_statement import _text
+from hutor.payments.tests.test_bank_statement import customers as customers  # a fixture
 
 pytestmark = pytest.mark.django_db
 
 A_ACCOUNT = "40702810938000000001"  # the conftest's default company's
+
+
+def demo_method_of(company) -> PaymentMethod:
+    """A demo payment service method («demo-a», the conftest's secret) naming `company`."""
+    return PaymentMethod.objects.create(
+        slug="demo-a",
+        gateway=Gateway.DEMO,
+        name_ru="Демо А",
+        name_en="Demo A",
+        settings={"secret": "demo-secret"},
+        is_test_mode=True,
+        company=company,
+    )
 
 
 def top_up_document(client, account, method) -> tuple[str, bytes]:
@@ -78,3 +95,17 @@ def test_with_no_company_named_the_default_company_prints(
     assert "ООО«ТестовыйХостинг»" in text and A_ACCOUNT in text and B_ACCOUNT not in text
     _keys, fields = qr_fields(pdf)
     assert fields["PersonalAcc"] == A_ACCOUNT and fields["PayeeINN"] == "7707083893"
+
+
+def test_a_payment_that_arrived_on_a_company_s_account_is_that_company_s(customers):
+    """The quoted payment's method names no company and individuals are the default's, but
+    the money arrived on company B's account: the payment is B's (its advance
+    invoice-factura, were it a company's, would be B's)."""
+    b = company_b()
+    text = _text().replace(A_ACCOUNT, B_ACCOUNT)
+    statement = bank_actions.import_statement(content=text.encode("cp1251"), file_name="b.txt")
+    assert not statement.is_rejected
+    payment = customers["payment"]
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.method.company_id is None
+    assert company_of(payment) == b
