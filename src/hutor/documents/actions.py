@@ -49,9 +49,10 @@ ELIGIBLE_KINDS = (AccountKind.COMPANY, AccountKind.SOLE_PROPRIETOR)
 
 def sequence_name(year: int, company: Provider) -> str:
     """The core.sequences counter of a company's closing documents of a year (acts, УПД,
-    corrections): "closing-YYYY" for the default company (the one series there was before
-    companies), "closing-YYYY-c<id>" for the others."""
-    return f"closing-{year}" if company.is_default else f"closing-{year}-c{company.pk}"
+    corrections): "closing-YYYY-c<id>", named by the company's id, never by which company is
+    the default, so moving the default mid-year leaves every company's series where it was
+    (migration 0008 renamed the default company's old "closing-YYYY")."""
+    return f"closing-{year}-c{company.pk}"
 
 
 def document_kind(provider_id: int, account_kind: str) -> str:

@@ -59,9 +59,9 @@ WINDOW_DAYS = 5
 
 def sequence_name(year: int, company: Provider) -> str:
     """The core.sequences counter of a company's advance invoices-factura of a year:
-    "advance-YYYY" for the default company (the one series there was before companies),
-    "advance-YYYY-c<id>" for the others."""
-    return f"advance-{year}" if company.is_default else f"advance-{year}-c{company.pk}"
+    "advance-YYYY-c<id>", named by the company's id as the closing documents' series
+    (documents.actions.sequence_name)."""
+    return f"advance-{year}-c{company.pk}"
 
 
 def payment_day(payment: Payment) -> dt.date:

@@ -64,8 +64,8 @@ class ClosingDocument(models.Model):
     """One month's act or УПД of one billing account, or a correction of one.
 
     `number` comes from its company's gapless series per calendar year (core.sequences,
-    documents.actions.sequence_name: "closing-YYYY" for the default company, "closing-YYYY-c<id>"
-    for the others), shared by originals and corrections; `issued_on` is the month's last day.
+    documents.actions.sequence_name: "closing-YYYY-c<company id>"), shared by originals and
+    corrections; `issued_on` is the month's last day.
     A customer served by two companies in a month gets one document from each. The
     provider's and the customer's requisites, the offer and the tax terms in force on
     `issued_on` are frozen here. A correction (`correction` ≥ 1) names the document it
@@ -226,8 +226,8 @@ class AdvanceInvoice(models.Model):
 
     One per payment (the unique `payment`), issued by the company the payment is for
     (payments.companies.company_of) and numbered in that company's gapless series per calendar
-    year (core.sequences, documents.advances.sequence_name: "advance-YYYY" for the default
-    company, "advance-YYYY-c<id>" for the others), dated the payment's local day. Requisites,
+    year (core.sequences, documents.advances.sequence_name: "advance-YYYY-c<company id>"),
+    dated the payment's local day. Requisites,
     the offer, the payment document and the tax terms are frozen here; written only by
     documents.advances.
     """

@@ -1,6 +1,6 @@
 """Advance invoices-factura of several provider companies (issue 17, part 6): each is issued by
 the company the payment is for (payments.companies.company_of), numbered in that company's own
-gapless series ("advance-YYYY" for the default company, "advance-YYYY-c<id>" for another, as
+gapless series ("advance-YYYY-c<company id>", as
 the closing documents), with that company's requisites on the PDF the customer downloads from
 the panel; and each comes to the customer by email, once, with its PDF, in their language."""
 
@@ -71,10 +71,10 @@ def test_each_company_numbers_its_own_series_and_prints_its_requisites(
     assert (of_a.company, of_a.number) == (a, 1)  # A's own series starts at 1 too
     assert first.provider["inn"] == "7728168971" and of_a.provider["inn"] == "7707083893"
     assert (first.vat_amount, of_a.vat_amount) == (Decimal("220.00"), Decimal("110.00"))
-    assert sequence_name(2026, a) == "advance-2026"
+    assert sequence_name(2026, a) == f"advance-2026-c{a.pk}"
     assert sequence_name(2026, b) == f"advance-2026-c{b.pk}"
     counters = dict(Sequence.objects.values_list("name", "next_value"))
-    assert counters["advance-2026"] == 2 and counters[f"advance-2026-c{b.pk}"] == 3
+    assert counters[f"advance-2026-c{a.pk}"] == 2 and counters[f"advance-2026-c{b.pk}"] == 3
 
     # The customer downloads it from the panel: company B's requisites, not A's.
     client.login(email=ru.contact_email, password=PASSWORD)

@@ -1,6 +1,6 @@
 """Closing documents of several provider companies (issue 17, part 6): a customer served by
 two companies gets an act from each, numbered in the issuing company's own gapless series
-("closing-YYYY" for the default company, "closing-YYYY-c<id>" for another), with that
+("closing-YYYY-c<company id>", whichever company is the default), with that
 company's requisites; a correction stays in its company's series. Through
 `hutor documents close-month` and the desk's "close the month again"."""
 
@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from hutor.catalog.models import Tariff
-from hutor.core.models import Sequence
+from hutor.core.models import Provider, Sequence
 from hutor.core.tests.companies import company_b
 from hutor.documents.actions import sequence_name
 from hutor.documents.models import ClosingDocument
@@ -50,7 +50,7 @@ def two_companies_customers(account_factory, catalog, top_up, provider):
 
 def test_an_act_per_company_each_in_its_own_gapless_series(two_companies_customers, catalog):
     a, b, accounts = two_companies_customers
-    assert sequence_name(2026, a) == "closing-2026"
+    assert sequence_name(2026, a) == f"closing-2026-c{a.pk}"
     assert sequence_name(2026, b) == f"closing-2026-c{b.pk}"
     assert "issued=6" in close("2026-02", "2026-03-01")
     for account in accounts:
@@ -69,7 +69,7 @@ def test_an_act_per_company_each_in_its_own_gapless_series(two_companies_custome
     # A rerun adds nothing to either series.
     assert "issued=0 corrections=0 unchanged=3" in close("2026-02", "2026-03-02")
     assert Sequence.objects.get(name=f"closing-2026-c{b.pk}").next_value == 4
-    assert Sequence.objects.get(name="closing-2026").next_value == 4
+    assert Sequence.objects.get(name=f"closing-2026-c{a.pk}").next_value == 4
 
 
 def test_a_correction_is_numbered_in_its_company_s_series(two_companies_customers, catalog):
@@ -85,3 +85,24 @@ def test_a_correction_is_numbered_in_its_company_s_series(two_companies_customer
     assert correction.corrects.company_id == a.pk
     assert correction.total > Decimal(0)
     assert not ClosingDocument.objects.filter(company=b, correction__gt=0).exists()
+
+
+def test_moving_the_default_mid_year_leaves_each_series_where_it_was(
+    two_companies_customers, catalog
+):
+    """A series is named by its company's id, not by which company is the default: after the
+    default moves from A to B, A's next document is still A's number 4, not a second number 1.
+    (The hosting tariffs name A: a tariff naming no company follows the default.)"""
+    a, b, accounts = two_companies_customers
+    Tariff.objects.filter(pk__in=[catalog.start.pk, catalog.pro.pk]).update(company=a)
+    close("2026-02", "2026-03-01")
+    Provider.objects.filter(pk=a.pk).update(is_default=False)
+    Provider.objects.filter(pk=b.pk).update(is_default=True)
+    shop = accounts[0].services.get(tariff=catalog.start)
+    with time_machine.travel(at("2026-02-20"), tick=False):
+        change_tariff(service=shop, new_tariff=catalog.pro)
+    assert "corrections=1" in close("2026-02", "2026-03-05")
+    correction = ClosingDocument.objects.get(correction=1)
+    assert (correction.company_id, correction.number) == (a.pk, 4)
+    names = set(Sequence.objects.filter(name__startswith="closing-").values_list("name", flat=True))
+    assert names == {f"closing-2026-c{a.pk}", f"closing-2026-c{b.pk}"}
