@@ -224,9 +224,8 @@ def build(company: Provider, quarter: Quarter) -> Ledger:
             row = _increase(document)
             if row is not None:
                 rows.append((document.issued_on, 1, document.number, row))
-    # An advance invoice-factura freezes the requisites of the company that issued it ("id").
     advances = AdvanceInvoice.objects.filter(
-        provider__id=company.pk,
+        company=company,
         issued_on__gte=quarter.first_day,
         issued_on__lte=quarter.last_day,
     ).order_by("issued_on", "year", "number")
