@@ -88,9 +88,13 @@ class Run:
     kinds: dict[tuple[int, str], str] = field(default_factory=dict)
     tariffs: rendering.Tariffs = field(default_factory=dict)
 
-    def company_for(self, tariff: Any, account_kind: str) -> Provider:
+    def company_for(self, tariff: Any, account_kind: str, seller_id: int | None = None) -> Provider:
+        """The company that sold a line: the one whose invoice paid for it, else the tariff's,
+        the kind's or the default (core.companies)."""
         if self.companies is None:
             self.companies = core_companies.load()
+        if seller_id is not None and seller_id in self.companies.by_id:
+            return self.companies.by_id[seller_id]
         company = self.companies.company_for(
             tariff.company_id if tariff is not None else None, account_kind
         )
@@ -137,7 +141,7 @@ def close_account(
         by_company: dict[int, list[rendering.Rendered]] = {pk: [] for pk in issued}
         companies: dict[int, Provider] = {}
         for line in lines:
-            company = run.company_for(line.tariff, account.kind)
+            company = run.company_for(line.tariff, account.kind, line.seller_id)
             companies[company.pk] = company
             by_company.setdefault(company.pk, []).append(line)
         for pk, own in by_company.items():

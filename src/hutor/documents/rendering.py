@@ -5,7 +5,11 @@ days given by staff) render nothing billable and are left out.
 
 Then one line per **one-off charge** rendered in the month (invoices.queries.one_off_lines: a
 setup fee, a domain's restore, a manual invoice's item), dated the day its invoice was paid and
-valued at what was paid for it."""
+valued at what was paid for it.
+
+Each line names its **seller**: the company whose invoice paid for it (the id frozen in the
+invoice's requisites), so a month closed again after the default company moved, or a tariff
+changed company, keeps each line with the company that sold it."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import formats, timezone, translation
 
 from hutor.catalog.models import Tariff
@@ -42,6 +47,9 @@ class Rendered:
     tariff: Tariff | None = None
     # A one-off charge's invoice line (None for a service's paid periods).
     invoice_line_id: int | None = None
+    # The company whose invoice paid for the (last part of the) line; None when no invoice did
+    # (the tariff's company, the kind's or the default then sells it: core.companies).
+    seller_id: int | None = None
 
     @property
     def key(self) -> tuple[str, int | None]:
@@ -91,6 +99,7 @@ def rendered(
             amount__gt=0,
         )
         .select_related("service__service_type")
+        .annotate(seller=KeyTextTransform("id", "invoice__provider"))
         .order_by("service_id", "start", "id")
     )
     tariffs = {} if tariffs is None else tariffs
@@ -101,20 +110,29 @@ def rendered(
             continue
         share = month_share(Money(period.amount, period.currency), period.start, period.end, month)
         by_service.setdefault(period.service_id, []).append((period, days[0], days[1], share))
-    lines = []
+    # A service's parts sold by two companies in the month (its tariff moved to another
+    # company, or the default moved) make a line in each company's document; a part that no
+    # invoice paid goes with the service's other parts.
+    by_seller: dict[tuple[int, int | None], list[tuple[PaidPeriod, dt.date, dt.date, Money]]] = {}
     for service_id, parts in by_service.items():
+        known = [_company_id(part[0].seller) for part in parts]  # type: ignore[attr-defined]
+        fallback = next((seller for seller in reversed(known) if seller is not None), None)
+        for part, seller in zip(parts, known, strict=True):
+            by_seller.setdefault((service_id, seller or fallback), []).append(part)
+    lines = []
+    for (service_id, seller_id), parts in by_seller.items():
         amount = sum((share.amount for *_, share in parts), Decimal(0))
         if amount <= 0:
             continue
         first = min(part[1] for part in parts)
         last = max(part[2] for part in parts)
-        period = parts[-1][0]  # the tariff of the month's last part names the line
-        key = (period.service.service_type_id, period.tariff_code)
+        named = parts[-1][0]  # the tariff of the month's last part names the line
+        key = (named.service.service_type_id, named.tariff_code)
         if key not in tariffs:
             tariffs[key] = Tariff.objects.filter(
-                service_type_id=key[0], code=period.tariff_code
+                service_type_id=key[0], code=named.tariff_code
             ).first()
-        texts = _describe(period, tariffs[key], first, last)
+        texts = _describe(named, tariffs[key], first, last)
         lines.append(
             Rendered(
                 service_id=service_id,
@@ -124,6 +142,7 @@ def rendered(
                 end=last,
                 amount=amount,
                 tariff=tariffs[key],
+                seller_id=seller_id,
             )
         )
     return lines + one_offs(account, month)
@@ -160,6 +179,12 @@ def one_offs(account: BillingAccount, month: dt.date) -> list[Rendered]:
                 amount=line.amount,
                 tariff=line.service.tariff if line.service is not None else None,
                 invoice_line_id=line.pk,
+                seller_id=_company_id(line.invoice.provider.get("id")),
             )
         )
     return lines
+
+
+def _company_id(value: object) -> int | None:
+    """The company id frozen in an invoice's requisites (text from a JSON key), or None."""
+    return int(str(value)) if value not in (None, "") else None

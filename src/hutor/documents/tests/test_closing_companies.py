@@ -92,17 +92,24 @@ def test_moving_the_default_mid_year_leaves_each_series_where_it_was(
 ):
     """A series is named by its company's id, not by which company is the default: after the
     default moves from A to B, A's next document is still A's number 4, not a second number 1.
-    (The hosting tariffs name A: a tariff naming no company follows the default.)"""
+    And a month closed again keeps each part of a service with the company whose invoice sold
+    it: the hosting's days before the late upgrade stay A's (its invoice was A's); the upgrade,
+    invoiced now that B is the default, is B's (the hosting tariffs name no company)."""
     a, b, accounts = two_companies_customers
-    Tariff.objects.filter(pk__in=[catalog.start.pk, catalog.pro.pk]).update(company=a)
     close("2026-02", "2026-03-01")
     Provider.objects.filter(pk=a.pk).update(is_default=False)
     Provider.objects.filter(pk=b.pk).update(is_default=True)
     shop = accounts[0].services.get(tariff=catalog.start)
     with time_machine.travel(at("2026-02-20"), tick=False):
         change_tariff(service=shop, new_tariff=catalog.pro)
-    assert "corrections=1" in close("2026-02", "2026-03-05")
-    correction = ClosingDocument.objects.get(correction=1)
-    assert (correction.company_id, correction.number) == (a.pk, 4)
+    assert "corrections=2 unchanged=2" in close("2026-02", "2026-03-05")
+    of_a = ClosingDocument.objects.get(correction=1, company=a)
+    of_b = ClosingDocument.objects.get(correction=1, company=b)
+    assert (of_a.number, of_b.number) == (4, 4)  # each company's series, each continued
+    assert of_a.corrects.company_id == a.pk and of_b.corrects.company_id == b.pk
+    assert of_a.total < of_a.corrects.total and of_b.total > of_b.corrects.total
     names = set(Sequence.objects.filter(name__startswith="closing-").values_list("name", flat=True))
     assert names == {f"closing-2026-c{a.pk}", f"closing-2026-c{b.pk}"}
+    # The other customers' months are untouched: no line moved to B with the default.
+    for account in accounts[1:]:
+        assert not ClosingDocument.objects.filter(billing_account=account, correction=1).exists()
