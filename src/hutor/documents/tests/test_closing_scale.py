@@ -1,7 +1,8 @@
 """Closing a month for 1,000 company customers on PostgreSQL: a gapless series 1..N, a rerun
-adds nothing, and two runs at once (two connections) issue each act once. The customers and
-their paid periods are written in bulk (fixtures, not an entry point under test); the month is
-closed through `hutor documents close-month`."""
+adds nothing, a cancellation with its unused days refunded gives one correction (N + 1), and
+two runs at once (two connections) issue each act once. The customers and their paid periods
+are written in bulk (fixtures, not an entry point under test); the month is closed through
+`hutor documents close-month`."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from hutor.accounts.models import BillingAccount, User
+from hutor.core.money import Money
 from hutor.documents.actions import close_month
 from hutor.documents.models import ClosingDocument
+from hutor.services import cancellations
 from hutor.services.models import PaidPeriod, PeriodSource, Service, ServiceStatus
 
 N = 1000
@@ -95,6 +98,27 @@ def test_a_thousand_acts_gapless_and_a_rerun_adds_nothing(postgres_only, catalog
     assert numbers == list(range(1, N + 1))
     assert {d.total for d in ClosingDocument.objects.all()} == {Decimal("117.20")}
     print(f"closed {N} accounts in {took:.1f} s")
+
+    # A refund: the first customer cancels on 5 March with the unused days given back (66 of
+    # 89: 549 × 66/89 = 407.12). What stays, 141.88 for 10 Feb – 4 Mar (23 days), gives
+    # February 141.88 × 19/23 = 117.205… → 117.21, a kopeck more than its act: one correction,
+    # the next number of the series; closing again adds nothing.
+    service = Service.objects.get(identifier="shop0.ru")
+    with time_machine.travel(dt.datetime(2026, 3, 5, 12, tzinfo=MSK), tick=False):
+        assert cancellations.quote(service).amount == Money("407.12")
+        cancellations.cancel(service=service, by="customer", expected_amount=Money("407.12"))
+    with time_machine.travel(dt.datetime(2026, 3, 6, 9, tzinfo=MSK), tick=False):
+        out = io.StringIO()
+        call_command("documents", "close-month", "2026-02", stdout=out)
+        assert f"issued=0 corrections=1 unchanged={N - 1} errors=0" in out.getvalue()
+        call_command("documents", "close-month", "2026-02", stdout=out)
+        assert f"issued=0 corrections=0 unchanged={N} errors=0" in out.getvalue()
+    correction = ClosingDocument.objects.get(correction=1)
+    assert (
+        correction.number == N + 1
+        and correction.corrects.billing_account == service.billing_account
+    )
+    assert (correction.total_before, correction.total) == (Decimal("117.20"), Decimal("117.21"))
 
 
 @pytest.mark.slow
