@@ -229,5 +229,5 @@ def audit(request: HttpRequest) -> HttpResponse:
     return render_desk(
         request,
         "backoffice/audit.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "page_query": query.urlencode()},
     )

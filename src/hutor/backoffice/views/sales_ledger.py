@@ -55,7 +55,7 @@ def sales_ledger_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "ledger": ledger,
             "document": sales_ledger.render_html(ledger, language, standalone=False),
-            "query": query.urlencode(),
+            "ledger_query": query.urlencode(),
             "pdf_refused": too_long,
             "pdf_rows": DESK_PDF_ROWS,
             "page": "reports",
