@@ -251,6 +251,8 @@ def matrix(world, staff) -> list[tuple[str, str, str, str]]:
         ("reconciliation", r("reconciliation", acc), "GET", Role.SUPPORT),
         ("closing_pdf", r("closing_pdf", acc, act, "document"), "GET", Role.SUPPORT),
         ("advance_pdf", r("advance_pdf", acc, advance), "GET", Role.SUPPORT),
+        ("closing_xml", r("closing_xml", acc, act), "GET", Role.SUPPORT),
+        ("advance_xml", r("advance_xml", acc, advance), "GET", Role.SUPPORT),
         ("closing_regenerate", r("closing_regenerate", acc), "GET", Role.ACCOUNTANT),
         ("closing_regenerate", r("closing_regenerate", acc), "POST", Role.ACCOUNTANT),
         ("offers", r("offers"), "GET", Role.SUPPORT),
@@ -412,6 +414,13 @@ def test_the_matrix_covers_every_desk_url_and_every_view_is_guarded(world, staff
     assert set(roles.ACTIONS.values()) <= set(Role.values)
 
 
+# Pages whose answer to an allowed role is a refusal of the world's data, not of the role: the
+# world's act carries no VAT, so it has no FNS XML (404), and its customer has no address,
+# which an invoice-factura's XML needs (409, said on the page); documents/tests/test_upd_xml.py
+# shows both files served (200) where the data allows.
+REFUSED_FOR_THEIR_DATA = {"closing_xml": 404, "advance_xml": 409}
+
+
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_each_role_is_allowed_exactly_its_pages_and_actions(role, world, staff_factory):
     member = staff_factory(Role.SUPPORT)  # the staff member the admin pages act on
@@ -421,7 +430,8 @@ def test_each_role_is_allowed_exactly_its_pages_and_actions(role, world, staff_f
     for name, url, method, needed in matrix(world, member):
         response = client.post(url, {}) if method == "POST" else client.get(url)
         allowed = roles.allows(role, needed)
-        ok = response.status_code in (200, 302) if allowed else response.status_code == 403
+        answers = (REFUSED_FOR_THEIR_DATA[name],) if name in REFUSED_FOR_THEIR_DATA else (200, 302)
+        ok = response.status_code in answers if allowed else response.status_code == 403
         if not ok:
             failures.append(
                 f"{role} {method} {url} ({name}, needs {needed}): {response.status_code}"
