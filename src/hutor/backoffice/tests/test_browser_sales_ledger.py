@@ -20,11 +20,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_sales_ledger_page(
     live_server,
     browser,
-    quarter,
+    quarter,  # noqa: F811 (the fixture imported above)
     provider,
     staff_factory,
     screenshot,
-    language,  # noqa: F811
+    language,
 ):
     accountant = staff_factory(Role.ACCOUNTANT)
     locale = "ru-RU" if language == "ru" else "en-US"
