@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from hutor.accounts import numbers
@@ -94,6 +95,8 @@ def lock(billing_account: BillingAccount) -> None:
     """
     if not connection.features.has_select_for_update:
         return  # SQLite: nothing to send (the ORM would send a plain SELECT)
+    if connection.get_autocommit():  # as the ORM's select_for_update() refuses it
+        raise TransactionManagementError("lock() runs inside a transaction")
     table = connection.ops.quote_name(BillingAccount._meta.db_table)
     with connection.cursor() as cursor:  # by hand: on hot paths the ORM's building was the cost
         cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [billing_account.pk])  # noqa: S608
