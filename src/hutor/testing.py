@@ -125,3 +125,18 @@ def save_pdf_screenshot(pdf: bytes, name: str) -> None:
         input=pdf,
         check=True,
     )
+
+
+def migrate_to(targets: list[tuple[str, str]] | None = None) -> Any:
+    """Migrate the test database to `targets` (app, migration) pairs, or to the latest of
+    every app when None, and return the historical models (`apps`) as they are there: the
+    migration tests' before, after and back to the present (a fresh executor each time, as
+    a migration run reads the graph anew)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    targets = targets if targets is not None else executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps

@@ -3,8 +3,8 @@ company's id, as every other company's counters are named; a counter of the new 
 already exists continues after the larger of the two, so no number is issued twice."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from hutor.testing import migrate_to
 
 BEFORE = [("documents", "0007_merge_companies_one_offs_edo")]
 AFTER = [("documents", "0008_series_by_company_id")]
@@ -12,9 +12,7 @@ AFTER = [("documents", "0008_series_by_company_id")]
 
 @pytest.mark.django_db(transaction=True)
 def test_the_default_company_s_series_take_its_id():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    apps = migrate_to(BEFORE)
     Provider = apps.get_model("core", "Provider")
     Sequence = apps.get_model("core", "Sequence")
     default = Provider.objects.create(
@@ -28,10 +26,7 @@ def test_the_default_company_s_series_take_its_id():
     Sequence.objects.create(name="advance-2025", next_value=9)
     Sequence.objects.create(name="invoice-2026", next_value=5)  # not a document series here
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrate_to(AFTER)
     counters = dict(apps.get_model("core", "Sequence").objects.values_list("name", "next_value"))
     c = f"-c{default.pk}"
     assert counters == {
@@ -42,5 +37,4 @@ def test_the_default_company_s_series_take_its_id():
         "invoice-2026": 5,
     }
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()

@@ -5,14 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 
 from hutor.ledger import actions, checks, queries
 from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import PAYMENT_KINDS, EntryKind, LedgerAccount, Posting
 from hutor.ledger.tests.ledger_helpers import rub, settle, top_up
+from hutor.testing import migrate_to
 
 
 def credited_from_history(account: LedgerAccount) -> Decimal:
@@ -99,9 +98,7 @@ AFTER = [("ledger", "0003_ledgeraccount_credited")]
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_fills_credited_from_the_postings():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    apps = migrate_to(BEFORE)
     User = apps.get_model("accounts", "User")
     BillingAccount = apps.get_model("accounts", "BillingAccount")
     Account = apps.get_model("ledger", "LedgerAccount")
@@ -131,10 +128,7 @@ def test_the_migration_fills_credited_from_the_postings():
         Post.objects.create(entry=entry, account=source, amount=f"-{amount}", currency="RUB")
         Post.objects.create(entry=entry, account=to, amount=amount, currency="RUB")
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    Account = executor.loader.project_state(AFTER).apps.get_model("ledger", "LedgerAccount")
+    Account = migrate_to(AFTER).get_model("ledger", "LedgerAccount")
     credited = dict(Account.objects.values_list("code", "credited"))
     assert credited == {
         "customer:1000009": Decimal("0.30"),
@@ -142,5 +136,4 @@ def test_the_migration_fills_credited_from_the_postings():
         "revenue:vps": Decimal(0),
     }
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()

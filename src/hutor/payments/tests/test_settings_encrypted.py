@@ -10,10 +10,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
 from hutor.payments.models import PaymentMethod
+from hutor.testing import migrate_to
 
 SETTINGS = {"shop_id": "506751", "secret_key": "live_Zm9vYmFy-do-not-leak", "allowed_ips": []}
 
@@ -68,21 +68,15 @@ AFTER = [("payments", "0007_payment_method_settings_encrypted")]
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_seals_settings_stored_in_the_clear():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps.get_model("payments", "PaymentMethod")
+    old = migrate_to(BEFORE).get_model("payments", "PaymentMethod")
     clear = old.objects.create(
         slug="robokassa", gateway="robokassa", name_ru="Р", name_en="R", settings=SETTINGS
     )
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
     try:
         # The model as of that migration: later ones add columns (a method's company).
-        new = executor.loader.project_state(AFTER).apps.get_model("payments", "PaymentMethod")
+        new = migrate_to(AFTER).get_model("payments", "PaymentMethod")
         sealed = new.objects.get(pk=clear.pk)
         assert "live_Zm9v" not in column(sealed)
         assert sealed.settings == SETTINGS
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to()

@@ -4,8 +4,8 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from hutor.testing import migrate_to
 
 BEFORE = [("services", "0003_billing_lifecycle_and_task_queue")]
 AFTER = [("services", "0004_paid_periods_tariff_changes_events")]
@@ -13,9 +13,7 @@ AFTER = [("services", "0004_paid_periods_tariff_changes_events")]
 
 @pytest.mark.django_db(transaction=True)
 def test_backfill_values_the_paid_time_at_the_tariffs_price():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    apps = migrate_to(BEFORE)
     ServiceType = apps.get_model("catalog", "ServiceType")
     Tariff = apps.get_model("catalog", "Tariff")
     TariffPrice = apps.get_model("catalog", "TariffPrice")
@@ -40,15 +38,11 @@ def test_backfill_values_the_paid_time_at_the_tariffs_price():
     )
     Service.objects.create(**common, status="pending", created_at=dt.datetime.now(dt.UTC))
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    PaidPeriod = executor.loader.project_state(AFTER).apps.get_model("services", "PaidPeriod")
+    PaidPeriod = migrate_to(AFTER).get_model("services", "PaidPeriod")
     periods = list(PaidPeriod.objects.order_by("start"))
     assert {p.service_id for p in periods} == {paid.pk}
     assert periods[-1].end == far and periods[0].start <= today
     assert all(p.amount == 199 and p.source == "backfill" for p in periods)
     assert all(a.end == b.start for a, b in itertools.pairwise(periods))
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()

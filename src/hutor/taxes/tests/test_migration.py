@@ -5,8 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from hutor.testing import migrate_to
 
 BEFORE = [("taxes", "0001_initial"), ("invoices", "0003_restore_line")]
 AFTER = [("core", "0005_remove_provider_vat_rate"), ("invoices", "0005_tax_terms_of_issued")]
@@ -14,9 +14,7 @@ AFTER = [("core", "0005_remove_provider_vat_rate"), ("invoices", "0005_tax_terms
 
 @pytest.mark.django_db(transaction=True)
 def test_the_vat_rate_becomes_the_first_rule_and_issued_invoices_keep_their_vat():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    apps = migrate_to(BEFORE)
     Provider = apps.get_model("core", "Provider")
     provider = Provider.objects.create(
         pk=1, legal_name="ООО «Х»", short_name="Х", inn="7707083893", address="Москва",
@@ -40,10 +38,7 @@ def test_the_vat_rate_becomes_the_first_rule_and_issued_invoices_keep_their_vat(
     taxed = Invoice.objects.create(number="25-000001", total="1990.00", vat_rate=20, **common)
     untaxed = Invoice.objects.create(number="25-000002", total="199.00", **common)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrate_to(AFTER)
     [rule] = apps.get_model("taxes", "TaxRule").objects.all()
     assert (rule.provider_id, rule.regime, rule.rate) == (provider.pk, "general", 20)
     assert rule.effective_from == dt.date(2000, 1, 1)
@@ -52,5 +47,4 @@ def test_the_vat_rate_becomes_the_first_rule_and_issued_invoices_keep_their_vat(
     assert (taxed.tax_regime, taxed.vat_amount) == ("general", Decimal("331.67"))  # 1990 / 6
     assert (untaxed.tax_regime, untaxed.vat_rate, untaxed.vat_amount) == ("simplified", None, None)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()
