@@ -43,7 +43,7 @@ def prepare_database(args: argparse.Namespace) -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["HUTOR_BILLING_BATCH_SIZE"] = str(args.batch_size)
     if args.db == "sqlite":
-        folder = tempfile.mkdtemp(prefix="hutor-bench-")
+        folder = getattr(args, "var_dir", None) or tempfile.mkdtemp(prefix="hutor-bench-")
         os.environ["HUTOR_VAR_DIR"] = folder
         os.environ.pop("DATABASE_URL", None)
     else:

@@ -1,7 +1,8 @@
 """Verification of the ledger's invariants (`hutor ledger check`) in as few passes over the
 postings as the invariants allow.
 
-The full check (the default) reads the postings twice, whatever their number:
+The full check (the default) reads the postings once on PostgreSQL (_one_pass: GROUPING SETS
+per entry and per account in one aggregate) and twice on SQLite, which has no grouping sets:
 
 - the entry pass: every journal entry with its postings (a merge of the two primary-key/entry
   indexes), grouped per entry: count, sum, lowest and highest currency. It yields "each entry
@@ -28,11 +29,8 @@ The few shared accounts (clearing, revenue, bank, adjustments) carry the other s
 entry, so their sums are the whole history: only the full check (the default) covers them.
 
 On PostgreSQL the check runs in one transaction, without JIT, and with `work_mem` raised
-(WORK_MEM) for the account pass alone, so that its hash tables (one row per account, and the
-entries' kinds) stay in memory instead of spilling to disk; the server's parallel workers
-(max_parallel_workers_per_gather) scan its postings. The entry pass keeps the server's
-`work_mem`: given more, the planner hashed its million entries (16.6 s at 2M postings under
-load) instead of streaming them in entry order from the indexes.
+(WORK_MEM) for the one pass, so that its hash table (one row per account and currency) stays in
+memory instead of spilling to disk.
 """
 
 from __future__ import annotations
@@ -135,7 +133,7 @@ def _entries_sum_to_zero(scope: _Scope) -> Violation | None:
     return _query(
         f"SELECT p.entry_id, p.currency, ROUND(SUM(p.amount), {PLACES}), COUNT(*) OVER () "  # noqa: S608
         f"FROM ledger_posting p{join} WHERE {where} GROUP BY p.entry_id, p.currency "
-        f"HAVING ROUND(SUM(p.amount), {PLACES}) <> 0 ORDER BY p.entry_id",
+        f"HAVING ROUND(SUM(p.amount), {PLACES}) <> 0 ORDER BY p.entry_id, p.currency",
         scope.params,
         ENTRY_SUMS_TO_ZERO,
         lambda entry, currency, total: f"entry #{entry}: {currency} sums to {_fmt(total)}",
@@ -395,6 +393,115 @@ def _account_pass() -> tuple[list[Violation], int, int, str | None]:
     return violations, int(rows[0][20]), int(rows[0][21]), currency
 
 
+# The one pass's rows: (flag, id, code, currency, x, y, count of the flag's rows); at most SAMPLE
+# rows per flag, in id order. For each flag: the invariant it breaks and its example's text.
+_ONE_PASS_FLAGS: dict[str, tuple[str, Callable[..., str]]] = {
+    "unbalanced": (
+        ENTRY_SUMS_TO_ZERO,
+        lambda entry, _c, currency, total, _y: f"entry #{entry}: {currency} sums to {_fmt(total)}",
+    ),
+    "few": (TWO_POSTINGS, lambda entry, _c, _cur, n, _y: f"entry #{entry}: {n} posting(s)"),
+    "balance": (
+        CACHED_BALANCE,
+        lambda _id, code, currency, cached, posted: (
+            f"{_account(code, currency)}: cached {_fmt(cached)}, postings sum to {_fmt(posted)}"
+        ),
+    ),
+    "credited": (
+        CACHED_CREDITED,
+        lambda _id, code, currency, cached, posted: (
+            f"{_account(code, currency)}: cached credited {_fmt(cached)}, "
+            f"top-up postings sum to {_fmt(posted)}"
+        ),
+    ),
+    "limit": (
+        LIMIT,
+        lambda _id, code, currency, balance, limit: (
+            f"{_account(code, currency)}: balance {_fmt(balance)}, limit {_fmt(limit)}"
+        ),
+    ),
+}
+
+
+def _one_pass() -> tuple[list[Violation], int, int, int]:
+    """PostgreSQL's full check in one pass over the postings: every entry merge-joined with its
+    postings (entries without any included), aggregated by GROUPING SETS both per entry and per
+    (account, currency) in one MixedAggregate (the entries streamed in their index's order, the
+    accounts hashed). The per-entry groups yield "sums to zero" and "at least two postings";
+    the per-account ones, joined to the accounts, the cached balance, the cached total credited,
+    the limit and the postings' validity (counted here; the examples, when there are any, by
+    one query more), as the two passes do on SQLite. The groups kept are the broken entries
+    and every (account, currency): a few rows then, each flagged, at most SAMPLE per flag with
+    the count of all of them, and one row of totals (entries, postings, accounts).
+
+    `multi` flags an entry in several currencies (post() allows one; none is written today):
+    its overall sum says nothing, so "sums to zero" is then checked per (entry, currency) by
+    _entries_sum_to_zero instead. Currencies are compared byte by byte (COLLATE "C"): the
+    database's collation would cost a locale comparison per posting."""
+    kinds = ", ".join(["%s"] * len(PAYMENT_KINDS))
+    sql = (
+        "WITH g AS (SELECT GROUPING(e.id) AS per_account, e.id AS entry_id, p.account_id, "  # noqa: S608
+        "p.currency, COUNT(p.id) AS n, SUM(p.amount) AS total, "
+        f"SUM(p.amount) FILTER (WHERE e.kind IN ({kinds}) AND p.amount > 0) AS credited, "
+        "COUNT(*) FILTER (WHERE p.amount = 0) AS zeros, "
+        'MIN(p.currency COLLATE "C") AS lowest, MAX(p.currency COLLATE "C") AS highest '
+        "FROM ledger_journalentry e LEFT JOIN ledger_posting p ON p.entry_id = e.id "
+        "GROUP BY GROUPING SETS ((e.id), (p.account_id, p.currency)) "
+        "HAVING GROUPING(e.id) = 1 OR COUNT(p.id) < 2 OR SUM(p.amount) <> 0 "
+        'OR MIN(p.currency COLLATE "C") <> MAX(p.currency COLLATE "C")), '
+        "t AS (SELECT a.id, a.code, a.currency, a.balance, a.credited, a.min_balance, "
+        "COALESCE(SUM(s.total), 0) AS posted, COALESCE(SUM(s.credited), 0) AS posted_credited, "
+        "COALESCE(SUM(s.n), 0) AS postings, "
+        "COALESCE(SUM(CASE WHEN s.currency <> a.currency THEN s.n ELSE s.zeros END), 0) "
+        "AS invalid FROM ledger_ledgeraccount a "
+        "LEFT JOIN g s ON s.per_account = 1 AND s.account_id = a.id "
+        "GROUP BY a.id, a.code, a.currency, a.balance, a.credited, a.min_balance), "
+        "b AS (SELECT 'unbalanced' AS flag, entry_id AS id, NULL::text AS code, "
+        "lowest::text AS currency, total AS x, NULL::numeric AS y FROM g "
+        "WHERE per_account = 0 AND lowest = highest AND total <> 0 "
+        "UNION ALL SELECT 'few', entry_id, NULL, NULL, n, NULL FROM g "
+        "WHERE per_account = 0 AND n < 2 "
+        "UNION ALL SELECT 'multi', entry_id, NULL, NULL, NULL, NULL FROM g "
+        "WHERE per_account = 0 AND lowest <> highest "
+        "UNION ALL SELECT 'balance', id, code, currency, balance, posted FROM t "
+        "WHERE balance <> posted "
+        "UNION ALL SELECT 'credited', id, code, currency, credited, posted_credited FROM t "
+        "WHERE credited <> posted_credited "
+        "UNION ALL SELECT 'limit', id, code, currency, balance, min_balance FROM t "
+        "WHERE min_balance IS NOT NULL AND balance < min_balance "
+        "UNION ALL SELECT 'invalid', id, NULL, NULL, NULL, NULL FROM t WHERE invalid > 0) "
+        "SELECT flag, id, code, currency, x, y, total FROM (SELECT b.*, "
+        "COUNT(*) OVER (PARTITION BY flag) AS total, "
+        "ROW_NUMBER() OVER (PARTITION BY flag ORDER BY id) AS n FROM b) w "
+        f"WHERE n <= {SAMPLE} "
+        # The totals: entries, postings, accounts.
+        "UNION ALL SELECT 'totals', (SELECT COUNT(*) FROM ledger_journalentry), NULL, NULL, "
+        "SUM(postings), COUNT(*), 0 FROM t ORDER BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(kind) for kind in PAYMENT_KINDS])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        found.setdefault(row[0], []).append(row)
+    [(_totals, entries, _code, _currency, postings, accounts, _count)] = found.pop("totals")
+    violations = []
+    for flag, (invariant, example) in _ONE_PASS_FLAGS.items():
+        if flag in found:
+            broken = found[flag]
+            violations.append(
+                Violation(invariant, int(broken[0][-1]), [example(*row[1:6]) for row in broken])
+            )
+    if "multi" in found:  # an entry in several currencies: sums per currency
+        violations = [v for v in violations if v.invariant != ENTRY_SUMS_TO_ZERO]
+        violations[:0] = [v for v in [_entries_sum_to_zero(_Scope(since=None))] if v is not None]
+    if "invalid" in found:  # their examples come from the postings themselves
+        invalid = _postings_valid(_Scope(since=None))
+        at = sum(v.invariant in (ENTRY_SUMS_TO_ZERO, TWO_POSTINGS) for v in violations)
+        violations[at:at] = [invalid] if invalid is not None else []
+    return violations, int(entries), int(postings or 0), int(accounts)
+
+
 def _totals(scope: _Scope) -> tuple[int, int, int]:
     """Entries, postings and accounts checked with `since`."""
     with connection.cursor() as cursor:
@@ -454,7 +561,10 @@ def run(*, since: dt.date | None = None) -> Report:
         start = connection.ops.adapt_datetimefield_value(moment)
     scope = _Scope(since=start)
     with _session():
-        if scope.since is None:
+        if scope.since is None and connection.vendor == "postgresql":
+            with _work_mem():
+                violations, entries, postings, accounts = _one_pass()
+        elif scope.since is None:
             with _work_mem():
                 per_account, postings, accounts, currency = _account_pass()
             violations = _entry_pass(scope, currency) + per_account
