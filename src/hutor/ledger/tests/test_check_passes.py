@@ -40,8 +40,9 @@ def reported(output: str) -> dict[str, tuple[int, list[str]]]:
 
 
 def test_the_full_check_reads_the_postings_once_on_postgresql_twice_on_sqlite(customer):
-    """PostgreSQL: one statement, which also counts the entries. SQLite (no GROUPING SETS): the
-    entry pass, the account pass and a count of the entries. Whatever is broken: the count and
+    """PostgreSQL: the accounts' currencies (one small table), then one statement, which also
+    counts the entries. SQLite (no GROUPING SETS): the entry pass, the account pass and a count
+    of the entries. Whatever is broken: the count and
     the examples of each invariant come from the same pass."""
     top_up(customer, "100.00")
     settle(customer, "40.00")
@@ -59,8 +60,8 @@ def test_the_full_check_reads_the_postings_once_on_postgresql_twice_on_sqlite(cu
         sql = [q["sql"] for q in queries.captured_queries if "ledger_" in q["sql"]]
         passes = len([q for q in sql if "ledger_posting" in q])
         if connection.vendor == "postgresql":
-            assert (passes, len(sql)) == (1, 1), sql
-            assert "GROUPING SETS" in sql[0]
+            assert (passes, len(sql)) == (1, 2), sql
+            assert "GROUPING SETS" in sql[1]
         else:
             assert (passes, len(sql)) == (2, 3), sql
 
@@ -171,4 +172,29 @@ def test_an_entry_in_two_currencies_among_broken_entries(customer, clearing):
             ],
         ),
         checks.TWO_POSTINGS: (1, [f"entry #{lonely.pk}: 1 posting(s)"]),
+    }
+
+
+def test_postings_in_another_currency_than_every_account_are_summed_per_currency(
+    customer, clearing
+):
+    """Every account is in RUB, so the pass does not look at each entry's currencies; an entry
+    whose RUB and USD postings cancel overall (the USD one invalid on its RUB account) is
+    still found, summed per currency."""
+    odd = entry((customer, "3.00", "RUB"), (clearing, "-3.00", "USD"))
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = 3 WHERE id = %s", customer.pk)
+    raw_sql("UPDATE ledger_ledgeraccount SET balance = -3 WHERE id = %s", clearing.pk)
+
+    found = reported(run_check()[1])
+
+    usd = odd.postings.get(currency="USD").pk
+    assert found == {
+        checks.ENTRY_SUMS_TO_ZERO: (
+            2,
+            [f"entry #{odd.pk}: RUB sums to 3.00", f"entry #{odd.pk}: USD sums to -3.00"],
+        ),
+        checks.POSTING_VALID: (
+            1,
+            [f"posting #{usd} of entry #{odd.pk}: -3.00 USD on {clearing}"],
+        ),
     }
