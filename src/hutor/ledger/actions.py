@@ -293,6 +293,10 @@ def _entry_fields(draft: EntryDraft, now: datetime) -> dict[str, object]:
     }
 
 
+# A ledger account's cached figures to write: (balance, credited, id).
+Changed = tuple[Decimal, Decimal, int]
+
+
 @dataclass
 class _Plan:
     """What post_many() and post_rows() write, decided under the locks: for each draft either
@@ -303,7 +307,7 @@ class _Plan:
     now: datetime
     results: list[tuple[EntryDraft | JournalEntry, bool]]
     new: list[EntryDraft]
-    changed: list[tuple[Decimal, Decimal, int]]
+    changed: list[Changed]
 
 
 def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
@@ -324,7 +328,7 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
             .values("pk")
         )
     touched = sorted({account.pk for d in entries for account, _money in d.lines})
-    locked = {
+    locked: _Locked = {
         pk: (code, balance, credited, limit)
         for pk, code, balance, credited, limit in LedgerAccount.objects.select_for_update()
         .filter(pk__among=touched)
@@ -339,6 +343,27 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
         if keys
         else {}
     )
+    results, new, changed = _apply(entries, locked, existing)
+    return _Plan(now, results, new, changed)
+
+
+# A locked ledger account as the planning reads it, by primary key: code, balance, total
+# credited, limit (min_balance).
+_Locked = dict[int, tuple[str, Decimal, Decimal, Decimal | None]]
+
+
+def _apply(
+    entries: Sequence[EntryDraft],
+    locked: _Locked,
+    existing: dict[str, EntryDraft | JournalEntry],
+) -> tuple[list[tuple[EntryDraft | JournalEntry, bool]], list[EntryDraft], list[Changed]]:
+    """The entries applied to the `locked` accounts in order (post_many's rules; post_one's too):
+    a draft whose key is in `existing` (posted already, or earlier in the same call) writes
+    nothing and gives that entry, not new; every other draft moves the balances and totals
+    credited of its accounts, each limit checked after each entry (InsufficientFunds, raised
+    before anything is written). Returns (draft or existing entry, new) for each draft, the
+    new drafts, and the changed (balance, credited, id) of the accounts in primary-key order
+    (the order of their locks). `existing` is added to."""
     balances = {pk: row[1] for pk, row in locked.items()}
     credited = {pk: row[2] for pk, row in locked.items()}
     results: list[tuple[EntryDraft | JournalEntry, bool]] = []
@@ -367,10 +392,10 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
         for pk in sorted(locked)
         if balances[pk] != locked[pk][1] or credited[pk] != locked[pk][2]
     ]
-    return _Plan(now, results, new, changed)
+    return results, new, changed
 
 
-def _write_balances(changed: list[tuple[Decimal, Decimal, int]]) -> None:
+def _write_balances(changed: list[Changed]) -> None:
     """Set cached balances and totals credited (already checked under the locks): one statement
     on PostgreSQL, an executemany on SQLite (in-process, where a statement costs no round
     trip)."""

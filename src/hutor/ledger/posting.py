@@ -24,12 +24,14 @@ from hutor.core.money import Money
 from hutor.ledger.actions import (
     ADJUSTING_KINDS,
     AccountSpec,
+    EntryDraft,
+    _apply,
     _get_or_create,
     _validate,
     _write_balances,
 )
 from hutor.ledger.exceptions import InsufficientFunds
-from hutor.ledger.models import PAYMENT_KINDS, JournalEntry, LedgerAccount, Posting
+from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -58,11 +60,13 @@ def post_one(
     cursor instead of the ORM's querysets: the path of a payment notification that credits,
     where building the ORM's SQL cost more than the database did (docs/performance.md).
 
-    The rules are post_many()'s: the lines validated first; the billing account, then the ledger
-    accounts (named by spec, made on first use) locked in primary-key order; a key already
-    posted writes nothing and returns that entry with False; a limit the entry would cross
-    raises InsufficientFunds before anything is written; the postings, the cached balances and
-    totals credited written with the entry. It runs in the caller's transaction with no
+    The rules are post_many()'s, and so is the code that applies them: the lines validated first
+    (actions._validate); the billing account, then the ledger accounts (named by spec, made on
+    first use) locked in primary-key order; the entry applied to the locked balances and totals
+    credited by actions._apply, which raises InsufficientFunds for a limit the entry would cross
+    before anything is written; a key already posted writes nothing and returns that entry with
+    False (even when the lines would now overdraw); the postings, the cached balances and totals
+    credited written with the entry. It runs in the caller's transaction with no
     savepoint: the key is taken by INSERT ... ON CONFLICT DO NOTHING, so a concurrent post of
     the same key waits for that one to commit and then writes nothing, instead of failing.
     Entries that announce a balance change (ADJUSTING_KINDS) go through post().
@@ -75,20 +79,22 @@ def post_one(
     if billing_account is not None:
         lock_billing_account(billing_account)
     accounts = _lock_accounts([spec for spec, _money in lines])
-    balances = {key: account.balance for key, account in accounts.items()}
-    credited = {key: account.credited for key, account in accounts.items()}
-    for spec, money in lines:
-        key = (spec.code, spec.currency)
-        balances[key] += money.amount
-        if kind in PAYMENT_KINDS and money.amount > 0:
-            credited[key] += money.amount
+    draft = EntryDraft(
+        lines=[(accounts[spec.code, spec.currency], money) for spec, money in lines],
+        kind=kind,
+        idempotency_key=idempotency_key,
+    )
+    locked = {a.pk: (a.code, a.balance, a.credited, a.min_balance) for a in accounts.values()}
     with connection.cursor() as cursor:
-        for key, account in accounts.items():
-            if account.min_balance is not None and balances[key] < account.min_balance:
-                existing = _entry_with_key(cursor, idempotency_key)
-                if existing is not None:
-                    return Posted(existing, False, accounts)
-                raise InsufficientFunds(account.code, balances[key], account.min_balance)
+        try:
+            _results, _new, changed = _apply([draft], locked, {})
+        except InsufficientFunds:
+            # A replay is answered even when its lines would now overdraw (post_many looks the
+            # key up before applying; here the key is taken by the INSERT below).
+            existing = _entry_with_key(cursor, idempotency_key)
+            if existing is not None:
+                return Posted(existing, False, accounts)
+            raise
         ops = connection.ops
         cursor.execute(
             f"INSERT INTO {_table(JournalEntry)} (created_at, kind, memo, reference, "  # noqa: S608
@@ -116,18 +122,19 @@ def post_one(
             "VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(lines)),
             [
                 value
-                for spec, money in lines
+                for account, money in draft.lines
                 for value in (
                     entry_id,
-                    accounts[spec.code, spec.currency].pk,
+                    account.pk,
                     ops.adapt_decimalfield_value(money.amount, settings.MONEY_MAX_DIGITS, places),
                     money.currency,
                 )
             ],
         )
-    for key, account in accounts.items():
-        account.balance, account.credited = balances[key], credited[key]
-    _write_balances(sorted((a.balance, a.credited, a.pk) for a in accounts.values()))
+    by_pk = {account.pk: account for account in accounts.values()}
+    for balance, credited, pk in changed:
+        by_pk[pk].balance, by_pk[pk].credited = balance, credited
+    _write_balances(changed)
     return Posted(entry_id, True, accounts)
 
 

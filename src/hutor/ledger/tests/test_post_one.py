@@ -138,6 +138,39 @@ def test_a_limit_crossed_raises_before_anything_is_written(billing_account):
     assert checks.run().ok
 
 
+def test_a_limit_crossed_is_refused_as_post_many_refuses_it(account_factory):
+    """One rule (actions._apply) for both paths: the same overdraft, the same refusal."""
+    fast, slow = account_factory(), account_factory()
+    for customer in (fast, slow):
+        top_up(customer, "50.00", None)
+    refusals = []
+    with pytest.raises(InsufficientFunds) as refused, transaction.atomic():
+        post_one(
+            lines=[
+                (actions.customer_spec(fast), rub("-50.01")),
+                (actions.clearing_spec("card", "RUB"), rub("50.01")),
+            ],
+            kind=EntryKind.SETTLEMENT,
+        )
+    refusals.append(refused.value)
+    slow_account = actions.customer_account(slow)
+    with pytest.raises(InsufficientFunds) as refused:
+        actions.post_many(
+            [
+                actions.EntryDraft(
+                    lines=[
+                        (slow_account, rub("-50.01")),
+                        (actions.clearing_account("card", "RUB"), rub("50.01")),
+                    ],
+                    kind=EntryKind.SETTLEMENT,
+                )
+            ]
+        )
+    refusals.append(refused.value)
+    assert [(r.balance, r.limit) for r in refusals] == [(Decimal("-0.01"), Decimal("0.00"))] * 2
+    assert [r.account_code for r in refusals] == [f"customer:{fast.number}", slow_account.code]
+
+
 @pytest.mark.parametrize(
     ("amounts", "error"),
     [
