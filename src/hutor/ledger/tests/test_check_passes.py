@@ -198,3 +198,28 @@ def test_postings_in_another_currency_than_every_account_are_summed_per_currency
             [f"posting #{usd} of entry #{odd.pk}: -3.00 USD on {clearing}"],
         ),
     }
+
+
+def test_accounts_in_two_currencies_still_take_one_pass(customer, clearing):
+    """With RUB and USD accounts the pass reads each entry's currencies; entries each in one
+    currency send nothing to the per-(entry, currency) query."""
+    usd_in = actions.clearing_account("card", "USD")
+    usd_out = actions.clearing_account("bank", "USD")
+    entry((clearing, "-1.00", "RUB"), (customer, "1.00", "RUB"))
+    lonely = entry((usd_in, "-2.00", "USD"), (usd_out, "2.00", "USD"), (usd_out, "0.50", "USD"))
+    balances = [(clearing, "-1"), (customer, "1"), (usd_in, "-2"), (usd_out, "2.50")]
+    for account, balance in balances:
+        raw_sql(
+            "UPDATE ledger_ledgeraccount SET balance = %s WHERE id = %s",
+            Decimal(balance),
+            account.pk,
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        report = checks.run()
+
+    assert [(v.invariant, v.count, v.examples) for v in report.violations] == [
+        (checks.ENTRY_SUMS_TO_ZERO, 1, [f"entry #{lonely.pk}: USD sums to 0.50"])
+    ]
+    sql = [q["sql"] for q in queries.captured_queries if "ledger_posting" in q["sql"]]
+    assert len(sql) == (1 if connection.vendor == "postgresql" else 2), sql
