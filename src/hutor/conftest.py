@@ -61,12 +61,17 @@ def _default_language() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Every test starts with an empty cache: login throttling counts attempts there (per
-    client address, and every test client is 127.0.0.1), so they must not carry over."""
+    client address, and every test client is 127.0.0.1), so they must not carry over; nor may
+    the guide's links a process keeps (from articles a rolled-back test had)."""
     from django.core.cache import cache
 
+    from hutor.kb import guide
+
     cache.clear()
+    guide.forget_links()
     yield
     cache.clear()
+    guide.forget_links()
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from hutor.core.fields import AmountField, CurrencyField
 
 
+def pick(value_ru: str, value_en: str) -> str:
+    """A catalog text in the active language: the Russian one unless the language is English
+    and the English text is filled in."""
+    return value_en if value_en and (get_language() or "ru")[:2] == "en" else value_ru
+
+
 class Bilingual(models.Model):
     name_ru = models.CharField(_("name (Russian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -29,9 +35,7 @@ class Bilingual(models.Model):
         return self.name_ru
 
     def _pick(self, field: str) -> str:
-        lang = (get_language() or "ru")[:2]
-        value: str = getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_ru")
-        return value
+        return pick(getattr(self, f"{field}_ru"), getattr(self, f"{field}_en"))
 
     @property
     def name(self) -> str:

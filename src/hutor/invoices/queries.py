@@ -6,17 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.utils import timezone
 
 from hutor.accounts.models import BillingAccount
+from hutor.core import reads
 from hutor.core.money import Money
 from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from hutor.ledger import queries as ledger_queries
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+
+
+class Payable(Protocol):
+    """An open invoice as a Due counts it: an Invoice, or a screen's record of one."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def total_money(self) -> Money: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,7 @@ class Due:
     `invoices` lists them all (oldest first, this one last), `total` is their sum, and
     `lacking` is what the balance lacks for them (zero when the balance already covers them)."""
 
-    invoices: list[Invoice]
+    invoices: Sequence[Payable]
     total: Money
     balance: Money
     lacking: Money
@@ -40,7 +51,7 @@ class Due:
         return len(self.invoices) > 1
 
 
-def _due(open_invoices: list[Invoice], balance: Money, currency: str) -> Due:
+def _due(open_invoices: Sequence[Payable], balance: Money, currency: str) -> Due:
     total = Money.zero(currency)
     for invoice in open_invoices:
         total += invoice.total_money
@@ -53,18 +64,13 @@ def _due(open_invoices: list[Invoice], balance: Money, currency: str) -> Due:
     )
 
 
-# What the home page's "unpaid" block reads of each open invoice (its frozen payer and provider
-# snapshots, decoded from JSON, are most of a row's cost).
-OWED_FIELDS = ("number", "status", "currency", "total", "issued_at", "due_date")
-
-
-def open_invoices(account: BillingAccount, *, only: Sequence[str] = ()) -> list[Invoice]:
-    """The account's unpaid invoices in the order settlement pays them (with `only` those
-    fields loaded)."""
-    invoices = Invoice.objects.filter(billing_account=account, status=InvoiceStatus.UNPAID)
-    if only:
-        invoices = invoices.only(*only)
-    return list(invoices.order_by("issued_at", "id"))
+def open_invoices(account: BillingAccount) -> list[Invoice]:
+    """The account's unpaid invoices in the order settlement pays them."""
+    return list(
+        Invoice.objects.filter(billing_account=account, status=InvoiceStatus.UNPAID).order_by(
+            "issued_at", "id"
+        )
+    )
 
 
 def due_for(invoice: Invoice) -> Due:
@@ -92,16 +98,45 @@ class Owed:
         return len(self.due.invoices)
 
     @property
-    def newest(self) -> Invoice | None:
+    def newest(self) -> Payable | None:
         return self.due.invoices[-1] if self.due.invoices else None
 
 
-def owed(account: BillingAccount, balance: Money) -> Owed:
-    """Every open invoice of the account: one query, whatever the history (an account has few
-    open invoices: each is paid or cancelled within days)."""
-    invoices = open_invoices(account, only=OWED_FIELDS)
+@dataclass(frozen=True, slots=True)
+class OwedInvoice:
+    """What the home page's "unpaid" block shows of an open invoice."""
+
+    number: str
+    total_money: Money
+    due_date: dt.date
+
+
+def _owed_sql() -> str:
+    c = reads.column
+    return (
+        f"SELECT {c(Invoice, 'number')}, {c(Invoice, 'total')}, {c(Invoice, 'due_date')} "  # noqa: S608
+        f"FROM {reads.table(Invoice)} "
+        f"WHERE {c(Invoice, 'billing_account')} = %s AND {c(Invoice, 'status')} = %s "
+        f"ORDER BY {c(Invoice, 'issued_at')}, {c(Invoice, 'id')}"
+    )
+
+
+_OWED = reads.Read(
+    _owed_sql,
+    [None, reads.field(Invoice, "total"), reads.field(Invoice, "due_date")],
+)
+
+
+def owed(billing_account_id: int, currency: str, balance: Money) -> Owed:
+    """Every open invoice of the account, in the order settlement pays them: one query,
+    whatever the history (an account has few open invoices: each is paid or cancelled within
+    days)."""
+    invoices = [
+        OwedInvoice(number, Money(total, currency), due_date)
+        for number, total, due_date in _OWED.rows([billing_account_id, InvoiceStatus.UNPAID.value])
+    ]
     return Owed(
-        due=_due(invoices, balance, account.currency),
+        due=_due(invoices, balance, currency),
         nearest_due_date=min((i.due_date for i in invoices), default=None),
     )
 

@@ -23,12 +23,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from django.urls import reverse
+from django.db import transaction
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from hutor.kb import actions
 from hutor.kb.exceptions import KbError
@@ -235,10 +238,44 @@ def phone_pictures(html: SafeString) -> SafeString:
     return mark_safe(DESKTOP_IMG.sub(picture, html))  # noqa: S308 - see the docstring
 
 
+# A panel page's links into the guide, by (language, URL name, URL configuration, script prefix),
+# kept by each process: forgotten when an article is saved or deleted in this process, and at
+# the latest LINKS_SECONDS after they were read (what bounds how long another process's change
+# takes to show: a link to an article renamed or unpublished meanwhile finds no page).
+LINKS_SECONDS = 60.0
+_links: dict[tuple[object, ...], dict[str, str | None]] = {}
+_read_at = [0.0]
+
+
+def forget_links() -> None:
+    """Read the links again when next shown (every test starts with none kept)."""
+    _links.clear()
+
+
+def article_changed(**kwargs: object) -> None:
+    """An article was saved or deleted: forget the links now, and again once the transaction
+    commits, since a page rendered meanwhile may have kept the rows as they were before it."""
+    forget_links()
+    transaction.on_commit(forget_links)
+
+
 def panel_links(url_name: str | None) -> dict[str, str | None]:
-    """A panel page's links into the guide, in the active language, with one query: `help`, the
-    published article about the page (by its URL name; None when there is none) and `index`,
-    the guide's table of contents (the help center when the guide is not installed)."""
+    """A panel page's links into the guide, in the active language: `help`, the published
+    article about the page (by its URL name; None when there is none) and `index`, the guide's
+    table of contents (the help center when the guide is not installed). One query the first
+    time a process shows the page in a language (see LINKS_SECONDS), none after."""
+    now = time.monotonic()
+    if now - _read_at[0] > LINKS_SECONDS:
+        _links.clear()
+        _read_at[0] = now
+    key = (get_language(), url_name, get_urlconf(), get_script_prefix())
+    links = _links.get(key)
+    if links is None:
+        links = _links[key] = _read_links(url_name)
+    return links
+
+
+def _read_links(url_name: str | None) -> dict[str, str | None]:
     key = PANEL_PAGES.get(url_name or "")
     articles = {
         article.guide_key: reverse("kb:article", kwargs={"slug": article.slug})

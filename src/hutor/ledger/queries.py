@@ -37,30 +37,26 @@ def total_credited(billing_account: BillingAccount) -> Money:
     return Money(value or Decimal(0), billing_account.currency)
 
 
-def with_balance_and_credited(accounts: QuerySet[BillingAccount]) -> QuerySet[BillingAccount]:
-    """`accounts` loaded with their balance and total of credited payments (one join with the
-    balance's row in the same query), for balance_and_credited() to read without a query."""
-    return accounts.annotate(
-        ledger_balance=F("ledger_account__balance"), ledger_credited=F("ledger_account__credited")
-    )
-
-
 def balance_and_credited(billing_account: BillingAccount) -> tuple[Money, Money]:
-    """The customer's balance and total of credited payments, in one indexed lookup (none for
-    an account loaded through with_balance_and_credited())."""
-    row: tuple[Decimal | None, Decimal | None] | None
-    if hasattr(billing_account, "ledger_balance"):
-        row = (billing_account.ledger_balance, getattr(billing_account, "ledger_credited", None))
-    else:
-        row = (
-            LedgerAccount.objects.filter(billing_account=billing_account)
-            .values_list("balance", "credited")
-            .first()
-        )
+    """The customer's balance and total of credited payments, in one indexed lookup."""
+    row = (
+        LedgerAccount.objects.filter(billing_account=billing_account)
+        .values_list("balance", "credited")
+        .first()
+    )
     balance, credited = row if row else (None, None)
-    if balance is None or credited is None:  # no ledger account yet: nothing posted
+    return cached_figures(balance, credited, billing_account.currency)
+
+
+def cached_figures(
+    balance: Decimal | None, credited: Decimal | None, currency: str
+) -> tuple[Money, Money]:
+    """The balance and total credited as money, from the ledger account's cached columns as
+    read by a join (None for both when the customer has no ledger account yet: nothing was
+    posted, both are zero)."""
+    if balance is None or credited is None:
         balance, credited = Decimal(0), Decimal(0)
-    return Money(balance, billing_account.currency), Money(credited, billing_account.currency)
+    return Money(balance, currency), Money(credited, currency)
 
 
 def statement(billing_account: BillingAccount) -> QuerySet[Posting]:

@@ -59,7 +59,12 @@ class PaymentMethod(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+        return method_name(self.name_ru, self.name_en)
+
+
+def method_name(name_ru: str, name_en: str) -> str:
+    """A payment method's name in the active language."""
+    return name_en if (get_language() or "ru").startswith("en") else name_ru
 
 
 class PaymentStatus(models.TextChoices):

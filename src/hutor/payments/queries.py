@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.db import connection
 
-from hutor.payments.models import PaymentMethod
+from hutor.core import reads
+from hutor.payments.models import PaymentMethod, method_name
 
 # slug -> (the row's stored values, the method built from them), per process.
 _methods: dict[str, tuple[tuple[Any, ...], PaymentMethod]] = {}
@@ -44,3 +46,32 @@ def enabled_method(slug: str) -> PaymentMethod | None:
     if method is not None:
         _methods[slug] = (stored, method)
     return method
+
+
+@dataclass(frozen=True, slots=True)
+class MethodChoice:
+    """A payment method as the top-up forms offer it: its id and its name in the active
+    language."""
+
+    pk: int
+    name: str
+
+
+def _choices_sql() -> str:
+    c, m = reads.column, PaymentMethod
+    return (
+        f"SELECT {c(m, 'id')}, {c(m, 'name_ru')}, {c(m, 'name_en')} "  # noqa: S608
+        f"FROM {reads.table(m)} WHERE {c(m, 'is_enabled')} AND {c(m, 'currency')} = %s "
+        f"ORDER BY {c(m, 'position')}, {c(m, 'slug')}"
+    )
+
+
+_CHOICES = reads.Read(_choices_sql, [None, None, None])
+
+
+def method_choices(currency: str) -> list[MethodChoice]:
+    """The enabled payment methods of `currency`, in their configured order (one query)."""
+    return [
+        MethodChoice(pk, method_name(name_ru, name_en))
+        for pk, name_ru, name_en in _CHOICES.rows([currency])
+    ]

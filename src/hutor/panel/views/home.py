@@ -2,21 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hutor.accounts.models import BillingAccount
+from hutor.accounts import queries as account_queries
 from hutor.invoices import queries as invoice_queries
-from hutor.ledger import queries as ledger_queries
-from hutor.payments.models import PaymentMethod
-from hutor.services.models import Service, ServiceStatus
-
-SERVICE_FIELDS = (
-    "status",
-    "identifier",
-    "paid_until",
-    "tariff__name_ru",
-    "tariff__name_en",
-    "service_type__name_ru",
-    "service_type__name_en",
-)
+from hutor.payments import queries as payment_queries
+from hutor.services import queries as service_queries
 
 
 @login_required
@@ -25,35 +14,23 @@ def home(request: HttpRequest) -> HttpResponse:
     them, what is owed when an invoice is unpaid.
 
     A fixed number of queries, whatever the account's history, none of them over postings: the
-    total credited is the ledger's cached figure (a test holds it to that)."""
-    account = ledger_queries.with_balance_and_credited(
-        BillingAccount.objects.filter(user_id=request.user.pk or 0)
-    ).first()
+    total credited is the ledger's cached figure (a test holds it to that). Each is a fixed
+    statement of its app's queries module returning small records (no queryset compiled per
+    request: docs/performance.md, "The panel home page"); every one is bound to the login's own
+    billing account."""
+    account = account_queries.panel_account(request.user.pk)
     if account is None:  # a staff login: nothing to show but the way to the administration
         return render(request, "panel/home.html", {"account": None})
-    services = list(
-        Service.objects.filter(
-            billing_account=account,
-            status__in=[ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED, ServiceStatus.PENDING],
-        )
-        .select_related("tariff", "service_type")
-        # What the page shows, no more: each column read is a conversion saved.
-        .only(*SERVICE_FIELDS)
-        .order_by("paid_until", "id")
-    )
-    balance, credited = ledger_queries.balance_and_credited(account)
     return render(
         request,
         "panel/home.html",
         {
             "account": account,
-            "balance": balance,
+            "balance": account.balance,
             # The "unpaid" block: open invoices, the amount due, the nearest due date (one query).
-            "owed": invoice_queries.owed(account, balance),
-            "total_credited": credited,
-            "services": services,
-            "methods": PaymentMethod.objects.filter(
-                is_enabled=True, currency=account.currency
-            ).only("id", "name_ru", "name_en"),
+            "owed": invoice_queries.owed(account.pk, account.currency, account.balance),
+            "total_credited": account.credited,
+            "services": service_queries.live_services(account.pk),
+            "methods": payment_queries.method_choices(account.currency),
         },
     )
