@@ -35,6 +35,18 @@ def object_id(value: object) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose posted value is read by `object_id`: Django's own would take
+    "١٢٣" (Arabic-Indic digits) as id 123, a choice the page never offered."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, self.queryset.model) and object_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class AmountField(forms.Field):
     """A typed amount of money, cleaned to `Money` by `parse_amount`.
 

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from hutor.accounts.models import AccountKind, BillingAccount
 from hutor.accounts.requisites import validate_inn, validate_kpp
 from hutor.catalog.models import BillingUnit, IdentifierKind, Tariff, TariffPrice
+from hutor.core.forms import IdChoiceField
 from hutor.core.money import Money
 from hutor.core.templatetags.money import format_money
 from hutor.domains.models import ContactProfile
@@ -23,7 +24,7 @@ from hutor.services.orders import validate_csr
 from hutor.services.placement import is_certificate_tariff
 
 
-class PriceChoiceField(forms.ModelChoiceField):
+class PriceChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         price: TariffPrice = obj
         months = price.period_months
@@ -102,7 +103,7 @@ class OrderForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    contact_profile = forms.ModelChoiceField(
+    contact_profile = IdChoiceField(
         label=_("Domain owner"),
         queryset=ContactProfile.objects.none(),
         required=False,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from hutor.core.forms import AmountField
+from hutor.core.forms import AmountField, IdChoiceField
 from hutor.panel import submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
@@ -25,7 +25,7 @@ from hutor.payments.models import Payment, PaymentMethod, PaymentStatus
 log = logging.getLogger("hutor.payments")
 
 
-class MethodChoiceField(forms.ModelChoiceField):
+class MethodChoiceField(IdChoiceField):
     def label_from_instance(self, obj: PaymentMethod) -> str:
         return obj.name
 

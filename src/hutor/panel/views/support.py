@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hutor.accounts.models import BillingAccount
+from hutor.core.forms import IdChoiceField
 from hutor.panel import submissions
 from hutor.panel.models import FormAction
 from hutor.panel.submissions import FormTokenError
@@ -59,10 +60,10 @@ class TicketForm(ReplyForm):
             }
         ),
     )
-    department = forms.ModelChoiceField(
+    department = IdChoiceField(
         label=gettext_lazy("Department"), queryset=queries.departments(), empty_label=None
     )
-    service = forms.ModelChoiceField(
+    service = IdChoiceField(
         label=gettext_lazy("Service"),
         queryset=Service.objects.none(),
         required=False,
