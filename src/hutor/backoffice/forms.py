@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hutor.backoffice.audit import action_label
 from hutor.backoffice.models import Role
 from hutor.catalog.models import TariffPrice
-from hutor.core.forms import AmountField
+from hutor.core.forms import AmountField, IdChoiceField
 from hutor.core.models import Provider
 from hutor.core.templatetags.money import format_money
 from hutor.invoices.calculations import ManualLine
@@ -198,7 +198,7 @@ class EmailChangeForm(ReasonForm):
 
 
 class PaymentLinkForm(AmountMixin, ReasonForm):
-    method = forms.ModelChoiceField(
+    method = IdChoiceField(
         label=_("Payment method"), queryset=PaymentMethod.objects.none(), empty_label=None
     )
     amount = _amount_field()
@@ -211,7 +211,7 @@ class PaymentLinkForm(AmountMixin, ReasonForm):
         field.queryset = PaymentMethod.objects.filter(is_enabled=True, currency=currency)
 
 
-class PriceChoiceField(forms.ModelChoiceField):
+class PriceChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         price: TariffPrice = obj
         tariff = price.tariff
@@ -385,7 +385,7 @@ class ServerForm(ReasonForm):
     """A server; the credential is write-only: never shown back, blank keeps the stored one."""
 
     name = forms.SlugField(label=_("Name"), max_length=64)
-    group = forms.ModelChoiceField(label=_("Server group"), queryset=ServerGroup.objects.all())
+    group = IdChoiceField(label=_("Server group"), queryset=ServerGroup.objects.all())
     module = forms.ChoiceField(label=_("Module"), choices=())
     host = forms.CharField(label=_("Host"), max_length=253)
     port = forms.IntegerField(

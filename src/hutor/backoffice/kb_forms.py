@@ -6,13 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hutor.backoffice.forms import ReasonForm
+from hutor.core.forms import IdChoiceField
 from hutor.kb.models import Category
 
 SLUG_HELP = _("Latin letters, digits and hyphens: /help/<address>/.")
 
 
 class ArticleForm(ReasonForm):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    category = IdChoiceField(label=_("Category"), queryset=Category.objects.all())
     title_ru = forms.CharField(label=_("Title in Russian"), max_length=200)
     slug_ru = forms.SlugField(label=_("Address in Russian"), max_length=120, help_text=SLUG_HELP)
     body_ru = forms.CharField(

@@ -42,7 +42,8 @@ class IdChoiceField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
-        if not isinstance(value, self.queryset.model) and object_id(str(value)) is None:
+        model = self.queryset.model if self.queryset is not None else None
+        if not (model and isinstance(value, model)) and object_id(str(value)) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 

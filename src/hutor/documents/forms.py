@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hutor.core import clock
+from hutor.core.forms import IdChoiceField
 from hutor.core.models import Provider
 from hutor.documents.reconciliation import PeriodError, check_period
 from hutor.documents.sales_ledger import Quarter, QuarterError, parse_quarter
@@ -42,7 +43,7 @@ class PeriodForm(forms.Form):
 class SalesLedgerForm(forms.Form):
     """The company and quarter of a sales ledger (documents.sales_ledger)."""
 
-    company: forms.ModelChoiceField[Provider] = forms.ModelChoiceField(
+    company: forms.ModelChoiceField[Provider] = IdChoiceField(
         label=_("Provider company"), queryset=Provider.objects.none(), empty_label=None
     )
     quarter = forms.CharField(

@@ -19,6 +19,7 @@ from hutor.backoffice.actions import tickets as desk
 from hutor.backoffice.forms import ReasonForm
 from hutor.backoffice.models import Role
 from hutor.backoffice.views.common import action_page, render_desk, staff_of
+from hutor.core.forms import IdChoiceField
 from hutor.core.templatetags.money import format_money
 from hutor.support import canned
 from hutor.support import queries as support_queries
@@ -42,7 +43,7 @@ class CannedForm(ReasonForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
     )
-    department = forms.ModelChoiceField(
+    department = IdChoiceField(
         label=gettext_lazy("Department"),
         queryset=Department.objects.all(),
         required=False,
