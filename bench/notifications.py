@@ -296,6 +296,8 @@ def profile_only(args: argparse.Namespace) -> None:
 def group_of(filename: str, name: str) -> str:
     if "sqlite3" in name or "psycopg" in filename or "method 'execute" in name:
         return "database driver (waiting for the database)"
+    if "CursorWrapper.execute" in name:  # Django's SQLite wrapper around sqlite3's execute
+        return "database driver (waiting for the database)"
     if "{method 'commit'" in name or name == "commit":
         return "database driver (waiting for the database)"
     for part, label in (
