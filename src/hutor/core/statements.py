@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.expressions import Col
+from django.db.models.fields import AutoFieldMixin
 
 Converter = Callable[[Any, Any, Any], Any]
 T = TypeVar("T")
@@ -150,7 +151,11 @@ class _Insert:
 @cache
 def _insert(model: type[Model], names: tuple[str, ...]) -> _Insert:
     meta = model._meta
-    fields = tuple(f for f in meta.concrete_fields if f.attname in names or not f.primary_key)
+    # An auto-incremented key not given is the database's; any other field not given takes
+    # its default here (a UUID key its uuid4), as bulk_create() gives it.
+    fields = tuple(
+        f for f in meta.concrete_fields if f.attname in names or not isinstance(f, AutoFieldMixin)
+    )
     unknown = set(names) - {f.attname for f in fields}
     if unknown:
         raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
@@ -176,6 +181,7 @@ def insert(
     unique constraint is left out (ON CONFLICT DO NOTHING, bulk_create's ignore_conflicts)."""
     if not rows:
         return
+    router.db_for_write(model)  # the routers' refusals hold as for the ORM's writes (replica)
     plan = _insert(model, tuple(rows[0]))
     size = max(1, connection.ops.bulk_batch_size(list(plan.fields), rows))  # SQLite's limit
     conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""

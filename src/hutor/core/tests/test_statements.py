@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from hutor.core import statements
+from hutor.core import replica, statements
+from hutor.core.models import Event
 from hutor.core.money import Money
 from hutor.notifications.models import EmailStatus, OutboxEmail
 from hutor.payments.actions import start_top_up
@@ -73,3 +74,31 @@ def test_an_insert_writes_the_defaults_and_skips_a_conflict(account_factory):
     assert email.status == EmailStatus.PENDING and email.attempts == 0
     assert email.subject == "" and email.last_error == "" and email.sent_at is None
     assert email.created_at == now
+
+
+def test_an_insert_is_refused_where_the_orm_s_write_is(settings):
+    """Under replica.reading() a write is a programming error; by hand as through the ORM."""
+    settings.DATABASE_ROUTERS = ["hutor.core.replica.ReplicaRouter"]
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    row: dict[str, object] = {
+        "kind": "payment.credited",
+        "account_id": None,
+        "data": {},
+        "created_at": now,
+    }
+    with replica.reading(), pytest.raises(replica.WriteWhileReading):
+        statements.insert(Event, [row])
+    assert not Event.objects.exists()
+
+
+def test_a_key_not_given_is_its_default_unless_the_database_makes_it(db):
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    row: dict[str, object] = {
+        "kind": "payment.credited",
+        "account_id": None,
+        "data": {"a": "1"},
+        "created_at": now,
+    }
+    with transaction.atomic():
+        statements.insert(Event, [row, {**row, "data": {"a": "2"}}])  # a UUID key: uuid4 each
+    assert sorted(e.data["a"] for e in Event.objects.all()) == ["1", "2"]
