@@ -17,12 +17,12 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hutor.accounts.models import AccountKind
-from hutor.core import clock
+from hutor.core import clock, statements
 from hutor.core.companies import Companies
 from hutor.core.companies import load as load_companies
 from hutor.core.events import EventKind, PublishedRow
@@ -44,9 +44,25 @@ class ReceiptError(Exception):
 
 
 def registers() -> dict[int, CashRegister]:
-    """The enabled cash registers by their company's id (one query; a batch asks once)."""
-    enabled = CashRegister.objects.filter(is_enabled=True).select_related("provider")
-    return {register.provider_id: register for register in enabled}
+    """The enabled cash registers by their company's id, their companies loaded: one query on
+    every call (a payment's credit asks), written by hand; the registers are built again
+    (passwords decrypted) only when the rows differ from the last ones read, so an edit, a key
+    rotation or disabling in any process counts from its commit on (core.statements.Kept).
+    Shared by the requests of this process: callers read them and never change them."""
+    enabled = statements.joined(CashRegister, "provider")
+    quote = connection.ops.quote_name
+    return _registers.read(
+        f"SELECT {enabled.sql} FROM {enabled.source}"  # noqa: S608
+        f" WHERE {enabled.table}.{quote('is_enabled')} ORDER BY {enabled.table}.{quote('id')}"
+    )
+
+
+def _made(rows: list[tuple[Any, ...]]) -> dict[int, CashRegister]:
+    built = statements.joined(CashRegister, "provider").build
+    return {register.provider_id: register for register in map(built, rows)}
+
+
+_registers = statements.Kept(_made)
 
 
 def register_for(

@@ -55,6 +55,7 @@ def post_one(
     reference: str = "",
     billing_account: BillingAccount | None = None,
     idempotency_key: str | None = None,
+    billing_account_locked: bool = False,
 ) -> Posted:
     """post_many() for one entry, in a few parametrised statements through the connection's
     cursor instead of the ORM's querysets: the path of a payment notification that credits,
@@ -70,13 +71,15 @@ def post_one(
     savepoint: the key is taken by INSERT ... ON CONFLICT DO NOTHING, so a concurrent post of
     the same key waits for that one to commit and then writes nothing, instead of failing.
     Entries that announce a balance change (ADJUSTING_KINDS) go through post().
+    `billing_account_locked`: the caller took the billing account's lock first in this
+    transaction already (accounts.actions.lock), so it is not asked for again.
     """
     if kind in ADJUSTING_KINDS:
         raise ValueError(f"{kind} entries are announced: post them with post()")
     _validate(lines)
     if not connection.in_atomic_block:
         raise RuntimeError("post_one() runs inside the caller's transaction")
-    if billing_account is not None:
+    if billing_account is not None and not billing_account_locked:
         lock_billing_account(billing_account)
     accounts = _lock_accounts([spec for spec, _money in lines])
     draft = EntryDraft(

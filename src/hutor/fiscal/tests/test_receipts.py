@@ -230,6 +230,35 @@ def test_without_a_cash_register_no_receipt_is_made(client, account_factory, pay
     assert not FiscalReceipt.objects.exists()
 
 
+def test_a_register_or_company_edited_or_disabled_between_payments_is_read_again(
+    client, account_factory, payment_methods, register, provider, atol
+):
+    """fiscal.actions.registers() keeps the registers per process, never staler than the rows:
+    what the next payment's receipt carries is what the rows say at its credit."""
+    account = account_factory()
+
+    def company_of_receipt(payment):
+        return FiscalReceipt.objects.get(payment=payment).payload["receipt"]["company"]
+
+    assert company_of_receipt(pay(client, account, payment_methods))["email"] == (
+        "kassa@test-hosting.ru"
+    )
+    register.company_email = "cash@test-hosting.ru"
+    register.save(update_fields=["company_email"])
+    assert company_of_receipt(pay(client, account, payment_methods))["email"] == (
+        "cash@test-hosting.ru"
+    )
+    provider.inn = "7736207543"
+    provider.save(update_fields=["inn"])
+    assert company_of_receipt(pay(client, account, payment_methods))["inn"] == "7736207543"
+    register.is_enabled = False
+    register.save(update_fields=["is_enabled"])
+    payment = pay(client, account, payment_methods)
+    assert payment.status == "succeeded"
+    assert not FiscalReceipt.objects.filter(payment=payment).exists()
+    assert FiscalReceipt.objects.count() == 3
+
+
 def test_a_receipt_whose_report_never_came_is_asked_about_again_not_sent_again(
     client, account_factory, payment_methods, register, atol
 ):

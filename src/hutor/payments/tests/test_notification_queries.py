@@ -6,6 +6,7 @@ the statements are those a web process sends (the settlement's post_many takes a
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler
 from django.test.utils import CaptureQueriesContext
 
 from hutor.core.money import Money
@@ -23,7 +24,7 @@ from hutor.payments.models import PaymentStatus
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What this path reached (SQLite and PostgreSQL alike); a change that adds a statement fails here.
-CREDIT_QUERIES = 16  # SQLite 14: no row locks to take
+CREDIT_QUERIES = 15  # SQLite 14: no row locks to take
 REPLAY_QUERIES = 2  # the view's payment method, then the payment's state (by hand)
 SETTLE_EXTRA = 19  # paying open invoices: the same statements for 1 and for 3 ...
 PER_INVOICE = 3  # ... but for services' receiver of invoice_paid (apply_paid_invoice), each
@@ -81,6 +82,36 @@ def test_a_credit_is_a_fixed_number_of_statements_with_no_savepoint(
     assert ledger_queries.balance(account) == Money("800.00")
     assert OutboxEmail.objects.filter(key=f"payment-credited:{payment.number}").count() == 1
     assert checks.run().ok
+
+
+@pytest.fixture
+def orm_statements(monkeypatch):
+    """The statements the ORM's compilers build meanwhile (Django's, watched, not replaced)."""
+    built: list[str] = []
+    for compiler in (SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler):
+
+        def as_sql(self, *args, _original=compiler.as_sql, **kwargs):
+            sql = _original(self, *args, **kwargs)
+            built.append(type(self).__name__)
+            return sql
+
+        monkeypatch.setattr(compiler, "as_sql", as_sql)
+    return built
+
+
+def test_a_credit_and_its_replay_build_no_statement_through_the_orm(
+    client, account, payment_methods, orm_statements
+):
+    """Every statement of a credit without open invoices, and of its replay, is written by
+    hand in the app that owns its table (core.statements): none is built by the ORM."""
+    payment = top_up(account, payment_methods, "700.00")
+    assert orm_statements  # start_top_up goes through the ORM
+    orm_statements.clear()
+    assert notify(client, payment).status_code == 200
+    assert notify(client, payment).status_code == 200
+    assert orm_statements == []
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
 
 
 def test_a_replay_is_one_query_after_the_method_and_writes_nothing(

@@ -79,6 +79,27 @@ def test_an_event_is_only_for_endpoints_enabled_and_subscribed(receiver, account
     assert invoices_only.deliveries.count() == 0
 
 
+def test_an_endpoint_edited_or_disabled_between_events_is_read_again(receiver, account_factory):
+    """fan_out keeps the endpoints per process, never staler than their rows."""
+    endpoint, receiver.secret = actions.create_endpoint(
+        url=receiver.url, events=[EventKind.ACCOUNT_OPENED]
+    )
+    account_factory()
+    assert endpoint.deliveries.count() == 1
+    actions.update_endpoint(endpoint=endpoint, values={"events": [EventKind.INVOICE_PAID]})
+    account_factory()
+    assert endpoint.deliveries.count() == 1  # no longer subscribed
+    actions.update_endpoint(endpoint=endpoint, values={"events": EventKind.values})
+    account_factory()
+    assert endpoint.deliveries.count() == 2
+    actions.update_endpoint(endpoint=endpoint, values={"enabled": False})
+    account_factory()
+    assert endpoint.deliveries.count() == 2
+    other, _secret = actions.create_endpoint(url=receiver.url, events=EventKind.values)
+    account_factory()
+    assert endpoint.deliveries.count() == 2 and other.deliveries.count() == 1
+
+
 def test_a_float_in_an_event_is_refused(db):
     with pytest.raises(TypeError):
         publish(EventKind.BALANCE_ADJUSTED, billing_account=None, data={"amount": 1.5})
