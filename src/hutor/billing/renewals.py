@@ -20,11 +20,12 @@ the same places, for hundreds of services per transaction:
   not a check, keeps a rerun after a crash from issuing a second one.
 
 Per batch, in one transaction: the billing accounts are locked in primary-key order (every
-writer of a service takes its account's lock first), then (ledger.post_many) the ledger
-accounts. The rows are written by billing/fastpath.py's writer (COPY on PostgreSQL, where the
-batch also commits without waiting for the disk; executemany on SQLite); the renewals, paid
-periods and outbox emails as plain tuples (no model instance), the rest as the instances
-their apps' signals and the ledger hand on; the services are read as tuples. The rows that
+writer of a service takes its account's lock first) and read as records
+(accounts.actions.lock_many), then (ledger.post_rows) the ledger accounts. Every row is
+written by billing/fastpath.py's writer (COPY on PostgreSQL, where the batch also commits
+without waiting for the disk; executemany on SQLite) as a plain tuple, through the apps that
+own the tables; the services, accounts and balances are read as tuples: no model instance is
+built for a renewal (docs/performance.md). The rows that
 need no invoice number (lines, renewals) are written before the batch takes the shared locks
 (the invoice sequence, the revenue accounts). A batch that fails is retried service by
 service, so one bad service costs only itself. `shard=(k, n)` renews only the services of
@@ -45,7 +46,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 
-from hutor.accounts.models import BillingAccount
+from hutor.accounts.actions import lock_many
 from hutor.billing import fastpath
 from hutor.billing.calculations import per_type, renewal_due
 from hutor.billing.models import Renewal
@@ -381,13 +382,8 @@ def _renew_batch(service_ids: Sequence[int], context: _Context) -> _Outcome:
             )
         )
     )
-    # Locked and read in one statement (the invoices' payer, currency and language).
-    accounts = {
-        account.pk: account
-        for account in BillingAccount.objects.select_for_update()
-        .filter(pk__among=account_ids)
-        .order_by("pk")
-    }
+    # Locked and read in one statement, as records (the invoices' payer, currency, language).
+    accounts = lock_many(account_ids)
     # Every writer of a service takes its billing account's lock first (services.actions,
     # billing.actions), so the services need no row locks of their own here.
     services = [

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
@@ -29,9 +29,24 @@ from hutor.ledger.models import (
 )
 
 if TYPE_CHECKING:
+    from hutor.accounts.actions import Payer
     from hutor.accounts.models import User
 
 Line = tuple[LedgerAccount, Money]
+
+
+class AccountRef(NamedTuple):
+    """A ledger account as a draft's posting names it (no model instance): what the rules
+    read of it (the id it is locked and written by, the code and currency it is checked
+    against)."""
+
+    pk: int
+    code: str
+    currency: str
+
+
+# A posting of an EntryDraft: an account (instance or record) and its amount.
+DraftLine = tuple[LedgerAccount | AccountRef, Money]
 
 
 def post(
@@ -155,7 +170,7 @@ def _announce_adjustment(
         )
 
 
-def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
+def _credits(kind: str, lines: Sequence[Line] | Sequence[DraftLine]) -> dict[int, Decimal]:
     """What the entry adds to each account's cached total credited: its positive postings when
     the entry is a payment credited (PAYMENT_KINDS), nothing otherwise."""
     credits: dict[int, Decimal] = defaultdict(Decimal)
@@ -166,7 +181,7 @@ def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
     return credits
 
 
-def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> None:
+def _validate(lines: Sequence[tuple[LedgerAccount | AccountRef | AccountSpec, Money]]) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("an entry needs at least two postings")
     sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -191,11 +206,11 @@ def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> Non
 class EntryDraft:
     """One journal entry for post_many(): the arguments post() takes."""
 
-    lines: Sequence[Line]
+    lines: Sequence[DraftLine]
     kind: str
     memo: str = ""
     reference: str = ""
-    billing_account: BillingAccount | None = None
+    billing_account: Payer | None = None
     idempotency_key: str | None = None
     created_by: User | None = None
 
