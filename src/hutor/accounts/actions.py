@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -127,14 +127,14 @@ class AccountRecord(NamedTuple):
 Payer = BillingAccount | AccountRecord
 
 
-def lock_many(ids: Sequence[int]) -> dict[int, AccountRecord]:
+def lock_many(ids: Collection[int]) -> dict[int, AccountRecord]:
     """Lock the billing accounts `ids` in primary-key order (lock()'s rule, for a batch) and
     read them as records, in one statement; in the caller's transaction."""
     fields = ("pk", *AccountRecord._fields[1:])
     return {
         row[0]: AccountRecord(*row)
         for row in BillingAccount.objects.select_for_update()
-        .filter(pk__among=sorted(ids))
+        .filter(pk__among=set(ids))
         .order_by("pk")
         .values_list(*fields)
     }

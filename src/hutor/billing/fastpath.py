@@ -151,7 +151,7 @@ def write_rows(
         k = list(names).index(skip_existing)
         present = set(
             model._default_manager.filter(
-                **{f"{skip_existing}__among": [row[k] for row in rows]}
+                **{f"{skip_existing}__among": {row[k] for row in rows}}
             ).values_list(skip_existing, flat=True)
         )
         rows = [row for row in rows if row[k] not in present]

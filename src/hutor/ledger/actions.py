@@ -334,7 +334,7 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
     if customers:
         list(
             BillingAccount.objects.select_for_update()
-            .filter(pk__among=customers)
+            .filter(pk__among=set(customers))
             .order_by("pk")
             .values("pk")
         )
@@ -342,13 +342,13 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
     locked = {
         pk: (code, balance, credited, limit)
         for pk, code, balance, credited, limit in LedgerAccount.objects.select_for_update()
-        .filter(pk__among=touched)
+        .filter(pk__among=set(touched))
         .order_by("pk")
         .values_list("pk", "code", "balance", "credited", "min_balance")
     }
     # Idempotency keys are looked up once the accounts are locked (see post()); the unique
     # constraint stays the last word against a concurrent writer without those locks.
-    keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
+    keys = {d.idempotency_key for d in entries if d.idempotency_key is not None}
     existing: dict[str, EntryDraft | JournalEntry] = (
         {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)}
         if keys

@@ -35,7 +35,7 @@ def customer_balances(billing_account_ids: Iterable[int]) -> dict[int, tuple[Acc
     return {
         billing_account_id: (AccountRef(pk, code, currency), balance)
         for billing_account_id, pk, code, currency, balance in LedgerAccount.objects.filter(
-            billing_account_id__among=list(billing_account_ids),
+            billing_account_id__among=set(billing_account_ids),
             kind=LedgerAccountKind.CUSTOMER_BALANCE,
         ).values_list("billing_account_id", "pk", "code", "currency", "balance")
     }

@@ -55,7 +55,7 @@ def contracts_of(billing_account_ids: Iterable[int], on: dt.date) -> dict[int, O
     accepted: dict[int, int] = {}
     for start in range(0, len(ids), 1000):
         for account_id, offer_id in (
-            Acceptance.objects.filter(billing_account_id__among=ids[start : start + 1000])
+            Acceptance.objects.filter(billing_account_id__among=set(ids[start : start + 1000]))
             .order_by("billing_account_id", "-accepted_at", "-id")
             .values_list("billing_account_id", "offer_id")
         ):
