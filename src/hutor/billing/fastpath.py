@@ -82,24 +82,29 @@ def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) ->
     integer, text or foreign key field converts an int, a str or None to itself (its
     get_prep_value is int() or str() of it), so those columns are passed as they are.
     """
+    # By the values' types (a few per column), not value by value.
+    kinds = set(map(type, raw))
+    kinds.discard(type(None))
     plain = _plain(field)
-    if plain is not None:
-        # By the values' types (a few per column), not value by value.
-        kinds = set(map(type, raw))
-        kinds.discard(type(None))
-        if bool not in kinds and all(issubclass(kind, plain) for kind in kinds):
-            return raw
+    if plain is not None and bool not in kinds and all(issubclass(k, plain) for k in kinds):
+        return raw
     prep = field.get_db_prep_save
-    keys = list(zip(map(type, raw), raw, strict=True))
     try:
+        if len(kinds) <= 1:
+            # One type, None aside (nearly every column): equal values are then equal values
+            # of that type, so the value alone is the key.
+            converted = {value: prep(value, db) for value in dict.fromkeys(raw)}
+            return list(map(converted.__getitem__, raw))
+        # Mixed types: keyed by type too (1 == True == Decimal(1) are three values).
+        keys = list(zip(map(type, raw), raw, strict=True))
         converted = {key: prep(key[1], db) for key in set(keys)}
+        return list(map(converted.__getitem__, keys))
     except TypeError:  # unhashable
         by_id: dict[int, Any] = {}
         for value in raw:
             if id(value) not in by_id:
                 by_id[id(value)] = prep(value, db)
         return [by_id[id(value)] for value in raw]
-    return list(map(converted.__getitem__, keys))
 
 
 def _plain(field: Field[Any, Any]) -> type | None:
@@ -146,7 +151,7 @@ def write_rows(
         k = list(names).index(skip_existing)
         present = set(
             model._default_manager.filter(
-                **{f"{skip_existing}__among": [row[k] for row in rows]}
+                **{f"{skip_existing}__among": {row[k] for row in rows}}
             ).values_list(skip_existing, flat=True)
         )
         rows = [row for row in rows if row[k] not in present]

@@ -8,6 +8,10 @@ by one, and the server parses one short statement. The result is IN's: the same 
 left out (NULL equals nothing), an empty list matching nothing. On SQLite the values go as one
 JSON array, `field IN (SELECT value FROM json_each(%s))`, when they are ints or strs (no
 conversion to make); otherwise, and elsewhere, it is IN itself.
+
+Pass a batch's values as a set where their order does not matter: Django walks a list or a
+tuple value by value looking for expressions before any lookup sees it (Query.
+resolve_lookup_value), and passes a set on as it is.
 """
 
 from __future__ import annotations
@@ -96,3 +100,14 @@ class RelatedAmong(RelatedIn, _AnyArray):
     """`among` on a foreign key (`billing_account__among=ids`, `billing_account_id__among`)."""
 
     lookup_name = "among"
+
+    def get_prep_lookup(self) -> Any:
+        # Ints for an integer key are already what RelatedIn would make of them value by value
+        # (get_normalized_value, the target field's get_prep_value): nothing to do.
+        if (
+            self.rhs_is_direct_value()
+            and isinstance(self.lhs.output_field, ForeignObject)
+            and _as_they_are(self.lhs.output_field, self.rhs)
+        ):
+            return list(self.rhs)
+        return super().get_prep_lookup()

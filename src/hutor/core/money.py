@@ -20,6 +20,10 @@ from django.utils.translation import gettext_lazy as _
 MINOR_UNITS = {"RUB": 2, "USD": 2, "EUR": 2, "KZT": 2, "BYN": 2, "UAH": 2}
 
 
+# The minor unit of each currency as a Decimal quantum (0.01), made once.
+_QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
+
+
 class CurrencyMismatch(TypeError):
     """Two amounts in different currencies were combined."""
 
@@ -29,6 +33,8 @@ class InvalidAmount(ValueError):
 
 
 def _to_decimal(value: Any) -> Decimal:
+    if type(value) is Decimal and value.is_finite():
+        return value  # already one (an immutable value: no copy needed); the common case
     if isinstance(value, float):
         raise InvalidAmount("floats are not money; pass a Decimal, an int or a string")
     if isinstance(value, bool):
@@ -78,7 +84,7 @@ class Money:
 
     def rounded(self) -> Money:
         """ROUND_HALF_UP to the currency's minor unit: the one rounding rule of Hutor."""
-        quantum = Decimal(1).scaleb(-self.minor_unit)
+        quantum = _QUANTA[self.currency]
         return Money(self.amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
 
     def _same_currency(self, other: object) -> Money:

@@ -30,14 +30,15 @@ from hutor.invoices.models import Invoice, InvoiceLine, InvoiceStatus
 from hutor.invoices.numbers import format_number, sequence_name
 from hutor.invoices.signals import invoices_paid
 from hutor.ledger import actions as ledger
-from hutor.ledger.models import EntryKind, LedgerAccount, LedgerAccountKind
+from hutor.ledger.models import EntryKind, LedgerAccount
+from hutor.ledger.queries import customer_balances
 from hutor.notifications.actions import EmailDraft, enqueue_many
 from hutor.offers import queries as offers
 from hutor.taxes.calculations import TaxTerms, lines_vat, lines_vat_on_top
 from hutor.taxes.queries import terms_on
 
 if TYPE_CHECKING:
-    from hutor.accounts.models import BillingAccount
+    from hutor.accounts.actions import Payer
     from hutor.offers.models import Offer
     from hutor.services.models import Service
 
@@ -64,16 +65,17 @@ class LineDraft:
 
 @dataclass(frozen=True)
 class InvoiceDraft:
-    """One invoice for issue_invoices(): the arguments issue_invoice() takes."""
+    """One invoice for issue_invoices(): the arguments issue_invoice() takes (the billing
+    account as an instance, or as the record a batch reads: accounts.actions.AccountRecord)."""
 
-    billing_account: BillingAccount
+    billing_account: Payer
     kind: str
     lines: list[LineDraft]
     due_date: dt.date | None = None
     issue_key: str | None = None
 
 
-def payer_snapshot(account: BillingAccount, contract: Offer | None = None) -> dict[str, Any]:
+def payer_snapshot(account: Payer, contract: Offer | None = None) -> dict[str, Any]:
     """The payer's requisites frozen on an invoice, and the contract it is issued under (the
     public offer's number and date, offers.queries.contract_of; None before any offer)."""
     return {
@@ -301,11 +303,11 @@ def freeze(
 
 def payable(
     drafts: Sequence[InvoiceDraft], invoices: Sequence[IssuedInvoice]
-) -> tuple[list[int], dict[int, LedgerAccount]]:
+) -> tuple[list[int], dict[int, ledger.AccountRef]]:
     """Which new invoices (their indexes) the balances pay, by settle_open_invoices()'s order
     (in the drafts' order, while the balance covers them, never past an older unpaid invoice of
     the account: once one is left unpaid, the account's later drafts are too), marked paid now;
-    and the accounts' balances (ledger accounts by billing account id)."""
+    and the accounts' balances (their ledger accounts as records, by billing account id)."""
     account_ids = {draft.billing_account.pk for draft in drafts}
     # An account with an older unpaid invoice pays that first (settlement order), not these.
     waiting = set(
@@ -313,13 +315,9 @@ def payable(
             billing_account_id__among=account_ids, status=InvoiceStatus.UNPAID
         ).values_list("billing_account_id", flat=True)
     )
-    customers: dict[int, LedgerAccount] = {}
-    for la in LedgerAccount.objects.filter(
-        billing_account_id__among=account_ids, kind=LedgerAccountKind.CUSTOMER_BALANCE
-    ):
-        assert la.billing_account_id is not None  # a customer balance belongs to an account
-        customers[la.billing_account_id] = la
-    available = {account_id: la.balance for account_id, la in customers.items()}
+    balances = customer_balances(account_ids)
+    customers = {account_id: ref for account_id, (ref, _balance) in balances.items()}
+    available = {account_id: balance for account_id, (_ref, balance) in balances.items()}
     paying = []
     for k, (draft, invoice) in enumerate(zip(drafts, invoices, strict=True)):
         account_id = draft.billing_account.pk
@@ -347,7 +345,7 @@ def number(invoices: Sequence[IssuedInvoice]) -> None:
 
 def settlements(
     paying: list[int],
-    customers: dict[int, LedgerAccount],
+    customers: dict[int, ledger.AccountRef],
     drafts: Sequence[InvoiceDraft],
     invoices: Sequence[IssuedInvoice],
     lines: Sequence[Sequence[IssuedLine]],
@@ -369,9 +367,9 @@ def settlements(
 def settlement(
     invoice: Invoice | IssuedInvoice,
     lines: Sequence[InvoiceLine | IssuedLine],
-    customer: LedgerAccount,
+    customer: LedgerAccount | ledger.AccountRef,
     revenue: dict[tuple[str, str], LedgerAccount],
-    billing_account: BillingAccount | None = None,
+    billing_account: Payer | None = None,
 ) -> ledger.EntryDraft:
     """The entry paying `invoice`: customer balance -> revenue of each line's service type
     (by code), keyed `invoice:<number>:settlement` (so never twice). `revenue` keeps the
@@ -438,32 +436,35 @@ def event(
     whether it was issued and paid by one call (the billing run's batch) or by two (a
     renewal in the panel, then its settlement); billing/tests/test_renewal_parity.py."""
     issued = kind == EventKind.INVOICE_ISSUED
+    # Built plain (core.events.plain's forms: amounts as their decimal strings, dates in ISO
+    # format), so publishing stores it as it is (ready=True).
     data: dict[str, Any] = {
         "account": invoice.payer.get("number", ""),
         "invoice": invoice.number,
         "kind": invoice.kind,
         "status": InvoiceStatus.UNPAID if issued else invoice.status,
-        "amount": invoice.total,
+        "amount": str(invoice.total),
         "currency": invoice.currency,
-        "issue_date": invoice.issue_date,
-        "due_date": invoice.due_date,
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
         "lines": [
             {
                 "service_id": line.service_id,
                 "service_type": line.service_type_code,
                 "tariff": line.tariff_code,
-                "period_start": line.period_start,
-                "period_end": line.period_end,
-                "amount": line.amount,
+                "period_start": None if start is None else start.isoformat(),
+                "period_end": None if end is None else end.isoformat(),
+                "amount": str(line.amount),
             }
             for line in lines
+            for start, end in [(line.period_start, line.period_end)]
         ],
     }
     if invoice.paid_at is not None and not issued:
-        data["paid_at"] = invoice.paid_at
+        data["paid_at"] = invoice.paid_at.isoformat()
     if invoice.cancelled_at is not None:
-        data["cancelled_at"] = invoice.cancelled_at
-    return EventDraft(kind, invoice.billing_account_id, data)
+        data["cancelled_at"] = invoice.cancelled_at.isoformat()
+    return EventDraft(kind, invoice.billing_account_id, data, ready=True)
 
 
 def paid_now(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
@@ -29,9 +29,24 @@ from hutor.ledger.models import (
 )
 
 if TYPE_CHECKING:
+    from hutor.accounts.actions import Payer
     from hutor.accounts.models import User
 
 Line = tuple[LedgerAccount, Money]
+
+
+class AccountRef(NamedTuple):
+    """A ledger account as a draft's posting names it (no model instance): what the rules
+    read of it (the id it is locked and written by, the code and currency it is checked
+    against)."""
+
+    pk: int
+    code: str
+    currency: str
+
+
+# A posting of an EntryDraft: an account (instance or record) and its amount.
+DraftLine = tuple[LedgerAccount | AccountRef, Money]
 
 
 def post(
@@ -155,7 +170,7 @@ def _announce_adjustment(
         )
 
 
-def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
+def _credits(kind: str, lines: Sequence[Line] | Sequence[DraftLine]) -> dict[int, Decimal]:
     """What the entry adds to each account's cached total credited: its positive postings when
     the entry is a payment credited (PAYMENT_KINDS), nothing otherwise."""
     credits: dict[int, Decimal] = defaultdict(Decimal)
@@ -166,7 +181,7 @@ def _credits(kind: str, lines: Sequence[Line]) -> dict[int, Decimal]:
     return credits
 
 
-def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> None:
+def _validate(lines: Sequence[tuple[LedgerAccount | AccountRef | AccountSpec, Money]]) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("an entry needs at least two postings")
     sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -191,11 +206,11 @@ def _validate(lines: Sequence[tuple[LedgerAccount | AccountSpec, Money]]) -> Non
 class EntryDraft:
     """One journal entry for post_many(): the arguments post() takes."""
 
-    lines: Sequence[Line]
+    lines: Sequence[DraftLine]
     kind: str
     memo: str = ""
     reference: str = ""
-    billing_account: BillingAccount | None = None
+    billing_account: Payer | None = None
     idempotency_key: str | None = None
     created_by: User | None = None
 
@@ -323,7 +338,7 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
     if customers:
         list(
             BillingAccount.objects.select_for_update()
-            .filter(pk__among=customers)
+            .filter(pk__among=set(customers))
             .order_by("pk")
             .values("pk")
         )
@@ -331,13 +346,13 @@ def _plan_many(entries: Sequence[EntryDraft]) -> _Plan:
     locked: _Locked = {
         pk: (code, balance, credited, limit)
         for pk, code, balance, credited, limit in LedgerAccount.objects.select_for_update()
-        .filter(pk__among=touched)
+        .filter(pk__among=set(touched))
         .order_by("pk")
         .values_list("pk", "code", "balance", "credited", "min_balance")
     }
     # Idempotency keys are looked up once the accounts are locked (see post()); the unique
     # constraint stays the last word against a concurrent writer without those locks.
-    keys = [d.idempotency_key for d in entries if d.idempotency_key is not None]
+    keys = {d.idempotency_key for d in entries if d.idempotency_key is not None}
     existing: dict[str, EntryDraft | JournalEntry] = (
         {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)}
         if keys

@@ -20,6 +20,7 @@ from hutor.notifications.models import EmailStatus, OutboxEmail
 from hutor.notifications.registry import renderer_for
 
 if TYPE_CHECKING:
+    from hutor.accounts.actions import Payer
     from hutor.accounts.models import BillingAccount
 
 
@@ -136,11 +137,12 @@ def retry(*, email: OutboxEmail) -> OutboxEmail:
 
 @dataclass(frozen=True)
 class EmailDraft:
-    """One email for enqueue_many(): the arguments enqueue() takes with a billing account."""
+    """One email for enqueue_many(): the arguments enqueue() takes with a billing account (an
+    instance, or a batch's record: accounts.actions.AccountRecord)."""
 
     key: str
     template: str
-    billing_account: BillingAccount
+    billing_account: Payer
     language: str
     params: dict[str, Any]
 

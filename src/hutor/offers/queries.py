@@ -50,17 +50,20 @@ def contracts_of(billing_account_ids: Iterable[int], on: dt.date) -> dict[int, O
     ids = list(dict.fromkeys(billing_account_ids))
     default = in_force(on)
     found: dict[int, Offer | None] = dict.fromkeys(ids, default)
+    # The acceptances as (account, offer id) pairs, the few versions they name read once: no
+    # model instance per account.
+    accepted: dict[int, int] = {}
     for start in range(0, len(ids), 1000):
-        rows = (
-            Acceptance.objects.filter(billing_account_id__in=ids[start : start + 1000])
-            .select_related("offer")
+        for account_id, offer_id in (
+            Acceptance.objects.filter(billing_account_id__among=set(ids[start : start + 1000]))
             .order_by("billing_account_id", "-accepted_at", "-id")
-        )
-        seen: set[int] = set()
-        for row in rows:
-            if row.billing_account_id not in seen:
-                seen.add(row.billing_account_id)
-                found[row.billing_account_id] = row.offer
+            .values_list("billing_account_id", "offer_id")
+        ):
+            accepted.setdefault(account_id, offer_id)
+    if accepted:
+        offers = Offer.objects.in_bulk(set(accepted.values()))
+        for account_id, offer_id in accepted.items():
+            found[account_id] = offers[offer_id]
     return found
 
 

@@ -174,3 +174,32 @@ def test_published_versions_are_frozen_and_dated_today_or_later(db):
         actions.publish(offer=offer)
     offer.refresh_from_db()
     assert offer.text_ru == "Текст." and offer.is_published
+
+
+def test_contracts_of_many_accounts_agree_with_contract_of_each(account_factory):
+    """The billing run's batch read (contracts_of) and the single read (contract_of) name the
+    same version: the last one each account accepted, else the one in force."""
+    first = published("1", clock.today() - dt.timedelta(days=30))
+    accepted_once, accepted_twice, never = account_factory(), account_factory(), account_factory()
+
+    def accept(account, offer):
+        actions.accept(
+            billing_account=account,
+            offer_id=offer.pk,
+            ip_address=None,
+            user_agent="",
+            order_token=None,
+        )
+
+    with clock.travel(clock.now() - dt.timedelta(days=20)):
+        accept(accepted_once, first)
+        accept(accepted_twice, first)
+    second = published("2", clock.today() - dt.timedelta(days=10))
+    accept(accepted_twice, second)
+    third = published("3", clock.today())
+    ids = [accepted_once.pk, accepted_twice.pk, never.pk]
+
+    found = queries.contracts_of(ids, clock.today())
+
+    assert found == {pk: queries.contract_of(pk, clock.today()) for pk in ids}
+    assert [found[pk] for pk in ids] == [first, second, third]
