@@ -20,9 +20,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, Model
 
+from hutor.core.statements import Converter, convert, db_converters
+
 Row = tuple[Any, ...]
 # (position in the row, the column expression, its converters in the ORM's order)
-_Conversion = tuple[int, Any, list[Callable[..., Any]]]
+_Conversion = tuple[int, Any, tuple[Converter, ...]]
 
 
 def table(model: type[Model]) -> str:
@@ -59,10 +61,7 @@ class Read:
             if field is None:
                 continue
             expression = field.cached_col
-            # What SQLCompiler.get_converters gathers: the backend's, then the field's own.
-            functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(
-                connection
-            )
+            functions = db_converters(expression)
             if functions:
                 conversions.append((index, expression, functions))
         prepared = (self._sql(), conversions)
@@ -77,13 +76,4 @@ class Read:
             rows = cursor.fetchall()
         if not conversions or not rows:
             return rows
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, expression, functions in conversions:
-                value = values[index]
-                for function in functions:
-                    value = function(value, expression, connection)
-                values[index] = value
-            converted.append(tuple(values))
-        return converted
+        return [tuple(convert(row, conversions)) for row in rows]

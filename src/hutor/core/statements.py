@@ -28,6 +28,28 @@ Converter = Callable[[Any, Any, Any], Any]
 T = TypeVar("T")
 
 
+def db_converters(expression: Col) -> tuple[Converter, ...]:
+    """The ORM's converters of a plain column read from the database, in its order
+    (SQLCompiler.get_converters): the backend's, then the field's."""
+    return tuple(connection.ops.get_db_converters(expression)) + tuple(
+        expression.get_db_converters(connection)
+    )
+
+
+def convert(
+    values: Sequence[Any], conversions: Sequence[tuple[int, Col, Sequence[Converter]]]
+) -> list[Any]:
+    """One row's values as the ORM would have read them: each (position, column, converters)
+    of `conversions` applied to its value."""
+    values = list(values)
+    for index, expression, converters in conversions:
+        value = values[index]
+        for function in converters:
+            value = function(value, expression, connection)
+        values[index] = value
+    return values
+
+
 @dataclass(frozen=True)
 class Columns:
     """Some of a model's columns as a statement's select list reads them, and how to build the
@@ -40,13 +62,7 @@ class Columns:
 
     def build(self, values: Sequence[Any]) -> Any:
         """The model instance of one row read with `sql` (its values as the cursor gave them)."""
-        values = list(values)
-        for index, expression, converters in self.converters:
-            value = values[index]
-            for convert in converters:
-                value = convert(value, expression, connection)
-            values[index] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(connection.alias, self.attnames, convert(values, self.converters))
 
 
 @cache
@@ -64,9 +80,7 @@ def columns(
     converters = []
     for index, field in enumerate(fields):
         expression = field.get_col(table)
-        found = tuple(connection.ops.get_db_converters(expression)) + tuple(
-            expression.get_db_converters(connection)
-        )
+        found = db_converters(expression)
         if found:
             converters.append((index, expression, found))
     return Columns(
