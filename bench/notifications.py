@@ -34,6 +34,7 @@ import io
 import os
 import pstats
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,7 @@ import urllib.request
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -71,8 +72,15 @@ function init(args)
     k = k + 1
   end
   headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+  -- wrk 4.1 calls the first thread's request() once before the run to check what it returns
+  -- (script_verify_request) and never sends that request: it must not take a line.
+  checked = id ~= 0
 end
 function request()
+  if not checked then
+    checked = true
+    return wrk.format("GET", "/bench/hello/")
+  end
   sent = sent + 1
   if sent > n then return wrk.format("GET", "/bench/hello/") end  -- idle connections' filler
   return wrk.format("POST", path, headers, mine[sent])
@@ -100,14 +108,76 @@ end
 HELLO_LUA = LUA_DONE
 
 
-def wrk(port: int, script: str, *, seconds: int, args: argparse.Namespace) -> dict[str, float]:
+def cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far (Linux's /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [master, *map(int, children)]
+
+
+def database_pids(args: argparse.Namespace) -> list[int]:
+    """PostgreSQL's backends connected to the bench's database (none for SQLite)."""
+    if args.db != "postgres":
+        return []
+    name = f" {urlsplit(args.database_url).path.lstrip('/')} "
+    pids = []
+    for folder in Path("/proc").iterdir():
+        if folder.name.isdigit():
+            try:
+                command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if command.startswith("postgres: ") and name in command:
+                pids.append(int(folder.name))
+    return pids
+
+
+def wrk(
+    port: int, script: str, *, seconds: int, args: argparse.Namespace, server: int
+) -> dict[str, float]:
+    """One wrk run, with the CPU seconds the server's processes, the database's backends and
+    wrk itself used during it: what a request costs in all, on a machine with 2 cores."""
     url = f"http://127.0.0.1:{port}" + ("/bench/hello/" if script is HELLO_LUA else "")
+    pids = server_pids(server)
+    backends = database_pids(args)
+    before = cpu_of(pids), cpu_of(backends), resource.getrusage(resource.RUSAGE_CHILDREN)
     output, elapsed = run_wrk(url, script, args, seconds=seconds, options=("--timeout", "30s"))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {
+        "cpu_server": cpu_of(pids) - before[0],
+        "cpu_database": cpu_of(backends + [p for p in database_pids(args) if p not in backends])
+        - before[1],
+        "cpu_wrk": after.ru_utime + after.ru_stime - before[2].ru_utime - before[2].ru_stime,
+    }
     if script is HELLO_LUA:
         hello = summary(output)
-        return {**hello, "answered": hello["requests"]}
+        return {**hello, **cpu, "answered": hello["requests"]}
     answered, errors = result_line(output)  # the notifications' script: counts, timed here
-    return {"answered": answered, "errors": errors, "seconds": elapsed, "rps": answered / elapsed}
+    return {
+        **cpu,
+        "answered": answered,
+        "errors": errors,
+        "seconds": elapsed,
+        "rps": answered / elapsed,
+    }
+
+
+def cpu_line(label: str, result: dict[str, float], per: float) -> str:
+    parts = [
+        f"{name} {result['cpu_' + name] / per * 1000:.2f} ms"
+        for name in ("server", "database", "wrk")
+    ]
+    return f"CPU per {label}: " + ", ".join(parts)
 
 
 def serve(
@@ -375,9 +445,13 @@ def main() -> None:
     script = LUA % {"list": folder / "requests.txt", "path": PATH, "threads": args.threads}
     try:
         result = wrk(
-            port, script, seconds=int(os.environ.get("BENCH_MAX_SECONDS", "600")), args=args
+            port,
+            script,
+            seconds=int(os.environ.get("BENCH_MAX_SECONDS", "600")),
+            args=args,
+            server=server.pid,
         )
-        hello = wrk(port, HELLO_LUA, seconds=args.seconds, args=args)
+        hello = wrk(port, HELLO_LUA, seconds=args.seconds, args=args, server=server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -400,6 +474,8 @@ def main() -> None:
         f"credits/s of hello's req/s: {credits / hello['rps']:.3f}; "
         f"notifications/s of it: {result['rps'] / hello['rps']:.3f}"
     )
+    print(cpu_line("payment (a credit and its replays)", result, args.payments))
+    print(cpu_line("hello-world request", hello, hello["answered"]))
     verify(payments, result)
     print("exactly once: yes; ledger check: clean")
     if args.profile:
