@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
@@ -200,6 +201,7 @@ def serve(
             "gthread",
             "--threads",
             str(threads),
+            *(["-c", str(BENCH / "gunicorn_probe.py")] if "BENCH_PROBE_DIR" in env else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -389,6 +391,21 @@ def group_of(filename: str, name: str) -> str:
     return "Python, other (stdlib, logging, hmac)"
 
 
+def print_hold(folder: Path) -> None:
+    """What bench/gunicorn_probe.py's --hold measured in the workers, per credit."""
+    total = {"credits": 0, "held": 0.0, "commit": 0.0, "lock_wait": 0.0}
+    for path in folder.glob("hold-*.json"):
+        for key, value in json.loads(path.read_text()).items():
+            total[key] += value
+    n = total["credits"] or 1
+    print(
+        f"the ledger's lock held per credit (its lock of the accounts to the commit's end): "
+        f"{total['held'] / n * 1000:.2f} ms, of which the commit {total['commit'] / n * 1000:.2f}"
+        f" ms; waited for {total['lock_wait'] / n * 1000:.2f} ms; {total['credits']} credits: "
+        f"at most {1000 / max(total['held'] / n * 1000, 1e-9):.0f} credits/s one after another"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -409,6 +426,16 @@ def main() -> None:
     parser.add_argument("--conn-max-age", default=None, help="DATABASE_CONN_MAX_AGE (default 60)")
     parser.add_argument("--profile", type=int, default=0, metavar="K")
     parser.add_argument("--profile-only", action="store_true", help="no HTTP run")
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="time each credit's hold of the ledger's lock in the workers (gunicorn_probe.py)",
+    )
+    parser.add_argument(
+        "--profile-server",
+        metavar="DIR",
+        help="cProfile in gunicorn's workers (bench/gunicorn_probe.py), stats to DIR",
+    )
     args = parser.parse_args()
     args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
     if args.profile_only:
@@ -416,6 +443,11 @@ def main() -> None:
         return
     if shutil.which("wrk") is None:
         raise SystemExit("bench/notifications.py needs wrk: apt-get install wrk")
+    probe = Path(args.profile_server or tempfile.mkdtemp(prefix="hutor-probe-")).resolve()
+    if args.hold or args.profile_server:
+        os.environ["BENCH_PROBE_DIR"] = str(probe)
+        os.environ["BENCH_PROBE_HOLD"] = "1" if args.hold else ""
+        os.environ["BENCH_PROBE_PROFILE"] = "1" if args.profile_server else ""
     if args.conn_max_age is not None:
         os.environ["DATABASE_CONN_MAX_AGE"] = args.conn_max_age
     os.environ["HUTOR_DEMO_PAYMENTS"] = "1"
@@ -476,6 +508,8 @@ def main() -> None:
     )
     print(cpu_line("payment (a credit and its replays)", result, args.payments))
     print(cpu_line("hello-world request", hello, hello["answered"]))
+    if args.hold:
+        print_hold(probe)
     verify(payments, result)
     print("exactly once: yes; ledger check: clean")
     if args.profile:
