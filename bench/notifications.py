@@ -21,6 +21,11 @@ wrk for `--seconds`, and the ratio. It then verifies exactly once: every answer 
 payment succeeded with one journal entry, as many top-up entries as payments, each customer's
 balance the sum of its payments, and `hutor ledger check` clean.
 
+It also prints the CPU a payment (its three deliveries) and a hello-world request cost the
+server's processes, the database's backends (PostgreSQL) and wrk. `--hold` times, in the
+workers, each credit's hold of the ledger's lock (what makes credits go one after another);
+`--profile-server DIR` profiles the workers' request threads (bench/gunicorn_probe.py).
+
 `--profile K` afterwards credits K more notifications in this process through Django's handler
 (the test client: middleware, view, gateway, credit; one kept connection, no HTTP) under
 cProfile, and prints where the time goes. Figures go to docs/performance.md.
