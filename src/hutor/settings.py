@@ -276,6 +276,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The activation email's set-password link (and password reset links) expire after 3 days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+SESSION_ENGINE = "hutor.core.sessions"  # Django's database sessions, read by a fixed statement
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HUTOR_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
