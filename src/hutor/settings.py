@@ -144,7 +144,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Payment services' notifications go to their view here, before the browsers' middleware.
     "hutor.payments.middleware.NotificationMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hutor.core.middleware.CSPMiddleware",  # django-csp's, its header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
