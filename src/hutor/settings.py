@@ -16,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hutor import settings_env
 from hutor.settings_env import env_flag, env_int, env_list, replica_database
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -189,9 +190,8 @@ def _database() -> dict[str, Any]:
     config: dict[str, Any] = dict(
         dj_database_url.parse(
             url,
-            # Seconds a web process keeps its connection between requests (0: one connection per
-            # request). Opening a PostgreSQL connection costs more than a payment notification's
-            # queries; the health check replaces a connection the server dropped meanwhile.
+            # Seconds a web process keeps its connection (0: one per request; opening one costs
+            # more than a request's queries); the health check replaces one the server dropped.
             conn_max_age=max(env_int("DATABASE_CONN_MAX_AGE", 60), 0),
             conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", True),
         )
@@ -208,6 +208,7 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+    config["OPTIONS"] = settings_env.with_prepared_statements(config)
     return config
 
 
