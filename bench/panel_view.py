@@ -19,7 +19,8 @@ block of the page renders. Then, for each customer, `--requests` times (after a 
 
 and prints the median and p95 of each in ms with the number of queries. `--profile N` prints
 cProfile's top functions (cumulative) over N views of the long-history customer, and the Python
-calls per view (a measure the machine's load does not move).
+calls per view (a measure the machine's load does not move); `--profile-request N` the same
+over N whole requests through the WSGI handler (all the middleware).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def measure(name: str, account_id: int, args: argparse.Namespace) -> None:
     )
 
 
-def wsgi_cpus(client: Any, n: int) -> list[float]:
+def wsgi_cpus(client: Any, n: int, profiler: cProfile.Profile | None = None) -> list[float]:
     """The CPU time of whole requests through Django's WSGI handler, middleware included,
     without the test client's own work (it records every template's context)."""
     import io
@@ -192,11 +193,31 @@ def wsgi_cpus(client: Any, n: int) -> list[float]:
     for _ in range(20):
         call()
     cpus = []
+    if profiler is not None:
+        profiler.enable()
     for _ in range(n):
         cpu = time.thread_time()
         call()
         cpus.append(time.thread_time() - cpu)
+    if profiler is not None:
+        profiler.disable()
     return cpus
+
+
+def profile_request(account_id: int, n: int) -> None:
+    """cProfile of N whole requests through Django's WSGI handler (all the middleware)."""
+    from django.test import Client
+
+    from hutor.accounts.models import BillingAccount
+
+    client = Client()
+    client.force_login(BillingAccount.objects.select_related("user").get(pk=account_id).user)
+    profiler = cProfile.Profile()
+    wsgi_cpus(client, n, profiler)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(30)
+    print(f"{stats.total_calls / n:,.0f} Python calls per request")
 
 
 def profile(account_id: int, n: int) -> None:
@@ -225,6 +246,12 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, help="views to profile (0: none)")
+    parser.add_argument(
+        "--profile-request",
+        type=int,
+        default=0,
+        help="whole requests (WSGI handler, all middleware) to profile (0: none)",
+    )
     args = parser.parse_args()
     args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
     prepare_database(args)
@@ -242,6 +269,8 @@ def main() -> None:
         measure(name, account_id, args)
     if args.profile:
         profile(long_id, args.profile)
+    if args.profile_request:
+        profile_request(long_id, args.profile_request)
 
 
 if __name__ == "__main__":
