@@ -167,7 +167,8 @@ def main() -> None:
     parser.add_argument(
         "--server-side-binding",
         action="store_true",
-        help="PostgreSQL: the server binds parameters and psycopg prepares repeated statements",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 for the server (bound parameters, "
+        "repeated statements prepared)",
     )
     parser.add_argument(
         "--csrf-cookie",
@@ -205,7 +206,7 @@ def main() -> None:
         "PYTHONPATH": os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "",
-        "BENCH_SERVER_SIDE_BINDING": "1" if args.server_side_binding else "",
+        "DATABASE_PREPARED_STATEMENTS": "1" if args.server_side_binding else "",
     }
     port = free_port()
     server = serve(port, args.workers, env)
