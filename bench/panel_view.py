@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -156,7 +157,9 @@ def measure(name: str, account_id: int, args: argparse.Namespace) -> None:
         response = client.get("/panel/")
         whole.append(time.perf_counter() - started)
         assert response.status_code == 200
+    server = ServerClock()
     handler_cpus = wsgi_cpus(client, args.requests)
+    server_ms = server.per_request(args.requests)
     rest = [v - s - t for v, s, t in zip(views, sqls, templates, strict=True)]
     ms = 1000
     print(
@@ -169,7 +172,35 @@ def measure(name: str, account_id: int, args: argparse.Namespace) -> None:
         f"{statistics.median(whole) * ms:.2f} ms (p95 {percentile(whole, 0.95) * ms:.2f}); "
         f"through the WSGI handler CPU median {statistics.median(handler_cpus) * ms:.2f}, "
         f"min {min(handler_cpus) * ms:.2f}"
+        + (f"; PostgreSQL server CPU {server_ms:.2f} a request" if server_ms is not None else "")
     )
+
+
+class ServerClock:
+    """The CPU time of this process's PostgreSQL backend (user + system, from /proc: the server
+    runs on this machine), to divide by the requests made since."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.pid = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
+        self.start = self.ticks()
+
+    def ticks(self) -> int:
+        if self.pid is None:
+            return 0
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    def per_request(self, n: int) -> float | None:
+        """Milliseconds of the backend's CPU per request (None on SQLite)."""
+        if self.pid is None:
+            return None
+        return (self.ticks() - self.start) * 1000 / os.sysconf("SC_CLK_TCK") / n
 
 
 def wsgi_cpus(client: Any, n: int, profiler: cProfile.Profile | None = None) -> list[float]:
@@ -247,13 +278,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, help="views to profile (0: none)")
     parser.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 (bound parameters, statements prepared)",
+    )
+    parser.add_argument(
         "--profile-request",
         type=int,
         default=0,
         help="whole requests (WSGI handler, all middleware) to profile (0: none)",
     )
     args = parser.parse_args()
-    args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
+    args.batch_size = 1000  # for billing_run's helpers
+    if args.server_side_binding:
+        os.environ["DATABASE_PREPARED_STATEMENTS"] = "1"  # read by the settings
     prepare_database(args)
     from django.conf import settings
 
