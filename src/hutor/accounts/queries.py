@@ -72,11 +72,12 @@ def _login_user_sql() -> str:
 _LOGIN_USER = reads.Read(_login_user_sql, [])
 
 
-def login_user(user_id: int) -> User | None:
+def login_user(user_id: int | str) -> User | None:
     """The login `user_id` as the ORM's `User.objects.get(pk=...)` would have built it (every
     field, converted), or None: the authentication backend's read of the session's user on
-    every request, by one fixed statement instead of a queryset compiled each time."""
-    rows = _LOGIN_USER.rows([user_id])
+    every request, by one fixed statement instead of a queryset compiled each time. A key
+    given as text is made a number first, as the ORM's lookup makes it."""
+    rows = _LOGIN_USER.rows([int(user_id)])
     if not rows:
         return None
     user: User = statements.columns(User).build(rows[0])

@@ -122,3 +122,5 @@ def test_the_login_read_is_the_orms_user_field_for_field(customer, admin_user):
                 assert getattr(read, name) == value, name
         assert read._state.db == expected._state.db and not read._state.adding
         assert read.get_session_auth_hash() == expected.get_session_auth_hash()
+        as_text = login_user(str(user.pk))  # as a session stores it
+        assert as_text is not None and as_text.pk == user.pk
