@@ -125,8 +125,9 @@ def add_history(postings: int, big: int) -> tuple[int, int]:
     return first.billing_account_id, last.billing_account_id  # type: ignore[return-value]
 
 
-def session_cookie(billing_account_id: int) -> tuple[str, str]:
-    """(Cookie header value, the account's number) of a fresh login of that customer."""
+def session_cookie(billing_account_id: int, csrf: bool = False) -> tuple[str, str]:
+    """(Cookie header value, the account's number) of a fresh login of that customer; with
+    `csrf`, the CSRF cookie its first page set as well."""
     from django.conf import settings
     from django.test import Client
 
@@ -136,7 +137,12 @@ def session_cookie(billing_account_id: int) -> tuple[str, str]:
     client = Client()
     client.force_login(account.user)
     value = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return f"{settings.SESSION_COOKIE_NAME}={value}", account.number
+    cookie = f"{settings.SESSION_COOKIE_NAME}={value}"
+    if csrf:
+        settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+        assert client.get("/panel/").status_code == 200
+        cookie += f"; {settings.CSRF_COOKIE_NAME}={client.cookies[settings.CSRF_COOKIE_NAME].value}"
+    return cookie, account.number
 
 
 def load(port: int, path: str, cookie: str, args: argparse.Namespace) -> dict[str, float]:
@@ -158,8 +164,19 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 for the server (bound parameters, "
+        "repeated statements prepared)",
+    )
+    parser.add_argument(
+        "--csrf-cookie",
+        action="store_true",
+        help="send the CSRF cookie too, as a browser that has loaded a page does",
+    )
     args = parser.parse_args()
-    args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
+    args.batch_size = 1000  # for billing_run's helpers
     if shutil.which("wrk") is None:
         raise SystemExit("bench/panel_home.py needs wrk: apt-get install wrk")
 
@@ -167,7 +184,10 @@ def main() -> None:
     prepare_database(args)
     populate(args.accounts)
     short_id, long_id = add_history(args.postings, args.big)
-    cookies = {"short": session_cookie(short_id), "long": session_cookie(long_id)}
+    cookies = {
+        "short": session_cookie(short_id, args.csrf_cookie),
+        "long": session_cookie(long_id, args.csrf_cookie),
+    }
     from django.db import connections
 
     from hutor.ledger.models import Posting
@@ -186,6 +206,7 @@ def main() -> None:
         "PYTHONPATH": os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "",
+        "DATABASE_PREPARED_STATEMENTS": "1" if args.server_side_binding else "",
     }
     port = free_port()
     server = serve(port, args.workers, env)

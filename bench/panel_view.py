@@ -19,13 +19,15 @@ block of the page renders. Then, for each customer, `--requests` times (after a 
 
 and prints the median and p95 of each in ms with the number of queries. `--profile N` prints
 cProfile's top functions (cumulative) over N views of the long-history customer, and the Python
-calls per view (a measure the machine's load does not move).
+calls per view (a measure the machine's load does not move); `--profile-request N` the same
+over N whole requests through the WSGI handler (all the middleware).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -155,7 +157,9 @@ def measure(name: str, account_id: int, args: argparse.Namespace) -> None:
         response = client.get("/panel/")
         whole.append(time.perf_counter() - started)
         assert response.status_code == 200
+    server = ServerClock()
     handler_cpus = wsgi_cpus(client, args.requests)
+    server_ms = server.per_request(args.requests)
     rest = [v - s - t for v, s, t in zip(views, sqls, templates, strict=True)]
     ms = 1000
     print(
@@ -168,10 +172,38 @@ def measure(name: str, account_id: int, args: argparse.Namespace) -> None:
         f"{statistics.median(whole) * ms:.2f} ms (p95 {percentile(whole, 0.95) * ms:.2f}); "
         f"through the WSGI handler CPU median {statistics.median(handler_cpus) * ms:.2f}, "
         f"min {min(handler_cpus) * ms:.2f}"
+        + (f"; PostgreSQL server CPU {server_ms:.2f} a request" if server_ms is not None else "")
     )
 
 
-def wsgi_cpus(client: Any, n: int) -> list[float]:
+class ServerClock:
+    """The CPU time of this process's PostgreSQL backend (user + system, from /proc: the server
+    runs on this machine), to divide by the requests made since."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.pid = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
+        self.start = self.ticks()
+
+    def ticks(self) -> int:
+        if self.pid is None:
+            return 0
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    def per_request(self, n: int) -> float | None:
+        """Milliseconds of the backend's CPU per request (None on SQLite)."""
+        if self.pid is None:
+            return None
+        return (self.ticks() - self.start) * 1000 / os.sysconf("SC_CLK_TCK") / n
+
+
+def wsgi_cpus(client: Any, n: int, profiler: cProfile.Profile | None = None) -> list[float]:
     """The CPU time of whole requests through Django's WSGI handler, middleware included,
     without the test client's own work (it records every template's context)."""
     import io
@@ -192,11 +224,31 @@ def wsgi_cpus(client: Any, n: int) -> list[float]:
     for _ in range(20):
         call()
     cpus = []
+    if profiler is not None:
+        profiler.enable()
     for _ in range(n):
         cpu = time.thread_time()
         call()
         cpus.append(time.thread_time() - cpu)
+    if profiler is not None:
+        profiler.disable()
     return cpus
+
+
+def profile_request(account_id: int, n: int) -> None:
+    """cProfile of N whole requests through Django's WSGI handler (all the middleware)."""
+    from django.test import Client
+
+    from hutor.accounts.models import BillingAccount
+
+    client = Client()
+    client.force_login(BillingAccount.objects.select_related("user").get(pk=account_id).user)
+    profiler = cProfile.Profile()
+    wsgi_cpus(client, n, profiler)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(30)
+    print(f"{stats.total_calls / n:,.0f} Python calls per request")
 
 
 def profile(account_id: int, n: int) -> None:
@@ -225,8 +277,21 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, help="views to profile (0: none)")
+    parser.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 (bound parameters, statements prepared)",
+    )
+    parser.add_argument(
+        "--profile-request",
+        type=int,
+        default=0,
+        help="whole requests (WSGI handler, all middleware) to profile (0: none)",
+    )
     args = parser.parse_args()
-    args.batch_size, args.server_side_binding = 1000, False  # for billing_run's helpers
+    args.batch_size = 1000  # for billing_run's helpers
+    if args.server_side_binding:
+        os.environ["DATABASE_PREPARED_STATEMENTS"] = "1"  # read by the settings
     prepare_database(args)
     from django.conf import settings
 
@@ -242,6 +307,8 @@ def main() -> None:
         measure(name, account_id, args)
     if args.profile:
         profile(long_id, args.profile)
+    if args.profile_request:
+        profile_request(long_id, args.profile_request)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hutor import settings_env
 from hutor.settings_env import env_flag, env_int, env_list, replica_database
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -144,7 +145,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Payment services' notifications go to their view here, before the browsers' middleware.
     "hutor.payments.middleware.NotificationMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hutor.core.middleware.CSPMiddleware",  # django-csp's, its header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -189,9 +190,8 @@ def _database() -> dict[str, Any]:
     config: dict[str, Any] = dict(
         dj_database_url.parse(
             url,
-            # Seconds a web process keeps its connection between requests (0: one connection per
-            # request). Opening a PostgreSQL connection costs more than a payment notification's
-            # queries; the health check replaces a connection the server dropped meanwhile.
+            # Seconds a web process keeps its connection (0: one per request; opening one costs
+            # more than a request's queries); the health check replaces one the server dropped.
             conn_max_age=max(env_int("DATABASE_CONN_MAX_AGE", 60), 0),
             conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", True),
         )
@@ -208,6 +208,7 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+    config["OPTIONS"] = settings_env.with_prepared_statements(config)
     return config
 
 
@@ -276,6 +277,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The activation email's set-password link (and password reset links) expire after 3 days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+SESSION_ENGINE = "hutor.core.sessions"  # Django's database sessions, read by a fixed statement
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HUTOR_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

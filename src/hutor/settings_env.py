@@ -42,3 +42,21 @@ def replica_database() -> dict[str, Any] | None:
     # Under a test runner the replica is the primary's test database (nothing to create).
     config["TEST"] = {"MIRROR": "default"}
     return config
+
+
+def with_prepared_statements(config: dict[str, Any]) -> dict[str, Any]:
+    """The database's OPTIONS, with those of server-side prepared statements on PostgreSQL when
+    DATABASE_PREPARED_STATEMENTS is on: parameters bound by the server (Django's
+    `server_side_binding`) and a statement run DATABASE_PREPARE_THRESHOLD times (default 5) on
+    a kept connection prepared by psycopg, so the server parses and plans it once; the panel's
+    fixed reads, the session's and the login's are the same statements on every request
+    (docs/performance.md, "The panel home page"). Off behind a pooler in transaction mode that
+    does not keep prepared statements (PgBouncer before 1.21, or without
+    max_prepared_statements)."""
+    options = dict(config.get("OPTIONS", {}))
+    if config["ENGINE"] == "django.db.backends.postgresql" and env_flag(
+        "DATABASE_PREPARED_STATEMENTS"
+    ):
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", env_int("DATABASE_PREPARE_THRESHOLD", 5))
+    return options

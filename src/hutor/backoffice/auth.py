@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hutor.accounts import queries as account_queries
 from hutor.core import addresses
 
 DESK_SESSION = "hutor_desk"  # {"user": pk, "at": login instant, "seen": last request}
@@ -60,6 +61,14 @@ class AuthenticationBackend(AxesStandaloneBackend, AllauthBackend):
                 **extra,
             )
         return AllauthBackend.authenticate(self, request, **credentials)
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """The session's login, read on every request (AuthenticationMiddleware) by a fixed
+        statement (accounts.queries.login_user) rather than a queryset; refused, as Django's
+        ModelBackend refuses it, when it no longer exists or is inactive. The session hash
+        check (a changed password logs out) stays Django's, on the user returned here."""
+        user = account_queries.login_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def axes_exempt(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from hutor.accounts.models import BillingAccount
+from hutor.accounts import queries as account_queries
 from hutor.ops import logs, views
 
 ROUTES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
@@ -50,12 +50,7 @@ class RequestContextMiddleware:
         number = ""
         user = getattr(request, "user", None)
         if settings.HUTOR_LOG_FORMAT == "json" and user is not None and user.is_authenticated:
-            number = (
-                BillingAccount.objects.filter(user_id=user.pk)
-                .values_list("number", flat=True)
-                .first()
-                or ""
-            )
+            number = account_queries.login_number(user.pk)
         # Kept until the response is closed (logs.clear, on request_finished): Django logs a
         # 4xx/5xx answer after the middleware chain has returned it.
         logs.request_id.set(rid)

@@ -147,3 +147,15 @@ def test_web_processes_keep_their_database_connection_for_a_minute_by_default(tm
 def test_a_connection_age_that_is_not_a_number_is_a_configuration_error(tmp_path):
     with pytest.raises(RuntimeError, match="DATABASE_CONN_MAX_AGE must be a whole number"):
         connection_settings(tmp_path, DATABASE_CONN_MAX_AGE="forever")
+
+
+def test_prepared_statements_are_a_postgresql_option_off_by_default(tmp_path):
+    postgres = "postgres://hutor@db.example.com:5433/billing"
+    off = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="")
+    assert "server_side_binding" not in off["options"]
+    on = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="1")
+    assert on["options"]["server_side_binding"] is True
+    assert on["options"]["prepare_threshold"] == 5
+    sqlite = load(tmp_path, DEBUG="1", DATABASE_PREPARED_STATEMENTS="1")
+    assert "server_side_binding" not in sqlite["options"]
+    assert sqlite["options"]["transaction_mode"] == "IMMEDIATE"
