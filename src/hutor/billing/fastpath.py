@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
@@ -102,6 +103,10 @@ def _convert(field: Field[Any, Any], raw: list[Any], db: BaseDatabaseWrapper) ->
             # One type, None aside (nearly every column): equal values are then equal values
             # of that type, so the value alone is the key.
             converted = {value: prep(value, db) for value in dict.fromkeys(raw)}
+            if kinds == {Decimal} and db.vendor == "sqlite":
+                # The sqlite3 driver binds a Decimal as str() of it (Django registers that
+                # adapter), called for every value it binds: here once per distinct value.
+                converted = {k: v if v is None else str(v) for k, v in converted.items()}
             return list(map(converted.__getitem__, raw))
         # Mixed types: keyed by type too (1 == True == Decimal(1) are three values).
         keys = list(zip(map(type, raw), raw, strict=True))
