@@ -16,7 +16,9 @@ columns and values come from Django's public field API, as bulk_create takes the
 converted by `field.get_db_prep_save(value, connection)`, the fields not named at their
 defaults. A conversion is a pure function of the value, so within one call each field
 converts each distinct value once: the dates, amounts, codes, timestamps and snapshots a
-batch repeats a thousand times cost one conversion each (_convert).
+batch repeats a thousand times cost one conversion each (_convert); the JSON (events,
+snapshots, email parameters) and UUIDs (event ids), distinct in every row, by one direct call
+each (_direct), and on SQLite the decimals as the text the driver would bind.
 billing/tests/test_fastpath.py proves the rows are the same as the portable path's.
 
 COPY fires the same constraints, foreign key checks, triggers and unique indexes as INSERT; it

@@ -25,7 +25,8 @@ writer of a service takes its account's lock first) and read as records
 written by billing/fastpath.py's writer (COPY on PostgreSQL, where the batch also commits
 without waiting for the disk; executemany on SQLite) as a plain tuple, through the apps that
 own the tables; the services, accounts and balances are read as tuples: no model instance is
-built for a renewal (docs/performance.md). The rows that
+built for a renewal, and the cyclic garbage collector stays out of a batch's way
+(_out_of_the_collectors_way, _no_collection; docs/performance.md). The rows that
 need no invoice number (lines, renewals) are written before the batch takes the shared locks
 (the invoice sequence, the revenue accounts). A batch that fails is retried service by
 service, so one bad service costs only itself. `shard=(k, n)` renews only the services of
