@@ -393,12 +393,14 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
     began = time.monotonic()
     mark[0] = began
+    cpu = time.process_time()
     if profiler:
         profiler.enable()
     run = run_billing(date=DAY, on_step=on_step, jobs=args.jobs)
     if profiler:
         profiler.disable()
     elapsed = time.monotonic() - began
+    cpu = time.process_time() - cpu
     renewals = run.counts.get("renewals", {})
     assert run.status == "done" and run.error_count == 0, run.errors
     assert renewals.get("issued") == renewals.get("paid") == args.services, renewals
@@ -407,7 +409,8 @@ def main() -> None:
         f"billing run ({args.db}, batch {args.batch_size}, jobs {args.jobs or 'default'}): "
         f"{args.services} renewals in "
         f"{elapsed:.1f} s = {rate:,.0f} renewals/s "
-        f"(renewal step {step_times.get('renewals', 0):.1f} s)"
+        f"(renewal step {step_times.get('renewals', 0):.1f} s; CPU of this process "
+        f"{cpu:.1f} s{', profiled' if profiler else ''}, load {os.getloadavg()[0]:.2f})"
     )
     print("steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in step_times.items()))
     if profiler:
@@ -440,11 +443,14 @@ def main() -> None:
         return
     from billing_ceiling import RENEWAL_ROWS, set_based
 
+    ceiling_cpu = time.process_time()
     seconds = set_based(args.services, args.batch_size, price=PRICE, year=DAY.year)
+    ceiling_cpu = time.process_time() - ceiling_cpu
     ceiling_rate = args.services / seconds
     print(
         f"set-based ceiling (temporary table, INSERT ... SELECT, {RENEWAL_ROWS} rows a renewal): "
-        f"{args.services} in {seconds:.1f} s = {ceiling_rate:,.0f}/s; "
+        f"{args.services} in {seconds:.1f} s = {ceiling_rate:,.0f}/s (CPU of this process "
+        f"{ceiling_cpu:.1f} s, load {os.getloadavg()[0]:.2f}); "
         f"the billing run is {rate / ceiling_rate:.3f}x of it"
     )
     if not args.row_ceiling:

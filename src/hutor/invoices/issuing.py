@@ -419,10 +419,13 @@ def announcements(
     lines: Sequence[Sequence[IssuedLine | InvoiceLine]],
     paying: list[int],
 ) -> list[EventDraft]:
-    """Announced once numbered: each invoice issued, then those paid at once as paid."""
+    """Announced once numbered: each invoice issued, then those paid at once as paid (the
+    body of each invoice built once, for both: event())."""
+    bodies = [_body(i, own) for i, own in zip(invoices, lines, strict=True)]
     return [
-        event(EventKind.INVOICE_ISSUED, i, own) for i, own in zip(invoices, lines, strict=True)
-    ] + [event(EventKind.INVOICE_PAID, invoices[k], lines[k]) for k in paying]
+        _drafted(EventKind.INVOICE_ISSUED, i, body)
+        for i, body in zip(invoices, bodies, strict=True)
+    ] + [_drafted(EventKind.INVOICE_PAID, invoices[k], bodies[k]) for k in paying]
 
 
 def event(
@@ -435,14 +438,21 @@ def event(
     in the same transaction (`invoice.paid` follows): one invoice is announced the same way
     whether it was issued and paid by one call (the billing run's batch) or by two (a
     renewal in the panel, then its settlement); billing/tests/test_renewal_parity.py."""
-    issued = kind == EventKind.INVOICE_ISSUED
+    return _drafted(kind, invoice, _body(invoice, lines))
+
+
+def _body(
+    invoice: Invoice | IssuedInvoice, lines: Sequence[InvoiceLine | IssuedLine]
+) -> dict[str, Any]:
+    """What every event of `invoice` says, as `invoice.issued` says it (unpaid): _drafted()
+    adds what a later kind says, into a copy (one body serves both events of a renewal)."""
     # Built plain (core.events.plain's forms: amounts as their decimal strings, dates in ISO
     # format), so publishing stores it as it is (ready=True).
-    data: dict[str, Any] = {
+    return {
         "account": invoice.payer.get("number", ""),
         "invoice": invoice.number,
         "kind": invoice.kind,
-        "status": InvoiceStatus.UNPAID if issued else invoice.status,
+        "status": InvoiceStatus.UNPAID,
         "amount": str(invoice.total),
         "currency": invoice.currency,
         "issue_date": invoice.issue_date.isoformat(),
@@ -460,10 +470,17 @@ def event(
             for start, end in [(line.period_start, line.period_end)]
         ],
     }
-    if invoice.paid_at is not None and not issued:
-        data["paid_at"] = invoice.paid_at.isoformat()
+
+
+def _drafted(kind: str, invoice: Invoice | IssuedInvoice, body: dict[str, Any]) -> EventDraft:
+    issued = kind == EventKind.INVOICE_ISSUED
+    data = body
+    if not issued:
+        data = {**body, "status": invoice.status}
+        if invoice.paid_at is not None:
+            data["paid_at"] = invoice.paid_at.isoformat()
     if invoice.cancelled_at is not None:
-        data["cancelled_at"] = invoice.cancelled_at.isoformat()
+        data = {**data, "cancelled_at": invoice.cancelled_at.isoformat()}
     return EventDraft(kind, invoice.billing_account_id, data, ready=True)
 
 

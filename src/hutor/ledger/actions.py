@@ -233,7 +233,10 @@ def post_many(
     """
     with transaction.atomic():
         plan = _plan_many(entries)
-        new = [(JournalEntry(**_entry_fields(d, plan.now)), d) for d in plan.new]
+        new = [
+            (JournalEntry(**dict(zip(_ENTRY, _entry_row(d, plan.now), strict=True))), d)
+            for d in plan.new
+        ]
         JournalEntry.objects.bulk_create([entry for entry, _draft in new])
         if any(entry.pk is None for entry, _draft in new):  # pragma: no cover
             raise RuntimeError("post_many needs a database that returns ids from bulk inserts")
@@ -263,10 +266,7 @@ def post_rows(entries: Sequence[EntryDraft], *, insert: RowWriter) -> list[tuple
         insert.rows(
             JournalEntry,
             ("id", *_ENTRY),
-            [
-                (pk, *_entry_fields(d, plan.now).values())
-                for d, pk in zip(plan.new, ids, strict=True)
-            ],
+            [(pk, *_entry_row(d, plan.now)) for d, pk in zip(plan.new, ids, strict=True)],
         )
         insert.rows(
             Posting,
@@ -284,7 +284,7 @@ def post_rows(entries: Sequence[EntryDraft], *, insert: RowWriter) -> list[tuple
     ]
 
 
-# The fields of a new journal entry as _entry_fields() gives them, in its order.
+# The fields of a new journal entry as _entry_row() gives them, in its order.
 _ENTRY = (
     "created_at",
     "kind",
@@ -296,16 +296,18 @@ _ENTRY = (
 )
 
 
-def _entry_fields(draft: EntryDraft, now: datetime) -> dict[str, object]:
-    return {
-        "created_at": now,
-        "kind": draft.kind,
-        "memo": draft.memo[:300],
-        "reference": draft.reference,
-        "billing_account_id": draft.billing_account.pk if draft.billing_account else None,
-        "idempotency_key": draft.idempotency_key,
-        "created_by_id": draft.created_by.pk if draft.created_by else None,
-    }
+def _entry_row(draft: EntryDraft, now: datetime) -> tuple[object, ...]:
+    """A new entry's values, as _ENTRY names them (a tuple: post_rows builds one per entry of
+    a batch, and a dict each cost more than the rest of the entry's row)."""
+    return (
+        now,
+        draft.kind,
+        draft.memo[:300],
+        draft.reference,
+        draft.billing_account.pk if draft.billing_account else None,
+        draft.idempotency_key,
+        draft.created_by.pk if draft.created_by else None,
+    )
 
 
 # A ledger account's cached figures to write: (balance, credited, id).

@@ -111,6 +111,12 @@ def test_the_fast_path_writes_the_portable_paths_rows(renewal_day, monkeypatch):
         assert fast[table] == rows, table
 
 
+def _stored_params() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CAST(params AS text) FROM notifications_outboxemail ORDER BY key")
+        return [text for (text,) in cursor.fetchall()]
+
+
 def test_plain_tuples_are_written_as_bulk_create_writes_the_instances(account_factory):
     """write_rows (the run's tuples, on either database): the same columns as bulk_create,
     the unnamed fields at their defaults (a callable default called per row), keys already
@@ -121,17 +127,27 @@ def test_plain_tuples_are_written_as_bulk_create_writes_the_instances(account_fa
     with time_machine.travel(NOON, tick=False), transaction.atomic():
         now = clock.now()
         values = [
-            (f"k{n}", "invoice_paid", "a@example.com", {"invoice": f"27-{n}"}, account.pk, now)
+            (
+                f"k{n}",
+                "invoice_paid",
+                "a@example.com",
+                {"invoice": f"27-{n}", "text": "Счёт «1» – ok", "lines": [1, None, True]},
+                account.pk,
+                now,
+            )
             for n in range(3)
         ]
         OutboxEmail.objects.bulk_create(
             OutboxEmail(**dict(zip(names, row, strict=True))) for row in values[:2]
         )
         expected = _rows(OutboxEmail)
+        expected_text = _stored_params()
         OutboxEmail.objects.all().delete()
         fastpath.write_rows(OutboxEmail, names, values[:1])
         fastpath.write_rows(OutboxEmail, names, values, skip_existing="key")
         assert _rows(OutboxEmail)[:2] == expected
+        # The JSON as stored, byte for byte (fastpath encodes it itself: _direct).
+        assert _stored_params()[:2] == expected_text
         assert OutboxEmail.objects.count() == 3
         fastpath.bulk_insert.rows(Event, ("kind", "data", "created_at"), [("x", {}, now)] * 2)
         ids = list(Event.objects.filter(kind="x").values_list("pk", flat=True))
