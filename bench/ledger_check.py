@@ -41,6 +41,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from billing_run import prepare_database  # noqa: E402
+from proc_cpu import backend_pid, cpu_seconds  # noqa: E402
 
 if TYPE_CHECKING:
     from hutor.ledger.checks import Report
@@ -184,15 +185,8 @@ def open_database(args: argparse.Namespace) -> bool:
 
 def backend_cpu() -> float | None:
     """The PostgreSQL backend's CPU time so far (user + system, seconds); None on SQLite."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    pid = backend_pid()
+    return None if pid is None else cpu_seconds(pid)
 
 
 def timed(since: dt.date | None) -> tuple[float, float | None, Report]:

@@ -57,6 +57,7 @@ sys.path.insert(0, str(BENCH))
 
 from api import LUA_DONE, free_port, result_line, run_wrk, summary  # noqa: E402
 from billing_run import populate, prepare_database  # noqa: E402
+from proc_cpu import cpu_seconds  # noqa: E402
 
 SECRET = "bench-secret"
 PATH = "/pay/demo/result/"
@@ -114,18 +115,6 @@ end
 HELLO_LUA = LUA_DONE
 
 
-def cpu_of(pids: list[int]) -> float:
-    """CPU seconds (user + system) the processes have used so far (Linux's /proc)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def server_pids(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [master, *map(int, children)]
@@ -156,12 +145,18 @@ def wrk(
     url = f"http://127.0.0.1:{port}" + ("/bench/hello/" if script is HELLO_LUA else "")
     pids = server_pids(server)
     backends = database_pids(args)
-    before = cpu_of(pids), cpu_of(backends), resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = (
+        cpu_seconds(*pids),
+        cpu_seconds(*backends),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     output, elapsed = run_wrk(url, script, args, seconds=seconds, options=("--timeout", "30s"))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = {
-        "cpu_server": cpu_of(pids) - before[0],
-        "cpu_database": cpu_of(backends + [p for p in database_pids(args) if p not in backends])
+        "cpu_server": cpu_seconds(*pids) - before[0],
+        "cpu_database": cpu_seconds(
+            *backends + [p for p in database_pids(args) if p not in backends]
+        )
         - before[1],
         "cpu_wrk": after.ru_utime + after.ru_stime - before[2].ru_utime - before[2].ru_stime,
     }

@@ -42,6 +42,7 @@ sys.path.insert(0, str(BENCH))
 
 from billing_run import populate, prepare_database  # noqa: E402
 from panel_home import add_history  # noqa: E402
+from proc_cpu import backend_pid, cpu_seconds  # noqa: E402
 
 
 class Clock:
@@ -181,26 +182,17 @@ class ServerClock:
     runs on this machine), to divide by the requests made since."""
 
     def __init__(self) -> None:
-        from django.db import connection
+        self.pid = backend_pid()
+        self.start = self.seconds()
 
-        self.pid = None
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.pid = cursor.fetchone()[0]
-        self.start = self.ticks()
-
-    def ticks(self) -> int:
-        if self.pid is None:
-            return 0
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime, stime
+    def seconds(self) -> float:
+        return 0.0 if self.pid is None else cpu_seconds(self.pid)
 
     def per_request(self, n: int) -> float | None:
         """Milliseconds of the backend's CPU per request (None on SQLite)."""
         if self.pid is None:
             return None
-        return (self.ticks() - self.start) * 1000 / os.sysconf("SC_CLK_TCK") / n
+        return (self.seconds() - self.start) * 1000 / n
 
 
 def wsgi_cpus(client: Any, n: int, profiler: cProfile.Profile | None = None) -> list[float]:
