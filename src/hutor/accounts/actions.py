@@ -89,20 +89,23 @@ def open_billing_account(
     return account
 
 
-def lock(billing_account: BillingAccount) -> None:
-    """Lock the billing account's row until the end of the transaction.
+def lock(billing_account: BillingAccount | int) -> None:
+    """Lock the billing account's row (given as an instance or by its id) until the end of the
+    transaction.
 
     Every operation on one customer's money or invoices takes this lock first, then the ledger
-    accounts in primary-key order; one fixed order for all, so they queue instead of deadlocking.
+    accounts in primary-key order (a clearing account last, ledger.deferred); one fixed order
+    for all, so they queue instead of deadlocking.
     (On SQLite the IMMEDIATE transaction already holds the database's write lock.)
     """
     if not connection.features.has_select_for_update:
         return  # SQLite: nothing to send (the ORM would send a plain SELECT)
     if connection.get_autocommit():  # as the ORM's select_for_update() refuses it
         raise TransactionManagementError("lock() runs inside a transaction")
+    pk = billing_account if isinstance(billing_account, int) else billing_account.pk
     table = connection.ops.quote_name(BillingAccount._meta.db_table)
     with connection.cursor() as cursor:  # by hand: on hot paths the ORM's building was the cost
-        cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [billing_account.pk])  # noqa: S608
+        cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])  # noqa: S608
 
 
 class AccountRecord(NamedTuple):

@@ -18,6 +18,7 @@ from hutor.core.events import EventKind, publish
 from hutor.core.money import Money
 from hutor.core.rows import RowWriter
 from hutor.core.sequences import reserve_ids
+from hutor.ledger import deferred
 from hutor.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
 from hutor.ledger.models import (
     PAYMENT_KINDS,
@@ -83,8 +84,20 @@ def post(
         for account, money in lines:
             deltas[account.pk] += money.amount
         credits = _credits(kind, lines)
+        # In a clearing_last() block a clearing account is not locked here: its cached balance
+        # is written by the block's last statement (ledger.deferred, lock order there).
+        recorded = deferred.pending()
+        later = {
+            account.pk
+            for account, _money in lines
+            if recorded is not None
+            and deferred.deferrable(account.kind, account.min_balance)
+            and not credits.get(account.pk)
+        }
         locked = list(
-            LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
+            LedgerAccount.objects.select_for_update()
+            .filter(pk__in=set(deltas) - later)
+            .order_by("pk")
         )
         if idempotency_key is not None:
             # Checked again under the locks: a concurrent post of the same key has committed by
@@ -119,6 +132,8 @@ def post(
         for account in locked:
             # One UPDATE per account, the cached total credited with the balance.
             account.save(update_fields=["balance", "credited"] if credits else ["balance"])
+        if recorded is not None and later:
+            recorded.add(entry.pk, later)
         if kind in ADJUSTING_KINDS:
             _announce_adjustment(entry, lines, locked, billing_account)
     return entry, True

@@ -25,6 +25,7 @@ from hutor.invoices.actions import settle_open_invoices
 from hutor.invoices.models import Invoice
 from hutor.invoices.queries import Due
 from hutor.ledger import actions as ledger
+from hutor.ledger.deferred import clearing_last
 from hutor.ledger.models import EntryKind
 from hutor.ledger.posting import post_one
 from hutor.notifications.actions import EmailDraft, enqueue_many
@@ -139,21 +140,24 @@ def credit_payment(*, payment: Payment, transaction_id: str, amount: Money) -> t
 
     The statements are the few the work needs, each written by hand in the app that owns its
     table, as the ORM's building of them cost more than running them (docs/performance.md,
-    "Payment notifications"): the billing account's lock, the payment's, ledger.posting.post_one
-    (the ledger accounts' lock, the entry keyed by the transaction, the postings, the balances;
-    no savepoint), the payment's row, the event (core.events) with its receivers' look-ups (the
-    webhooks' enabled endpoints, fiscal's cash registers), the open invoices (settled by
-    invoices.actions only when there are any), the email's row (notifications).
+    "Payment notifications"): the billing account's lock, the payment with its billing account
+    read under the payment's lock, ledger.posting.post_one (the customer's ledger account
+    locked, the entry keyed by the transaction with its postings and the customer's balance;
+    no savepoint), the payment's row, the event (core.events) with its receivers' look-ups
+    (the webhooks' enabled endpoints, fiscal's cash registers), the open invoices (settled by
+    invoices.actions only when there are any), the email's row (notifications), and last the
+    method's clearing account's balance (ledger.deferred.clearing_last: the one row every
+    credit of the method writes is held only from there to the commit).
     """
-    if amount.currency != payment.currency:
-        raise NotificationRejected("the amount or currency differs from the payment's")
     if not storable(amount) or amount.rounded() != amount:
         raise NotificationRejected("malformed amount")
-    account = payment.billing_account
     method = payment.method
-    with transaction.atomic():
-        lock_billing_account(account)
-        _lock(payment)
+    with clearing_last():
+        lock_billing_account(payment.billing_account_id)
+        payment = _locked(payment.pk, method)
+        if amount.currency != payment.currency:
+            raise NotificationRejected("the amount or currency differs from the payment's")
+        account = payment.billing_account
         if payment.status == PaymentStatus.SUCCEEDED:
             if payment.gateway_transaction_id == transaction_id:
                 return payment, False
@@ -222,22 +226,28 @@ CREDITED_FIELDS = (
 )
 
 
-def _lock(payment: Payment) -> None:
-    """Lock the payment's row; what decides a credit (its status, the transaction it was
-    credited by) is read under the lock. The instance was read before the lock: when another
-    transaction changed it meanwhile (failed, expired, credited), it is read again whole."""
-    table = connection.ops.quote_name(Payment._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+def _locked(pk: int, method: PaymentMethod) -> Payment:
+    """The payment with its billing account (select_related's instances), read under the
+    payment's row lock in one statement: what decides a credit (its status, the transaction it
+    was credited by) is what the lock holds. The billing account's lock is taken before
+    (accounts.actions.lock: the customer's lock first, always). `method` is the caller's
+    instance of the payment's method (the view's, kept per process)."""
+    loaded = statements.joined(Payment, "billing_account")
+    quote = connection.ops.quote_name
+    lock = f" FOR UPDATE OF {loaded.table}" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT status, gateway_transaction_id FROM {table} WHERE id = %s{lock}",  # noqa: S608
-            [payment.pk],
+            f"SELECT {loaded.sql} FROM {loaded.source} "  # noqa: S608
+            f"WHERE {loaded.table}.{quote('id')} = %s{lock}",
+            [pk],
         )
         row = cursor.fetchone()
     if row is None:  # pragma: no cover - payments are never deleted
-        raise Payment.DoesNotExist(payment.pk)
-    if tuple(row) != (payment.status, payment.gateway_transaction_id):
-        payment.refresh_from_db(fields=[f.name for f in Payment._meta.concrete_fields])
+        raise Payment.DoesNotExist(pk)
+    payment = cast(Payment, loaded.build(row))
+    if payment.method_id == method.pk:
+        payment.method = method
+    return payment
 
 
 def _write(payment: Payment, names: tuple[str, ...]) -> None:
@@ -353,21 +363,26 @@ def handle_notification(*, method: PaymentMethod, incoming: Incoming) -> Handled
     ):
         # Committed, so final: answered without a lock, a transaction or the rest of the row.
         return Handled(state, False, notification)
-    payment = _load(state.pk)
-    payment.method = method
     if not notification.paid:
+        payment = _load(state.pk)
+        payment.method = method
         failed = fail_payment(payment=payment, reason="declined by the payment service")
         return Handled(failed, False, notification)
     # Verified and paid: credited whatever the payment's state or amount (credit_payment flags
-    # what staff should look at); the money has left the payer and must reach a balance.
+    # what staff should look at); the money has left the payer and must reach a balance. The
+    # state read above is enough to start: credit_payment reads the payment under its lock.
+    state.method = method
     payment, credited = credit_payment(
-        payment=payment, transaction_id=notification.transaction_id, amount=notification.amount
+        payment=state, transaction_id=notification.transaction_id, amount=notification.amount
     )
     return Handled(payment, credited, notification)
 
 
-# A replay's read: what decides it, and the payment's number for the answer and the log.
-STATE_FIELDS = frozenset({"id", "number", "method_id", "status", "gateway_transaction_id"})
+# A replay's read: what decides it, and the payment's number for the answer and the log (and
+# for a credit, the billing account whose lock comes first).
+STATE_FIELDS = frozenset(
+    {"id", "number", "billing_account_id", "method_id", "status", "gateway_transaction_id"}
+)
 
 
 @cache

@@ -33,6 +33,7 @@ from hutor.core import clock
 from hutor.core.money import Money
 from hutor.invoices.actions import settle_open_invoices
 from hutor.ledger import actions as ledger
+from hutor.ledger.deferred import clearing_last
 from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind
 from hutor.payments import events as payment_events
@@ -98,7 +99,7 @@ def open_refund(
     `send_refund` after that transaction commits. Raises RefundRefused (AlreadyRequested for
     the same token again)."""
     key = refund_key(token)
-    with transaction.atomic():
+    with clearing_last():  # the refund's clearing account written last (ledger.deferred)
         account = payment.billing_account
         lock_billing_account(account)
         # The payment's row lock serialises refunds of one payment: the sum below is final.
@@ -179,7 +180,9 @@ def _conclude(refund: Refund, result: RefundResult, *, durable: bool = True) -> 
     """Record the service's answer (or staff's finding) in one transaction; `durable` after a
     network call, so that a caller holding a transaction is an error, not a held lock."""
     payment = refund.payment
-    with transaction.atomic(durable=durable):
+    # The reversal's clearing account written last, after the settlement's ledger accounts
+    # (ledger.deferred: the lock order every credit keeps).
+    with clearing_last(durable=durable):
         lock_billing_account(payment.billing_account)
         refund = (
             Refund.objects.select_for_update().select_related("payment__method").get(pk=refund.pk)
