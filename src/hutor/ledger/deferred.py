@@ -86,7 +86,7 @@ def clearing_last(*, durable: bool = False) -> Iterator[None]:
     try:
         with transaction.atomic(durable=durable):
             yield
-            if recorded is not None:
+            if recorded is not None and recorded.entries:
                 _write(recorded)
     finally:
         _open.reset(token)
@@ -95,8 +95,6 @@ def clearing_last(*, durable: bool = False) -> Iterator[None]:
 def _write(recorded: Pending) -> None:
     """Add the recorded entries' postings to each deferred account's cached balance, one
     account at a time in primary-key order (the lock order among clearing accounts)."""
-    if not recorded.entries:
-        return
     quote = connection.ops.quote_name
     accounts, postings = quote(LedgerAccount._meta.db_table), quote(Posting._meta.db_table)
     with connection.cursor() as cursor:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from hutor.core.money import Money
 from hutor.ledger import actions, checks
+from hutor.ledger.deferred import clearing_last
 from hutor.ledger.exceptions import InsufficientFunds
 from hutor.ledger.models import EntryKind, JournalEntry
 from hutor.ledger.tests.ledger_helpers import balance_of, top_up
@@ -122,5 +123,65 @@ def test_concurrent_spending_never_overdraws_and_never_deadlocks(account_factory
     assert balance_of(customer) == 0
     assert balance_of(revenue) == Decimal("100.00")
     assert JournalEntry.objects.filter(kind=EntryKind.SETTLEMENT).count() == 10
+    report = checks.run()
+    assert report.ok, report.violations
+
+
+def test_credits_and_refunds_writing_the_clearing_account_last_never_deadlock(account_factory):
+    """ledger.deferred's lock order under load: credits and failed refunds' reversals (clearing
+    account written last, each followed by a settlement to the shared revenue account, as
+    credit_payment and a refund's conclusion do), refunds posted outside the block (clearing
+    locked with the customer, nothing after), all at once on one clearing account."""
+    customers = [actions.customer_account(account_factory()) for _ in range(THREADS)]
+    clearing = actions.clearing_account("card", "RUB")
+    revenue = actions.revenue_account("vps", "RUB")
+    for customer in customers:
+        top_up(customer, "100.00")
+    rounds = 15
+    one = Money("1.00", "RUB")
+
+    def worker(i: int) -> None:
+        customer = customers[i]
+        for n in range(rounds):
+            kind = (i + n) % 3
+            if kind == 0:  # a credit, then an invoice paid from it
+                with clearing_last():
+                    actions.post(
+                        lines=[(clearing, -one - one), (customer, one + one)],
+                        kind=EntryKind.TOP_UP,
+                        billing_account=customer.billing_account,
+                        idempotency_key=f"credit:{i}:{n}",
+                    )
+                    actions.post(
+                        lines=[(customer, -one), (revenue, one)],
+                        kind=EntryKind.SETTLEMENT,
+                        billing_account=customer.billing_account,
+                    )
+            elif kind == 1:  # a refund's reversal, then an invoice paid again
+                with clearing_last():
+                    actions.post(
+                        lines=[(clearing, -one), (customer, one)],
+                        kind=EntryKind.REVERSAL,
+                        billing_account=customer.billing_account,
+                    )
+                    actions.post(
+                        lines=[(customer, -one), (revenue, one)],
+                        kind=EntryKind.SETTLEMENT,
+                        billing_account=customer.billing_account,
+                    )
+            else:  # a refund posted outside the block
+                with transaction.atomic():
+                    actions.post(
+                        lines=[(customer, -one), (clearing, one)],
+                        kind=EntryKind.REFUND,
+                        billing_account=customer.billing_account,
+                    )
+
+    run_in_threads(worker)  # a deadlock would surface here
+
+    counts = Counter((i + n) % 3 for i in range(THREADS) for n in range(rounds))
+    moved = 2 * counts[0] + counts[1] - counts[2]
+    assert balance_of(clearing) == Decimal(-100 * THREADS - moved)
+    assert balance_of(revenue) == Decimal(counts[0] + counts[1])
     report = checks.run()
     assert report.ok, report.violations

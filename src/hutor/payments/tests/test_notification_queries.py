@@ -77,6 +77,11 @@ def test_a_credit_is_a_fixed_number_of_statements_with_no_savepoint(
     sql = statements(captured)
     assert len(sql) <= CREDIT_QUERIES, "\n".join(sql)
     assert not any(s.startswith("SAVEPOINT") for s in sql)
+    if connection.features.has_select_for_update:
+        # The method's clearing account, which every credit writes, is written last
+        # (ledger.deferred): its row is held from there to the commit only.
+        assert sql[-1].startswith('UPDATE "ledger_ledgeraccount" SET balance = balance +'), sql[-1]
+        assert sum("ledger_ledgeraccount" in s for s in sql) == 3  # locked, written, last
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert ledger_queries.balance(account) == Money("800.00")
