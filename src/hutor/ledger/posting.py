@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Posted:
     """What post_one() did: the entry's id, whether it was written now, and the ledger accounts
-    it touched as locked (keyed by code and currency), their balances after the entry."""
+    it touched as locked (keyed by code and currency), their balances after the entry; not a
+    clearing account left to the end of a clearing_last() block (ledger.deferred)."""
 
     entry_id: int
     created: bool
@@ -77,6 +78,9 @@ def post_one(
     Entries that announce a balance change (ADJUSTING_KINDS) go through post().
     `billing_account_locked`: the caller took the billing account's lock first in this
     transaction already (accounts.actions.lock), so it is not asked for again.
+    Inside ledger.deferred.clearing_last() (PostgreSQL) a clearing account is read, not locked,
+    and its cached balance is written by the block's last statement. On PostgreSQL the entry,
+    its postings and the locked accounts' figures are one statement (_write_postgresql).
     """
     if kind in ADJUSTING_KINDS:
         raise ValueError(f"{kind} entries are announced: post them with post()")
