@@ -102,7 +102,7 @@ def test_a_failed_block_writes_nothing(account_factory):
     assert checks.run().ok
 
 
-@pytest.mark.skipif("not __import__('django').db.connection.features.has_select_for_update")
+@pytest.mark.postgres  # row locks: nothing is deferred on SQLite
 def test_a_deferred_account_that_has_a_limit_is_refused_and_nothing_is_written(account_factory):
     payer = account_factory()
     LedgerAccount.objects.create(
