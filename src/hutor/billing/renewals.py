@@ -252,8 +252,11 @@ def _out_of_the_collectors_way() -> Iterator[None]:
     (gc.freeze), unfrozen after. A batch allocates hundreds of thousands of short-lived
     objects (freed by their reference counts, not by the collector), which trigger its
     collections, and each full one walked every object of the process: in a 20,000 run on
-    SQLite 3.5 s of the run's 8.3 s of CPU, 0.8 s frozen (docs/performance.md)."""
-    gc.collect()
+    SQLite 3.5 s of the run's 8.3 s of CPU, 0.8 s frozen (docs/performance.md).
+
+    No collection before the freeze: it walked every object of the process once more (0.3 s
+    of a run's CPU, whatever its size), to spare the frozen generation what few cycles of
+    garbage the process held then; those wait for gc.unfreeze() (their memory, not a leak)."""
     gc.freeze()
     try:
         yield

@@ -85,7 +85,7 @@ class Money:
     def rounded(self) -> Money:
         """ROUND_HALF_UP to the currency's minor unit: the one rounding rule of Hutor."""
         quantum = _QUANTA[self.currency]
-        return Money(self.amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
+        return _made(self.amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
 
     def _same_currency(self, other: object) -> Money:
         if not isinstance(other, Money):
@@ -95,16 +95,16 @@ class Money:
         return other
 
     def __add__(self, other: object) -> Money:
-        return Money(self.amount + self._same_currency(other).amount, self.currency)
+        return _made(self.amount + self._same_currency(other).amount, self.currency)
 
     def __sub__(self, other: object) -> Money:
-        return Money(self.amount - self._same_currency(other).amount, self.currency)
+        return _made(self.amount - self._same_currency(other).amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return _made(-self.amount, self.currency)
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return _made(abs(self.amount), self.currency)
 
     def __mul__(self, factor: object) -> Money:
         if isinstance(factor, Money):
@@ -152,6 +152,16 @@ class Money:
 
     def __repr__(self) -> str:
         return f"Money('{self.amount}', '{self.currency}')"
+
+
+def _made(amount: Decimal, currency: str) -> Money:
+    """The Money of arithmetic on Money: `amount` a Decimal that arithmetic on finite Decimals
+    gave (finite: the default context raises on overflow), `currency` one already checked; so
+    neither is converted or checked again (the billing run makes hundreds of thousands)."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
 
 
 # --- Amounts people type ---------------------------------------------------------------------

@@ -472,7 +472,9 @@ _PERIOD = (
 
 def _extend_many(extended: dict[int, tuple[dt.date, int]]) -> None:
     """Set each service's paid-until date and billing period: on PostgreSQL in one UPDATE
-    from three array parameters, elsewhere one UPDATE per (date, period)."""
+    from three array parameters, on SQLite one prepared UPDATE by primary key, executemany'd
+    (in-process, a statement costs no round trip: cheaper than building one ORM UPDATE per
+    (date, period) of a batch), elsewhere one UPDATE per (date, period)."""
     if not extended:
         return
     if connection.vendor == "postgresql":
@@ -484,6 +486,14 @@ def _extend_many(extended: dict[int, tuple[dt.date, int]]) -> None:
                 "FROM unnest(%s::bigint[], %s::date[], %s::integer[]) AS v(id, paid_until, months) "
                 "WHERE s.id = v.id",
                 [ids, [extended[pk][0] for pk in ids], [extended[pk][1] for pk in ids]],
+            )
+        return
+    if connection.vendor == "sqlite":
+        table = connection.ops.quote_name(Service._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET paid_until = %s, period_months = %s WHERE id = %s",  # noqa: S608
+                [(until.isoformat(), months, pk) for pk, (until, months) in extended.items()],
             )
         return
     groups: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
