@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.core.signals import setting_changed
@@ -115,12 +115,23 @@ def reused(parser: Parser, token: Token) -> ReusedNode:
 # Probes of a route's one argument: what `int` and `str` converters accept, what `int` refuses.
 _PROBE = "7391026438"
 _DIGITS = re.compile(r"[0-9]+")
-_PLAIN = re.compile(r"[A-Za-z0-9._~-]+")  # nothing reverse() would quote, no "/"
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]+")  # nothing reverse() would quote or escape, no "/"
+_URL_KEY = "hutor.core.fragments.url_key"  # in a rendering's render_context
 
 
-def _halves(name: str, current_app: str | None) -> tuple[str, str, re.Pattern[str]] | None:
-    """The route's URL before and after its one argument, and the values that go between them
-    as they are; None for a route whose argument is neither `int` nor `str` (reversed always)."""
+class _Halves(NamedTuple):
+    """A route's URL before and after its one argument (HTML-escaped too), and the values that
+    go between them as they are."""
+
+    head: str
+    tail: str
+    head_html: str
+    tail_html: str
+    plain: re.Pattern[str]
+
+
+def _halves(name: str, current_app: str | None) -> _Halves | None:
+    """None for a route whose argument is neither `int` nor `str` (reversed every time)."""
 
     def accepts(value: str) -> bool:
         try:
@@ -134,10 +145,26 @@ def _halves(name: str, current_app: str | None) -> tuple[str, str, re.Pattern[st
     if not found or _PROBE in tail:
         return None
     if accepts("a.b~c-d_e"):
-        return head, tail, _PLAIN  # a `str` converter: anything without "/"
-    if not accepts("1a"):
-        return head, tail, _DIGITS  # an `int` converter
-    return None
+        plain = _PLAIN  # a `str` converter: anything without "/"
+    elif not accepts("1a"):
+        plain = _DIGITS  # an `int` converter
+    else:
+        return None
+    return _Halves(head, tail, conditional_escape(head), conditional_escape(tail), plain)
+
+
+def _url_key(context: Context) -> tuple[Any, ...]:
+    """The parts' shared key and the current app as {% url %} reads it, once per rendering."""
+    key = context.render_context.get(_URL_KEY)
+    if key is None:
+        request = getattr(context, "request", None)
+        try:
+            current_app = request.current_app  # type: ignore[union-attr]
+        except AttributeError:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        key = (*_shared(context), current_app)
+        context.render_context[_URL_KEY] = key
+    return key
 
 
 class ReusedURLNode(template.Node):
@@ -147,31 +174,26 @@ class ReusedURLNode(template.Node):
         self.name = name
         self.value = value
         self.generation = _State.generation
-        self.halves: dict[tuple[Any, ...], tuple[str, str, re.Pattern[str]] | None] = {}
+        self.halves: dict[tuple[Any, ...], _Halves | None] = {}
 
     def render(self, context: Context) -> str:
         value = self.value.resolve(context)
-        # The current app as {% url %} reads it.
-        request = getattr(context, "request", None)
-        try:
-            current_app = request.current_app  # type: ignore[union-attr]
-        except AttributeError:
-            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        key = _url_key(context)
         if self.generation != _State.generation:
             self.halves, self.generation = {}, _State.generation
-        key = (*_shared(context), current_app)
         if key in self.halves:
             halves = self.halves[key]
         else:
-            halves = _halves(self.name, current_app)
+            halves = _halves(self.name, key[-1])
             if len(self.halves) < MAX_KEYS:
                 self.halves[key] = halves
         text = str(value)
-        if halves is None or not _State.enabled or not halves[2].fullmatch(text):
-            url = reverse(self.name, args=[value], current_app=current_app)
-        else:
-            url = halves[0] + text + halves[1]
-        return conditional_escape(url) if context.autoescape else url
+        if halves is None or not _State.enabled or not halves.plain.fullmatch(text):
+            url = reverse(self.name, args=[value], current_app=key[-1])
+            return conditional_escape(url) if context.autoescape else url
+        if context.autoescape:  # the value's characters need no escaping
+            return SafeString(halves.head_html + text + halves.tail_html)
+        return halves.head + text + halves.tail
 
 
 @register.tag
