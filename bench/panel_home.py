@@ -167,8 +167,13 @@ def main() -> None:
     parser.add_argument(
         "--server-side-binding",
         action="store_true",
-        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 for the server (bound parameters, "
-        "repeated statements prepared)",
+        help="PostgreSQL: prepared statements (bound parameters, repeated statements prepared); "
+        "the settings' default since 2 Dec 2026, so this flag changes nothing now",
+    )
+    parser.add_argument(
+        "--no-prepared-statements",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 for the server (client-side binding)",
     )
     parser.add_argument(
         "--csrf-cookie",
@@ -206,7 +211,7 @@ def main() -> None:
         "PYTHONPATH": os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "",
-        "DATABASE_PREPARED_STATEMENTS": "1" if args.server_side_binding else "",
+        "DATABASE_PREPARED_STATEMENTS": "0" if args.no_prepared_statements else "1",
     }
     port = free_port()
     server = serve(port, args.workers, env)

@@ -272,7 +272,13 @@ def main() -> None:
     parser.add_argument(
         "--server-side-binding",
         action="store_true",
-        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=1 (bound parameters, statements prepared)",
+        help="PostgreSQL: prepared statements (bound parameters, statements prepared); the "
+        "settings' default since 2 Dec 2026, so this flag changes nothing now",
+    )
+    parser.add_argument(
+        "--no-prepared-statements",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 (client-side binding)",
     )
     parser.add_argument(
         "--profile-request",
@@ -282,8 +288,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.batch_size = 1000  # for billing_run's helpers
-    if args.server_side_binding:
-        os.environ["DATABASE_PREPARED_STATEMENTS"] = "1"  # read by the settings
+    # Read by the settings (on unless "0").
+    os.environ["DATABASE_PREPARED_STATEMENTS"] = "0" if args.no_prepared_statements else "1"
     prepare_database(args)
     from django.conf import settings
 

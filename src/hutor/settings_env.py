@@ -45,17 +45,17 @@ def replica_database() -> dict[str, Any] | None:
 
 
 def with_prepared_statements(config: dict[str, Any]) -> dict[str, Any]:
-    """The database's OPTIONS, with those of server-side prepared statements on PostgreSQL when
-    DATABASE_PREPARED_STATEMENTS is on: parameters bound by the server (Django's
+    """The database's OPTIONS, with those of server-side prepared statements on PostgreSQL
+    unless DATABASE_PREPARED_STATEMENTS is off (`0`): parameters bound by the server (Django's
     `server_side_binding`) and a statement run DATABASE_PREPARE_THRESHOLD times (default 5) on
     a kept connection prepared by psycopg, so the server parses and plans it once; the panel's
     fixed reads, the session's and the login's are the same statements on every request
-    (docs/performance.md, "The panel home page"). Off behind a pooler in transaction mode that
-    does not keep prepared statements (PgBouncer before 1.21, or without
-    max_prepared_statements)."""
+    (docs/performance.md, "The panel home page"). On by default since 2 Dec 2026 (the whole
+    suite passes with them); to be turned off behind a pooler in transaction mode that does not
+    keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements)."""
     options = dict(config.get("OPTIONS", {}))
     if config["ENGINE"] == "django.db.backends.postgresql" and env_flag(
-        "DATABASE_PREPARED_STATEMENTS"
+        "DATABASE_PREPARED_STATEMENTS", True
     ):
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", env_int("DATABASE_PREPARE_THRESHOLD", 5))

@@ -29,6 +29,8 @@ def load(tmp_path, **env: str) -> dict:
         if k
         not in {
             "DATABASE_URL",
+            "DATABASE_PREPARED_STATEMENTS",
+            "DATABASE_PREPARE_THRESHOLD",
             "EMAIL_URL",
             "SECRET_KEY",
             "DEBUG",
@@ -149,13 +151,20 @@ def test_a_connection_age_that_is_not_a_number_is_a_configuration_error(tmp_path
         connection_settings(tmp_path, DATABASE_CONN_MAX_AGE="forever")
 
 
-def test_prepared_statements_are_a_postgresql_option_off_by_default(tmp_path):
+def test_prepared_statements_are_a_postgresql_option_on_by_default(tmp_path):
     postgres = "postgres://hutor@db.example.com:5433/billing"
-    off = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="")
-    assert "server_side_binding" not in off["options"]
+    for unset in [{}, {"DATABASE_PREPARED_STATEMENTS": ""}]:
+        on = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, **unset)
+        assert on["options"]["server_side_binding"] is True
+        assert on["options"]["prepare_threshold"] == 5
+    for value in ["0", "off", "no", "false"]:
+        off = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS=value)
+        assert "server_side_binding" not in off["options"]
+        assert "prepare_threshold" not in off["options"]
     on = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="1")
     assert on["options"]["server_side_binding"] is True
-    assert on["options"]["prepare_threshold"] == 5
-    sqlite = load(tmp_path, DEBUG="1", DATABASE_PREPARED_STATEMENTS="1")
+    later = load(tmp_path, DEBUG="1", DATABASE_URL=postgres, DATABASE_PREPARE_THRESHOLD="2")
+    assert later["options"]["prepare_threshold"] == 2
+    sqlite = load(tmp_path, DEBUG="1")
     assert "server_side_binding" not in sqlite["options"]
     assert sqlite["options"]["transaction_mode"] == "IMMEDIATE"
