@@ -33,6 +33,8 @@ _POSTGRES = {
     "uuid": "gen_random_uuid()",
     "days": "(period_end - paid_until)",
     "json": "%s::jsonb",
+    # A text parameter inside jsonb_build_object (VARIADIC "any"): typed, for server-side binding.
+    "text": "%s::text",
     "iso": "to_char({}, 'YYYY-MM-DD')",
     "temp": "CREATE TEMP TABLE bench_due (k bigint, service_id bigint, account_id bigint, "
     "balance_id bigint, identifier text, paid_until date, period_end date, language text, "
@@ -49,6 +51,7 @@ _SQLITE = {
     "uuid": "lower(hex(randomblob(16)))",
     "days": "CAST(julianday(period_end) - julianday(paid_until) AS INTEGER)",
     "json": "%s",
+    "text": "%s",
     "iso": "{}",
     "temp": "CREATE TEMP TABLE bench_due (k integer, service_id integer, account_id integer, "
     "balance_id integer, identifier text, paid_until date, period_end date, language text, "
@@ -200,12 +203,14 @@ def set_based(n: int, batch: int, *, price: Decimal, year: int) -> float:
             )
             body = (
                 f"{obj}('account', acc_number, 'invoice', number, 'kind', 'renewal', "
-                "'status', 'paid', 'amount', %s, 'currency', 'RUB', 'issue_date', %s, "
+                "'status', 'paid', "
+                f"'amount', {sql['text']}, 'currency', 'RUB', "
+                f"'issue_date', {sql['text']}, "
                 f"'due_date', {sql['iso'].format('paid_until')}, 'lines', {arr}({obj}("
                 f"'service_id', service_id, 'service_type', 'hosting', 'tariff', 'start', "
                 f"'period_start', {sql['iso'].format('paid_until')}, "
-                f"'period_end', {sql['iso'].format('period_end')}, 'amount', %s)), "
-                "'paid_at', %s)"
+                f"'period_end', {sql['iso'].format('period_end')}, 'amount', {sql['text']})), "
+                f"'paid_at', {sql['text']})"
             )
             body_params = [amount, now.date().isoformat(), amount, now_json]
             cursor.execute(
