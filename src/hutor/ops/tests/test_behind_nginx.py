@@ -91,9 +91,15 @@ def site(tmp_path, smtp):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    worker = subprocess.Popen(
-        worker_unit["ExecStart"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    # The worker says it polls once its SIGTERM handler is in place (unbuffered, into a file).
+    worker_out = tmp_path / "worker.out"
+    with worker_out.open("w") as out:
+        worker = subprocess.Popen(
+            worker_unit["ExecStart"],
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
     self_signed(tmp_path)
     conf = (DEPLOY / "nginx" / "hutor.conf").read_text()
     conf = (
@@ -117,6 +123,11 @@ def site(tmp_path, smtp):
         wait_for(https_port)
         yield https_port, http_port, env
     finally:
+        # Under load the test can end before the worker has started: SIGTERM would then find
+        # Python's default action, not the worker's handler.
+        deadline = time.monotonic() + 60
+        while "polling" not in worker_out.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
         proxy.terminate()
         web.terminate()
         worker.terminate()
