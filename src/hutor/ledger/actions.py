@@ -87,13 +87,7 @@ def post(
         # In a clearing_last() block a clearing account is not locked here: its cached balance
         # is written by the block's last statement (ledger.deferred, lock order there).
         recorded = deferred.pending()
-        later = {
-            account.pk
-            for account, _money in lines
-            if recorded is not None
-            and deferred.deferrable(account.kind, account.min_balance)
-            and not credits.get(account.pk)
-        }
+        later = {account.pk for account in deferred.written_last(kind, lines)}
         locked = list(
             LedgerAccount.objects.select_for_update()
             .filter(pk__in=set(deltas) - later)

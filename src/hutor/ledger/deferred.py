@@ -37,14 +37,16 @@ Rules it keeps:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import connection, transaction
 
-from hutor.ledger.models import LedgerAccount, LedgerAccountKind, Posting
+from hutor.core.money import Money
+from hutor.ledger.models import PAYMENT_KINDS, LedgerAccount, LedgerAccountKind, Posting
 
 # Shared accounts without a limit that every payment of a method moves.
 DEFERRED_KINDS = frozenset({LedgerAccountKind.CLEARING})
@@ -72,6 +74,26 @@ def pending() -> Pending | None:
 def deferrable(kind: str, min_balance: object) -> bool:
     """Whether an account of this kind and limit is written last in a clearing_last() block."""
     return kind in DEFERRED_KINDS and min_balance is None
+
+
+_Account = TypeVar("_Account", bound=Hashable)
+
+
+def written_last(entry_kind: str, lines: Sequence[tuple[_Account, Money]]) -> set[_Account]:
+    """The accounts of an entry's lines (ledger accounts or their specs: anything with `kind`
+    and `min_balance`) that an open clearing_last() block writes last: deferrable ones the
+    entry does not credit (a payment's positive posting moves `credited`, which the block's
+    last statement does not write). Empty outside a block."""
+    if pending() is None:
+        return set()
+    credited = {
+        account for account, money in lines if entry_kind in PAYMENT_KINDS and money.amount > 0
+    }
+    return {
+        account
+        for account, _money in lines
+        if account not in credited and deferrable(account.kind, account.min_balance)  # type: ignore[attr-defined]
+    }
 
 
 @contextmanager

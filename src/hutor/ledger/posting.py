@@ -35,7 +35,7 @@ from hutor.ledger.actions import (
     _write_balances,
 )
 from hutor.ledger.exceptions import InsufficientFunds
-from hutor.ledger.models import PAYMENT_KINDS, JournalEntry, LedgerAccount, Posting
+from hutor.ledger.models import JournalEntry, LedgerAccount, Posting
 
 if TYPE_CHECKING:
     from hutor.accounts.models import BillingAccount
@@ -91,13 +91,7 @@ def post_one(
         lock_billing_account(billing_account)
     recorded = deferred.pending()
     specs = [spec for spec, _money in lines]
-    later = {
-        (spec.code, spec.currency)
-        for spec, money in lines
-        if recorded is not None
-        and deferred.deferrable(spec.kind, spec.min_balance)
-        and not (kind in PAYMENT_KINDS and money.amount > 0)  # would move `credited`
-    }
+    later = {(spec.code, spec.currency) for spec in deferred.written_last(kind, lines)}
     accounts = _lock_accounts(specs, later)
     draft = EntryDraft(
         lines=[(accounts[spec.code, spec.currency], money) for spec, money in lines],
